@@ -1,0 +1,111 @@
+# ringspec — build, run and test.
+#
+#   make run    build spec/arena.toml and serve it on :8080
+#   make test   build everything (release + ASan/UBSan) and run every suite
+#
+# Both install missing Debian packages first (scripts/install-deps.sh).
+# `ringspec build` calls the internal `server` target below to compile a
+# generated directory against the runtime.
+
+SPEC        ?= spec/arena.toml
+SPEC_NAME   := $(basename $(notdir $(SPEC)))
+PYTHON      := /usr/bin/python3
+RAGEL       := ragel
+CC          ?= cc
+ARENA_DIR   ?= ../shared/arena
+RUN_ARGS    ?=
+
+WARN        := -Wall -Wextra -Werror
+BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -MMD -MP
+SANITIZE    ?= 0
+ifeq ($(SANITIZE),1)
+VARIANT     := asan
+OPT_CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+VARIANT     := release
+OPT_CFLAGS  := -O2 -g
+endif
+CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS      := -luring -lpthread
+
+OBJ_DIR     := build/obj/$(VARIANT)
+RUNTIME_SRC := $(wildcard runtime/*.c)
+RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(OBJ_DIR)/generated/http1_parser.o
+
+.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance format clean help
+
+all: build
+
+help:
+	@sed -n '2,8p' Makefile
+
+deps:
+	@scripts/install-deps.sh build
+
+deps-test:
+	@scripts/install-deps.sh test
+
+build: deps
+	@./ringspec build $(SPEC)
+
+build-asan: deps
+	@./ringspec build $(SPEC) --sanitize
+
+# Users have no /data: make run serves the sample data shipped in data/.
+run: build
+	exec build/$(SPEC_NAME)/server --data-root $(CURDIR)/data $(RUN_ARGS)
+
+# ---- compile (used by `ringspec build`: GEN_DIR=generated/<name> OUT=<dir>) ----
+
+generated/http1_parser.c: runtime/http1_parser.rl
+	@mkdir -p generated
+	$(RAGEL) -G2 -o $@ $<
+
+$(OBJ_DIR)/runtime/%.o: runtime/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(OBJ_DIR)/generated/http1_parser.o: generated/http1_parser.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+server:
+	@test -n "$(GEN_DIR)" -a -n "$(OUT)" || { echo "usage: make server GEN_DIR=generated/<name> OUT=<dir> [SANITIZE=1]"; exit 2; }
+	@$(MAKE) --no-print-directory $(RUNTIME_OBJ)
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_ALL) -o $(OUT)/server $(GEN_DIR)/*.c $(RUNTIME_OBJ) $(LDLIBS)
+
+# ---- tests ----
+
+UNIT_TESTS := test_http1_parser
+UNIT_BIN   := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
+
+$(OBJ_DIR)/tests/test_http1_parser: tests/unit/test_http1_parser.c generated/http1_parser.c runtime/http1_parser.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ tests/unit/test_http1_parser.c generated/http1_parser.c
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do $$t $(ARENA_DIR)/requests || exit 1; done
+
+test-codegen:
+	$(PYTHON) -m pytest -q tests/codegen
+
+test-conformance:
+	RS_SERVER=$(RS_SERVER) RS_ARENA_DIR=$(ARENA_DIR) $(PYTHON) -m pytest -q tests/conformance
+
+test: deps-test
+	@./ringspec build $(SPEC)
+	@./ringspec build $(SPEC) --sanitize
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory unit SANITIZE=1
+	@$(MAKE) --no-print-directory test-codegen
+	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
+	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+
+format:
+	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h 2>/dev/null || true
+
+clean:
+	rm -rf build generated
+
+-include $(shell find build/obj -name '*.d' 2>/dev/null)

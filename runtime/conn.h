@@ -1,0 +1,115 @@
+/* conn.h — a connection slot and the per-reactor slab that holds them.
+ *
+ * Slots are addressed by index (the index, not the fd, goes in io_uring
+ * user_data together with a generation).  A slot is recycled only when no
+ * operation of its is in flight; its generation advances then, so a late
+ * completion can never be attributed to the slot's next tenant. */
+#ifndef RS_CONN_H
+#define RS_CONN_H
+
+#include <stdint.h>
+
+#include "http1_parser.h"
+#include "outq.h"
+#include "ringspec.h"
+
+#define RS_NIL UINT32_MAX
+
+typedef enum rs_conn_state {
+    RS_CONN_FREE = 0,
+    RS_CONN_OPEN,      /* reading and answering requests */
+    RS_CONN_DRAINING,  /* last response queued: flush, then shut down */
+    RS_CONN_LINGERING, /* write side shut: discard input until EOF or timeout */
+    RS_CONN_CLOSING,   /* cancelling ops, then close via the ring */
+} rs_conn_state;
+
+/* Operations that can be in flight for a slot (bit mask). */
+enum {
+    RS_OP_RECV_BIT = 1u << 0,
+    RS_OP_SEND_BIT = 1u << 1,
+    RS_OP_SHUTDOWN_BIT = 1u << 2,
+    RS_OP_CLOSE_BIT = 1u << 3,
+};
+
+enum {
+    RS_CF_DIRTY = 1u << 0,      /* on the reactor's dirty list */
+    RS_CF_PAUSED = 1u << 1,     /* output over its cap: not parsing, not receiving */
+    RS_CF_NOBUFS = 1u << 2,     /* recv stopped for lack of buffers: re-arm */
+    RS_CF_PEER_EOF = 1u << 3,   /* peer closed its write side */
+    RS_CF_CANCELING = 1u << 4,  /* a cancel of the recv is in flight */
+    RS_CF_IN_REQUEST = 1u << 5, /* bytes of a request have arrived */
+    RS_CF_IN_BODY = 1u << 6,    /* its head is complete, its body is not */
+};
+
+typedef enum rs_timer_kind {
+    RS_TIMER_NONE = 0,
+    RS_TIMER_HEADER, /* absolute, from a request's first byte */
+    RS_TIMER_BODY,   /* refreshed whenever body bytes arrive */
+    RS_TIMER_IDLE,   /* keep-alive with nothing in progress */
+    RS_TIMER_WRITE,  /* refreshed whenever a send makes progress */
+    RS_TIMER_LINGER, /* graceful close: wait for the peer's EOF */
+    RS_TIMER_KINDS
+} rs_timer_kind;
+
+/* Incremental strict parse of an integer request body. */
+typedef struct rs_int_body {
+    int64_t value;
+    uint8_t stage; /* 0 leading space, 1 sign seen, 2 digits, 3 trailing space, 4 invalid */
+    uint8_t negative;
+} rs_int_body;
+
+typedef struct rs_conn {
+    int32_t fd;
+    uint32_t gen;
+    uint8_t state;      /* rs_conn_state */
+    uint8_t ops;        /* RS_OP_*_BIT in flight */
+    uint8_t flags;      /* RS_CF_* */
+    uint8_t timer_kind; /* list the slot is on */
+    uint32_t timer_prev, timer_next;
+    uint32_t deadline_ms; /* on the reactor's millisecond clock */
+    uint32_t dirty_next;
+
+    char *spill; /* unconsumed input kept between receives */
+    uint32_t spill_len, spill_cap;
+
+    rs_outq out;
+    rs_http1_parser parser;
+
+    /* The request in progress (filled at the end of its head). */
+    int16_t route;
+    uint16_t status; /* pending error status, 0 when dispatch succeeded */
+    uint8_t body_kind;
+    uint8_t body_param;
+    uint8_t method;
+    rs_int_body int_body;
+    const char *allow;
+    uint64_t body_limit;
+    uint64_t body_seen;
+    rs_params params;
+} rs_conn;
+
+_Static_assert(sizeof(rs_conn) <= 256, "connection slot must stay within 256 bytes");
+
+typedef struct rs_conn_table {
+    rs_conn *slots; /* mmap'ed, pages touched only as slots are first used */
+    uint32_t capacity;
+    uint32_t free_head; /* LIFO free list through dirty_next, reuses warm slots */
+    uint32_t high_water;
+    uint32_t in_use;
+} rs_conn_table;
+
+int rs_conn_table_init(rs_conn_table *t, uint32_t capacity);
+void rs_conn_table_destroy(rs_conn_table *t);
+
+/* Takes a free slot (state FREE -> caller sets it up) or NULL when full. */
+rs_conn *rs_conn_alloc(rs_conn_table *t);
+
+/* Returns a slot whose operations have all completed; advances its gen. */
+void rs_conn_release(rs_conn_table *t, rs_conn *c);
+
+static inline uint32_t rs_conn_index(const rs_conn_table *t, const rs_conn *c)
+{
+    return (uint32_t)(c - t->slots);
+}
+
+#endif

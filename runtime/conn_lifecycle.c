@@ -1,0 +1,296 @@
+/* conn_lifecycle.c — submissions, completions and teardown of connections. */
+#include "conn_lifecycle.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http1_conn.h"
+#include "log.h"
+
+struct io_uring_sqe *rs_get_sqe(rs_reactor *r)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+    while (!sqe) {
+        io_uring_submit(&r->ring);
+        sqe = io_uring_get_sqe(&r->ring);
+    }
+    return sqe;
+}
+
+static uint64_t conn_ud(rs_reactor *r, rs_conn *c, rs_op op)
+{
+    return rs_user_data(op, c->gen, rs_conn_index(&r->conns, c));
+}
+
+void rs_conn_accepted(rs_reactor *r, int fd)
+{
+    rs_conn *c = r->stopping ? NULL : rs_conn_alloc(&r->conns);
+    if (!c) {
+        /* Full (or stopping): refuse at once; no operation refers to fd yet. */
+        r->stats.refused_full++;
+        close(fd);
+        return;
+    }
+    r->stats.accepted++;
+    c->fd = fd;
+    c->state = RS_CONN_OPEN;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    rs_http1_open(r, c);
+    rs_conn_touch(r, c);
+}
+
+static void arm_recv(rs_reactor *r, rs_conn *c)
+{
+    struct io_uring_sqe *sqe = rs_get_sqe(r);
+    if (r->multishot_recv)
+        io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+    else
+        io_uring_prep_recv(sqe, c->fd, NULL, r->bufs.size, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = r->bufs.group;
+    io_uring_sqe_set_data64(sqe, conn_ud(r, c, RS_OP_RECV));
+    c->ops |= RS_OP_RECV_BIT;
+    c->flags &= (uint8_t) ~(RS_CF_NOBUFS | RS_CF_CANCELING);
+}
+
+static void submit_send(rs_reactor *r, rs_conn *c)
+{
+    uint32_t len;
+    const char *data = rs_outq_peek(&c->out, &len);
+    struct io_uring_sqe *sqe = rs_get_sqe(r);
+    io_uring_prep_send(sqe, c->fd, data, len, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, conn_ud(r, c, RS_OP_SEND));
+    c->out.inflight = len;
+    c->ops |= RS_OP_SEND_BIT;
+}
+
+static void submit_cancel(rs_reactor *r, rs_conn *c, rs_op op)
+{
+    struct io_uring_sqe *sqe = rs_get_sqe(r);
+    io_uring_prep_cancel64(sqe, conn_ud(r, c, op), 0);
+    io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_CANCEL, 0, 0));
+}
+
+static void submit_shutdown(rs_reactor *r, rs_conn *c)
+{
+    struct io_uring_sqe *sqe = rs_get_sqe(r);
+    io_uring_prep_shutdown(sqe, c->fd, SHUT_WR);
+    io_uring_sqe_set_data64(sqe, conn_ud(r, c, RS_OP_SHUTDOWN));
+    c->ops |= RS_OP_SHUTDOWN_BIT;
+}
+
+static void submit_close(rs_reactor *r, rs_conn *c)
+{
+    struct io_uring_sqe *sqe = rs_get_sqe(r);
+    io_uring_prep_close(sqe, c->fd);
+    io_uring_sqe_set_data64(sqe, conn_ud(r, c, RS_OP_CLOSE));
+    c->ops |= RS_OP_CLOSE_BIT;
+}
+
+void rs_conn_finish(rs_reactor *r, rs_conn *c)
+{
+    if (c->state == RS_CONN_OPEN)
+        c->state = RS_CONN_DRAINING;
+    rs_conn_touch(r, c);
+}
+
+void rs_conn_abort(rs_reactor *r, rs_conn *c)
+{
+    if (c->state == RS_CONN_CLOSING || c->state == RS_CONN_FREE)
+        return;
+    c->state = RS_CONN_CLOSING;
+    rs_conn_touch(r, c);
+}
+
+void rs_conn_pause(rs_reactor *r, rs_conn *c)
+{
+    if (c->flags & RS_CF_PAUSED)
+        return;
+    c->flags |= RS_CF_PAUSED;
+    r->stats.backpressure_pauses++;
+    rs_conn_touch(r, c);
+}
+
+static bool wants_recv(const rs_conn *c)
+{
+    if (c->flags & RS_CF_PEER_EOF)
+        return false;
+    if (c->state == RS_CONN_LINGERING)
+        return true;
+    return c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED);
+}
+
+/* Picks the timer that matches what the connection is waiting for.  HEADER
+ * keeps its deadline from the request's first byte (slowloris); BODY and
+ * WRITE are refreshed on progress; IDLE starts when the connection goes idle. */
+static void settle_timer(rs_reactor *r, rs_conn *c, bool progress)
+{
+    rs_timer_kind want;
+    if (c->state == RS_CONN_CLOSING)
+        want = RS_TIMER_NONE;
+    else if (c->state == RS_CONN_LINGERING)
+        want = RS_TIMER_LINGER;
+    else if (c->out.queued > 0)
+        want = RS_TIMER_WRITE;
+    else if (c->flags & RS_CF_IN_BODY)
+        want = RS_TIMER_BODY;
+    else if (c->flags & RS_CF_IN_REQUEST)
+        want = RS_TIMER_HEADER;
+    else
+        want = RS_TIMER_IDLE;
+
+    if (want == RS_TIMER_NONE)
+        rs_timer_cancel(&r->timers, &r->conns, c);
+    else if (want != c->timer_kind || (progress && (want == RS_TIMER_BODY || want == RS_TIMER_WRITE)))
+        rs_timer_arm(&r->timers, &r->conns, c, want, r->now_ms);
+}
+
+void rs_conn_advance(rs_reactor *r, rs_conn *c)
+{
+    switch (c->state) {
+    case RS_CONN_OPEN:
+    case RS_CONN_DRAINING:
+        if (!(c->ops & RS_OP_SEND_BIT) && c->out.queued > 0)
+            submit_send(r, c);
+        if (c->state == RS_CONN_DRAINING && c->out.queued == 0) {
+            if (c->flags & RS_CF_PEER_EOF) {
+                c->state = RS_CONN_CLOSING;
+                break;
+            }
+            submit_shutdown(r, c);
+            c->state = RS_CONN_LINGERING;
+        }
+        break;
+    default:
+        break;
+    }
+    if (c->state == RS_CONN_LINGERING && (c->flags & RS_CF_PEER_EOF))
+        c->state = RS_CONN_CLOSING;
+
+    if (c->state == RS_CONN_CLOSING) {
+        rs_timer_cancel(&r->timers, &r->conns, c);
+        if ((c->ops & (RS_OP_RECV_BIT | RS_OP_SEND_BIT)) && !(c->flags & RS_CF_CANCELING)) {
+            if (c->ops & RS_OP_RECV_BIT)
+                submit_cancel(r, c, RS_OP_RECV);
+            if (c->ops & RS_OP_SEND_BIT)
+                submit_cancel(r, c, RS_OP_SEND);
+            c->flags |= RS_CF_CANCELING;
+        }
+        if (c->ops == 0) /* nothing refers to the fd any more */
+            submit_close(r, c);
+        return;
+    }
+
+    if (wants_recv(c) && !(c->ops & RS_OP_RECV_BIT))
+        arm_recv(r, c);
+    else if ((c->flags & RS_CF_PAUSED) && (c->ops & RS_OP_RECV_BIT) && !(c->flags & RS_CF_CANCELING)) {
+        /* Backpressure: stop the multishot recv; bytes already received
+         * before the cancel lands go to the (bounded) spill. */
+        submit_cancel(r, c, RS_OP_RECV);
+        c->flags |= RS_CF_CANCELING;
+    }
+    settle_timer(r, c, false);
+}
+
+static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
+{
+    if (!(cqe->flags & IORING_CQE_F_MORE)) {
+        c->ops &= (uint8_t)~RS_OP_RECV_BIT;
+        c->flags &= (uint8_t)~RS_CF_CANCELING;
+    }
+    int res = cqe->res;
+    if (res > 0) {
+        uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+        if (c->state == RS_CONN_OPEN)
+            rs_http1_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
+        rs_bufring_recycle(&r->bufs, bid);
+        if (c->state == RS_CONN_OPEN)
+            settle_timer(r, c, true);
+    } else if (res == 0) {
+        c->flags |= RS_CF_PEER_EOF;
+        if (c->state == RS_CONN_OPEN)
+            rs_conn_finish(r, c);
+    } else if (res == -ENOBUFS) {
+        r->stats.enobufs_pauses++;
+        c->flags |= RS_CF_NOBUFS;
+    } else if (res == -EINVAL && r->multishot_recv && c->state == RS_CONN_OPEN) {
+        r->multishot_recv = false; /* pre-6.0 kernel: one recv per SQE */
+    } else if (res != -ECANCELED) {
+        rs_conn_abort(r, c); /* reset by peer and the like */
+    }
+    rs_conn_touch(r, c);
+}
+
+static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
+{
+    c->ops &= (uint8_t)~RS_OP_SEND_BIT;
+    c->out.inflight = 0;
+    if (cqe->res < 0) {
+        rs_conn_abort(r, c);
+        return;
+    }
+    rs_outq_consume(&c->out, &r->pool, (size_t)cqe->res);
+    if (c->state == RS_CONN_CLOSING) {
+        rs_conn_touch(r, c);
+        return;
+    }
+    settle_timer(r, c, cqe->res > 0);
+    if ((c->flags & RS_CF_PAUSED) && c->out.queued <= r->opt->limits.output_queue / 2) {
+        c->flags &= (uint8_t)~RS_CF_PAUSED;
+        rs_http1_resume(r, c);
+    }
+    rs_conn_touch(r, c);
+}
+
+static void release(rs_reactor *r, rs_conn *c)
+{
+    rs_timer_cancel(&r->timers, &r->conns, c);
+    rs_http1_release(r, c);
+    rs_outq_clear(&c->out, &r->pool);
+    r->stats.closed++;
+    rs_conn_release(&r->conns, c);
+}
+
+void rs_conn_complete(rs_reactor *r, rs_conn *c, rs_op op, const struct io_uring_cqe *cqe)
+{
+    switch (op) {
+    case RS_OP_RECV:
+        on_recv(r, c, cqe);
+        break;
+    case RS_OP_SEND:
+        on_send(r, c, cqe);
+        break;
+    case RS_OP_SHUTDOWN:
+        c->ops &= (uint8_t)~RS_OP_SHUTDOWN_BIT;
+        rs_conn_touch(r, c);
+        break;
+    case RS_OP_CLOSE:
+        c->ops &= (uint8_t)~RS_OP_CLOSE_BIT;
+        if (c->ops == 0) /* the close is the last operation of the slot */
+            release(r, c);
+        break;
+    default:
+        break;
+    }
+}
+
+void rs_conn_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
+{
+    switch (kind) {
+    case RS_TIMER_HEADER:
+    case RS_TIMER_BODY:
+        rs_http1_timeout(r, c, kind);
+        break;
+    case RS_TIMER_IDLE:
+    case RS_TIMER_LINGER:
+    case RS_TIMER_WRITE:
+    default:
+        rs_conn_abort(r, c);
+        break;
+    }
+    rs_conn_touch(r, c);
+}

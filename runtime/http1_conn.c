@@ -1,0 +1,299 @@
+/* http1_conn.c — drives the parser over received bytes, dispatches each
+ * request head to the generated routes, consumes its body, and writes the
+ * response; errors become canned responses followed by a graceful close.
+ *
+ * Input is parsed in place in the provided buffer.  Only what is left at
+ * the end of a buffer (a partial head, or requests not yet parsed because
+ * of backpressure) is copied to the connection's spill, which is freed as
+ * soon as it is empty. */
+#include "http1_conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "reply.h"
+
+void rs_http1_open(rs_reactor *r, rs_conn *c) { rs_http1_init(&c->parser, &r->http1_limits); }
+
+void rs_http1_release(rs_reactor *r, rs_conn *c)
+{
+    (void)r;
+    free(c->spill);
+    c->spill = NULL;
+    c->spill_len = c->spill_cap = 0;
+}
+
+/* The spill never needs more than a maximal head plus what arrives while
+ * paused for backpressure; past that the peer is flooding us. */
+static uint32_t spill_limit(const rs_reactor *r) { return r->opt->limits.max_head + 4 * r->bufs.size; }
+
+static bool spill_reserve(rs_reactor *r, rs_conn *c, size_t need)
+{
+    if (need <= c->spill_cap)
+        return true;
+    if (need > spill_limit(r))
+        return false;
+    size_t cap = c->spill_cap ? c->spill_cap : 1024;
+    while (cap < need)
+        cap *= 2;
+    if (cap > spill_limit(r))
+        cap = spill_limit(r);
+    char *grown = realloc(c->spill, cap);
+    if (!grown)
+        return false;
+    c->spill = grown;
+    c->spill_cap = (uint32_t)cap;
+    return true;
+}
+
+/* Keeps data[0..n) as the connection's pending input. */
+static bool spill_keep(rs_reactor *r, rs_conn *c, const char *data, size_t n)
+{
+    if (n == 0) {
+        rs_http1_release(r, c);
+        return true;
+    }
+    if (data == c->spill) {
+        c->spill_len = (uint32_t)n;
+        return true;
+    }
+    if (c->spill && data > c->spill && data < c->spill + c->spill_len) {
+        memmove(c->spill, data, n);
+        c->spill_len = (uint32_t)n;
+        return true;
+    }
+    if (!spill_reserve(r, c, n))
+        return false;
+    memcpy(c->spill, data, n);
+    c->spill_len = (uint32_t)n;
+    return true;
+}
+
+static void reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
+{
+    memset(reply, 0, sizeof *reply);
+    reply->reactor = r;
+    reply->conn = c;
+    reply->allow = c->allow;
+    reply->head_only = c->method == RS_METHOD_HEAD;
+    reply->close = close;
+    reply->keep_alive_http10 = !close && c->parser.version_minor == 0;
+}
+
+/* A request that cannot be framed or must not be served: answer with the
+ * status and close, after the response has been sent. */
+static void fail(rs_reactor *r, rs_conn *c, unsigned status)
+{
+    rs_reply reply;
+    r->stats.parse_errors++;
+    reply_init(&reply, r, c, true);
+    reply.allow = NULL;
+    rs_reply_error(&reply, status);
+    c->flags &= (uint8_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+    rs_conn_finish(r, c);
+}
+
+static void on_head(rs_reactor *r, rs_conn *c, const char *base)
+{
+    const rs_http1_parser *p = &c->parser;
+    rs_request_view view = {
+        .method = (rs_method)p->method,
+        .path = base + p->path.off,
+        .path_len = p->path.len,
+        .query = p->query.len ? base + p->query.off : NULL,
+        .query_len = p->query.len,
+    };
+    rs_route_match m = {.route = -1};
+    c->params.present = 0;
+    rs_route_dispatch(&view, &c->params, &m);
+    c->route = m.route;
+    c->status = m.status;
+    c->body_kind = m.status ? RS_BODY_DISCARD : m.body_kind;
+    c->body_param = m.body_param;
+    c->body_limit = m.body_limit;
+    c->allow = m.status == 405 ? m.allow : NULL;
+    c->method = p->method;
+    c->body_seen = 0;
+    memset(&c->int_body, 0, sizeof c->int_body);
+    r->stats.requests++;
+
+    bool has_body = (p->flags & RS_HTTP1_CHUNKED) || ((p->flags & RS_HTTP1_HAS_LENGTH) && p->content_length > 0);
+    c->flags |= RS_CF_IN_REQUEST;
+    if (has_body)
+        c->flags |= RS_CF_IN_BODY;
+    if ((p->flags & RS_HTTP1_HAS_LENGTH) && p->content_length > c->body_limit) {
+        fail(r, c, 413); /* before reading a byte of it */
+        return;
+    }
+    if ((p->flags & RS_HTTP1_EXPECT_CONTINUE) && has_body && p->version_minor >= 1) {
+        if (c->status) {
+            /* Refuse without inviting the body (RFC 9110 §10.1.1). */
+            rs_reply reply;
+            reply_init(&reply, r, c, true);
+            rs_reply_error(&reply, c->status);
+            c->flags &= (uint8_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+            rs_conn_finish(r, c);
+            return;
+        }
+        rs_reply_continue(r, c);
+    }
+}
+
+enum { INT_LEADING, INT_SIGN, INT_DIGITS, INT_TRAILING, INT_INVALID };
+
+static inline bool is_body_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; }
+
+/* Strict decimal, whitespace allowed around it, overflow is invalid. */
+static void int_body_feed(rs_int_body *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && b->stage != INT_INVALID; i++) {
+        char ch = s[i];
+        if (ch >= '0' && ch <= '9') {
+            if (b->stage == INT_TRAILING) {
+                b->stage = INT_INVALID;
+                break;
+            }
+            int64_t d = ch - '0';
+            if (__builtin_mul_overflow(b->value, 10, &b->value) ||
+                __builtin_add_overflow(b->value, b->negative ? -d : d, &b->value)) {
+                b->stage = INT_INVALID;
+                break;
+            }
+            b->stage = INT_DIGITS;
+        } else if (ch == '-' && b->stage == INT_LEADING) {
+            b->negative = 1;
+            b->stage = INT_SIGN;
+        } else if (is_body_space(ch) && (b->stage == INT_LEADING || b->stage == INT_DIGITS ||
+                                         b->stage == INT_TRAILING)) {
+            if (b->stage == INT_DIGITS)
+                b->stage = INT_TRAILING;
+        } else {
+            b->stage = INT_INVALID;
+        }
+    }
+}
+
+static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
+{
+    c->body_seen += len;
+    if (c->body_seen > c->body_limit) {
+        fail(r, c, 413); /* a chunked body crossed the limit */
+        return;
+    }
+    if (c->body_kind == RS_BODY_INT)
+        int_body_feed(&c->int_body, data, len);
+}
+
+static void on_done(rs_reactor *r, rs_conn *c)
+{
+    c->flags &= (uint8_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+    unsigned status = c->status;
+    if (!status && c->body_kind == RS_BODY_INT) {
+        const rs_int_body *b = &c->int_body;
+        if (b->stage == INT_DIGITS || b->stage == INT_TRAILING) {
+            c->params.value[c->body_param] = b->value;
+            c->params.present |= 1u << c->body_param;
+        } else if (b->stage == INT_SIGN || b->stage == INT_INVALID) {
+            status = 400;
+        } /* empty or all whitespace: absent, the spec's default applies */
+    }
+    bool keep_alive = (c->parser.flags & RS_HTTP1_KEEP_ALIVE) && !r->stopping;
+    rs_reply reply;
+    reply_init(&reply, r, c, !keep_alive);
+    if (status)
+        rs_reply_error(&reply, status);
+    else
+        rs_route_respond(c->route, &c->params, &reply);
+    if (!reply.status) /* generated code must always answer; never leave the client waiting */
+        rs_reply_error(&reply, 500);
+    if (!keep_alive)
+        rs_conn_finish(r, c);
+}
+
+static void process(rs_reactor *r, rs_conn *c, const char *in, size_t n)
+{
+    size_t pos = 0;
+    while (c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED)) {
+        if (c->out.queued >= r->opt->limits.output_queue) {
+            rs_conn_pause(r, c);
+            break;
+        }
+        size_t used = 0, body_len = 0;
+        const char *body = NULL;
+        rs_http1_event ev = rs_http1_execute(&c->parser, in + pos, n - pos, &used, &body, &body_len);
+        const char *base = in + pos;
+        pos += used;
+        if (ev == RS_HTTP1_NEED_MORE)
+            break;
+        switch (ev) {
+        case RS_HTTP1_HEAD:
+            on_head(r, c, base);
+            break;
+        case RS_HTTP1_BODY:
+            on_body(r, c, body, body_len);
+            break;
+        case RS_HTTP1_DONE:
+            on_done(r, c);
+            break;
+        case RS_HTTP1_ERROR:
+        default:
+            fail(r, c, c->parser.error_status ? c->parser.error_status : 400);
+            break;
+        }
+    }
+    if (c->state != RS_CONN_OPEN) {
+        rs_http1_release(r, c); /* nothing more will be parsed */
+        return;
+    }
+    if (pos < n)
+        c->flags |= RS_CF_IN_REQUEST;
+    if (!spill_keep(r, c, in + pos, n - pos)) {
+        if (c->flags & RS_CF_PAUSED)
+            rs_conn_abort(r, c); /* kept sending while not reading our output */
+        else
+            fail(r, c, 431);
+    }
+}
+
+void rs_http1_input(rs_reactor *r, rs_conn *c, const char *data, size_t len)
+{
+    if (c->spill_len == 0) {
+        process(r, c, data, len);
+        return;
+    }
+    if (!spill_reserve(r, c, (size_t)c->spill_len + len)) {
+        if (c->flags & RS_CF_PAUSED)
+            rs_conn_abort(r, c);
+        else
+            fail(r, c, 431);
+        return;
+    }
+    memcpy(c->spill + c->spill_len, data, len);
+    c->spill_len += (uint32_t)len;
+    if (!(c->flags & RS_CF_PAUSED))
+        process(r, c, c->spill, c->spill_len);
+}
+
+void rs_http1_resume(rs_reactor *r, rs_conn *c)
+{
+    if (c->state == RS_CONN_OPEN && c->spill_len)
+        process(r, c, c->spill, c->spill_len);
+    rs_conn_touch(r, c);
+}
+
+void rs_http1_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
+{
+    (void)kind;
+    if (c->state != RS_CONN_OPEN) {
+        rs_conn_abort(r, c);
+        return;
+    }
+    fail(r, c, 408);
+}
+
+void rs_http1_stop(rs_reactor *r, rs_conn *c)
+{
+    if (!(c->flags & RS_CF_IN_REQUEST) && c->out.queued == 0)
+        rs_conn_finish(r, c);
+    /* otherwise on_done sees r->stopping and closes after the response */
+}

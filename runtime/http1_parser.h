@@ -1,0 +1,84 @@
+/* http1_parser.h — resumable, strict HTTP/1.1 request parser (RFC 9112).
+ *
+ * The machine lives in http1_parser.rl (Ragel, built with -G2).  It is a
+ * pull parser: each call scans input until one event happens and returns
+ * it, so the caller can stop between requests (backpressure) without the
+ * parser buffering anything.
+ *
+ * Input contract (what makes it resumable across any split of the bytes):
+ *   - HEAD phase: `data` must start at the first byte of the current request
+ *     (after any bytes consumed earlier).  The parser resumes scanning at
+ *     p->scanned, so the caller re-presents the same prefix plus new bytes.
+ *     Nothing is consumed until the whole head has been seen.
+ *   - BODY phases: `data` starts at the first unconsumed byte; the parser
+ *     consumes everything it scans (its state is numeric, no marks).
+ *
+ * Spans in the parser are offsets relative to `data` of the call that
+ * returned RS_HTTP1_HEAD; they are valid until the caller consumes the head.
+ */
+#ifndef RS_HTTP1_PARSER_H
+#define RS_HTTP1_PARSER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ringspec.h"
+
+typedef enum rs_http1_event {
+    RS_HTTP1_NEED_MORE = 0, /* scanned all input; call again with more */
+    RS_HTTP1_HEAD,          /* head complete; *consumed = head length */
+    RS_HTTP1_BODY,          /* *body, *body_len: body bytes (in data) */
+    RS_HTTP1_DONE,          /* message complete; next call starts a new one */
+    RS_HTTP1_ERROR,         /* p->error_status: 400/414/431/501/505 */
+} rs_http1_event;
+
+/* Flags describing the parsed head. */
+enum {
+    RS_HTTP1_CHUNKED = 1u << 0,         /* Transfer-Encoding: chunked */
+    RS_HTTP1_HAS_LENGTH = 1u << 1,      /* Content-Length present */
+    RS_HTTP1_CONN_CLOSE = 1u << 2,      /* Connection: close token */
+    RS_HTTP1_CONN_KEEPALIVE = 1u << 3,  /* Connection: keep-alive token */
+    RS_HTTP1_CONN_UPGRADE = 1u << 4,    /* Connection: upgrade token */
+    RS_HTTP1_EXPECT_CONTINUE = 1u << 5, /* Expect: 100-continue */
+    RS_HTTP1_KEEP_ALIVE = 1u << 6,      /* derived: connection persists */
+};
+
+typedef struct rs_span {
+    uint16_t off;
+    uint16_t len;
+} rs_span;
+
+typedef struct rs_http1_limits {
+    uint32_t max_target;  /* request-target length -> 414 */
+    uint32_t max_head;    /* whole head incl. request line -> 431 (414 if in target) */
+    uint32_t max_headers; /* header field lines -> 431 */
+} rs_http1_limits;
+
+typedef struct rs_http1_parser {
+    const rs_http1_limits *limits;
+    int cs;                  /* Ragel current state */
+    uint8_t phase;           /* internal: head / length body / chunked / done */
+    uint8_t method;          /* rs_method */
+    uint8_t version_minor;   /* 0 or 1 (1.x, x>1, is treated as 1) */
+    uint8_t host_count;
+    uint16_t flags;          /* RS_HTTP1_* */
+    uint16_t error_status;   /* set with RS_HTTP1_ERROR */
+    uint16_t header_count;
+    uint16_t mark;           /* internal: start of the token being scanned */
+    uint32_t scanned;        /* head phase: bytes of data already scanned */
+    rs_span target;          /* whole request-target */
+    rs_span path;            /* target up to '?' */
+    rs_span query;           /* after '?' (len 0 and off 0 when absent) */
+    uint64_t content_length; /* valid with RS_HTTP1_HAS_LENGTH */
+    uint64_t remaining;      /* internal: bytes left in body / current chunk */
+    uint32_t aux;            /* internal: per-header scratch state */
+} rs_http1_parser;
+
+void rs_http1_init(rs_http1_parser *p, const rs_http1_limits *limits);
+
+/* Scans data[0..len) as described above.  On RS_HTTP1_BODY, *body and
+ * *body_len describe the bytes (which are included in *consumed). */
+rs_http1_event rs_http1_execute(rs_http1_parser *p, const char *data, size_t len, size_t *consumed,
+                                const char **body, size_t *body_len);
+
+#endif

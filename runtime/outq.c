@@ -1,0 +1,133 @@
+/* outq.c — chunk pool and output queue. */
+#include "outq.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void rs_chunk_pool_init(rs_chunk_pool *pool, uint32_t chunk_cap, uint32_t max_free)
+{
+    memset(pool, 0, sizeof *pool);
+    pool->chunk_cap = chunk_cap;
+    pool->max_free = max_free;
+}
+
+void rs_chunk_pool_destroy(rs_chunk_pool *pool)
+{
+    while (pool->free) {
+        rs_chunk *c = pool->free;
+        pool->free = c->next;
+        free(c);
+    }
+    pool->free_count = 0;
+}
+
+static rs_chunk *chunk_get(rs_chunk_pool *pool, size_t need)
+{
+    rs_chunk *c;
+    if (need <= pool->chunk_cap && pool->free) {
+        c = pool->free;
+        pool->free = c->next;
+        pool->free_count--;
+    } else {
+        size_t cap = need <= pool->chunk_cap ? pool->chunk_cap : need;
+        c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->cap = (uint32_t)cap;
+    }
+    c->next = NULL;
+    c->len = 0;
+    pool->allocated++;
+    return c;
+}
+
+static void chunk_put(rs_chunk_pool *pool, rs_chunk *c)
+{
+    pool->allocated--;
+    /* Oversized chunks and the surplus beyond max_free go back to malloc so
+     * a burst of large responses does not stay resident. */
+    if (c->cap != pool->chunk_cap || pool->free_count >= pool->max_free) {
+        free(c);
+        return;
+    }
+    c->next = pool->free;
+    pool->free = c;
+    pool->free_count++;
+}
+
+char *rs_outq_reserve(rs_outq *q, rs_chunk_pool *pool, size_t n)
+{
+    if (q->tail && q->tail->cap - q->tail->len >= n)
+        return q->tail->data + q->tail->len;
+    rs_chunk *c = chunk_get(pool, n);
+    if (!c)
+        return NULL;
+    if (q->tail)
+        q->tail->next = c;
+    else
+        q->head = c;
+    q->tail = c;
+    return c->data;
+}
+
+void rs_outq_commit(rs_outq *q, size_t n)
+{
+    q->tail->len += (uint32_t)n;
+    q->queued += (uint32_t)n;
+}
+
+int rs_outq_append(rs_outq *q, rs_chunk_pool *pool, const void *src, size_t n)
+{
+    const char *p = src;
+    while (n > 0) {
+        size_t room = q->tail ? q->tail->cap - q->tail->len : 0;
+        if (room == 0) {
+            size_t want = n < pool->chunk_cap ? n : pool->chunk_cap;
+            if (!rs_outq_reserve(q, pool, want))
+                return -1;
+            room = q->tail->cap - q->tail->len;
+        }
+        size_t take = n < room ? n : room;
+        memcpy(q->tail->data + q->tail->len, p, take);
+        rs_outq_commit(q, take);
+        p += take;
+        n -= take;
+    }
+    return 0;
+}
+
+void rs_outq_consume(rs_outq *q, rs_chunk_pool *pool, size_t n)
+{
+    q->queued -= (uint32_t)n;
+    while (n > 0 && q->head) {
+        size_t avail = q->head->len - q->head_off;
+        if (n < avail) {
+            q->head_off += (uint32_t)n;
+            return;
+        }
+        n -= avail;
+        rs_chunk *done = q->head;
+        q->head = done->next;
+        q->head_off = 0;
+        if (!q->head)
+            q->tail = NULL;
+        chunk_put(pool, done);
+    }
+    /* A fully drained queue keeps no chunk: no per-connection buffers at rest. */
+    if (q->head && q->head == q->tail && q->head_off == q->head->len) {
+        chunk_put(pool, q->head);
+        q->head = q->tail = NULL;
+        q->head_off = 0;
+    }
+}
+
+void rs_outq_clear(rs_outq *q, rs_chunk_pool *pool)
+{
+    while (q->head) {
+        rs_chunk *c = q->head;
+        q->head = c->next;
+        chunk_put(pool, c);
+    }
+    q->tail = NULL;
+    q->head_off = q->queued = q->inflight = 0;
+}

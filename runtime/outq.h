@@ -1,0 +1,64 @@
+/* outq.h — a connection's queued output: a list of chunks from a
+ * per-reactor pool, sent in order, at most one send in flight.
+ *
+ * Lifetime rule (DESIGN.md §2.4): bytes handed to an in-flight send are
+ * never moved or freed.  Appending is always safe because it only writes
+ * past the end of the in-flight range; chunks are released only after the
+ * send that covered them completed. */
+#ifndef RS_OUTQ_H
+#define RS_OUTQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rs_chunk {
+    struct rs_chunk *next;
+    uint32_t len; /* bytes written */
+    uint32_t cap; /* bytes available in data[] */
+    char data[];
+} rs_chunk;
+
+/* Free chunks of the standard size, kept per reactor so the hot path does
+ * not call malloc; bounded so a burst does not pin memory forever. */
+typedef struct rs_chunk_pool {
+    rs_chunk *free;
+    uint32_t free_count;
+    uint32_t max_free;
+    uint32_t chunk_cap; /* data bytes of a standard chunk */
+    uint64_t allocated; /* chunks currently handed out (for stats) */
+} rs_chunk_pool;
+
+typedef struct rs_outq {
+    rs_chunk *head;
+    rs_chunk *tail;
+    uint32_t head_off; /* bytes of head already sent */
+    uint32_t queued;   /* bytes not yet sent (including in flight) */
+    uint32_t inflight; /* bytes handed to the kernel, from head + head_off */
+} rs_outq;
+
+void rs_chunk_pool_init(rs_chunk_pool *pool, uint32_t chunk_cap, uint32_t max_free);
+void rs_chunk_pool_destroy(rs_chunk_pool *pool);
+
+/* Returns space for at least n contiguous bytes at the end of the queue
+ * (allocating a chunk when needed, an oversized one for n > chunk_cap), or
+ * NULL when memory is exhausted.  Follow with rs_outq_commit. */
+char *rs_outq_reserve(rs_outq *q, rs_chunk_pool *pool, size_t n);
+void rs_outq_commit(rs_outq *q, size_t n);
+
+/* Appends bytes, spanning chunks as needed; returns 0 or -1 (no memory). */
+int rs_outq_append(rs_outq *q, rs_chunk_pool *pool, const void *src, size_t n);
+
+/* The contiguous unsent bytes at the head, for the next send. */
+static inline const char *rs_outq_peek(const rs_outq *q, uint32_t *len)
+{
+    *len = q->head ? q->head->len - q->head_off : 0;
+    return q->head ? q->head->data + q->head_off : NULL;
+}
+
+/* A send of n bytes completed: advance, releasing fully sent chunks. */
+void rs_outq_consume(rs_outq *q, rs_chunk_pool *pool, size_t n);
+
+/* Drops everything (the connection is being freed; nothing in flight). */
+void rs_outq_clear(rs_outq *q, rs_chunk_pool *pool);
+
+#endif

@@ -1,0 +1,300 @@
+/* reactor.c — ring setup and the event loop: drain every CQE of a batch,
+ * then flush (sends, re-arms, teardown steps), expire timers, and make one
+ * bounded submit_and_wait. */
+#include "reactor.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn_lifecycle.h"
+#include "date_cache.h"
+#include "http1_conn.h"
+#include "listener.h"
+#include "log.h"
+
+#define RS_SQ_ENTRIES 4096
+#define RS_CQ_ENTRIES 32768
+#define RS_BUFFER_GROUP 0
+#define RS_MAX_WAIT_MS 1000
+#define RS_ACCEPT_RETRY_MS 100
+
+static uint32_t clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+/* Newest flags first; each fallback drops what an older kernel refuses. */
+static int setup_ring(rs_reactor *r)
+{
+    static const unsigned flag_sets[] = {
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+        IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+        0,
+    };
+    int ret = -EINVAL;
+    for (size_t i = 0; i < sizeof flag_sets / sizeof flag_sets[0]; i++) {
+        struct io_uring_params p;
+        memset(&p, 0, sizeof p);
+        p.flags = flag_sets[i] | IORING_SETUP_CQSIZE;
+        p.cq_entries = RS_CQ_ENTRIES;
+        ret = io_uring_queue_init_params(RS_SQ_ENTRIES, &r->ring, &p);
+        if (ret == 0) {
+            if (!(p.features & IORING_FEAT_NODROP))
+                rs_log("warning: kernel may drop completions on CQ overflow");
+            if (i > 0)
+                rs_log("io_uring: fell back to setup flags %#x", flag_sets[i]);
+            break;
+        }
+    }
+    if (ret < 0)
+        return ret;
+    r->ring_ready = true;
+    io_uring_register_ring_fd(&r->ring); /* an optimisation only */
+    return 0;
+}
+
+static int probe_ops(rs_reactor *r)
+{
+    static const int needed[] = {IORING_OP_ACCEPT,   IORING_OP_RECV,         IORING_OP_SEND,
+                                 IORING_OP_SHUTDOWN, IORING_OP_ASYNC_CANCEL, IORING_OP_CLOSE,
+                                 IORING_OP_POLL_ADD};
+    struct io_uring_probe *probe = io_uring_get_probe_ring(&r->ring);
+    if (!probe)
+        return -ENOSYS;
+    int ret = 0;
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
+        if (!io_uring_opcode_supported(probe, needed[i])) {
+            rs_log("io_uring: opcode %d not supported by this kernel", needed[i]);
+            ret = -ENOSYS;
+        }
+    }
+    io_uring_free_probe(probe);
+    return ret;
+}
+
+int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, const rs_server_options *opt)
+{
+    memset(r, 0, sizeof *r);
+    r->index = index;
+    r->cpu = cpu;
+    r->opt = opt;
+    r->stop_fd = stop_fd;
+    r->listen_fd = -1;
+    r->dirty_head = RS_NIL;
+    r->multishot_recv = true;
+    r->multishot_accept = true;
+    r->http1_limits = (rs_http1_limits){
+        .max_target = opt->limits.max_target,
+        .max_head = opt->limits.max_head,
+        .max_headers = opt->limits.max_headers,
+    };
+
+    int ret = setup_ring(r);
+    if (ret < 0) {
+        rs_log("io_uring setup failed: %s", strerror(-ret));
+        return ret;
+    }
+    if ((ret = probe_ops(r)) < 0)
+        return ret;
+    ret = rs_bufring_init(&r->ring, &r->bufs, opt->recv_buffers, opt->recv_buffer_size, RS_BUFFER_GROUP);
+    if (ret < 0) {
+        rs_log("provided buffer ring (%u x %u bytes) failed: %s", opt->recv_buffers, opt->recv_buffer_size,
+               strerror(-ret));
+        return ret;
+    }
+    if (rs_conn_table_init(&r->conns, opt->max_connections) < 0) {
+        rs_log("cannot reserve %u connection slots", opt->max_connections);
+        return -ENOMEM;
+    }
+    /* Output chunks hold a 16-deep pipeline of small responses in one send;
+     * larger bodies span several. */
+    rs_chunk_pool_init(&r->pool, 4096 - sizeof(rs_chunk), 256);
+    rs_timers_init(&r->timers);
+    r->timers.duration_ms[RS_TIMER_HEADER] = opt->timeouts.header;
+    r->timers.duration_ms[RS_TIMER_BODY] = opt->timeouts.body;
+    r->timers.duration_ms[RS_TIMER_IDLE] = opt->timeouts.idle;
+    r->timers.duration_ms[RS_TIMER_WRITE] = opt->timeouts.write;
+    r->timers.duration_ms[RS_TIMER_LINGER] = RS_LINGER_MS;
+
+    r->listen_fd = rs_listen(opt->port);
+    if (r->listen_fd < 0)
+        return r->listen_fd;
+    return 0;
+}
+
+void rs_reactor_destroy(rs_reactor *r)
+{
+    if (r->listen_fd >= 0)
+        close(r->listen_fd);
+    rs_bufring_destroy(r->ring_ready ? &r->ring : NULL, &r->bufs);
+    rs_conn_table_destroy(&r->conns);
+    rs_chunk_pool_destroy(&r->pool);
+    if (r->ring_ready)
+        io_uring_queue_exit(&r->ring);
+    r->ring_ready = false;
+}
+
+static void arm_accept(rs_reactor *r)
+{
+    struct io_uring_sqe *sqe = rs_get_sqe(r);
+    if (r->multishot_accept)
+        io_uring_prep_multishot_accept(sqe, r->listen_fd, NULL, NULL, 0);
+    else
+        io_uring_prep_accept(sqe, r->listen_fd, NULL, NULL, 0);
+    io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_ACCEPT, 0, 0));
+    r->accept_armed = true;
+}
+
+static void arm_stop_poll(rs_reactor *r)
+{
+    struct io_uring_sqe *sqe = rs_get_sqe(r);
+    io_uring_prep_poll_add(sqe, r->stop_fd, POLLIN);
+    io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_STOP, 0, 0));
+}
+
+static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
+{
+    if (!(cqe->flags & IORING_CQE_F_MORE))
+        r->accept_armed = false;
+    if (cqe->res < 0) {
+        if (cqe->res == -EINVAL && r->multishot_accept) {
+            r->multishot_accept = false; /* pre-5.19 kernel: one accept per SQE */
+        } else if (cqe->res != -ECANCELED) {
+            r->stats.accept_errors++;
+            rs_log_ratelimited(&r->log_accept_second, "accept: %s", strerror(-cqe->res));
+            /* EMFILE and friends persist: retry later instead of spinning. */
+            if (!r->accept_armed)
+                r->accept_retry_ms = r->now_ms + RS_ACCEPT_RETRY_MS;
+            return;
+        }
+    } else {
+        rs_conn_accepted(r, cqe->res);
+    }
+    if (!r->accept_armed && !r->stopping && !r->accept_retry_ms)
+        arm_accept(r);
+}
+
+static void begin_stop(rs_reactor *r)
+{
+    r->stopping = true;
+    r->stop_deadline_ms = r->now_ms + r->opt->timeouts.write + r->opt->timeouts.header;
+    if (r->accept_armed) {
+        struct io_uring_sqe *sqe = rs_get_sqe(r);
+        io_uring_prep_cancel64(sqe, rs_user_data(RS_OP_ACCEPT, 0, 0), 0);
+        io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_CANCEL, 0, 0));
+    }
+    for (uint32_t i = 0; i < r->conns.high_water; i++) {
+        rs_conn *c = &r->conns.slots[i];
+        if (c->state == RS_CONN_OPEN)
+            rs_http1_stop(r, c);
+    }
+}
+
+static void handle_cqe(rs_reactor *r, const struct io_uring_cqe *cqe)
+{
+    uint64_t ud = cqe->user_data;
+    rs_op op = (rs_op)(ud & 0xFF);
+    switch (op) {
+    case RS_OP_ACCEPT:
+        on_accept(r, cqe);
+        return;
+    case RS_OP_STOP:
+        if (!r->stopping)
+            begin_stop(r);
+        return;
+    case RS_OP_CANCEL:
+        return;
+    default:
+        break;
+    }
+    uint32_t slot = (uint32_t)(ud >> 32);
+    uint32_t gen = (uint32_t)(ud >> 8) & 0xFFFFFF;
+    rs_conn *c = slot < r->conns.high_water ? &r->conns.slots[slot] : NULL;
+    if (!c || c->state == RS_CONN_FREE || c->gen != gen) {
+        /* Defensive: slots are recycled only with nothing in flight, so this
+         * should never happen; if it does, the completion must not touch the
+         * slot's new tenant, but a buffer it carries still goes back. */
+        r->stats.stale_cqes++;
+        if (cqe->flags & IORING_CQE_F_BUFFER)
+            rs_bufring_recycle(&r->bufs, (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
+        return;
+    }
+    rs_conn_complete(r, c, op, cqe);
+}
+
+static void flush_dirty(rs_reactor *r)
+{
+    /* Buffers recycled during the batch go back before anything re-arms. */
+    rs_bufring_publish(&r->bufs);
+    while (r->dirty_head != RS_NIL) {
+        rs_conn *c = &r->conns.slots[r->dirty_head];
+        r->dirty_head = c->dirty_next;
+        c->dirty_next = RS_NIL;
+        c->flags &= (uint8_t)~RS_CF_DIRTY;
+        rs_conn_advance(r, c);
+    }
+}
+
+static void expire_timers(rs_reactor *r)
+{
+    rs_conn *c;
+    while ((c = rs_timer_expired(&r->timers, &r->conns, r->now_ms)) != NULL) {
+        rs_timer_kind kind = (rs_timer_kind)c->timer_kind;
+        rs_timer_cancel(&r->timers, &r->conns, c);
+        r->stats.timeouts[kind]++;
+        rs_conn_timeout(r, c, kind);
+    }
+    if (r->accept_retry_ms && (int32_t)(r->now_ms - r->accept_retry_ms) >= 0) {
+        r->accept_retry_ms = 0;
+        if (!r->stopping && !r->accept_armed)
+            arm_accept(r);
+    }
+    if (r->stopping && (int32_t)(r->now_ms - r->stop_deadline_ms) >= 0) {
+        for (uint32_t i = 0; i < r->conns.high_water; i++) {
+            rs_conn *s = &r->conns.slots[i];
+            if (s->state != RS_CONN_FREE && s->state != RS_CONN_CLOSING)
+                rs_conn_abort(r, s);
+        }
+    }
+}
+
+int rs_reactor_run(rs_reactor *r)
+{
+    r->now_ms = clock_ms();
+    rs_date_refresh(time(NULL));
+    arm_accept(r);
+    arm_stop_poll(r);
+    for (;;) {
+        struct io_uring_cqe *cqe;
+        unsigned head, seen = 0;
+        io_uring_for_each_cqe(&r->ring, head, cqe)
+        {
+            handle_cqe(r, cqe);
+            seen++;
+        }
+        io_uring_cq_advance(&r->ring, seen);
+
+        r->now_ms = clock_ms();
+        rs_date_refresh(time(NULL));
+        expire_timers(r);
+        flush_dirty(r);
+        if (r->stopping && r->conns.in_use == 0 && !r->accept_armed)
+            break;
+
+        uint32_t wait_ms = rs_timer_next_wait(&r->timers, &r->conns, r->now_ms, RS_MAX_WAIT_MS);
+        if (r->accept_retry_ms && wait_ms > RS_ACCEPT_RETRY_MS)
+            wait_ms = RS_ACCEPT_RETRY_MS;
+        struct __kernel_timespec ts = {.tv_sec = wait_ms / 1000, .tv_nsec = (long long)(wait_ms % 1000) * 1000000};
+        int ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
+        if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
+            rs_log("io_uring_submit_and_wait: %s", strerror(-ret));
+            return ret;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,101 @@
+/* reactor.h — one io_uring event loop per CPU, pinned, with its own
+ * SO_REUSEPORT listener, connection slab, buffer ring, chunk pool and
+ * timers.  Reactors share nothing but the read-only options.
+ *
+ * Protocol code (http1_conn.c) never submits SQEs itself: it appends output
+ * and changes connection state, then the loop's flush phase turns that
+ * into at most one send per connection per batch (coalescing pipelined
+ * responses) and does any re-arming or teardown step that is due. */
+#ifndef RS_REACTOR_H
+#define RS_REACTOR_H
+
+#include <liburing.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "bufring.h"
+#include "conn.h"
+#include "http1_parser.h"
+#include "outq.h"
+#include "server_options.h"
+#include "timers.h"
+
+typedef struct rs_stats {
+    uint64_t accepted, closed, refused_full, accept_errors;
+    uint64_t requests, responses_by_class[6]; /* index = status / 100 */
+    uint64_t stale_cqes, enobufs_pauses, backpressure_pauses;
+    uint64_t timeouts[RS_TIMER_KINDS];
+    uint64_t parse_errors;
+} rs_stats;
+
+typedef struct rs_reactor {
+    struct io_uring ring;
+    int index;
+    int cpu;
+    int listen_fd;
+    int stop_fd; /* eventfd written by the main thread on SIGINT/SIGTERM */
+    const rs_server_options *opt;
+    rs_conn_table conns;
+    rs_timers timers;
+    rs_chunk_pool pool;
+    rs_bufring bufs;
+    rs_http1_limits http1_limits;
+    uint32_t dirty_head;
+    uint32_t now_ms;
+    uint32_t stop_deadline_ms;
+    bool multishot_recv;
+    bool multishot_accept;
+    bool accept_armed;
+    bool stopping;
+    bool ring_ready; /* for teardown after a failed start */
+    uint32_t accept_retry_ms; /* nonzero: re-arm accept at this time */
+    unsigned log_accept_second;
+    rs_stats stats;
+} rs_reactor;
+
+/* user_data: op (8 bits) | generation (24 bits) | slot (32 bits). */
+typedef enum rs_op {
+    RS_OP_ACCEPT = 1,
+    RS_OP_RECV,
+    RS_OP_SEND,
+    RS_OP_SHUTDOWN,
+    RS_OP_CLOSE,
+    RS_OP_CANCEL,
+    RS_OP_STOP,
+} rs_op;
+
+static inline uint64_t rs_user_data(rs_op op, uint32_t gen, uint32_t slot)
+{
+    return (uint64_t)op | ((uint64_t)(gen & 0xFFFFFF) << 8) | ((uint64_t)slot << 32);
+}
+
+int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, const rs_server_options *opt);
+int rs_reactor_run(rs_reactor *r); /* returns when stopped and drained */
+void rs_reactor_destroy(rs_reactor *r);
+
+/* ---- for protocol code ---- */
+
+/* Something about c changed (output queued, state, flags): visit it in the
+ * flush phase of this batch. */
+static inline void rs_conn_touch(rs_reactor *r, rs_conn *c)
+{
+    if (!(c->flags & RS_CF_DIRTY)) {
+        c->flags |= RS_CF_DIRTY;
+        c->dirty_next = r->dirty_head;
+        r->dirty_head = rs_conn_index(&r->conns, c);
+    }
+}
+
+/* Close after the queued output is sent: shut down the write side, then
+ * discard input until the peer closes (so the response is not lost to a
+ * reset), bounded by the linger timeout. */
+void rs_conn_finish(rs_reactor *r, rs_conn *c);
+
+/* Close now: cancel what is in flight, close via the ring, free the slot on
+ * the final completion.  Queued output is dropped. */
+void rs_conn_abort(rs_reactor *r, rs_conn *c);
+
+/* Stop parsing and receiving until the output queue drains. */
+void rs_conn_pause(rs_reactor *r, rs_conn *c);
+
+#endif

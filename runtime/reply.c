@@ -1,0 +1,132 @@
+/* reply.c — response framing: the generated status line and fixed headers,
+ * then Date (cached), Content-Length, Connection when needed, and the body.
+ * The header block stays far below 1 KiB and 16 headers, which the arena's
+ * load generator needs. */
+#include "reply.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "date_cache.h"
+
+const char *rs_reason_phrase(unsigned status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 422: return "Unprocessable Content";
+    case 426: return "Upgrade Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}
+
+static unsigned status_of_head(const char *head, size_t len)
+{
+    /* "HTTP/1.1 200 ..." */
+    if (len < 12)
+        return 0;
+    return (unsigned)(head[9] - '0') * 100 + (unsigned)(head[10] - '0') * 10 + (unsigned)(head[11] - '0');
+}
+
+#define CONTENT_LENGTH "Content-Length: "
+#define CONN_CLOSE "Connection: close\r\n"
+#define CONN_KEEP_ALIVE "Connection: keep-alive\r\n"
+
+void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *body, size_t body_len)
+{
+    rs_reactor *re = r->reactor;
+    rs_conn *c = r->conn;
+    if (r->status) /* a second reply for one request would desynchronise the client */
+        return;
+    r->status = status_of_head(head, head_len);
+    re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
+
+    size_t send_body = r->head_only ? 0 : body_len;
+    size_t header_max = head_len + RS_DATE_LINE_LEN + sizeof CONTENT_LENGTH + 20 + 2 + sizeof CONN_KEEP_ALIVE + 2;
+    /* Small responses are written in one piece; large bodies are appended
+     * separately so the header reservation stays small. */
+    bool inline_body = send_body <= re->pool.chunk_cap / 2;
+    char *out = rs_outq_reserve(&c->out, &re->pool, header_max + (inline_body ? send_body : 0));
+    if (!out) {
+        rs_conn_abort(re, c);
+        return;
+    }
+    char *p = out;
+    memcpy(p, head, head_len);
+    p += head_len;
+    memcpy(p, rs_date_line, RS_DATE_LINE_LEN);
+    p += RS_DATE_LINE_LEN;
+    memcpy(p, CONTENT_LENGTH, sizeof CONTENT_LENGTH - 1);
+    p += sizeof CONTENT_LENGTH - 1;
+    p += rs_format_i64(p, (int64_t)body_len);
+    *p++ = '\r';
+    *p++ = '\n';
+    if (r->close) {
+        memcpy(p, CONN_CLOSE, sizeof CONN_CLOSE - 1);
+        p += sizeof CONN_CLOSE - 1;
+    } else if (r->keep_alive_http10) {
+        memcpy(p, CONN_KEEP_ALIVE, sizeof CONN_KEEP_ALIVE - 1);
+        p += sizeof CONN_KEEP_ALIVE - 1;
+    }
+    *p++ = '\r';
+    *p++ = '\n';
+    if (inline_body && send_body) {
+        memcpy(p, body, send_body);
+        p += send_body;
+    }
+    rs_outq_commit(&c->out, (size_t)(p - out));
+    if (!inline_body && rs_outq_append(&c->out, &re->pool, body, send_body) < 0)
+        rs_conn_abort(re, c);
+    rs_conn_touch(re, c);
+}
+
+void rs_reply_error(rs_reply *r, unsigned status)
+{
+    char head[160];
+    const char *reason = rs_reason_phrase(status);
+    int n;
+    if (status == 405 && r->allow)
+        n = snprintf(head, sizeof head, "HTTP/1.1 %u %s\r\nContent-Type: text/plain\r\nAllow: %s\r\n", status,
+                     reason, r->allow);
+    else
+        n = snprintf(head, sizeof head, "HTTP/1.1 %u %s\r\nContent-Type: text/plain\r\n", status, reason);
+    if (n < 0 || (size_t)n >= sizeof head)
+        n = snprintf(head, sizeof head, "HTTP/1.1 %u %s\r\n", status, reason);
+    rs_reply_text(r, head, (size_t)n, reason, strlen(reason));
+}
+
+void rs_reply_continue(rs_reactor *r, rs_conn *c)
+{
+    static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (rs_outq_append(&c->out, &r->pool, line, sizeof line - 1) < 0)
+        rs_conn_abort(r, c);
+    rs_conn_touch(r, c);
+}

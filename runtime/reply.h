@@ -1,0 +1,26 @@
+/* reply.h — the runtime side of rs_reply: where a response goes and which
+ * connection headers it needs.  Generated code sees rs_reply as opaque. */
+#ifndef RS_REPLY_H
+#define RS_REPLY_H
+
+#include <stdbool.h>
+
+#include "reactor.h"
+
+struct rs_reply {
+    rs_reactor *reactor;
+    rs_conn *conn;
+    const char *allow;    /* Allow header value for a 405 */
+    bool head_only;       /* HEAD: headers with Content-Length, no body */
+    bool close;           /* send "Connection: close" (we close after it) */
+    bool keep_alive_http10; /* HTTP/1.0 client asked to keep the connection */
+    unsigned status;      /* set once a response has been written */
+};
+
+/* The reason phrase of a status code ("Not Found"), or "Unknown". */
+const char *rs_reason_phrase(unsigned status);
+
+/* "HTTP/1.1 100 Continue\r\n\r\n" into the connection's output. */
+void rs_reply_continue(rs_reactor *r, rs_conn *c);
+
+#endif

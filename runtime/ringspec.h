@@ -1,0 +1,136 @@
+/* ringspec.h — the one header between generated route code and the runtime.
+ *
+ * Generated code (generated/<spec>/routes.c) implements the three symbols
+ * declared under "provided by generated code"; the runtime implements the
+ * rest.  Nothing else crosses the boundary, so the runtime is compiled once
+ * and linked with any spec's generated code. */
+#ifndef RINGSPEC_H
+#define RINGSPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- request methods ------------------------------------------------- */
+
+/* Small integers so generated code can switch on them and build masks. */
+typedef enum rs_method {
+    RS_METHOD_OTHER = 0, /* a syntactically valid token we do not know */
+    RS_METHOD_GET,
+    RS_METHOD_HEAD,
+    RS_METHOD_POST,
+    RS_METHOD_PUT,
+    RS_METHOD_DELETE,
+    RS_METHOD_PATCH,
+    RS_METHOD_OPTIONS,
+    RS_METHOD_CONNECT,
+    RS_METHOD_TRACE,
+    RS_METHOD_COUNT
+} rs_method;
+
+#define RS_METHOD_BIT(m) (1u << (m))
+
+/* ---- spec-level server configuration (emitted by codegen) ------------ */
+
+typedef struct rs_spec_limits {
+    uint32_t max_target;       /* request-target bytes; longer -> 414 */
+    uint32_t max_head;         /* request line + header block; larger -> 431 */
+    uint32_t max_headers;      /* header field count; more -> 431 */
+    uint64_t max_body;         /* default body limit per request -> 413 */
+    uint32_t output_queue;     /* per-connection queued output cap (bytes) */
+} rs_spec_limits;
+
+typedef struct rs_spec_timeouts { /* milliseconds */
+    uint32_t header; /* first byte of a request to end of its header block */
+    uint32_t body;   /* longest silence while a request body is expected */
+    uint32_t idle;   /* keep-alive connection with nothing in progress */
+    uint32_t write;  /* queued output that makes no progress */
+} rs_spec_timeouts;
+
+typedef struct rs_spec_config {
+    const char *spec_name;     /* e.g. "arena" */
+    uint16_t port;
+    uint16_t workers;          /* 0 = one per CPU in the affinity mask */
+    uint32_t max_connections;  /* per worker */
+    uint32_t recv_buffers;     /* provided buffers per worker (power of two) */
+    uint32_t recv_buffer_size; /* bytes per provided buffer */
+    rs_spec_limits limits;
+    rs_spec_timeouts timeouts;
+} rs_spec_config;
+
+/* ---- what dispatch tells the runtime ---------------------------------- */
+
+/* Typed parameters of one request, filled by dispatch (path, query) and by
+ * the runtime (body).  Storage lives in the connection slot, so it must
+ * stay small: codegen rejects routes with more than RS_MAX_PARAMS. */
+#define RS_MAX_PARAMS 6
+
+typedef struct rs_params {
+    int64_t value[RS_MAX_PARAMS];
+    uint32_t present; /* bit i set when value[i] was supplied */
+} rs_params;
+
+/* How the runtime consumes a request body for the matched route. */
+typedef enum rs_body_kind {
+    RS_BODY_DISCARD = 0, /* read and drop (also used for error routes) */
+    RS_BODY_INT,         /* decimal integer, surrounding whitespace allowed */
+} rs_body_kind;
+
+typedef struct rs_route_match {
+    int16_t route;       /* index of the matched route, or -1 */
+    uint16_t status;     /* 0 = dispatch succeeded; else 400/404/405 */
+    uint8_t body_kind;   /* rs_body_kind */
+    uint8_t body_param;  /* params slot the body value goes to */
+    uint64_t body_limit; /* bytes; larger bodies -> 413 */
+    const char *allow;   /* for 405: the Allow header value */
+} rs_route_match;
+
+/* A view of the request head, valid only during rs_route_dispatch. */
+typedef struct rs_request_view {
+    rs_method method;
+    const char *path;  /* request-target up to '?' (not decoded) */
+    size_t path_len;
+    const char *query; /* after '?', or NULL */
+    size_t query_len;
+} rs_request_view;
+
+/* ---- provided by generated code --------------------------------------- */
+
+extern const rs_spec_config rs_spec;
+
+/* Matches method + path, parses path and query parameters into *params
+ * (applying defaults) and fills *m.  Never allocates. */
+void rs_route_dispatch(const rs_request_view *req, rs_params *params, rs_route_match *m);
+
+typedef struct rs_reply rs_reply;
+
+/* Writes the response of route m->route once the request is complete.
+ * Must call exactly one rs_reply_* function. */
+void rs_route_respond(int route, const rs_params *params, rs_reply *reply);
+
+/* ---- provided by the runtime, for generated code ---------------------- */
+
+/* head: preformatted status line and fixed headers, each ending in CRLF,
+ * e.g. "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n".  The runtime adds
+ * Date, Content-Length and Connection, and omits the body for HEAD. */
+void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *body, size_t body_len);
+
+/* A canned response (400, 404, 405, 500, ...); the connection stays open. */
+void rs_reply_error(rs_reply *r, unsigned status);
+
+/* Strict base-10: optional '-', digits only (leading zeros allowed, "010"
+ * is 10), no spaces, no '+', no empty string; false on overflow. */
+bool rs_parse_i64(const char *s, size_t n, int64_t *out);
+
+/* Iterates "k=v&k=v" pairs.  Returns false at the end.  A pair without '='
+ * yields an empty value; empty pairs ("&&") are skipped. */
+typedef struct rs_str {
+    const char *ptr;
+    size_t len;
+} rs_str;
+bool rs_query_next(const char **cursor, const char *end, rs_str *key, rs_str *value);
+
+/* Writes v in decimal to dst (needs 20 bytes), returns bytes written. */
+size_t rs_format_i64(char *dst, int64_t v);
+
+#endif

@@ -1,0 +1,23 @@
+/* server_options.h — the effective settings of one server process: the
+ * spec's [server] section overridden by command-line flags. */
+#ifndef RS_SERVER_OPTIONS_H
+#define RS_SERVER_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ringspec.h"
+
+typedef struct rs_server_options {
+    uint16_t port;
+    uint32_t workers;
+    const char *data_root;
+    bool print_stats;
+    uint32_t max_connections;  /* per worker */
+    uint32_t recv_buffers;     /* per worker, power of two */
+    uint32_t recv_buffer_size; /* bytes */
+    rs_spec_limits limits;
+    rs_spec_timeouts timeouts; /* ms */
+} rs_server_options;
+
+#endif
