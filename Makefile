@@ -77,12 +77,16 @@ server:
 
 # ---- tests ----
 
-UNIT_TESTS := test_http1_parser
+UNIT_TESTS := test_http1_parser test_outq test_timers
 UNIT_BIN   := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
-$(OBJ_DIR)/tests/test_http1_parser: tests/unit/test_http1_parser.c generated/http1_parser.c runtime/http1_parser.h
+# Each unit test links only the runtime pieces it exercises.
+$(OBJ_DIR)/tests/test_http1_parser: generated/http1_parser.c
+$(OBJ_DIR)/tests/test_outq: runtime/outq.c
+$(OBJ_DIR)/tests/test_timers: runtime/timers.c runtime/conn.c
+$(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ tests/unit/test_http1_parser.c generated/http1_parser.c
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t $(ARENA_DIR)/requests || exit 1; done

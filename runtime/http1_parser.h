@@ -29,7 +29,7 @@ typedef enum rs_http1_event {
     RS_HTTP1_HEAD,          /* head complete; *consumed = head length */
     RS_HTTP1_BODY,          /* *body, *body_len: body bytes (in data) */
     RS_HTTP1_DONE,          /* message complete; next call starts a new one */
-    RS_HTTP1_ERROR,         /* p->error_status: 400/414/431/501/505 */
+    RS_HTTP1_ERROR,         /* p->error_status: 400/414/417/431/501/505 */
 } rs_http1_event;
 
 /* Flags describing the parsed head. */
@@ -64,14 +64,13 @@ typedef struct rs_http1_parser {
     uint16_t flags;          /* RS_HTTP1_* */
     uint16_t error_status;   /* set with RS_HTTP1_ERROR */
     uint16_t header_count;
-    uint16_t mark;           /* internal: start of the token being scanned */
     uint32_t scanned;        /* head phase: bytes of data already scanned */
     rs_span target;          /* whole request-target */
     rs_span path;            /* target up to '?' */
     rs_span query;           /* after '?' (len 0 and off 0 when absent) */
     uint64_t content_length; /* valid with RS_HTTP1_HAS_LENGTH */
     uint64_t remaining;      /* internal: bytes left in body / current chunk */
-    uint32_t aux;            /* internal: per-header scratch state */
+    uint32_t aux;            /* internal: flags of the head being parsed */
 } rs_http1_parser;
 
 void rs_http1_init(rs_http1_parser *p, const rs_http1_limits *limits);

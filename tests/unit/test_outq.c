@@ -1,0 +1,107 @@
+/* test_outq.c — the output queue's lifetime rules: bytes come out in order
+ * across chunks, partial sends advance, appending never moves bytes that
+ * an in-flight send covers, and a drained queue holds no chunk. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "outq.h"
+#include "test_util.h"
+
+/* Pops everything through peek/consume in sends of at most max_send bytes,
+ * as the reactor would, and returns it as one string (caller frees). */
+static char *drain(rs_outq *q, rs_chunk_pool *pool, size_t max_send)
+{
+    size_t cap = q->queued + 1, n = 0;
+    char *all = malloc(cap);
+    while (q->queued > 0) {
+        uint32_t len;
+        const char *p = rs_outq_peek(q, &len);
+        if (len == 0)
+            break;
+        size_t sent = len < max_send ? len : max_send;
+        memcpy(all + n, p, sent);
+        n += sent;
+        rs_outq_consume(q, pool, sent);
+    }
+    all[n] = '\0';
+    return all;
+}
+
+static void test_order_across_chunks(void)
+{
+    rs_chunk_pool pool;
+    rs_chunk_pool_init(&pool, 16, 4);
+    rs_outq q = {0};
+    char want[200];
+    size_t n = 0;
+    for (int i = 0; i < 20; i++) {
+        char piece[12];
+        int len = snprintf(piece, sizeof piece, "[%d]", i);
+        CHECK(rs_outq_append(&q, &pool, piece, (size_t)len) == 0);
+        memcpy(want + n, piece, (size_t)len);
+        n += (size_t)len;
+    }
+    want[n] = '\0';
+    CHECK_EQ_INT(q.queued, n);
+    char *got = drain(&q, &pool, 5); /* partial sends of 5 bytes */
+    CHECK_EQ_STR(got, want, "bytes out in order through partial sends");
+    free(got);
+    CHECK(q.head == NULL && q.tail == NULL && q.queued == 0);
+    CHECK_EQ_INT(pool.allocated, 0);
+    CHECK(pool.free_count <= 4); /* bounded cache */
+    rs_chunk_pool_destroy(&pool);
+}
+
+static void test_append_does_not_move_inflight_bytes(void)
+{
+    rs_chunk_pool pool;
+    rs_chunk_pool_init(&pool, 64, 4);
+    rs_outq q = {0};
+    rs_outq_append(&q, &pool, "first response;", 15);
+    uint32_t len;
+    const char *inflight = rs_outq_peek(&q, &len);
+    char copy[16];
+    memcpy(copy, inflight, len);
+    /* While "sent", more output arrives, including a large piece that
+     * spills into new chunks and an oversized reservation. */
+    rs_outq_append(&q, &pool, "second;", 7);
+    char big[300];
+    memset(big, 'x', sizeof big);
+    rs_outq_append(&q, &pool, big, sizeof big);
+    char *wide = rs_outq_reserve(&q, &pool, 500);
+    CHECK(wide != NULL);
+    memset(wide, 'y', 500);
+    rs_outq_commit(&q, 500);
+    CHECK(memcmp(inflight, copy, len) == 0);           /* untouched */
+    CHECK(rs_outq_peek(&q, &len) == inflight);          /* same address */
+    rs_outq_consume(&q, &pool, 15);
+    CHECK_EQ_INT(q.queued, 7 + 300 + 500);
+    rs_outq_clear(&q, &pool);
+    CHECK_EQ_INT(pool.allocated, 0);
+    CHECK(q.head == NULL && q.queued == 0);
+    rs_chunk_pool_destroy(&pool);
+}
+
+static void test_reserve_is_contiguous(void)
+{
+    rs_chunk_pool pool;
+    rs_chunk_pool_init(&pool, 32, 2);
+    rs_outq q = {0};
+    rs_outq_append(&q, &pool, "0123456789012345678901234567", 28); /* 4 bytes left */
+    char *p = rs_outq_reserve(&q, &pool, 10);                     /* needs a new chunk */
+    CHECK(p != NULL && q.head != q.tail);
+    memcpy(p, "abcdefghij", 10);
+    rs_outq_commit(&q, 10);
+    char *got = drain(&q, &pool, 1000);
+    CHECK_EQ_STR(got, "0123456789012345678901234567abcdefghij", "reserve after a nearly full chunk");
+    free(got);
+    rs_chunk_pool_destroy(&pool);
+}
+
+int main(void)
+{
+    test_order_across_chunks();
+    test_append_does_not_move_inflight_bytes();
+    test_reserve_is_contiguous();
+    return tu_summary("outq");
+}
