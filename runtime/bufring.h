@@ -24,7 +24,10 @@ typedef struct rs_bufring {
 int rs_bufring_init(struct io_uring *uring, rs_bufring *b, uint32_t count, uint32_t size, uint16_t group);
 void rs_bufring_destroy(struct io_uring *uring, rs_bufring *b);
 
-static inline char *rs_bufring_addr(const rs_bufring *b, uint16_t bid) { return b->base + (size_t)bid * b->size; }
+static inline char *rs_bufring_addr(const rs_bufring *b, uint16_t bid)
+{
+    return b->base + (size_t)bid * b->size;
+}
 
 static inline void rs_bufring_recycle(rs_bufring *b, uint16_t bid)
 {

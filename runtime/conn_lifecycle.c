@@ -93,23 +93,20 @@ static void submit_close(rs_reactor *r, rs_conn *c)
 
 void rs_conn_finish(rs_reactor *r, rs_conn *c)
 {
-    if (c->state == RS_CONN_OPEN)
-        c->state = RS_CONN_DRAINING;
+    if (c->state == RS_CONN_OPEN) c->state = RS_CONN_DRAINING;
     rs_conn_touch(r, c);
 }
 
 void rs_conn_abort(rs_reactor *r, rs_conn *c)
 {
-    if (c->state == RS_CONN_CLOSING || c->state == RS_CONN_FREE)
-        return;
+    if (c->state == RS_CONN_CLOSING || c->state == RS_CONN_FREE) return;
     c->state = RS_CONN_CLOSING;
     rs_conn_touch(r, c);
 }
 
 void rs_conn_pause(rs_reactor *r, rs_conn *c)
 {
-    if (c->flags & RS_CF_PAUSED)
-        return;
+    if (c->flags & RS_CF_PAUSED) return;
     c->flags |= RS_CF_PAUSED;
     r->stats.backpressure_pauses++;
     rs_conn_touch(r, c);
@@ -117,10 +114,8 @@ void rs_conn_pause(rs_reactor *r, rs_conn *c)
 
 static bool wants_recv(const rs_conn *c)
 {
-    if (c->flags & RS_CF_PEER_EOF)
-        return false;
-    if (c->state == RS_CONN_LINGERING)
-        return true;
+    if (c->flags & RS_CF_PEER_EOF) return false;
+    if (c->state == RS_CONN_LINGERING) return true;
     return c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED);
 }
 
@@ -154,8 +149,7 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
     switch (c->state) {
     case RS_CONN_OPEN:
     case RS_CONN_DRAINING:
-        if (!(c->ops & RS_OP_SEND_BIT) && c->out.queued > 0)
-            submit_send(r, c);
+        if (!(c->ops & RS_OP_SEND_BIT) && c->out.queued > 0) submit_send(r, c);
         if (c->state == RS_CONN_DRAINING && c->out.queued == 0) {
             if (c->flags & RS_CF_PEER_EOF) {
                 c->state = RS_CONN_CLOSING;
@@ -168,16 +162,13 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
     default:
         break;
     }
-    if (c->state == RS_CONN_LINGERING && (c->flags & RS_CF_PEER_EOF))
-        c->state = RS_CONN_CLOSING;
+    if (c->state == RS_CONN_LINGERING && (c->flags & RS_CF_PEER_EOF)) c->state = RS_CONN_CLOSING;
 
     if (c->state == RS_CONN_CLOSING) {
         rs_timer_cancel(&r->timers, &r->conns, c);
         if ((c->ops & (RS_OP_RECV_BIT | RS_OP_SEND_BIT)) && !(c->flags & RS_CF_CANCELING)) {
-            if (c->ops & RS_OP_RECV_BIT)
-                submit_cancel(r, c, RS_OP_RECV);
-            if (c->ops & RS_OP_SEND_BIT)
-                submit_cancel(r, c, RS_OP_SEND);
+            if (c->ops & RS_OP_RECV_BIT) submit_cancel(r, c, RS_OP_RECV);
+            if (c->ops & RS_OP_SEND_BIT) submit_cancel(r, c, RS_OP_SEND);
             c->flags |= RS_CF_CANCELING;
         }
         if (c->ops == 0) /* nothing refers to the fd any more */
@@ -205,15 +196,12 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     int res = cqe->res;
     if (res > 0) {
         uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-        if (c->state == RS_CONN_OPEN)
-            rs_http1_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
+        if (c->state == RS_CONN_OPEN) rs_http1_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
         rs_bufring_recycle(&r->bufs, bid);
-        if (c->state == RS_CONN_OPEN)
-            settle_timer(r, c, true);
+        if (c->state == RS_CONN_OPEN) settle_timer(r, c, true);
     } else if (res == 0) {
         c->flags |= RS_CF_PEER_EOF;
-        if (c->state == RS_CONN_OPEN)
-            rs_conn_finish(r, c);
+        if (c->state == RS_CONN_OPEN) rs_conn_finish(r, c);
     } else if (res == -ENOBUFS) {
         r->stats.enobufs_pauses++;
         c->flags |= RS_CF_NOBUFS;

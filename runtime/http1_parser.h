@@ -56,13 +56,13 @@ typedef struct rs_http1_limits {
 
 typedef struct rs_http1_parser {
     const rs_http1_limits *limits;
-    int cs;                  /* Ragel current state */
-    uint8_t phase;           /* internal: head / length body / chunked / done */
-    uint8_t method;          /* rs_method */
-    uint8_t version_minor;   /* 0 or 1 (1.x, x>1, is treated as 1) */
+    int cs;                /* Ragel current state */
+    uint8_t phase;         /* internal: head / length body / chunked / done */
+    uint8_t method;        /* rs_method */
+    uint8_t version_minor; /* 0 or 1 (1.x, x>1, is treated as 1) */
     uint8_t host_count;
-    uint16_t flags;          /* RS_HTTP1_* */
-    uint16_t error_status;   /* set with RS_HTTP1_ERROR */
+    uint16_t flags;        /* RS_HTTP1_* */
+    uint16_t error_status; /* set with RS_HTTP1_ERROR */
     uint16_t header_count;
     uint32_t scanned;        /* head phase: bytes of data already scanned */
     rs_span target;          /* whole request-target */

@@ -47,7 +47,7 @@ typedef struct rs_reactor {
     bool multishot_accept;
     bool accept_armed;
     bool stopping;
-    bool ring_ready; /* for teardown after a failed start */
+    bool ring_ready;          /* for teardown after a failed start */
     uint32_t accept_retry_ms; /* nonzero: re-arm accept at this time */
     unsigned log_accept_second;
     rs_stats stats;

@@ -12,47 +12,79 @@
 const char *rs_reason_phrase(unsigned status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Range Not Satisfiable";
-    case 417: return "Expectation Failed";
-    case 422: return "Unprocessable Content";
-    case 426: return "Upgrade Required";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+        return "Continue";
+    case 101:
+        return "Switching Protocols";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 206:
+        return "Partial Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 416:
+        return "Range Not Satisfiable";
+    case 417:
+        return "Expectation Failed";
+    case 422:
+        return "Unprocessable Content";
+    case 426:
+        return "Upgrade Required";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Unknown";
     }
 }
 
 static unsigned status_of_head(const char *head, size_t len)
 {
     /* "HTTP/1.1 200 ..." */
-    if (len < 12)
-        return 0;
+    if (len < 12) return 0;
     return (unsigned)(head[9] - '0') * 100 + (unsigned)(head[10] - '0') * 10 + (unsigned)(head[11] - '0');
 }
 
@@ -70,7 +102,8 @@ void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *b
     re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
 
     size_t send_body = r->head_only ? 0 : body_len;
-    size_t header_max = head_len + RS_DATE_LINE_LEN + sizeof CONTENT_LENGTH + 20 + 2 + sizeof CONN_KEEP_ALIVE + 2;
+    size_t header_max =
+        head_len + RS_DATE_LINE_LEN + sizeof CONTENT_LENGTH + 20 + 2 + sizeof CONN_KEEP_ALIVE + 2;
     /* Small responses are written in one piece; large bodies are appended
      * separately so the header reservation stays small. */
     bool inline_body = send_body <= re->pool.chunk_cap / 2;
@@ -103,8 +136,7 @@ void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *b
         p += send_body;
     }
     rs_outq_commit(&c->out, (size_t)(p - out));
-    if (!inline_body && rs_outq_append(&c->out, &re->pool, body, send_body) < 0)
-        rs_conn_abort(re, c);
+    if (!inline_body && rs_outq_append(&c->out, &re->pool, body, send_body) < 0) rs_conn_abort(re, c);
     rs_conn_touch(re, c);
 }
 
@@ -126,7 +158,6 @@ void rs_reply_error(rs_reply *r, unsigned status)
 void rs_reply_continue(rs_reactor *r, rs_conn *c)
 {
     static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
-    if (rs_outq_append(&c->out, &r->pool, line, sizeof line - 1) < 0)
-        rs_conn_abort(r, c);
+    if (rs_outq_append(&c->out, &r->pool, line, sizeof line - 1) < 0) rs_conn_abort(r, c);
     rs_conn_touch(r, c);
 }

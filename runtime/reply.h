@@ -10,11 +10,11 @@
 struct rs_reply {
     rs_reactor *reactor;
     rs_conn *conn;
-    const char *allow;    /* Allow header value for a 405 */
-    bool head_only;       /* HEAD: headers with Content-Length, no body */
-    bool close;           /* send "Connection: close" (we close after it) */
+    const char *allow;      /* Allow header value for a 405 */
+    bool head_only;         /* HEAD: headers with Content-Length, no body */
+    bool close;             /* send "Connection: close" (we close after it) */
     bool keep_alive_http10; /* HTTP/1.0 client asked to keep the connection */
-    unsigned status;      /* set once a response has been written */
+    unsigned status;        /* set once a response has been written */
 };
 
 /* The reason phrase of a status code ("Not Found"), or "Unknown". */

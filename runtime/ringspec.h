@@ -33,22 +33,22 @@ typedef enum rs_method {
 /* ---- spec-level server configuration (emitted by codegen) ------------ */
 
 typedef struct rs_spec_limits {
-    uint32_t max_target;       /* request-target bytes; longer -> 414 */
-    uint32_t max_head;         /* request line + header block; larger -> 431 */
-    uint32_t max_headers;      /* header field count; more -> 431 */
-    uint64_t max_body;         /* default body limit per request -> 413 */
-    uint32_t output_queue;     /* per-connection queued output cap (bytes) */
+    uint32_t max_target;   /* request-target bytes; longer -> 414 */
+    uint32_t max_head;     /* request line + header block; larger -> 431 */
+    uint32_t max_headers;  /* header field count; more -> 431 */
+    uint64_t max_body;     /* default body limit per request -> 413 */
+    uint32_t output_queue; /* per-connection queued output cap (bytes) */
 } rs_spec_limits;
 
 typedef struct rs_spec_timeouts { /* milliseconds */
-    uint32_t header; /* first byte of a request to end of its header block */
-    uint32_t body;   /* longest silence while a request body is expected */
-    uint32_t idle;   /* keep-alive connection with nothing in progress */
-    uint32_t write;  /* queued output that makes no progress */
+    uint32_t header;              /* first byte of a request to end of its header block */
+    uint32_t body;                /* longest silence while a request body is expected */
+    uint32_t idle;                /* keep-alive connection with nothing in progress */
+    uint32_t write;               /* queued output that makes no progress */
 } rs_spec_timeouts;
 
 typedef struct rs_spec_config {
-    const char *spec_name;     /* e.g. "arena" */
+    const char *spec_name; /* e.g. "arena" */
     uint16_t port;
     uint16_t workers;          /* 0 = one per CPU in the affinity mask */
     uint32_t max_connections;  /* per worker */
@@ -88,7 +88,7 @@ typedef struct rs_route_match {
 /* A view of the request head, valid only during rs_route_dispatch. */
 typedef struct rs_request_view {
     rs_method method;
-    const char *path;  /* request-target up to '?' (not decoded) */
+    const char *path; /* request-target up to '?' (not decoded) */
     size_t path_len;
     const char *query; /* after '?', or NULL */
     size_t query_len;

@@ -15,8 +15,9 @@ void rs_stats_print(const rs_reactor *r)
             " timeouts_body=%" PRIu64 " timeouts_idle=%" PRIu64 " timeouts_write=%" PRIu64
             " timeouts_linger=%" PRIu64 "\n",
             r->index, s->accepted, s->closed, s->refused_full, s->accept_errors, s->requests,
-            s->responses_by_class[1], s->responses_by_class[2], s->responses_by_class[3], s->responses_by_class[4],
-            s->responses_by_class[5], s->parse_errors, s->stale_cqes, s->enobufs_pauses, s->backpressure_pauses,
-            s->timeouts[RS_TIMER_HEADER], s->timeouts[RS_TIMER_BODY], s->timeouts[RS_TIMER_IDLE],
-            s->timeouts[RS_TIMER_WRITE], s->timeouts[RS_TIMER_LINGER]);
+            s->responses_by_class[1], s->responses_by_class[2], s->responses_by_class[3],
+            s->responses_by_class[4], s->responses_by_class[5], s->parse_errors, s->stale_cqes,
+            s->enobufs_pauses, s->backpressure_pauses, s->timeouts[RS_TIMER_HEADER],
+            s->timeouts[RS_TIMER_BODY], s->timeouts[RS_TIMER_IDLE], s->timeouts[RS_TIMER_WRITE],
+            s->timeouts[RS_TIMER_LINGER]);
 }

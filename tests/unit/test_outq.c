@@ -16,8 +16,7 @@ static char *drain(rs_outq *q, rs_chunk_pool *pool, size_t max_send)
     while (q->queued > 0) {
         uint32_t len;
         const char *p = rs_outq_peek(q, &len);
-        if (len == 0)
-            break;
+        if (len == 0) break;
         size_t sent = len < max_send ? len : max_send;
         memcpy(all + n, p, sent);
         n += sent;
@@ -72,8 +71,8 @@ static void test_append_does_not_move_inflight_bytes(void)
     CHECK(wide != NULL);
     memset(wide, 'y', 500);
     rs_outq_commit(&q, 500);
-    CHECK(memcmp(inflight, copy, len) == 0);           /* untouched */
-    CHECK(rs_outq_peek(&q, &len) == inflight);          /* same address */
+    CHECK(memcmp(inflight, copy, len) == 0);   /* untouched */
+    CHECK(rs_outq_peek(&q, &len) == inflight); /* same address */
     rs_outq_consume(&q, &pool, 15);
     CHECK_EQ_INT(q.queued, 7 + 300 + 500);
     rs_outq_clear(&q, &pool);
@@ -88,7 +87,7 @@ static void test_reserve_is_contiguous(void)
     rs_chunk_pool_init(&pool, 32, 2);
     rs_outq q = {0};
     rs_outq_append(&q, &pool, "0123456789012345678901234567", 28); /* 4 bytes left */
-    char *p = rs_outq_reserve(&q, &pool, 10);                     /* needs a new chunk */
+    char *p = rs_outq_reserve(&q, &pool, 10);                      /* needs a new chunk */
     CHECK(p != NULL && q.head != q.tail);
     memcpy(p, "abcdefghij", 10);
     rs_outq_commit(&q, 10);

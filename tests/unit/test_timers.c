@@ -47,7 +47,7 @@ static void test_slot_generation_advances(void)
     CHECK(rs_conn_alloc(&t) == NULL); /* full */
     rs_conn_release(&t, a);
     rs_conn *again = rs_conn_alloc(&t);
-    CHECK(again == a);                      /* warm slot reused */
+    CHECK(again == a);                              /* warm slot reused */
     CHECK_EQ_INT(again->gen, (gen + 1) & 0xFFFFFF); /* old completions cannot match */
     CHECK_EQ_INT(t.in_use, 2);
     rs_conn_table_destroy(&t);
