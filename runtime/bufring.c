@@ -11,7 +11,8 @@ int rs_bufring_init(struct io_uring *uring, rs_bufring *b, uint32_t count, uint3
     memset(b, 0, sizeof *b);
     size_t ring_bytes = (size_t)count * sizeof(struct io_uring_buf);
     void *ring = mmap(NULL, ring_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (ring == MAP_FAILED) return -errno;
+    if (ring == MAP_FAILED)
+        return -errno;
     void *base = mmap(NULL, (size_t)count * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (base == MAP_FAILED) {
         int err = -errno;
@@ -39,8 +40,11 @@ int rs_bufring_init(struct io_uring *uring, rs_bufring *b, uint32_t count, uint3
 
 void rs_bufring_destroy(struct io_uring *uring, rs_bufring *b)
 {
-    if (uring && b->ring) io_uring_unregister_buf_ring(uring, b->group);
-    if (b->ring) munmap(b->ring, (size_t)b->count * sizeof(struct io_uring_buf));
-    if (b->base) munmap(b->base, (size_t)b->count * b->size);
+    if (uring && b->ring)
+        io_uring_unregister_buf_ring(uring, b->group);
+    if (b->ring)
+        munmap(b->ring, (size_t)b->count * sizeof(struct io_uring_buf));
+    if (b->base)
+        munmap(b->base, (size_t)b->count * b->size);
     memset(b, 0, sizeof *b);
 }

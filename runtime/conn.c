@@ -10,7 +10,8 @@ int rs_conn_table_init(rs_conn_table *t, uint32_t capacity)
     size_t bytes = (size_t)capacity * sizeof(rs_conn);
     /* Anonymous mmap: untouched slots cost no resident memory. */
     void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) return -1;
+    if (mem == MAP_FAILED)
+        return -1;
     t->slots = mem;
     t->capacity = capacity;
     t->free_head = RS_NIL;
@@ -19,7 +20,8 @@ int rs_conn_table_init(rs_conn_table *t, uint32_t capacity)
 
 void rs_conn_table_destroy(rs_conn_table *t)
 {
-    if (t->slots) munmap(t->slots, (size_t)t->capacity * sizeof(rs_conn));
+    if (t->slots)
+        munmap(t->slots, (size_t)t->capacity * sizeof(rs_conn));
     t->slots = NULL;
 }
 

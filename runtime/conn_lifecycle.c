@@ -9,6 +9,7 @@
 
 #include "http1_conn.h"
 #include "log.h"
+#include "uring_compat.h"
 
 struct io_uring_sqe *rs_get_sqe(rs_reactor *r)
 {
@@ -46,9 +47,14 @@ void rs_conn_accepted(rs_reactor *r, int fd)
 static void arm_recv(rs_reactor *r, rs_conn *c)
 {
     struct io_uring_sqe *sqe = rs_get_sqe(r);
-    if (r->multishot_recv)
+    if (r->multishot_recv) {
         io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
-    else
+        /* Input flow control: the multishot ends after this budget and is
+         * re-armed only while the connection may read, so a paused
+         * connection receives at most one budget more. */
+        if (r->recv_budget)
+            rs_sqe_set_recv_total_limit(sqe, rs_recv_budget(r));
+    } else
         io_uring_prep_recv(sqe, c->fd, NULL, r->bufs.size, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = r->bufs.group;
@@ -93,20 +99,23 @@ static void submit_close(rs_reactor *r, rs_conn *c)
 
 void rs_conn_finish(rs_reactor *r, rs_conn *c)
 {
-    if (c->state == RS_CONN_OPEN) c->state = RS_CONN_DRAINING;
+    if (c->state == RS_CONN_OPEN)
+        c->state = RS_CONN_DRAINING;
     rs_conn_touch(r, c);
 }
 
 void rs_conn_abort(rs_reactor *r, rs_conn *c)
 {
-    if (c->state == RS_CONN_CLOSING || c->state == RS_CONN_FREE) return;
+    if (c->state == RS_CONN_CLOSING || c->state == RS_CONN_FREE)
+        return;
     c->state = RS_CONN_CLOSING;
     rs_conn_touch(r, c);
 }
 
 void rs_conn_pause(rs_reactor *r, rs_conn *c)
 {
-    if (c->flags & RS_CF_PAUSED) return;
+    if (c->flags & RS_CF_PAUSED)
+        return;
     c->flags |= RS_CF_PAUSED;
     r->stats.backpressure_pauses++;
     rs_conn_touch(r, c);
@@ -114,8 +123,10 @@ void rs_conn_pause(rs_reactor *r, rs_conn *c)
 
 static bool wants_recv(const rs_conn *c)
 {
-    if (c->flags & RS_CF_PEER_EOF) return false;
-    if (c->state == RS_CONN_LINGERING) return true;
+    if (c->flags & RS_CF_PEER_EOF)
+        return false;
+    if (c->state == RS_CONN_LINGERING)
+        return true;
     return c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED);
 }
 
@@ -149,7 +160,8 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
     switch (c->state) {
     case RS_CONN_OPEN:
     case RS_CONN_DRAINING:
-        if (!(c->ops & RS_OP_SEND_BIT) && c->out.queued > 0) submit_send(r, c);
+        if (!(c->ops & RS_OP_SEND_BIT) && c->out.queued > 0)
+            submit_send(r, c);
         if (c->state == RS_CONN_DRAINING && c->out.queued == 0) {
             if (c->flags & RS_CF_PEER_EOF) {
                 c->state = RS_CONN_CLOSING;
@@ -162,13 +174,16 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
     default:
         break;
     }
-    if (c->state == RS_CONN_LINGERING && (c->flags & RS_CF_PEER_EOF)) c->state = RS_CONN_CLOSING;
+    if (c->state == RS_CONN_LINGERING && (c->flags & RS_CF_PEER_EOF))
+        c->state = RS_CONN_CLOSING;
 
     if (c->state == RS_CONN_CLOSING) {
         rs_timer_cancel(&r->timers, &r->conns, c);
         if ((c->ops & (RS_OP_RECV_BIT | RS_OP_SEND_BIT)) && !(c->flags & RS_CF_CANCELING)) {
-            if (c->ops & RS_OP_RECV_BIT) submit_cancel(r, c, RS_OP_RECV);
-            if (c->ops & RS_OP_SEND_BIT) submit_cancel(r, c, RS_OP_SEND);
+            if (c->ops & RS_OP_RECV_BIT)
+                submit_cancel(r, c, RS_OP_RECV);
+            if (c->ops & RS_OP_SEND_BIT)
+                submit_cancel(r, c, RS_OP_SEND);
             c->flags |= RS_CF_CANCELING;
         }
         if (c->ops == 0) /* nothing refers to the fd any more */
@@ -196,16 +211,22 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     int res = cqe->res;
     if (res > 0) {
         uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-        if (c->state == RS_CONN_OPEN) rs_http1_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
+        if (c->state == RS_CONN_OPEN)
+            rs_http1_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
         rs_bufring_recycle(&r->bufs, bid);
-        if (c->state == RS_CONN_OPEN) settle_timer(r, c, true);
+        if (c->state == RS_CONN_OPEN)
+            settle_timer(r, c, true);
     } else if (res == 0) {
         c->flags |= RS_CF_PEER_EOF;
-        if (c->state == RS_CONN_OPEN) rs_conn_finish(r, c);
+        if (c->state == RS_CONN_OPEN)
+            rs_conn_finish(r, c);
     } else if (res == -ENOBUFS) {
         r->stats.enobufs_pauses++;
         c->flags |= RS_CF_NOBUFS;
-    } else if (res == -EINVAL && r->multishot_recv && c->state == RS_CONN_OPEN) {
+    } else if (res == -EINVAL && r->recv_budget) {
+        r->recv_budget = false; /* pre-6.17 kernel: no byte limit on multishot */
+        rs_log("io_uring: multishot recv byte limit unsupported; bounding input by the spill only");
+    } else if (res == -EINVAL && r->multishot_recv) {
         r->multishot_recv = false; /* pre-6.0 kernel: one recv per SQE */
     } else if (res != -ECANCELED) {
         rs_conn_abort(r, c); /* reset by peer and the like */

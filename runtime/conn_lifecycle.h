@@ -15,6 +15,12 @@
 
 #define RS_LINGER_MS 2000
 
+/* Bytes one arming of multishot recv may deliver (see arm_recv). */
+static inline uint32_t rs_recv_budget(const rs_reactor *r)
+{
+    return 16 * r->bufs.size;
+}
+
 /* An SQE, submitting what is queued first if the SQ is full. */
 struct io_uring_sqe *rs_get_sqe(rs_reactor *r);
 

@@ -18,7 +18,8 @@ void rs_date_refresh(time_t now)
     static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    if (now == formatted_at) return;
+    if (now == formatted_at)
+        return;
     struct tm tm;
     gmtime_r(&now, &tm);
     int year = (tm.tm_year + 1900) % 10000;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn_lifecycle.h"
+#include "log.h"
 #include "reply.h"
 
 void rs_http1_open(rs_reactor *r, rs_conn *c)
@@ -27,22 +29,29 @@ void rs_http1_release(rs_reactor *r, rs_conn *c)
 }
 
 /* The spill never needs more than a maximal head plus what arrives while
- * paused for backpressure; past that the peer is flooding us. */
+ * paused for backpressure: one recv budget, or on kernels without the
+ * multishot byte limit, what one completion batch can bring.  Past that
+ * the peer keeps sending while not reading: it is dropped. */
+#define RS_SPILL_NO_BUDGET (256u * 1024u)
 static uint32_t spill_limit(const rs_reactor *r)
 {
-    return r->opt->limits.max_head + 4 * r->bufs.size;
+    return r->opt->limits.max_head + (r->recv_budget ? rs_recv_budget(r) : RS_SPILL_NO_BUDGET) + r->bufs.size;
 }
 
 static bool spill_reserve(rs_reactor *r, rs_conn *c, size_t need)
 {
-    if (need <= c->spill_cap) return true;
-    if (need > spill_limit(r)) return false;
+    if (need <= c->spill_cap)
+        return true;
+    if (need > spill_limit(r))
+        return false;
     size_t cap = c->spill_cap ? c->spill_cap : 1024;
     while (cap < need)
         cap *= 2;
-    if (cap > spill_limit(r)) cap = spill_limit(r);
+    if (cap > spill_limit(r))
+        cap = spill_limit(r);
     char *grown = realloc(c->spill, cap);
-    if (!grown) return false;
+    if (!grown)
+        return false;
     c->spill = grown;
     c->spill_cap = (uint32_t)cap;
     return true;
@@ -64,7 +73,8 @@ static bool spill_keep(rs_reactor *r, rs_conn *c, const char *data, size_t n)
         c->spill_len = (uint32_t)n;
         return true;
     }
-    if (!spill_reserve(r, c, n)) return false;
+    if (!spill_reserve(r, c, n))
+        return false;
     memcpy(c->spill, data, n);
     c->spill_len = (uint32_t)n;
     return true;
@@ -121,7 +131,8 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base)
     bool has_body =
         (p->flags & RS_HTTP1_CHUNKED) || ((p->flags & RS_HTTP1_HAS_LENGTH) && p->content_length > 0);
     c->flags |= RS_CF_IN_REQUEST;
-    if (has_body) c->flags |= RS_CF_IN_BODY;
+    if (has_body)
+        c->flags |= RS_CF_IN_BODY;
     if ((p->flags & RS_HTTP1_HAS_LENGTH) && p->content_length > c->body_limit) {
         fail(r, c, 413); /* before reading a byte of it */
         return;
@@ -169,21 +180,30 @@ static void int_body_feed(rs_int_body *b, const char *s, size_t n)
             b->stage = INT_SIGN;
         } else if (is_body_space(ch) &&
                    (b->stage == INT_LEADING || b->stage == INT_DIGITS || b->stage == INT_TRAILING)) {
-            if (b->stage == INT_DIGITS) b->stage = INT_TRAILING;
+            if (b->stage == INT_DIGITS)
+                b->stage = INT_TRAILING;
         } else {
             b->stage = INT_INVALID;
         }
     }
 }
 
+/* True once a body is known to exceed its limit: as soon as a chunk-size
+ * line announces too much, before its data arrives. */
+static bool body_over_limit(const rs_conn *c)
+{
+    return c->body_seen + rs_http1_body_announced(&c->parser) > c->body_limit;
+}
+
 static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
 {
     c->body_seen += len;
-    if (c->body_seen > c->body_limit) {
-        fail(r, c, 413); /* a chunked body crossed the limit */
+    if (body_over_limit(c)) {
+        fail(r, c, 413);
         return;
     }
-    if (c->body_kind == RS_BODY_INT) int_body_feed(&c->int_body, data, len);
+    if (c->body_kind == RS_BODY_INT)
+        int_body_feed(&c->int_body, data, len);
 }
 
 static void on_done(rs_reactor *r, rs_conn *c)
@@ -208,7 +228,8 @@ static void on_done(rs_reactor *r, rs_conn *c)
         rs_route_respond(c->route, &c->params, &reply);
     if (!reply.status) /* generated code must always answer; never leave the client waiting */
         rs_reply_error(&reply, 500);
-    if (!keep_alive) rs_conn_finish(r, c);
+    if (!keep_alive)
+        rs_conn_finish(r, c);
 }
 
 static void process(rs_reactor *r, rs_conn *c, const char *in, size_t n)
@@ -224,7 +245,11 @@ static void process(rs_reactor *r, rs_conn *c, const char *in, size_t n)
         rs_http1_event ev = rs_http1_execute(&c->parser, in + pos, n - pos, &used, &body, &body_len);
         const char *base = in + pos;
         pos += used;
-        if (ev == RS_HTTP1_NEED_MORE) break;
+        if (ev == RS_HTTP1_NEED_MORE) {
+            if ((c->flags & RS_CF_IN_BODY) && body_over_limit(c))
+                fail(r, c, 413);
+            break;
+        }
         switch (ev) {
         case RS_HTTP1_HEAD:
             on_head(r, c, base);
@@ -245,7 +270,8 @@ static void process(rs_reactor *r, rs_conn *c, const char *in, size_t n)
         rs_http1_release(r, c); /* nothing more will be parsed */
         return;
     }
-    if (pos < n) c->flags |= RS_CF_IN_REQUEST;
+    if (pos < n)
+        c->flags |= RS_CF_IN_REQUEST;
     if (!spill_keep(r, c, in + pos, n - pos)) {
         if (c->flags & RS_CF_PAUSED)
             rs_conn_abort(r, c); /* kept sending while not reading our output */
@@ -269,12 +295,14 @@ void rs_http1_input(rs_reactor *r, rs_conn *c, const char *data, size_t len)
     }
     memcpy(c->spill + c->spill_len, data, len);
     c->spill_len += (uint32_t)len;
-    if (!(c->flags & RS_CF_PAUSED)) process(r, c, c->spill, c->spill_len);
+    if (!(c->flags & RS_CF_PAUSED))
+        process(r, c, c->spill, c->spill_len);
 }
 
 void rs_http1_resume(rs_reactor *r, rs_conn *c)
 {
-    if (c->state == RS_CONN_OPEN && c->spill_len) process(r, c, c->spill, c->spill_len);
+    if (c->state == RS_CONN_OPEN && c->spill_len)
+        process(r, c, c->spill, c->spill_len);
     rs_conn_touch(r, c);
 }
 
@@ -290,6 +318,7 @@ void rs_http1_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
 
 void rs_http1_stop(rs_reactor *r, rs_conn *c)
 {
-    if (!(c->flags & RS_CF_IN_REQUEST) && c->out.queued == 0) rs_conn_finish(r, c);
+    if (!(c->flags & RS_CF_IN_REQUEST) && c->out.queued == 0)
+        rs_conn_finish(r, c);
     /* otherwise on_done sees r->stopping and closes after the response */
 }

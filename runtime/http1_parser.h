@@ -68,10 +68,18 @@ typedef struct rs_http1_parser {
     rs_span target;          /* whole request-target */
     rs_span path;            /* target up to '?' */
     rs_span query;           /* after '?' (len 0 and off 0 when absent) */
-    uint64_t content_length; /* valid with RS_HTTP1_HAS_LENGTH */
+    uint64_t content_length; /* valid with RS_HTTP1_HAS_LENGTH; > 2^62 means "too large" */
     uint64_t remaining;      /* internal: bytes left in body / current chunk */
     uint32_t aux;            /* internal: flags of the head being parsed */
 } rs_http1_parser;
+
+/* Body bytes the message has announced but not yet delivered: the rest of
+ * a Content-Length body, or of the current chunk.  Lets the caller refuse
+ * a body over its limit as soon as the length is known. */
+static inline uint64_t rs_http1_body_announced(const rs_http1_parser *p)
+{
+    return p->remaining;
+}
 
 void rs_http1_init(rs_http1_parser *p, const rs_http1_limits *limits);
 

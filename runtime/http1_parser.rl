@@ -50,7 +50,7 @@ enum {
 /* Spans are uint16_t, so a head can never be longer than this whatever
  * the configured max_head says. */
 #define HEAD_HARD_MAX 65535u
-#define CL_MAX (UINT64_C(1) << 62)       /* largest Content-Length */
+#define CL_MAX (UINT64_C(1) << 62)       /* lengths above saturate to CL_MAX + 1 */
 #define CHUNK_LIMIT (UINT64_C(1) << 60) /* chunk sizes stay below this */
 
 #define OFF(ptr) ((uint16_t)((ptr) - data))
@@ -115,11 +115,12 @@ enum {
         hp->flags |= RS_HTTP1_HAS_LENGTH;
     }
     action cl_digit {
+        /* A well-formed length beyond anything we accept saturates just past
+         * CL_MAX: it is still a valid number, so the caller answers 413
+         * (Content Too Large) rather than 400. */
         if (hp->content_length > CL_MAX / 10 ||
-            (hp->content_length = hp->content_length * 10 + (fc - '0')) > CL_MAX) {
-            hp->error_status = 400;
-            fbreak;
-        }
+            (hp->content_length = hp->content_length * 10 + (fc - '0')) > CL_MAX)
+            hp->content_length = CL_MAX + 1;
     }
 
     action te_start {

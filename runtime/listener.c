@@ -15,10 +15,12 @@
 static int listen_on(int family, uint16_t port)
 {
     int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -errno;
+    if (fd < 0)
+        return -errno;
     int one = 1, zero = 0;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) goto fail;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
+        goto fail;
     /* Accepted sockets inherit it: responses are coalesced by us already,
      * so Nagle would only delay the last segment of a batch. */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -32,7 +34,8 @@ static int listen_on(int family, uint16_t port)
             .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = INADDR_ANY};
         ret = bind(fd, (struct sockaddr *)&a, sizeof a);
     }
-    if (ret < 0 || listen(fd, RS_LISTEN_BACKLOG) < 0) goto fail;
+    if (ret < 0 || listen(fd, RS_LISTEN_BACKLOG) < 0)
+        goto fail;
     return fd;
 fail:
     ret = -errno;
@@ -43,7 +46,9 @@ fail:
 int rs_listen(uint16_t port)
 {
     int fd = listen_on(AF_INET6, port);
-    if (fd == -EAFNOSUPPORT || fd == -EADDRNOTAVAIL) fd = listen_on(AF_INET, port);
-    if (fd < 0) rs_log("cannot listen on port %u: %s", port, strerror(-fd));
+    if (fd == -EAFNOSUPPORT || fd == -EADDRNOTAVAIL)
+        fd = listen_on(AF_INET, port);
+    if (fd < 0)
+        rs_log("cannot listen on port %u: %s", port, strerror(-fd));
     return fd;
 }

@@ -15,7 +15,8 @@ static void log_line(const char *fmt, va_list ap)
                                : snprintf(line, sizeof line, "ringspec: ");
     int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-    if (len > sizeof line - 2) len = sizeof line - 2;
+    if (len > sizeof line - 2)
+        len = sizeof line - 2;
     line[len++] = '\n';
     ssize_t ignored = write(STDERR_FILENO, line, len);
     (void)ignored;
@@ -32,7 +33,8 @@ void rs_log(const char *fmt, ...)
 void rs_log_ratelimited(unsigned *last_second, const char *fmt, ...)
 {
     unsigned now = (unsigned)time(NULL);
-    if (*last_second == now) return;
+    if (*last_second == now)
+        return;
     *last_second = now;
     va_list ap;
     va_start(ap, fmt);

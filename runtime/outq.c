@@ -31,7 +31,8 @@ static rs_chunk *chunk_get(rs_chunk_pool *pool, size_t need)
     } else {
         size_t cap = need <= pool->chunk_cap ? pool->chunk_cap : need;
         c = malloc(sizeof *c + cap);
-        if (!c) return NULL;
+        if (!c)
+            return NULL;
         c->cap = (uint32_t)cap;
     }
     c->next = NULL;
@@ -56,9 +57,11 @@ static void chunk_put(rs_chunk_pool *pool, rs_chunk *c)
 
 char *rs_outq_reserve(rs_outq *q, rs_chunk_pool *pool, size_t n)
 {
-    if (q->tail && q->tail->cap - q->tail->len >= n) return q->tail->data + q->tail->len;
+    if (q->tail && q->tail->cap - q->tail->len >= n)
+        return q->tail->data + q->tail->len;
     rs_chunk *c = chunk_get(pool, n);
-    if (!c) return NULL;
+    if (!c)
+        return NULL;
     if (q->tail)
         q->tail->next = c;
     else
@@ -80,7 +83,8 @@ int rs_outq_append(rs_outq *q, rs_chunk_pool *pool, const void *src, size_t n)
         size_t room = q->tail ? q->tail->cap - q->tail->len : 0;
         if (room == 0) {
             size_t want = n < pool->chunk_cap ? n : pool->chunk_cap;
-            if (!rs_outq_reserve(q, pool, want)) return -1;
+            if (!rs_outq_reserve(q, pool, want))
+                return -1;
             room = q->tail->cap - q->tail->len;
         }
         size_t take = n < room ? n : room;
@@ -105,7 +109,8 @@ void rs_outq_consume(rs_outq *q, rs_chunk_pool *pool, size_t n)
         rs_chunk *done = q->head;
         q->head = done->next;
         q->head_off = 0;
-        if (!q->head) q->tail = NULL;
+        if (!q->head)
+            q->tail = NULL;
         chunk_put(pool, done);
     }
     /* A fully drained queue keeps no chunk: no per-connection buffers at rest. */

@@ -46,11 +46,13 @@ static int setup_ring(rs_reactor *r)
         if (ret == 0) {
             if (!(p.features & IORING_FEAT_NODROP))
                 rs_log("warning: kernel may drop completions on CQ overflow");
-            if (i > 0) rs_log("io_uring: fell back to setup flags %#x", flag_sets[i]);
+            if (i > 0)
+                rs_log("io_uring: fell back to setup flags %#x", flag_sets[i]);
             break;
         }
     }
-    if (ret < 0) return ret;
+    if (ret < 0)
+        return ret;
     r->ring_ready = true;
     io_uring_register_ring_fd(&r->ring); /* an optimisation only */
     return 0;
@@ -62,7 +64,8 @@ static int probe_ops(rs_reactor *r)
                                  IORING_OP_SHUTDOWN, IORING_OP_ASYNC_CANCEL, IORING_OP_CLOSE,
                                  IORING_OP_POLL_ADD};
     struct io_uring_probe *probe = io_uring_get_probe_ring(&r->ring);
-    if (!probe) return -ENOSYS;
+    if (!probe)
+        return -ENOSYS;
     int ret = 0;
     for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
         if (!io_uring_opcode_supported(probe, needed[i])) {
@@ -84,6 +87,7 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, const rs_ser
     r->listen_fd = -1;
     r->dirty_head = RS_NIL;
     r->multishot_recv = true;
+    r->recv_budget = true;
     r->multishot_accept = true;
     r->http1_limits = (rs_http1_limits){
         .max_target = opt->limits.max_target,
@@ -96,7 +100,8 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, const rs_ser
         rs_log("io_uring setup failed: %s", strerror(-ret));
         return ret;
     }
-    if ((ret = probe_ops(r)) < 0) return ret;
+    if ((ret = probe_ops(r)) < 0)
+        return ret;
     ret = rs_bufring_init(&r->ring, &r->bufs, opt->recv_buffers, opt->recv_buffer_size, RS_BUFFER_GROUP);
     if (ret < 0) {
         rs_log("provided buffer ring (%u x %u bytes) failed: %s", opt->recv_buffers, opt->recv_buffer_size,
@@ -118,17 +123,20 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, const rs_ser
     r->timers.duration_ms[RS_TIMER_LINGER] = RS_LINGER_MS;
 
     r->listen_fd = rs_listen(opt->port);
-    if (r->listen_fd < 0) return r->listen_fd;
+    if (r->listen_fd < 0)
+        return r->listen_fd;
     return 0;
 }
 
 void rs_reactor_destroy(rs_reactor *r)
 {
-    if (r->listen_fd >= 0) close(r->listen_fd);
+    if (r->listen_fd >= 0)
+        close(r->listen_fd);
     rs_bufring_destroy(r->ring_ready ? &r->ring : NULL, &r->bufs);
     rs_conn_table_destroy(&r->conns);
     rs_chunk_pool_destroy(&r->pool);
-    if (r->ring_ready) io_uring_queue_exit(&r->ring);
+    if (r->ring_ready)
+        io_uring_queue_exit(&r->ring);
     r->ring_ready = false;
 }
 
@@ -152,7 +160,8 @@ static void arm_stop_poll(rs_reactor *r)
 
 static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
 {
-    if (!(cqe->flags & IORING_CQE_F_MORE)) r->accept_armed = false;
+    if (!(cqe->flags & IORING_CQE_F_MORE))
+        r->accept_armed = false;
     if (cqe->res < 0) {
         if (cqe->res == -EINVAL && r->multishot_accept) {
             r->multishot_accept = false; /* pre-5.19 kernel: one accept per SQE */
@@ -160,13 +169,15 @@ static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
             r->stats.accept_errors++;
             rs_log_ratelimited(&r->log_accept_second, "accept: %s", strerror(-cqe->res));
             /* EMFILE and friends persist: retry later instead of spinning. */
-            if (!r->accept_armed) r->accept_retry_ms = r->now_ms + RS_ACCEPT_RETRY_MS;
+            if (!r->accept_armed)
+                r->accept_retry_ms = r->now_ms + RS_ACCEPT_RETRY_MS;
             return;
         }
     } else {
         rs_conn_accepted(r, cqe->res);
     }
-    if (!r->accept_armed && !r->stopping && !r->accept_retry_ms) arm_accept(r);
+    if (!r->accept_armed && !r->stopping && !r->accept_retry_ms)
+        arm_accept(r);
 }
 
 static void begin_stop(rs_reactor *r)
@@ -180,7 +191,8 @@ static void begin_stop(rs_reactor *r)
     }
     for (uint32_t i = 0; i < r->conns.high_water; i++) {
         rs_conn *c = &r->conns.slots[i];
-        if (c->state == RS_CONN_OPEN) rs_http1_stop(r, c);
+        if (c->state == RS_CONN_OPEN)
+            rs_http1_stop(r, c);
     }
 }
 
@@ -193,7 +205,8 @@ static void handle_cqe(rs_reactor *r, const struct io_uring_cqe *cqe)
         on_accept(r, cqe);
         return;
     case RS_OP_STOP:
-        if (!r->stopping) begin_stop(r);
+        if (!r->stopping)
+            begin_stop(r);
         return;
     case RS_OP_CANCEL:
         return;
@@ -239,12 +252,14 @@ static void expire_timers(rs_reactor *r)
     }
     if (r->accept_retry_ms && (int32_t)(r->now_ms - r->accept_retry_ms) >= 0) {
         r->accept_retry_ms = 0;
-        if (!r->stopping && !r->accept_armed) arm_accept(r);
+        if (!r->stopping && !r->accept_armed)
+            arm_accept(r);
     }
     if (r->stopping && (int32_t)(r->now_ms - r->stop_deadline_ms) >= 0) {
         for (uint32_t i = 0; i < r->conns.high_water; i++) {
             rs_conn *s = &r->conns.slots[i];
-            if (s->state != RS_CONN_FREE && s->state != RS_CONN_CLOSING) rs_conn_abort(r, s);
+            if (s->state != RS_CONN_FREE && s->state != RS_CONN_CLOSING)
+                rs_conn_abort(r, s);
         }
     }
 }
@@ -269,10 +284,12 @@ int rs_reactor_run(rs_reactor *r)
         rs_date_refresh(time(NULL));
         expire_timers(r);
         flush_dirty(r);
-        if (r->stopping && r->conns.in_use == 0 && !r->accept_armed) break;
+        if (r->stopping && r->conns.in_use == 0 && !r->accept_armed)
+            break;
 
         uint32_t wait_ms = rs_timer_next_wait(&r->timers, &r->conns, r->now_ms, RS_MAX_WAIT_MS);
-        if (r->accept_retry_ms && wait_ms > RS_ACCEPT_RETRY_MS) wait_ms = RS_ACCEPT_RETRY_MS;
+        if (r->accept_retry_ms && wait_ms > RS_ACCEPT_RETRY_MS)
+            wait_ms = RS_ACCEPT_RETRY_MS;
         struct __kernel_timespec ts = {.tv_sec = wait_ms / 1000,
                                        .tv_nsec = (long long)(wait_ms % 1000) * 1000000};
         int ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);

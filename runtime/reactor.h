@@ -44,6 +44,7 @@ typedef struct rs_reactor {
     uint32_t now_ms;
     uint32_t stop_deadline_ms;
     bool multishot_recv;
+    bool recv_budget; /* kernel honours a byte limit on multishot recv */
     bool multishot_accept;
     bool accept_armed;
     bool stopping;

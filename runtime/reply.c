@@ -84,7 +84,8 @@ const char *rs_reason_phrase(unsigned status)
 static unsigned status_of_head(const char *head, size_t len)
 {
     /* "HTTP/1.1 200 ..." */
-    if (len < 12) return 0;
+    if (len < 12)
+        return 0;
     return (unsigned)(head[9] - '0') * 100 + (unsigned)(head[10] - '0') * 10 + (unsigned)(head[11] - '0');
 }
 
@@ -136,7 +137,8 @@ void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *b
         p += send_body;
     }
     rs_outq_commit(&c->out, (size_t)(p - out));
-    if (!inline_body && rs_outq_append(&c->out, &re->pool, body, send_body) < 0) rs_conn_abort(re, c);
+    if (!inline_body && rs_outq_append(&c->out, &re->pool, body, send_body) < 0)
+        rs_conn_abort(re, c);
     rs_conn_touch(re, c);
 }
 
@@ -158,6 +160,7 @@ void rs_reply_error(rs_reply *r, unsigned status)
 void rs_reply_continue(rs_reactor *r, rs_conn *c)
 {
     static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
-    if (rs_outq_append(&c->out, &r->pool, line, sizeof line - 1) < 0) rs_conn_abort(r, c);
+    if (rs_outq_append(&c->out, &r->pool, line, sizeof line - 1) < 0)
+        rs_conn_abort(r, c);
     rs_conn_touch(r, c);
 }

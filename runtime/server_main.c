@@ -97,15 +97,18 @@ static int parse_args(int argc, char **argv, rs_server_options *o)
         const char *v = argv[++i];
         unsigned long n;
         if (!strcmp(a, "--port")) {
-            if (parse_uint(a, v, 1, 65535, &n)) return -1;
+            if (parse_uint(a, v, 1, 65535, &n))
+                return -1;
             o->port = (uint16_t)n;
         } else if (!strcmp(a, "--workers")) {
-            if (parse_uint(a, v, 1, 1024, &n)) return -1;
+            if (parse_uint(a, v, 1, 1024, &n))
+                return -1;
             o->workers = (uint32_t)n;
         } else if (!strcmp(a, "--data-root")) {
             o->data_root = v;
         } else if (!strcmp(a, "--max-connections")) {
-            if (parse_uint(a, v, 1, 1u << 22, &n)) return -1;
+            if (parse_uint(a, v, 1, 1u << 22, &n))
+                return -1;
             o->max_connections = (uint32_t)n;
         } else if (!strcmp(a, "--recv-buffers")) {
             if (parse_uint(a, v, 1, 32768, &n) || (n & (n - 1))) {
@@ -114,13 +117,17 @@ static int parse_args(int argc, char **argv, rs_server_options *o)
             }
             o->recv_buffers = (uint32_t)n;
         } else if (!strcmp(a, "--header-timeout")) {
-            if (parse_seconds(a, v, &o->timeouts.header)) return -1;
+            if (parse_seconds(a, v, &o->timeouts.header))
+                return -1;
         } else if (!strcmp(a, "--body-timeout")) {
-            if (parse_seconds(a, v, &o->timeouts.body)) return -1;
+            if (parse_seconds(a, v, &o->timeouts.body))
+                return -1;
         } else if (!strcmp(a, "--idle-timeout")) {
-            if (parse_seconds(a, v, &o->timeouts.idle)) return -1;
+            if (parse_seconds(a, v, &o->timeouts.idle))
+                return -1;
         } else if (!strcmp(a, "--write-timeout")) {
-            if (parse_seconds(a, v, &o->timeouts.write)) return -1;
+            if (parse_seconds(a, v, &o->timeouts.write))
+                return -1;
         } else {
             fprintf(stderr, "server: unknown option %s (see --help)\n", a);
             return -1;
@@ -140,7 +147,8 @@ static void *worker_main(void *arg)
         rs_log("cannot pin to CPU %d; running unpinned", w->cpu);
     w->status = rs_reactor_init(&w->reactor, w->index, w->cpu, w->stop_fd, w->opt);
     pthread_barrier_wait(w->ready);
-    if (w->status == 0) w->status = rs_reactor_run(&w->reactor);
+    if (w->status == 0)
+        w->status = rs_reactor_run(&w->reactor);
     return NULL;
 }
 
@@ -166,16 +174,20 @@ int main(int argc, char **argv)
         .limits = rs_spec.limits,
         .timeouts = rs_spec.timeouts,
     };
-    if (parse_args(argc, argv, &opt) < 0) return 2;
+    if (parse_args(argc, argv, &opt) < 0)
+        return 2;
 
     cpu_set_t mask;
     int cpus[CPU_SETSIZE], ncpu = 0;
     if (sched_getaffinity(0, sizeof mask, &mask) == 0) {
         for (int i = 0; i < CPU_SETSIZE; i++)
-            if (CPU_ISSET(i, &mask)) cpus[ncpu++] = i;
+            if (CPU_ISSET(i, &mask))
+                cpus[ncpu++] = i;
     }
-    if (ncpu == 0) cpus[ncpu++] = 0;
-    if (opt.workers == 0) opt.workers = (uint32_t)ncpu;
+    if (ncpu == 0)
+        cpus[ncpu++] = 0;
+    if (opt.workers == 0)
+        opt.workers = (uint32_t)ncpu;
 
     raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);

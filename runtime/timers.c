@@ -9,7 +9,8 @@ void rs_timers_init(rs_timers *tm)
 
 void rs_timer_cancel(rs_timers *tm, rs_conn_table *t, rs_conn *c)
 {
-    if (c->timer_kind == RS_TIMER_NONE) return;
+    if (c->timer_kind == RS_TIMER_NONE)
+        return;
     rs_timer_list *l = &tm->list[c->timer_kind];
     if (c->timer_prev != RS_NIL)
         t->slots[c->timer_prev].timer_next = c->timer_next;
@@ -49,7 +50,8 @@ rs_conn *rs_timer_expired(rs_timers *tm, rs_conn_table *t, uint32_t now_ms)
 {
     for (int k = 1; k < RS_TIMER_KINDS; k++) {
         uint32_t h = tm->list[k].head;
-        if (h != RS_NIL && deadline_passed(t->slots[h].deadline_ms, now_ms)) return &t->slots[h];
+        if (h != RS_NIL && deadline_passed(t->slots[h].deadline_ms, now_ms))
+            return &t->slots[h];
     }
     return NULL;
 }
@@ -59,10 +61,13 @@ uint32_t rs_timer_next_wait(const rs_timers *tm, const rs_conn_table *t, uint32_
     uint32_t wait = cap_ms;
     for (int k = 1; k < RS_TIMER_KINDS; k++) {
         uint32_t h = tm->list[k].head;
-        if (h == RS_NIL) continue;
+        if (h == RS_NIL)
+            continue;
         int32_t left = (int32_t)(t->slots[h].deadline_ms - now_ms);
-        if (left <= 0) return 0;
-        if ((uint32_t)left < wait) wait = (uint32_t)left;
+        if (left <= 0)
+            return 0;
+        if ((uint32_t)left < wait)
+            wait = (uint32_t)left;
     }
     return wait;
 }

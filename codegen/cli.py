@@ -1,0 +1,130 @@
+"""Command line: ringspec {generate,build,check,routes} SPEC ...
+
+Spec errors go to stderr as file:line: key: message, all of them, with exit status 1;
+nothing is written then. `build` runs the Makefile's `server` target after generating.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from . import emit
+from .model import Spec
+from .spec_loader import SpecError, SpecErrors, load
+from .validate import validate
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SpecErrors as exc:
+        for error in exc.errors:
+            print(error.format(args.spec), file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ringspec",
+        description="Compile a declarative TOML spec into a specialised C HTTP server.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    def command(name: str, run, help_text: str, profile: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("spec", metavar="SPEC", help="spec file, e.g. spec/arena.toml")
+        if profile:
+            sub.add_argument("--profile", metavar="NAME", help="only the routes of [profile.NAME]")
+        sub.set_defaults(run=run)
+        return sub
+
+    gen = command("generate", _generate, "Validate SPEC and write the generated C.")
+    gen.add_argument("-o", dest="gen_dir", metavar="GEN_DIR", type=Path,
+                     help="output directory (default: generated/<name>)")
+    build = command("build", _build, "Generate, then compile the server with make.")
+    build.add_argument("-o", dest="out_dir", metavar="OUT_DIR", type=Path,
+                       help="build directory (default: build/<name>, build/<name>-asan with --sanitize)")
+    build.add_argument("--sanitize", action="store_true", help="build with ASan and UBSan")
+    command("check", _check, "Validate SPEC only.", profile=False)
+    command("routes", _routes, "Print the route table of SPEC.")
+    return parser
+
+
+def _load(spec_path: str, profile: str | None) -> Spec:
+    spec = validate(load(spec_path))
+    if profile is not None and profile not in spec.profiles:
+        known = "known: " + ", ".join(spec.profiles) if spec.profiles else "this spec defines none"
+        raise SpecErrors([SpecError(None, "--profile", f'no profile "{profile}" ({known})')])
+    return spec
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory if inside it."""
+    path = path.resolve()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _generate_into(args) -> tuple[Spec, Path]:
+    spec = _load(args.spec, args.profile)
+    files = emit.render(spec, args.profile)  # everything rendered before anything is written
+    gen_dir = getattr(args, "gen_dir", None) or emit.REPO_ROOT / "generated" / spec.output_name(args.profile)
+    for path in emit.write(files, gen_dir):
+        print(f"generated {_shown(path)}")
+    return spec, gen_dir
+
+
+def _generate(args) -> int:
+    _generate_into(args)
+    return 0
+
+
+def _build(args) -> int:
+    spec, gen_dir = _generate_into(args)
+    name = spec.output_name(args.profile) + ("-asan" if args.sanitize else "")
+    out_dir = args.out_dir or emit.REPO_ROOT / "build" / name
+    # Absolute paths: make runs in the repo root, not in the caller's directory.
+    command = ["make", "-s", "-C", str(emit.REPO_ROOT), "server", f"GEN_DIR={gen_dir.resolve()}",
+               f"OUT={out_dir.resolve()}", f"SANITIZE={int(args.sanitize)}"]
+    print("compiling: " + " ".join(command), flush=True)
+    try:
+        status = subprocess.run(command).returncode
+    except FileNotFoundError:
+        print("ringspec: make not found", file=sys.stderr)
+        return 127
+    if status != 0:
+        print(f"ringspec: make failed with status {status}", file=sys.stderr)
+        return status
+    print(f"built {_shown(out_dir / 'server')}")
+    return 0
+
+
+def _check(args) -> int:
+    spec = _load(args.spec, None)
+    print(f"ok: {len(spec.routes)} route{'s' if len(spec.routes) != 1 else ''}")
+    return 0
+
+
+def _routes(args) -> int:
+    spec = _load(args.spec, args.profile)
+    rows = [("#", "METHODS", "PATH", "PARAMS", "REPLY")]
+    for number, route in enumerate(spec.select(args.profile)):
+        params = ", ".join(
+            f"{p.source} {p.name}: int" + ("" if p.required else f" = {p.default}") for p in route.params
+        )
+        rows.append((str(number), ", ".join(route.methods), route.path, params or "-",
+                     f"{route.status} {route.content_type} {route.text_source!r}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    return 0
+
+
+if __name__ == "__main__":  # python -m codegen.cli
+    sys.exit(main())

@@ -1,0 +1,274 @@
+"""Renders the model into generated C (routes.c) with Jinja2, formats it, writes it.
+
+The Python side does the thinking (slot numbers, C literals, checked arithmetic); the
+templates only lay the results out. Output is written only after everything rendered:
+each file goes to a temporary name in the output directory and is renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from . import expr
+from .model import STATUS_REASONS, Literal, Route, Spec
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_INT64_DIGITS = 20  # rs_format_i64 writes at most 20 bytes ("-9223372036854775808")
+
+
+def render(spec: Spec, profile: str | None) -> dict[str, str]:
+    """Returns {file name: content} for one build of the spec (one profile or all routes)."""
+    routes = [_RouteView(number, route) for number, route in enumerate(spec.select(profile))]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["c_string"] = c_string
+    env.filters["c_comment"] = c_comment
+    literal_lengths = sorted({len(r.route.path) for r in routes if r.route.is_literal})
+    context = {
+        "spec": spec,
+        "profile": profile,
+        "name": spec.output_name(profile),
+        "routes": routes,
+        "literal_groups": [(n, [r for r in routes if r.route.is_literal and len(r.route.path) == n])
+                           for n in literal_lengths],
+        "param_routes": [r for r in routes if not r.route.is_literal],
+        "query_routes": [r for r in routes if r.route.query_params],
+        "any_route_reads_params": any(r.reads_params for r in routes),
+        "route_listing": _route_listing(routes),
+    }
+    routes_c = env.get_template("routes.c.j2").render(context)
+    return {"routes.c": clang_format(routes_c)}
+
+
+def write(files: dict[str, str], out_dir: Path) -> list[Path]:
+    """Writes files into out_dir atomically; unchanged files are left untouched so that
+    make does not rebuild them. Returns the paths of all files."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in files.items():
+        target = out_dir / name
+        paths.append(target)
+        if target.is_file() and target.read_text(encoding="utf-8") == text:
+            continue
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    return paths
+
+
+def clang_format(source: str) -> str:
+    """Formats C with the repo's .clang-format; returns the input if clang-format is absent
+    or fails (the templates already produce readable code, formatting is polish)."""
+    tool = shutil.which("clang-format")
+    if tool is None:
+        return source
+    # --assume-filename makes clang-format find .clang-format in the repo root even when
+    # the output goes elsewhere.
+    result = subprocess.run([tool, "--style=file", f"--assume-filename={REPO_ROOT / 'routes.c'}"],
+                            input=source, capture_output=True, text=True)
+    return result.stdout if result.returncode == 0 and result.stdout else source
+
+
+def c_string(text: str) -> str:
+    """A C string literal for text (UTF-8), safe for any content: quotes, backslashes,
+    control bytes, non-ASCII (as octal escapes) and trigraphs ("??" becomes "?\\?")."""
+    return '"' + _c_string_body(text) + '"'
+
+
+def c_comment(text: str) -> str:
+    """text for use inside /* */: one line, escaped like a string except for quotes, and
+    unable to end the comment or open a nested one."""
+    return _c_string_body(text, quotes=False).replace("*/", "*\\/").replace("/*", "/\\*")
+
+
+def _c_string_body(text: str, quotes: bool = True) -> str:
+    out = []
+    previous = 0
+    for byte in text.encode("utf-8"):
+        ch = chr(byte)
+        if ch == "\\" or (ch == '"' and quotes):
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "?" and previous == ord("?"):
+            out.append("\\?")
+        elif 0x20 <= byte < 0x7F:
+            out.append(ch)
+        else:
+            out.append(f"\\{byte:03o}")  # always 3 digits: never swallows a following digit
+        previous = byte
+    return "".join(out)
+
+
+def _route_listing(routes: list) -> list:
+    """'0  GET, HEAD, POST  /baseline11' lines, methods padded to one width."""
+    width = max(len(r.methods_label) for r in routes)
+    return [f"{r.number}  {r.methods_label.ljust(width)}  {r.route.path}" for r in routes]
+
+
+def _bit_mask(slots) -> str:
+    return " | ".join(f"RS_PARAM_BIT({s})" for s in slots)
+
+
+@dataclass
+class _Piece:
+    """One part of a computed reply body: literal bytes or a number to format."""
+
+    kind: str  # "text" or "int"
+    c: str = ""  # text: C string literal
+    length: int = 0  # text: bytes
+    operand: str = ""  # int: C expression holding the value
+
+
+@dataclass
+class _RouteView:
+    """What the templates need for one route, all C snippets precomputed."""
+
+    number: int  # route index in this build (rs_route_match.route)
+    route: Route
+    path_steps: list = field(default_factory=list)
+    statements: list = field(default_factory=list)
+    temporaries: list = field(default_factory=list)
+    bindings: list = field(default_factory=list)  # (name, C initializer)
+    pieces: list = field(default_factory=list)
+    const_text: str | None = None  # C string literal when the body has no numbers
+    buffer_size: int = 0
+
+    def __post_init__(self):
+        route = self.route
+        for segment in route.segments:
+            if isinstance(segment, Literal):
+                self.path_steps.append(("literal", c_string(segment.text), len(segment.text.encode())))
+            else:
+                self.path_steps.append(("int", segment.param.slot, segment.param.name))
+        self._plan_reply()
+
+    # -- dispatch ----------------------------------------------------------------------
+
+    @property
+    def c_name(self) -> str:
+        return self.route.c_name
+
+    @property
+    def methods_label(self) -> str:
+        return ", ".join(self.route.methods)
+
+    @property
+    def method_mask(self) -> str:
+        return " | ".join(f"RS_METHOD_BIT(RS_METHOD_{m})" for m in self.route.methods)
+
+    @property
+    def path_mask(self) -> str:
+        return _bit_mask(p.slot for p in self.route.path_params)
+
+    @property
+    def query_by_length(self) -> list:
+        """[(key length, [(C string of key, slot, name)])] for the switch on key length."""
+        groups: dict[int, list] = {}
+        for p in self.route.query_params:
+            groups.setdefault(len(p.name), []).append((c_string(p.name), p.slot))
+        return sorted(groups.items())
+
+    @property
+    def required_query_mask(self) -> str:
+        return _bit_mask(p.slot for p in self.route.query_params if p.required)
+
+    @property
+    def query_defaults(self) -> list:
+        return [(p.slot, p.name, expr.c_int_literal(p.default))
+                for p in self.route.query_params if not p.required]
+
+    @property
+    def query_summary(self) -> str:
+        return ", ".join(_describe_param(p) for p in self.route.query_params)
+
+    @property
+    def body_kind(self) -> str:
+        return "RS_BODY_INT" if self.route.body else "RS_BODY_DISCARD"
+
+    @property
+    def body_slot(self) -> int:
+        return self.route.body.slot if self.route.body else 0
+
+    # -- respond -----------------------------------------------------------------------
+
+    @property
+    def summary(self) -> str:
+        """'GET, HEAD /x -> 200 text/plain: "{a}"' for the comment above respond_x."""
+        route = self.route
+        return f'{self.methods_label} {route.path} -> {route.status} {route.content_type}: "{route.text_source}"'
+
+    @property
+    def head(self) -> str:
+        status = self.route.status
+        return c_string(f"HTTP/1.1 {status} {STATUS_REASONS[status]}\r\n"
+                        f"Content-Type: {self.route.content_type}\r\n")
+
+    @property
+    def required_body_slot(self) -> int | None:
+        body = self.route.body
+        return body.slot if body is not None and body.required else None
+
+    @property
+    def reads_params(self) -> bool:
+        return bool(self.bindings) or self.required_body_slot is not None
+
+    @property
+    def has_checks(self) -> bool:
+        return any(expr.FAIL in s for s in self.statements)
+
+    def _plan_reply(self) -> None:
+        """Splits the reply into checked statements and body pieces; binds used params."""
+        emitter = expr.CEmitter()
+        used: set[str] = set()
+        literal_bytes = 0
+        for part in self.route.template:
+            if isinstance(part, expr.Text):
+                size = len(part.text.encode("utf-8"))
+                literal_bytes += size
+                self.pieces.append(_Piece("text", c=c_string(part.text), length=size))
+            else:
+                used.update(expr.names_in(part.expr))
+                self.pieces.append(_Piece("int", operand=emitter.emit(part.expr)))
+        self.statements = emitter.statements
+        self.temporaries = emitter.temporaries
+        numbers = sum(p.kind == "int" for p in self.pieces)
+        self.buffer_size = literal_bytes + _INT64_DIGITS * numbers
+        if numbers == 0:
+            self.const_text = c_string("".join(p.text for p in self.route.template))
+        for p in self.route.params:
+            if p.name not in used:
+                continue
+            value = f"rs_p->value[{p.slot}]"
+            if p.source == "body" and not p.required:  # the runtime sets the bit when a body came
+                value = f"(rs_p->present & RS_PARAM_BIT({p.slot})) ? {value} : " \
+                        f"{expr.c_int_literal(p.default)}"
+            self.bindings.append((p.name, value))
+
+
+def _describe_param(p) -> str:
+    kind = "int" if p.required else f"int = {p.default}"
+    return f"{p.name} ({kind})"

@@ -1,0 +1,176 @@
+"""The validated spec as plain data: what validate.py produces and emit.py consumes.
+
+Everything here is already checked, so emit.py never has to re-check. Values are in the
+units the generated C wants (timeouts in milliseconds, workers 0 for "auto").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Must equal RS_MAX_PARAMS in runtime/ringspec.h (a test keeps the two in step).
+MAX_PARAMS = 6
+
+# Methods a spec may list, in rs_method enum order. This order is also the order of the
+# Allow header, so "GET, HEAD, POST" reads the same in every route.
+METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+
+# Reason phrases (RFC 9110 §15, plus the registered codes servers commonly send).
+STATUS_REASONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    203: "Non-Authoritative Information",
+    206: "Partial Content",
+    207: "Multi-Status",
+    300: "Multiple Choices",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    407: "Proxy Authentication Required",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    411: "Length Required",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    416: "Range Not Satisfiable",
+    417: "Expectation Failed",
+    421: "Misdirected Request",
+    422: "Unprocessable Content",
+    423: "Locked",
+    424: "Failed Dependency",
+    425: "Too Early",
+    426: "Upgrade Required",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+    507: "Insufficient Storage",
+    508: "Loop Detected",
+    511: "Network Authentication Required",
+}
+
+# Codes that must not carry content (RFC 9110 §6.4.1, §15.3.6); the runtime always sends
+# Content-Length and a body, so a reply cannot use them.
+BODILESS_STATUSES = {100, 101, 102, 103, 204, 205, 304}
+
+
+@dataclass(frozen=True)
+class Limits:
+    target: int
+    head: int
+    headers: int
+    body: int
+    output_queue: int
+
+
+@dataclass(frozen=True)
+class Timeouts:  # milliseconds
+    header: int
+    body: int
+    idle: int
+    write: int
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+    workers: int  # 0 = one per CPU in the affinity mask
+    max_connections: int
+    recv_count: int
+    recv_size: int
+    limits: Limits
+    timeouts: Timeouts
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed request value: a path segment, a query key or the body. All ints in v1."""
+
+    name: str
+    source: str  # "path", "query" or "body"
+    slot: int  # index into rs_params.value
+    default: int | None = None  # None = required
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A run of literal path text, e.g. "/items/"."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class IntSegment:
+    """A whole path segment holding an integer parameter."""
+
+    param: Param
+
+
+@dataclass
+class Route:
+    index: int  # position in the spec, used in error messages
+    path: str
+    segments: list  # Literal | IntSegment, alternating, starting with a Literal
+    methods: tuple  # names from METHODS, in METHODS order, HEAD added for GET
+    params: list  # Param, in slot order: path, then query, then body
+    body: Param | None
+    body_limit: int
+    status: int
+    content_type: str
+    template: list  # expr.Text | expr.Hole; holes type-checked and folded
+    text_source: str  # the reply text as written, for comments
+    c_name: str  # identifier stem for the route's generated functions
+
+    @property
+    def is_literal(self) -> bool:
+        return all(isinstance(s, Literal) for s in self.segments)
+
+    @property
+    def query_params(self) -> list:
+        return [p for p in self.params if p.source == "query"]
+
+    @property
+    def path_params(self) -> list:
+        return [p for p in self.params if p.source == "path"]
+
+
+@dataclass
+class Spec:
+    file: str  # as given on the command line, for messages and comments
+    name: str  # file stem: "arena"
+    server: Server
+    routes: list  # Route, in spec order
+    profiles: dict = field(default_factory=dict)  # name -> tuple of route paths
+
+    def select(self, profile: str | None) -> list:
+        """The routes a profile serves (all routes without one), in spec order."""
+        if profile is None:
+            return list(self.routes)
+        wanted = set(self.profiles[profile])
+        return [r for r in self.routes if r.path in wanted]
+
+    def output_name(self, profile: str | None) -> str:
+        return self.name if profile is None else f"{self.name}-{profile}"

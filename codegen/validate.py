@@ -1,0 +1,483 @@
+"""Checks a parsed spec against spec v1 and builds the model (codegen/model.py).
+
+Every problem is collected, not just the first, each as file:line: key.path: message.
+Checks are written so that one mistake produces one message: a route with a bad path is
+still checked for its methods and reply, but not compared with other routes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from pathlib import Path
+
+from . import expr
+from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment, Limits,
+                    Literal, Param, Route, Server, Spec, Timeouts)
+from .spec_loader import SpecError, SpecErrors, SpecSource, format_key
+
+# Defaults and bounds: key -> (default, lowest, highest). Bounds keep values inside the
+# C types of rs_spec_config and away from settings that cannot work.
+_SERVER_INTS = {"port": (8080, 1, 65535), "max_connections": (16384, 1, 1 << 20)}
+_LIMITS = {
+    "target": (8192, 64, 1 << 20),
+    "head": (16384, 256, 1 << 24),
+    "headers": (64, 1, 1024),
+    "body": (1 << 20, 0, 1 << 62),
+    "output_queue": (65536, 1024, 1 << 30),
+}
+_TIMEOUTS = {"header": 10, "body": 10, "idle": 60, "write": 10}  # seconds
+_MAX_TIMEOUT_S = 86400
+_BUFFERS = {"recv_count": (1024, 1, 32768), "recv_size": (2048, 256, 1 << 20)}
+_MAX_WORKERS = 1024
+_ROUTE_KEYS = ("path", "methods", "query", "body", "body_limit", "reply")
+_REPLY_KEYS = ("status", "type", "text")
+
+# RFC 3986 unreserved and sub-delims: what a literal path segment may contain.
+_PATH_CHAR = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INT_TYPE = re.compile(r"\s*int\s*(?:=\s*(\S.*?))?\s*")
+_INT_LITERAL = re.compile(r"-?[0-9]+")
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_MEDIA_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=({_TOKEN}|"[^"\\\x00-\x1f\x7f]*"))*')
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+# Names a parameter may not take because the generated respond functions, which bind
+# parameters to C locals of the same name, need them: C keywords, <stdbool.h> and
+# <stdint.h> names, and the functions they call. Names starting with "_" or "rs_" or
+# ending in "_t" are refused by rule (implementation, ringspec and POSIX type names).
+_C_RESERVED = frozenset(
+    "auto break case char const continue default do double else enum extern float for goto if "
+    "inline int long register restrict return short signed sizeof static struct switch typedef "
+    "union unsigned void volatile while alignas alignof bool true false static_assert "
+    "thread_local NULL INT64_MIN INT64_MAX memcpy memcmp memchr".split()
+)
+
+
+def validate(source: SpecSource) -> Spec:
+    """Returns the model of a valid spec; raises SpecErrors listing every problem."""
+    checker = _Checker(source)
+    spec = checker.check()
+    if checker.errors:
+        raise SpecErrors(checker.errors)
+    return spec
+
+
+def _describe(value) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, float):
+        return f"float {value}"
+    if isinstance(value, str):
+        return f"string {json.dumps(value)}"
+    if isinstance(value, list):
+        return "an array" if value else "an empty array"
+    if isinstance(value, dict):
+        return "a table"
+    return f"date/time {value}"
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class _Checker:
+    def __init__(self, source: SpecSource):
+        self.source = source
+        self.errors: list[SpecError] = []
+        self.default_body_limit = _LIMITS["body"][0]  # [server.limits] body, once checked
+
+    def error(self, path: tuple, message: str) -> None:
+        self.errors.append(SpecError(self.source.locator.line_of(path), format_key(path), message))
+
+    # -- generic helpers ---------------------------------------------------------------
+
+    def table(self, parent: dict, key: str, path: tuple) -> dict:
+        """parent[key] as a table ({} when absent or wrong, the latter reported)."""
+        value = parent.get(key, {})
+        if isinstance(value, dict):
+            return value
+        self.error(path, f"expected a table, got {_describe(value)}")
+        return {}
+
+    def only_keys(self, table: dict, path: tuple, allowed) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f'did you mean "{close[0]}"? ' if close else ""
+                self.error(path + (key,), f"unknown key ({hint}expected one of: {', '.join(allowed)})")
+
+    def integer(self, table: dict, key: str, path: tuple, default: int, low: int, high: int) -> int:
+        value = table.get(key, default)
+        if not _is_int(value):
+            self.error(path + (key,), f"expected an integer, got {_describe(value)}")
+            return default
+        if not low <= value <= high:
+            self.error(path + (key,), f"{value} is out of range (expected {low}..{high})")
+            return default
+        return value
+
+    def string(self, table: dict, key: str, path: tuple, default: str | None) -> str | None:
+        value = table.get(key, default)
+        if value is None or isinstance(value, str):
+            return value
+        self.error(path + (key,), f"expected a string, got {_describe(value)}")
+        return default
+
+    # -- the spec ----------------------------------------------------------------------
+
+    def check(self) -> Spec | None:
+        data = self.source.data
+        self.only_keys(data, (), ("server", "route", "profile"))
+        server = self.server(self.table(data, "server", ("server",)))
+        self.default_body_limit = server.limits.body
+        routes = self.routes(data.get("route"))
+        profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
+        if self.errors:
+            return None
+        return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles)
+
+    def server(self, raw: dict) -> Server:
+        path = ("server",)
+        self.only_keys(raw, path, ("port", "workers", "max_connections", "limits", "timeouts", "buffers"))
+        port, max_conn = (self.integer(raw, k, path, *bounds) for k, bounds in _SERVER_INTS.items())
+        workers = self.workers(raw.get("workers", "auto"), path + ("workers",))
+
+        limits_raw = self.table(raw, "limits", path + ("limits",))
+        self.only_keys(limits_raw, path + ("limits",), tuple(_LIMITS))
+        limits = Limits(**{k: self.integer(limits_raw, k, path + ("limits",), *bounds)
+                           for k, bounds in _LIMITS.items()})
+        if limits.target > limits.head:  # reported on the key the spec sets
+            if "target" in limits_raw:
+                self.error(path + ("limits", "target"),
+                           f"{limits.target} exceeds limits.head ({limits.head}), which includes the target")
+            else:
+                self.error(path + ("limits", "head"),
+                           f"{limits.head} is less than limits.target ({limits.target}), which it includes")
+
+        timeouts_raw = self.table(raw, "timeouts", path + ("timeouts",))
+        self.only_keys(timeouts_raw, path + ("timeouts",), tuple(_TIMEOUTS))
+        timeouts = Timeouts(**{k: self.timeout(timeouts_raw, k, path + ("timeouts",), d)
+                               for k, d in _TIMEOUTS.items()})
+
+        buffers_raw = self.table(raw, "buffers", path + ("buffers",))
+        self.only_keys(buffers_raw, path + ("buffers",), tuple(_BUFFERS))
+        recv_count, recv_size = (self.integer(buffers_raw, k, path + ("buffers",), *bounds)
+                                 for k, bounds in _BUFFERS.items())
+        if recv_count & (recv_count - 1):
+            self.error(path + ("buffers", "recv_count"), f"{recv_count} is not a power of two")
+        return Server(port, workers, max_conn, recv_count, recv_size, limits, timeouts)
+
+    def workers(self, value, path: tuple) -> int:
+        if value == "auto":
+            return 0
+        if _is_int(value) and 1 <= value <= _MAX_WORKERS:
+            return value
+        self.error(path, f'expected "auto" or an integer 1..{_MAX_WORKERS}, got {_describe(value)}')
+        return 0
+
+    def timeout(self, table: dict, key: str, path: tuple, default: int) -> int:
+        """Seconds (int or float) in the spec, milliseconds in the model."""
+        value = table.get(key, default)
+        if not (_is_int(value) or isinstance(value, float)) or not math.isfinite(value):
+            self.error(path + (key,), f"expected seconds (a number), got {_describe(value)}")
+            return default * 1000
+        ms = round(value * 1000)
+        if not 1 <= ms <= _MAX_TIMEOUT_S * 1000:
+            self.error(path + (key,), f"{value} s is out of range (expected 0.001..{_MAX_TIMEOUT_S})")
+            return default * 1000
+        return ms
+
+    # -- routes ------------------------------------------------------------------------
+
+    def routes(self, raw) -> list:
+        if raw is None:
+            self.error(("route",), "no routes: add at least one [[route]] table")
+            return []
+        if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+            self.error(("route",), f"expected an array of tables ([[route]]), got {_describe(raw)}")
+            return []
+        routes, shapes = [], []
+        for index, table in enumerate(raw):
+            route = self.route(index, table, shapes)
+            if route is not None:
+                routes.append(route)
+        self.unique_paths(shapes)
+        self.unique_c_names(routes)
+        return routes
+
+    def route(self, index: int, raw: dict, shapes: list) -> Route | None:
+        """Checks one [[route]]; appends (index, path, shape) to shapes when the path is
+        well-formed, so duplicates are found even among routes with other errors."""
+        path = ("route", index)
+        errors_before = len(self.errors)
+        self.only_keys(raw, path, _ROUTE_KEYS)
+        if "path" not in raw:
+            self.error(path, 'missing "path"')
+        url = self.string(raw, "path", path, None)
+        # Declared parameters as (name, default, source, key path, type ok). Those with a
+        # bad type stay declared so the reply text using them is not reported as well.
+        segments, declared = [], []
+        if url is not None:
+            errors_before_path = len(self.errors)
+            segments, declared = self.url_path(url, path + ("path",))
+            if len(self.errors) == errors_before_path:
+                shape = tuple(s.text if isinstance(s, Literal) else "{int}" for s in segments)
+                shapes.append((index, url, shape))
+        methods = self.methods(raw.get("methods", ["GET"]), path + ("methods",))
+        for name, type_text in self.table(raw, "query", path + ("query",)).items():
+            key = path + ("query", name)
+            if not isinstance(type_text, str):
+                self.error(key, f'expected a type string such as "int", got {_describe(type_text)}')
+                declared.append((name, None, "query", key, False))
+            else:
+                declared.append((name, *self.int_type(type_text, key, "query")))
+        body_text = self.string(raw, "body", path, None)
+        if body_text is not None:
+            declared.append(("body", *self.int_type(body_text, path + ("body",), "body")))
+        body_limit = self.integer(raw, "body_limit", path, self.default_body_limit, *_LIMITS["body"][1:])
+        params = self.params(declared, path)
+        reply = raw.get("reply")
+        if reply is None:
+            self.error(path, 'missing "reply"')
+        elif not isinstance(reply, dict):
+            self.error(path + ("reply",), f"expected a table, got {_describe(reply)}")
+        else:
+            status, content_type, template, text = self.reply(reply, path + ("reply",),
+                                                              [d[0] for d in declared])
+        if len(self.errors) != errors_before:
+            return None
+        by_name = {p.name: p for p in params}
+        segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
+        body = by_name["body"] if body_text is not None else None
+        return Route(index, url, segments, methods, params, body, body_limit, status, content_type,
+                     template, text, _c_name(url))
+
+    def url_path(self, url: str, key: tuple) -> tuple[list, list]:
+        """Splits a path into Literal parts and parameter names (str); also returns the
+        declared path parameters."""
+        if not url.startswith("/"):
+            self.error(key, f'must start with "/", got {json.dumps(url)}')
+            return [], []
+        segments, declared, literal = [], [], ""
+        parts = url[1:].split("/")
+        for i, part in enumerate(parts):
+            literal += "/"
+            if "{" in part or "}" in part:
+                name, ok = self.path_param(part, key)
+                if name is not None:
+                    declared.append((name, None, "path", key, ok))
+                segments += [Literal(literal), name]
+                literal = ""
+            elif part == "" and i != len(parts) - 1:
+                self.error(key, f'empty segment ("//") in {json.dumps(url)}')
+            else:
+                bad = sorted({c for c in part if not _PATH_CHAR.fullmatch(c)})
+                if bad:
+                    shown = ", ".join(json.dumps(c) for c in bad)
+                    self.error(key, f"{shown} not allowed in a path literal (use unreserved and "
+                               f"sub-delim characters of RFC 3986)")
+                literal += part
+        if literal:
+            segments.append(Literal(literal))
+        return segments, declared
+
+    def path_param(self, part: str, key: tuple) -> tuple[str | None, bool]:
+        """'{id:int}' -> ('id', True); a declared name with a bad type -> (name, False)."""
+        m = re.fullmatch(r"\{([^{}:]*)(?::([^{}]*))?\}", part)
+        if not m:
+            self.error(key, f'path parameters must be whole segments like "{{id:int}}", got "{part}"')
+            return None, False
+        name, type_name = m.groups()
+        if type_name is None:
+            self.error(key, f'parameter "{part}" needs a type: "{{{name}:int}}"')
+            return name, False
+        if type_name != "int":
+            self.error(key, f'unknown parameter type "{type_name}" in "{part}" (expected "int")')
+            return name, False
+        return name, True
+
+    def methods(self, raw, key: tuple) -> tuple:
+        if not isinstance(raw, list) or not raw:
+            self.error(key, f'expected a non-empty array of methods such as ["GET"], got {_describe(raw)}')
+            return ()
+        listed = set()
+        for i, method in enumerate(raw):
+            if not isinstance(method, str) or method.upper() not in METHODS:
+                shown = json.dumps(method) if isinstance(method, str) else _describe(method)
+                self.error(key + (i,), f"unknown method {shown} (expected one of: {', '.join(METHODS)})")
+            elif method != method.upper():
+                self.error(key + (i,), f'methods are upper case: "{method.upper()}"')
+            elif method in listed:
+                self.error(key + (i,), f'"{method}" is listed twice')
+            else:
+                listed.add(method)
+        if "GET" in listed:
+            listed.add("HEAD")  # the runtime answers HEAD like GET, minus the body
+        return tuple(m for m in METHODS if m in listed)
+
+    def int_type(self, text: str, key: tuple, source: str) -> tuple:
+        """'int' or 'int = N' -> (default or None, source, key, ok); reports other types."""
+        bad = (None, source, key, False)
+        if text.strip() == "int?":
+            self.error(key, 'optional "int?" is not supported in v1; give a default instead, e.g. "int = 0"')
+            return bad
+        m = _INT_TYPE.fullmatch(text)
+        if not m:
+            self.error(key, f'unknown type {json.dumps(text)} (expected "int" or "int = N")')
+            return bad
+        if m.group(1) is None:
+            return None, source, key, True
+        if not _INT_LITERAL.fullmatch(m.group(1)):
+            self.error(key, f"default {json.dumps(m.group(1))} is not an integer literal")
+            return bad
+        value = int(m.group(1))
+        if not expr.INT64_MIN <= value <= expr.INT64_MAX:
+            self.error(key, f"default {value} does not fit int64")
+            return bad
+        return value, source, key, True
+
+    def params(self, declared: list, route_key: tuple) -> list:
+        """Checks names (unique, usable as C locals) and the count; assigns slots in
+        declaration order to the well-typed ones."""
+        out, seen = [], {}
+        for name, default, source, key, type_ok in declared:
+            problem = _name_problem(name)
+            if problem:
+                self.error(key, problem)
+            elif name in seen:
+                self.error(key, f'"{name}" is already the name of a {seen[name]} parameter')
+            else:
+                seen[name] = source
+                if type_ok:
+                    out.append(Param(name, source, len(out), default))
+        if len(seen) > MAX_PARAMS:
+            self.error(route_key, f"{len(seen)} parameters (path, query and body together); "
+                       f"at most {MAX_PARAMS} are supported")
+        return out
+
+    def reply(self, raw: dict, key: tuple, names: list):
+        self.only_keys(raw, key, _REPLY_KEYS)
+        status = self.integer(raw, "status", key, 200, 100, 599)
+        if status in BODILESS_STATUSES:
+            self.error(key + ("status",), f"status {status} cannot carry a body; v1 replies always have one")
+        elif status not in STATUS_REASONS and "status" in raw:
+            self.error(key + ("status",), f"{status} is not a registered status code")
+        content_type = self.string(raw, "type", key, "text/plain")
+        if content_type is not None and not _MEDIA_TYPE.fullmatch(content_type):
+            self.error(key + ("type",), f"not a media type: {json.dumps(content_type)} "
+                       f'(expected type/subtype, e.g. "text/plain; charset=utf-8")')
+        if "text" not in raw:
+            self.error(key, 'missing "text"')
+        text = self.string(raw, "text", key, None)
+        template = self.template(text, key + ("text",), names) if text is not None else []
+        return status, content_type, template, text
+
+    def template(self, text: str, key: tuple, names: list) -> list:
+        """Parses the reply text, checks names in holes and folds constant holes to text."""
+        try:
+            parts = expr.split_template(text)
+        except expr.ExprError as exc:
+            self.error(key, str(exc))
+            return []
+        known = [n for n in dict.fromkeys(names) if _name_problem(n) is None]
+        out: list = []
+        for part in parts:
+            if isinstance(part, str):
+                part = self.hole(part, key, known)
+                if part is None:
+                    continue
+            if isinstance(part, expr.Text) and out and isinstance(out[-1], expr.Text):
+                out[-1] = expr.Text(out[-1].text + part.text)
+            else:
+                out.append(part)
+        return out
+
+    def hole(self, source: str, key: tuple, known: list):
+        """One {expr}: a Hole with the folded expression, Text if it is constant, or None."""
+        try:
+            tree = expr.parse_expr(source)
+            unknown = [n for n in expr.names_in(tree) if n not in known]
+            if unknown:
+                listing = f"known: {', '.join(known)}" if known else "this route has no parameters"
+                names = ", ".join(f'"{n}"' for n in unknown)
+                raise expr.ExprError(f"unknown name {names} in {{{source}}} ({listing})")
+            tree = expr.fold(tree, source)
+        except expr.ExprError as exc:
+            self.error(key, str(exc))
+            return None
+        return expr.Text(str(tree.value)) if isinstance(tree, expr.Num) else expr.Hole(source, tree)
+
+    def unique_paths(self, shapes: list) -> None:
+        """Two routes that match the same requests are an error (param names aside)."""
+        first: dict[tuple, tuple] = {}
+        for index, url, shape in shapes:
+            other_index, other_url = first.setdefault(shape, (index, url))
+            if other_index == index:
+                continue
+            if other_url == url:
+                what = f'"{url}" is already route[{other_index}]; list several methods in one route'
+            else:
+                what = f'"{url}" matches the same requests as route[{other_index}] "{other_url}"'
+            self.error(("route", index, "path"), what)
+
+    def unique_c_names(self, routes: list) -> None:
+        """"/a-b" and "/a_b" would both be named a_b in C: suffix the later ones."""
+        taken = set()
+        for route in routes:
+            base, n = route.c_name, route.index
+            while route.c_name in taken:
+                route.c_name = f"{base}_{n}"
+                n += 1
+            taken.add(route.c_name)
+
+    # -- profiles ----------------------------------------------------------------------
+
+    def profiles(self, raw: dict, raw_routes) -> dict:
+        # Paths as written, so a route with errors of its own is not also "unknown" here.
+        raw_routes = raw_routes if isinstance(raw_routes, list) else []
+        known_paths = [r["path"] for r in raw_routes
+                       if isinstance(r, dict) and isinstance(r.get("path"), str)]
+        out = {}
+        for name, table in raw.items():
+            key = ("profile", name)
+            if not _PROFILE_NAME.fullmatch(name):
+                self.error(key, f'profile name {json.dumps(name)} may use only letters, digits, "-" '
+                           'and "_" (it names a directory)')
+            if not isinstance(table, dict):
+                self.error(key, f"expected a table, got {_describe(table)}")
+                continue
+            self.only_keys(table, key, ("routes",))
+            paths = table.get("routes")
+            if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
+                shown = "missing" if paths is None else f"got {_describe(paths)}"
+                self.error(key + ("routes",), f"expected a non-empty array of route paths, {shown}")
+                continue
+            for i, p in enumerate(paths):
+                if p in paths[:i]:
+                    self.error(key + ("routes", i), f'"{p}" is listed twice')
+                elif p not in known_paths:
+                    self.error(key + ("routes", i),
+                               f'unknown route path "{p}" (known: {", ".join(known_paths)})')
+            out[name] = tuple(paths)
+        return out
+
+
+def _name_problem(name: str) -> str | None:
+    if not _IDENTIFIER.fullmatch(name):
+        return f'"{name}" is not a C identifier (letters, digits and "_", not starting with a digit)'
+    if name in _C_RESERVED or name.startswith("_") or name.lower().startswith("rs_") or name.endswith("_t"):
+        return f'"{name}" is reserved in the generated C; choose another name'
+    return None
+
+
+def _c_name(url: str) -> str:
+    """A readable identifier stem for a route: "/json/{count:int}" -> "json_count"."""
+    words = re.sub(r"[^A-Za-z0-9]+", "_", re.sub(r"\{([^:}]*)[^}]*\}", r"\1", url)).strip("_")
+    if not words:
+        return "root"
+    return words if not words[0].isdigit() else "r" + words

@@ -1,0 +1,97 @@
+/* http_util.c — the small value helpers generated route code calls:
+ * strict integer parsing, query-string iteration and integer formatting.
+ * Contracts are in ringspec.h; all three run on every dispatched request, so
+ * they avoid division, locale and libc number parsing. */
+#include <string.h>
+
+#include "ringspec.h"
+
+bool rs_parse_i64(const char *s, size_t n, int64_t *out)
+{
+    bool negative = n > 0 && s[0] == '-';
+    size_t i = negative ? 1 : 0;
+    if (i == n)
+        return false; /* "" or "-" */
+    /* Accumulate the magnitude unsigned; |INT64_MIN| is one more than INT64_MAX. */
+    uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    uint64_t v = 0;
+    for (; i < n; i++) {
+        unsigned digit = (unsigned)(unsigned char)s[i] - '0';
+        if (digit > 9)
+            return false;
+        /* Leading zeros are allowed, so the digit count says nothing: check each step. */
+        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, digit, &v) || v > limit)
+            return false;
+    }
+    if (!negative)
+        *out = (int64_t)v;
+    else if (v == (uint64_t)INT64_MAX + 1)
+        *out = INT64_MIN;
+    else
+        *out = -(int64_t)v;
+    return true;
+}
+
+bool rs_query_next(const char **cursor, const char *end, rs_str *key, rs_str *value)
+{
+    /* Only == and != on the pointers: a request without a query passes NULL, NULL. */
+    const char *p = *cursor;
+    while (p != end && *p == '&')
+        p++; /* empty pairs */
+    if (p == end) {
+        *cursor = p;
+        return false;
+    }
+    const char *amp = memchr(p, '&', (size_t)(end - p));
+    const char *pair_end = amp ? amp : end;
+    const char *eq = memchr(p, '=', (size_t)(pair_end - p));
+    key->ptr = p;
+    if (eq) {
+        key->len = (size_t)(eq - p);
+        value->ptr = eq + 1;
+        value->len = (size_t)(pair_end - (eq + 1));
+    } else {
+        key->len = (size_t)(pair_end - p);
+        value->ptr = pair_end;
+        value->len = 0;
+    }
+    *cursor = pair_end; /* the '&' is skipped by the next call */
+    return true;
+}
+
+/* "00" "01" ... "99": two digits per division by 100 halves the divisions. */
+static const char digit_pairs[] = "00010203040506070809"
+                                  "10111213141516171819"
+                                  "20212223242526272829"
+                                  "30313233343536373839"
+                                  "40414243444546474849"
+                                  "50515253545556575859"
+                                  "60616263646566676869"
+                                  "70717273747576777879"
+                                  "80818283848586878889"
+                                  "90919293949596979899";
+
+size_t rs_format_i64(char *dst, int64_t v)
+{
+    /* Magnitude as unsigned so that INT64_MIN needs no special case. */
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    char tmp[20];
+    char *p = tmp + sizeof tmp;
+    while (u >= 100) {
+        unsigned pair = (unsigned)(u % 100) * 2;
+        u /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + pair, 2);
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + u * 2, 2);
+    } else {
+        *--p = (char)('0' + u);
+    }
+    if (v < 0)
+        *--p = '-';
+    size_t len = (size_t)(tmp + sizeof tmp - p);
+    memcpy(dst, p, len);
+    return len;
+}
