@@ -2,8 +2,6 @@
 #include "conn_lifecycle.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,8 +36,7 @@ void rs_conn_accepted(rs_reactor *r, int fd)
     r->stats.accepted++;
     c->fd = fd;
     c->state = RS_CONN_OPEN;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* TCP_NODELAY is inherited from the listener: no syscall per accept. */
     rs_http1_open(r, c);
     rs_conn_touch(r, c);
 }

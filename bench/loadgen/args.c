@@ -321,8 +321,9 @@ int args_parse(struct config *cfg, int argc, char **argv)
     }
     if (port_opt)
         cfg->port = (int)port_opt;
-    if (!cfg->url)
-        snprintf(cfg->url_host, sizeof cfg->url_host, "%s:%d", cfg->host, cfg->port);
+    if (!cfg->url) /* Host header for generated requests; IPv6 literals are bracketed */
+        snprintf(cfg->url_host, sizeof cfg->url_host, strchr(cfg->host, ':') ? "[%.200s]:%d" : "%.200s:%d",
+                 cfg->host, cfg->port);
     if (cfg->threads > cfg->conns)
         cfg->threads = cfg->conns;
     if (cfg->bufsize == 0)

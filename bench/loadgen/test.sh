@@ -82,6 +82,10 @@ run p4 "$H/ok" -c 4 -t 2 -d 2 -p 4 --expect-body url:ok
 check p4 "r['responses'] > 0 and r['status_2xx'] == r['responses'] and $NOERR and e['body_mismatch'] == 0"
 check p4 "r['depth'] == 4 and r['connections'] == 4 and r['threads'] == 2 and r['duration_s'] == 2"
 
+echo "== --warmup runs first and is not counted in the window"
+run warmup "$H/ok" -c 2 -d 0.5 --warmup 0.5 --expect-body url:ok
+check warmup "r['responses'] > 0 and r['duration_s'] == 0.5 and $NOERR and e['body_mismatch'] == 0"
+
 echo "== body verification catches a wrong body"
 run wrong "$H/ok" -c 2 -d 1 -p 2 --expect-body url:nope
 check wrong "r['responses'] > 0 and e['body_mismatch'] == r['responses'] and e['parse'] == 0"
