@@ -103,6 +103,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit SANITIZE=1
 	@$(MAKE) --no-print-directory test-codegen
+	@$(MAKE) --no-print-directory -C bench/loadgen test
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
 

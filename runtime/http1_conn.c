@@ -318,7 +318,9 @@ void rs_http1_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
 
 void rs_http1_stop(rs_reactor *r, rs_conn *c)
 {
-    if (!(c->flags & RS_CF_IN_REQUEST) && c->out.queued == 0)
-        rs_conn_finish(r, c);
-    /* otherwise on_done sees r->stopping and closes after the response */
+    if (c->out.queued > 0 || (c->flags & RS_CF_IN_BODY))
+        return; /* on_done sees r->stopping and closes after the response */
+    /* Idle, or only part of a head: no response is owed.  Nothing unread
+     * is pending on an idle socket, so a plain close sends FIN, not RST. */
+    rs_conn_abort(r, c);
 }

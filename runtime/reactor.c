@@ -20,6 +20,7 @@
 #define RS_BUFFER_GROUP 0
 #define RS_MAX_WAIT_MS 1000
 #define RS_ACCEPT_RETRY_MS 100
+#define RS_STOP_GRACE_MS 5000
 
 static uint32_t clock_ms(void)
 {
@@ -183,7 +184,10 @@ static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
 static void begin_stop(rs_reactor *r)
 {
     r->stopping = true;
-    r->stop_deadline_ms = r->now_ms + r->opt->timeouts.write + r->opt->timeouts.header;
+    /* In-flight requests get to finish, but a stop must not outlast the
+     * few seconds a container runtime waits before killing us. */
+    uint32_t grace = r->opt->timeouts.body + r->opt->timeouts.write;
+    r->stop_deadline_ms = r->now_ms + (grace < RS_STOP_GRACE_MS ? grace : RS_STOP_GRACE_MS);
     if (r->accept_armed) {
         struct io_uring_sqe *sqe = rs_get_sqe(r);
         io_uring_prep_cancel64(sqe, rs_user_data(RS_OP_ACCEPT, 0, 0), 0);
