@@ -78,6 +78,18 @@ static int parse_seconds(const char *flag, const char *s, uint32_t *ms)
     return 0;
 }
 
+/* The field a --*-timeout flag sets, or NULL for any other flag. */
+static uint32_t *timeout_flag(rs_server_options *o, const char *flag)
+{
+    static const char *const names[] = {"--header-timeout", "--body-timeout", "--idle-timeout",
+                                        "--write-timeout"};
+    uint32_t *fields[] = {&o->timeouts.header, &o->timeouts.body, &o->timeouts.idle, &o->timeouts.write};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(flag, names[i]))
+            return fields[i];
+    return NULL;
+}
+
 static int parse_args(int argc, char **argv, rs_server_options *o)
 {
     for (int i = 1; i < argc; i++) {
@@ -96,6 +108,7 @@ static int parse_args(int argc, char **argv, rs_server_options *o)
         }
         const char *v = argv[++i];
         unsigned long n;
+        uint32_t *timeout_ms;
         if (!strcmp(a, "--port")) {
             if (parse_uint(a, v, 1, 65535, &n))
                 return -1;
@@ -116,17 +129,8 @@ static int parse_args(int argc, char **argv, rs_server_options *o)
                 return -1;
             }
             o->recv_buffers = (uint32_t)n;
-        } else if (!strcmp(a, "--header-timeout")) {
-            if (parse_seconds(a, v, &o->timeouts.header))
-                return -1;
-        } else if (!strcmp(a, "--body-timeout")) {
-            if (parse_seconds(a, v, &o->timeouts.body))
-                return -1;
-        } else if (!strcmp(a, "--idle-timeout")) {
-            if (parse_seconds(a, v, &o->timeouts.idle))
-                return -1;
-        } else if (!strcmp(a, "--write-timeout")) {
-            if (parse_seconds(a, v, &o->timeouts.write))
+        } else if ((timeout_ms = timeout_flag(o, a)) != NULL) {
+            if (parse_seconds(a, v, timeout_ms))
                 return -1;
         } else {
             fprintf(stderr, "server: unknown option %s (see --help)\n", a);
