@@ -26,7 +26,7 @@ VARIANT     := release
 OPT_CFLAGS  := -O2 -g
 endif
 CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := -luring -lpthread
+LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -lz
 
 OBJ_DIR     := build/obj/$(VARIANT)
 RUNTIME_SRC := $(wildcard runtime/*.c)
@@ -77,13 +77,15 @@ server:
 
 # ---- tests ----
 
-UNIT_TESTS := test_http1_parser test_outq test_timers
+UNIT_TESTS := test_http1_parser test_outq test_timers test_json_writer test_accept_encoding
 UNIT_BIN   := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
 $(OBJ_DIR)/tests/test_http1_parser: generated/http1_parser.c
 $(OBJ_DIR)/tests/test_outq: runtime/outq.c
 $(OBJ_DIR)/tests/test_timers: runtime/timers.c runtime/conn.c
+$(OBJ_DIR)/tests/test_json_writer: runtime/json_writer.c runtime/http_util.c
+$(OBJ_DIR)/tests/test_accept_encoding: runtime/accept_encoding.c
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import jinja2
 
-from . import expr
+from . import expr, shapes_emit
+from .json_reply import JsonPlan
 from .model import STATUS_REASONS, Literal, Route, Spec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,7 @@ _INT64_DIGITS = 20  # rs_format_i64 writes at most 20 bytes ("-92233720368547758
 
 def render(spec: Spec, profile: str | None) -> dict[str, str]:
     """Returns {file name: content} for one build of the spec (one profile or all routes)."""
-    routes = [_RouteView(number, route) for number, route in enumerate(spec.select(profile))]
+    routes = [_RouteView(number, route, spec.shapes) for number, route in enumerate(spec.select(profile))]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         undefined=jinja2.StrictUndefined,
@@ -50,8 +51,9 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
         "any_route_reads_params": any(r.reads_params for r in routes),
         "route_listing": _route_listing(routes),
     }
-    routes_c = env.get_template("routes.c.j2").render(context)
-    return {"routes.c": clang_format(routes_c)}
+    context.update(shapes_emit.context(spec, c_string))
+    return {name: clang_format(env.get_template(name + ".j2").render(context))
+            for name in ("routes.c", "shapes.h", "shapes.c")}
 
 
 def write(files: dict[str, str], out_dir: Path) -> list[Path]:
@@ -149,6 +151,8 @@ class _RouteView:
 
     number: int  # route index in this build (rs_route_match.route)
     route: Route
+    shapes: dict = field(default_factory=dict)
+    json_lines: list = field(default_factory=list)  # JSON replies: the writes
     path_steps: list = field(default_factory=list)
     statements: list = field(default_factory=list)
     temporaries: list = field(default_factory=list)
@@ -238,10 +242,25 @@ class _RouteView:
 
     @property
     def has_checks(self) -> bool:
-        return any(expr.FAIL in s for s in self.statements)
+        return any(expr.FAIL in s for s in self.statements + self.json_lines)
+
+    @property
+    def compress_name(self) -> str | None:
+        """The C name of the route's rs_compress, or None when it never compresses."""
+        return f"rs_compress_{self.c_name}" if self.route.compress else None
+
+    @property
+    def compress_offer(self) -> list:
+        return [("RS_CODING_BR" if coding == "br" else "RS_CODING_GZIP", level)
+                for coding, level in self.route.compress]
 
     def _plan_reply(self) -> None:
         """Splits the reply into checked statements and body pieces; binds used params."""
+        if self.route.json is not None:
+            plan = JsonPlan(self.route.json, c_string, self.shapes)
+            self.statements, self.temporaries, self.json_lines = plan.statements, plan.temporaries, plan.lines
+            self._bind(plan.used)
+            return
         emitter = expr.CEmitter()
         used: set[str] = set()
         literal_bytes = 0
@@ -259,6 +278,9 @@ class _RouteView:
         self.buffer_size = literal_bytes + _INT64_DIGITS * numbers
         if numbers == 0:
             self.const_text = c_string("".join(p.text for p in self.route.template))
+        self._bind(used)
+
+    def _bind(self, used: set) -> None:
         for p in self.route.params:
             if p.name not in used:
                 continue

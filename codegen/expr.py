@@ -249,7 +249,8 @@ class CEmitter:
     operands are parameters and single-assignment temporaries, so it still holds.
     """
 
-    def __init__(self):
+    def __init__(self, prefix: str = "rs_t"):
+        self.prefix = prefix  # distinct per scope, so nested scopes never shadow
         self.statements: list[str] = []
         self.temporaries: list[str] = []
         self._checked: set[str] = set()
@@ -298,7 +299,7 @@ class CEmitter:
         return conditions
 
     def _temporary(self) -> str:
-        name = f"rs_t{len(self.temporaries) + 1}"
+        name = f"{self.prefix}{len(self.temporaries) + 1}"
         self.temporaries.append(name)
         return name
 

@@ -143,6 +143,8 @@ class Route:
     template: list  # expr.Text | expr.Hole; holes type-checked and folded
     text_source: str  # the reply text as written, for comments
     c_name: str  # identifier stem for the route's generated functions
+    json: object = None  # json_reply.JsonReply, or None for a text reply
+    compress: list = field(default_factory=list)  # (coding, level), preferred first
 
     @property
     def is_literal(self) -> bool:
@@ -164,6 +166,8 @@ class Spec:
     server: Server
     routes: list  # Route, in spec order
     profiles: dict = field(default_factory=dict)  # name -> tuple of route paths
+    shapes: dict = field(default_factory=dict)  # name -> shapes.Shape, in spec order
+    data: dict = field(default_factory=dict)  # name -> shapes.DataSource
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""

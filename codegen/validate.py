@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 
 from . import expr
+from .json_reply import JsonChecker
+from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment, Limits,
                     Literal, Param, Route, Server, Spec, Timeouts)
 from .spec_loader import SpecError, SpecErrors, SpecSource, format_key
@@ -32,8 +34,10 @@ _TIMEOUTS = {"header": 10, "body": 10, "idle": 60, "write": 10}  # seconds
 _MAX_TIMEOUT_S = 86400
 _BUFFERS = {"recv_count": (1024, 1, 32768), "recv_size": (2048, 256, 1 << 20)}
 _MAX_WORKERS = 1024
-_ROUTE_KEYS = ("path", "methods", "query", "body", "body_limit", "reply")
-_REPLY_KEYS = ("status", "type", "text")
+_ROUTE_KEYS = ("path", "methods", "query", "body", "body_limit", "reply", "compress")
+_REPLY_KEYS = ("status", "type", "text", "json")
+# Codings a route may offer, with their level ranges (zlib level, brotli quality).
+_CODINGS = {"gzip": (1, 9), "br": (0, 11)}
 
 # RFC 3986 unreserved and sub-delims: what a literal path segment may contain.
 _PATH_CHAR = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]")
@@ -90,6 +94,8 @@ class _Checker:
         self.source = source
         self.errors: list[SpecError] = []
         self.default_body_limit = _LIMITS["body"][0]  # [server.limits] body, once checked
+        self.shapes: dict = {}
+        self.data: dict = {}
 
     def error(self, path: tuple, message: str) -> None:
         self.errors.append(SpecError(self.source.locator.line_of(path), format_key(path), message))
@@ -132,14 +138,18 @@ class _Checker:
 
     def check(self) -> Spec | None:
         data = self.source.data
-        self.only_keys(data, (), ("server", "route", "profile"))
+        self.only_keys(data, (), ("server", "route", "profile", "shape", "data"))
         server = self.server(self.table(data, "server", ("server",)))
         self.default_body_limit = server.limits.body
+        shape_checker = ShapeChecker(self.error, _name_problem)
+        self.shapes = shape_checker.shapes(data.get("shape", {}))
+        self.data = shape_checker.data(data.get("data", {}), self.shapes)
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if self.errors:
             return None
-        return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles)
+        return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles,
+                    self.shapes, self.data)
 
     def server(self, raw: dict) -> Server:
         path = ("server",)
@@ -247,15 +257,35 @@ class _Checker:
         elif not isinstance(reply, dict):
             self.error(path + ("reply",), f"expected a table, got {_describe(reply)}")
         else:
-            status, content_type, template, text = self.reply(reply, path + ("reply",),
-                                                              [d[0] for d in declared])
+            status, content_type, template, text, json_reply = self.reply(
+                reply, path + ("reply",), [d[0] for d in declared])
+        compress = self.compress(raw.get("compress"), path + ("compress",))
+        if compress and reply is not None and "json" not in reply:
+            self.error(path + ("compress",), "compression applies to json replies only")
         if len(self.errors) != errors_before:
             return None
         by_name = {p.name: p for p in params}
         segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
         body = by_name["body"] if body_text is not None else None
         return Route(index, url, segments, methods, params, body, body_limit, status, content_type,
-                     template, text, _c_name(url))
+                     template, text, _c_name(url), json_reply, compress)
+
+    def compress(self, raw, key: tuple) -> list:
+        """{ br = 5, gzip = 6 } -> [("br", 5), ("gzip", 6)]: the server's preference order."""
+        if raw is None:
+            return []
+        if not isinstance(raw, dict) or not raw:
+            self.error(key, f"expected a table of codings and levels such as {{ br = 5, gzip = 6 }}, "
+                       f"got {_describe(raw)}")
+            return []
+        out = []
+        for coding, level in raw.items():
+            if coding not in _CODINGS:
+                self.error(key + (coding,), f'unknown coding (expected one of: {", ".join(_CODINGS)})')
+                continue
+            low, high = _CODINGS[coding]
+            out.append((coding, self.integer(raw, coding, key, low, low, high)))
+        return out
 
     def url_path(self, url: str, key: tuple) -> tuple[list, list]:
         """Splits a path into Literal parts and parameter names (str); also returns the
@@ -367,15 +397,23 @@ class _Checker:
             self.error(key + ("status",), f"status {status} cannot carry a body; v1 replies always have one")
         elif status not in STATUS_REASONS and "status" in raw:
             self.error(key + ("status",), f"{status} is not a registered status code")
-        content_type = self.string(raw, "type", key, "text/plain")
+        is_json = "json" in raw
+        content_type = self.string(raw, "type", key, "application/json" if is_json else "text/plain")
         if content_type is not None and not _MEDIA_TYPE.fullmatch(content_type):
             self.error(key + ("type",), f"not a media type: {json.dumps(content_type)} "
                        f'(expected type/subtype, e.g. "text/plain; charset=utf-8")')
+        if is_json:
+            if "text" in raw:
+                self.error(key, 'a reply has either "text" or "json", not both')
+            known = [n for n in dict.fromkeys(names) if _name_problem(n) is None]
+            checker = JsonChecker(self.error, self.shapes, self.data, _name_problem)
+            json_reply = checker.reply(raw["json"], key + ("json",), known)
+            return status, content_type, [], json_reply.text if json_reply else "", json_reply
         if "text" not in raw:
-            self.error(key, 'missing "text"')
+            self.error(key, 'missing "text" (or "json")')
         text = self.string(raw, "text", key, None)
         template = self.template(text, key + ("text",), names) if text is not None else []
-        return status, content_type, template, text
+        return status, content_type, template, text, None
 
     def template(self, text: str, key: tuple, names: list) -> list:
         """Parses the reply text, checks names in holes and folds constant holes to text."""

@@ -81,6 +81,7 @@ typedef struct rs_conn {
     uint8_t body_kind;
     uint8_t body_param;
     uint8_t method;
+    uint8_t coding; /* rs_coding negotiated at the head */
     rs_int_body int_body;
     const char *allow;
     uint64_t body_limit;

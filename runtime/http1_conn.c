@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accept_encoding.h"
 #include "conn_lifecycle.h"
 #include "log.h"
 #include "reply.h"
@@ -89,6 +90,7 @@ static void reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
     reply->head_only = c->method == RS_METHOD_HEAD;
     reply->close = close;
     reply->keep_alive_http10 = !close && c->parser.version_minor == 0;
+    reply->coding = c->coding;
 }
 
 /* A request that cannot be framed or must not be served: answer with the
@@ -113,6 +115,8 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base)
         .path_len = p->path.len,
         .query = p->query.len ? base + p->query.off : NULL,
         .query_len = p->query.len,
+        .accept_encoding = p->accept_encoding.off ? base + p->accept_encoding.off : NULL,
+        .accept_encoding_len = p->accept_encoding.len,
     };
     rs_route_match m = {.route = -1};
     c->params.present = 0;
@@ -124,6 +128,10 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base)
     c->body_limit = m.body_limit;
     c->allow = m.status == 405 ? m.allow : NULL;
     c->method = p->method;
+    /* Decided now: the head's bytes are gone by the time the body ends. */
+    c->coding = m.compress && !m.status
+                    ? rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress)
+                    : RS_CODING_NONE;
     c->body_seen = 0;
     memset(&c->int_body, 0, sizeof c->int_body);
     r->stats.requests++;

@@ -71,7 +71,11 @@ typedef struct rs_http1_parser {
     uint64_t content_length; /* valid with RS_HTTP1_HAS_LENGTH; > 2^62 means "too large" */
     uint64_t remaining;      /* internal: bytes left in body / current chunk */
     uint32_t aux;            /* internal: flags of the head being parsed */
+    rs_span accept_encoding; /* field value (off 0 when absent; dropped if repeated) */
 } rs_http1_parser;
+
+/* The connection slot embeds the parser; keep it small. */
+_Static_assert(sizeof(rs_http1_parser) <= 80, "rs_http1_parser must stay within 80 bytes");
 
 /* Body bytes the message has announced but not yet delivered: the rest of
  * a Content-Length body, or of the current chunk.  Lets the caller refuse

@@ -45,6 +45,8 @@ enum {
     AUX_TE_ANY = 1u << 1,     /* ... and it held at least one coding */
     AUX_TE_BAD = 1u << 2,     /* ... which is not exactly "chunked" -> 501 */
     AUX_EXPECT_BAD = 1u << 3, /* an expectation other than 100-continue */
+    AUX_AE_SEEN = 1u << 4,    /* an Accept-Encoding field line was seen */
+    AUX_AE_DUP = 1u << 5,     /* ... more than one: the span is dropped */
 };
 
 /* Spans are uint16_t, so a head can never be longer than this whatever
@@ -153,6 +155,17 @@ enum {
 
     action host { hp->host_count += hp->host_count < 255; }
 
+    # The value is kept as a span for content negotiation, untrimmed (the
+    # negotiation code skips OWS).  A repeated field would need its lists
+    # joined; we drop both instead, which means identity: always safe.
+    action ae_start {
+        if (hp->aux & AUX_AE_SEEN)
+            hp->aux |= AUX_AE_DUP;
+        hp->aux |= AUX_AE_SEEN;
+        hp->accept_encoding.off = OFF(p) + 1;
+    }
+    action ae_end { hp->accept_encoding.len = OFF(p) - hp->accept_encoding.off; }
+
     # Chunk sizes accumulate in p->remaining (0 at every chunk-size line).
     # Below 2^60, i.e. at most 15 significant hex digits, and no overflow.
     action chunk_digit {
@@ -198,7 +211,8 @@ enum {
 
     # Field lines.  Known names are matched case-insensitively; the generic
     # rule subtracts them so exactly one alternative applies to any name.
-    known = "content-length"i | "transfer-encoding"i | "connection"i | "expect"i | "host"i;
+    known = "content-length"i | "transfer-encoding"i | "connection"i | "expect"i | "host"i
+          | "accept-encoding"i;
     generic_field = ( token - known ) ':' field_char* CRLF;
 
     cl_field = "content-length"i ':' @cl_start OWS digit+ $cl_digit OWS CRLF;
@@ -221,9 +235,11 @@ enum {
 
     host_field = "host"i ':' @host field_char* CRLF;
 
+    ae_field = "accept-encoding"i ':' @ae_start field_char* %ae_end CRLF;
+
     # A line starting with SP/HTAB (obs-fold) cannot start a token: 400.
-    field_line = ( generic_field | cl_field | te_field | conn_field | expect_field | host_field )
-                 >field_start;
+    field_line = ( generic_field | cl_field | te_field | conn_field | expect_field | host_field
+                 | ae_field ) >field_start;
 
     # RFC 9112 §2.2: ignore a few empty lines before the request line.
     main := CRLF{,4} request_line field_line* CRLF @head_done;
@@ -309,6 +325,8 @@ static rs_http1_event finish_head(rs_http1_parser *hp)
         return fail(hp, 400);
     if (aux & AUX_TE_BAD)
         return fail(hp, 501);
+    if (aux & AUX_AE_DUP)
+        hp->accept_encoding = (rs_span){0, 0};
     if (!v11) /* a 1.0 server MUST ignore 100-continue (RFC 9110 §10.1.1) */
         f &= ~RS_HTTP1_EXPECT_CONTINUE;
     else if (aux & AUX_EXPECT_BAD)

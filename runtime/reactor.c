@@ -12,6 +12,7 @@
 #include "conn_lifecycle.h"
 #include "date_cache.h"
 #include "http1_conn.h"
+#include "json_scratch.h"
 #include "listener.h"
 #include "log.h"
 
@@ -136,6 +137,8 @@ void rs_reactor_destroy(rs_reactor *r)
     rs_bufring_destroy(r->ring_ready ? &r->ring : NULL, &r->bufs);
     rs_conn_table_destroy(&r->conns);
     rs_chunk_pool_destroy(&r->pool);
+    rs_json_scratch_free(&r->json);
+    rs_compressor_destroy(&r->compress);
     if (r->ring_ready)
         io_uring_queue_exit(&r->ring);
     r->ring_ready = false;

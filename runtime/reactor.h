@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "bufring.h"
+#include "compress.h"
 #include "conn.h"
 #include "http1_parser.h"
 #include "outq.h"
@@ -40,6 +41,8 @@ typedef struct rs_reactor {
     rs_chunk_pool pool;
     rs_bufring bufs;
     rs_http1_limits http1_limits;
+    rs_json json;           /* scratch for JSON bodies (json_scratch.h) */
+    rs_compressor compress; /* per-reactor compression state */
     uint32_t dirty_head;
     uint32_t now_ms;
     uint32_t stop_deadline_ms;

@@ -95,6 +95,12 @@ static unsigned status_of_head(const char *head, size_t len)
 
 void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *body, size_t body_len)
 {
+    rs_reply_framed(r, head, head_len, NULL, 0, body, body_len);
+}
+
+void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char *extra, size_t extra_len,
+                     const char *body, size_t body_len)
+{
     rs_reactor *re = r->reactor;
     rs_conn *c = r->conn;
     if (r->status) /* a second reply for one request would desynchronise the client */
@@ -104,7 +110,7 @@ void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *b
 
     size_t send_body = r->head_only ? 0 : body_len;
     size_t header_max =
-        head_len + RS_DATE_LINE_LEN + sizeof CONTENT_LENGTH + 20 + 2 + sizeof CONN_KEEP_ALIVE + 2;
+        head_len + extra_len + RS_DATE_LINE_LEN + sizeof CONTENT_LENGTH + 20 + 2 + sizeof CONN_KEEP_ALIVE + 2;
     /* Small responses are written in one piece; large bodies are appended
      * separately so the header reservation stays small. */
     bool inline_body = send_body <= re->pool.chunk_cap / 2;
@@ -116,6 +122,10 @@ void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *b
     char *p = out;
     memcpy(p, head, head_len);
     p += head_len;
+    if (extra_len) {
+        memcpy(p, extra, extra_len);
+        p += extra_len;
+    }
     memcpy(p, rs_date_line, RS_DATE_LINE_LEN);
     p += RS_DATE_LINE_LEN;
     memcpy(p, CONTENT_LENGTH, sizeof CONTENT_LENGTH - 1);

@@ -14,8 +14,14 @@ struct rs_reply {
     bool head_only;         /* HEAD: headers with Content-Length, no body */
     bool close;             /* send "Connection: close" (we close after it) */
     bool keep_alive_http10; /* HTTP/1.0 client asked to keep the connection */
+    uint8_t coding;         /* rs_coding negotiated for this request */
     unsigned status;        /* set once a response has been written */
 };
+
+/* rs_reply_text with extra header lines (each ending in CRLF) after the
+ * generated ones, e.g. Content-Encoding and Vary. */
+void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char *extra, size_t extra_len,
+                     const char *body, size_t body_len);
 
 /* The reason phrase of a status code ("Not Found"), or "Unknown". */
 const char *rs_reason_phrase(unsigned status);

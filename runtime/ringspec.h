@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- request methods ------------------------------------------------- */
 
@@ -70,6 +71,25 @@ typedef struct rs_params {
     uint32_t present; /* bit i set when value[i] was supplied */
 } rs_params;
 
+/* Content codings a route may compress with (RFC 9110 §8.4.1). */
+typedef enum rs_coding {
+    RS_CODING_NONE = 0, /* the route never compresses: no Vary */
+    RS_CODING_IDENTITY, /* the route could, this request gets identity */
+    RS_CODING_GZIP,
+    RS_CODING_BR,
+} rs_coding;
+
+/* A route's offer: codings in the server's order of preference (used when
+ * the client's q-values tie) with their zlib level / brotli quality. */
+#define RS_MAX_CODINGS 2
+typedef struct rs_compress {
+    uint8_t count;
+    struct {
+        uint8_t coding; /* RS_CODING_GZIP or RS_CODING_BR */
+        uint8_t level;  /* gzip 1..9, br 0..11 */
+    } offer[RS_MAX_CODINGS];
+} rs_compress;
+
 /* How the runtime consumes a request body for the matched route. */
 typedef enum rs_body_kind {
     RS_BODY_DISCARD = 0, /* read and drop (also used for error routes) */
@@ -77,12 +97,13 @@ typedef enum rs_body_kind {
 } rs_body_kind;
 
 typedef struct rs_route_match {
-    int16_t route;       /* index of the matched route, or -1 */
-    uint16_t status;     /* 0 = dispatch succeeded; else 400/404/405 */
-    uint8_t body_kind;   /* rs_body_kind */
-    uint8_t body_param;  /* params slot the body value goes to */
-    uint64_t body_limit; /* bytes; larger bodies -> 413 */
-    const char *allow;   /* for 405: the Allow header value */
+    int16_t route;               /* index of the matched route, or -1 */
+    uint16_t status;             /* 0 = dispatch succeeded; else 400/404/405 */
+    uint8_t body_kind;           /* rs_body_kind */
+    uint8_t body_param;          /* params slot the body value goes to */
+    uint64_t body_limit;         /* bytes; larger bodies -> 413 */
+    const char *allow;           /* for 405: the Allow header value */
+    const rs_compress *compress; /* NULL: the route never compresses */
 } rs_route_match;
 
 /* A view of the request head, valid only during rs_route_dispatch. */
@@ -92,6 +113,8 @@ typedef struct rs_request_view {
     size_t path_len;
     const char *query; /* after '?', or NULL */
     size_t query_len;
+    const char *accept_encoding; /* field value (untrimmed), or NULL when absent */
+    size_t accept_encoding_len;
 } rs_request_view;
 
 /* ---- provided by generated code --------------------------------------- */
@@ -103,6 +126,12 @@ extern const rs_spec_config rs_spec;
 void rs_route_dispatch(const rs_request_view *req, rs_params *params, rs_route_match *m);
 
 typedef struct rs_reply rs_reply;
+
+/* Loads the spec's data sources (files under /data resolve under data_root)
+ * into read-only structs shared by all workers.  Called once, before any
+ * worker starts.  On failure prints what is wrong (file, item index, field)
+ * to stderr and returns -1. */
+int rs_data_load(const char *data_root);
 
 /* Writes the response of route m->route once the request is complete.
  * Must call exactly one rs_reply_* function. */
@@ -132,5 +161,62 @@ bool rs_query_next(const char **cursor, const char *end, rs_str *key, rs_str *va
 
 /* Writes v in decimal to dst (needs 20 bytes), returns bytes written. */
 size_t rs_format_i64(char *dst, int64_t v);
+
+/* ---- JSON replies ------------------------------------------------------ */
+
+/* A JSON body being written into the reactor's scratch buffer.  The body
+ * is built whole before the response head because Content-Length (and any
+ * compression) needs all of it.  The buffer grows geometrically up to a cap
+ * and is then reused: steady state allocates nothing.  Past the cap, or
+ * with no memory, `failed` is set, writes stop and the reply becomes 500. */
+typedef struct rs_json {
+    char *p;    /* next byte to write */
+    char *end;  /* end of the buffer */
+    char *base; /* start of the buffer */
+    bool failed;
+} rs_json;
+
+/* Slow path of rs_json_room: grows the buffer so n more bytes fit. */
+bool rs_json_grow(rs_json *w, size_t n);
+
+static inline bool rs_json_room(rs_json *w, size_t n)
+{
+    return (size_t)(w->end - w->p) >= n || rs_json_grow(w, n);
+}
+
+static inline void rs_json_raw(rs_json *w, const char *s, size_t n)
+{
+    if (rs_json_room(w, n)) {
+        memcpy(w->p, s, n);
+        w->p += n;
+    }
+}
+
+static inline void rs_json_int(rs_json *w, int64_t v)
+{
+    if (rs_json_room(w, 20))
+        w->p += rs_format_i64(w->p, v);
+}
+
+static inline void rs_json_bool(rs_json *w, bool v)
+{
+    if (v)
+        rs_json_raw(w, "true", 4);
+    else
+        rs_json_raw(w, "false", 5);
+}
+
+/* A JSON string: quotes, with '"', '\\' and control characters escaped.
+ * s must be valid UTF-8 (data sources are checked at load); other bytes
+ * pass through unchanged. */
+void rs_json_string(rs_json *w, const char *s, size_t n);
+
+/* Starts the JSON body of this request (empties the scratch buffer). */
+rs_json *rs_reply_json_begin(rs_reply *r);
+
+/* Sends the body written since rs_reply_json_begin: compressed with the
+ * coding negotiated for this request when the route offers one (cfg, or
+ * NULL), with Vary: Accept-Encoding whenever cfg is given. */
+void rs_reply_json_end(rs_reply *r, const char *head, size_t head_len, const rs_compress *cfg);
 
 #endif

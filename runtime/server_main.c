@@ -180,6 +180,10 @@ int main(int argc, char **argv)
     };
     if (parse_args(argc, argv, &opt) < 0)
         return 2;
+    /* Data sources are read once, here, before any worker exists: workers
+     * then share them read-only without synchronisation. */
+    if (rs_data_load(opt.data_root) < 0)
+        return 1;
 
     cpu_set_t mask;
     int cpus[CPU_SETSIZE], ncpu = 0;

@@ -71,7 +71,8 @@ class Harness:
 
     def run(self, *args: str) -> str:
         result = subprocess.run([str(self.exe), *args], capture_output=True, text=True,
-                                env={**os.environ, "ASAN_OPTIONS": "detect_leaks=0"})
+                                env={**os.environ, "ASAN_OPTIONS": "detect_leaks=0",
+                                     "RS_DATA_ROOT": str(REPO / "data")})
         assert result.returncode == 0 and result.stderr == "", (result.returncode, result.stderr)
         return result.stdout
 
@@ -110,7 +111,9 @@ def harness(tmp_path_factory):
             exe = out / "harness"
             cmd = [COMPILERS[0], *WARN, "-O1", "-g", "-fsanitize=address,undefined",
                    "-fno-sanitize-recover=all", f"-I{REPO / 'runtime'}", str(routes_c),
-                   str(REPO / "runtime" / "http_util.c"), str(HARNESS_C), "-o", str(exe)]
+                   str(out / "shapes.c"), str(REPO / "runtime" / "http_util.c"),
+                   str(REPO / "runtime" / "json_writer.c"), str(HARNESS_C), "-o", str(exe),
+                   "-ljansson"]
             result = subprocess.run(cmd, capture_output=True, text=True)
             assert result.returncode == 0, result.stderr
             cache[key] = Harness(exe)

@@ -57,6 +57,28 @@ void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *b
     putchar('\n');
 }
 
+/* JSON replies: the real writer (runtime/json_writer.c) into a local buffer;
+ * the body is printed like a text reply (compression is the runtime's job). */
+static rs_json harness_json;
+
+rs_json *rs_reply_json_begin(rs_reply *r)
+{
+    (void)r;
+    harness_json.p = harness_json.base;
+    harness_json.failed = false;
+    return &harness_json;
+}
+
+void rs_reply_json_end(rs_reply *r, const char *head, size_t head_len, const rs_compress *cfg)
+{
+    (void)cfg;
+    if (harness_json.failed) {
+        rs_reply_error(r, 500);
+        return;
+    }
+    rs_reply_text(r, head, head_len, harness_json.base, (size_t)(harness_json.p - harness_json.base));
+}
+
 void rs_reply_error(rs_reply *r, unsigned status)
 {
     r->calls++;
@@ -209,6 +231,10 @@ static int config(void)
 
 int main(int argc, char **argv)
 {
+    /* Specs with data sources read them from RS_DATA_ROOT (the repo's data/). */
+    const char *root = getenv("RS_DATA_ROOT");
+    if (rs_data_load(root ? root : "data") < 0)
+        return 3;
     if (argc == 6 && strcmp(argv[1], "request") == 0) return request(argv[2], argv[3], argv[4], argv[5]);
     if (argc >= 2 && strcmp(argv[1], "parse-i64") == 0) return parse_i64(argc - 2, argv + 2);
     if (argc == 3 && strcmp(argv[1], "query") == 0) return query(argv[2]);

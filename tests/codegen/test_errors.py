@@ -47,7 +47,7 @@ EXPECTED = {
         "routes.toml:10: route[1].body: default 99999999999999999999 does not fit int64",
         'routes.toml:11: route[1].body_limit: expected an integer, got string "big"',
         "routes.toml:12: route[1].colour: unknown key (expected one of: path, methods, query, body, "
-        "body_limit, reply)",
+        "body_limit, reply, compress)",
         'routes.toml:13: route[1].reply.type: not a media type: "text plain" (expected type/subtype, e.g. '
         '"text/plain; charset=utf-8")',
         'routes.toml:13: route[1].reply.text: unclosed "{" at offset 0 (write "{{" for a literal brace)',
@@ -64,7 +64,7 @@ EXPECTED = {
         "routes.toml:35: route[6].reply.status: 299 is not a registered status code",
     ],
     "profiles.toml": [
-        'profiles.toml:1: servr: unknown key (did you mean "server"? expected one of: server, route, profile)',
+        'profiles.toml:1: servr: unknown key (did you mean "server"? expected one of: server, route, profile, shape, data)',
         'profiles.toml:9: profile.one.routes[1]: unknown route path "/b" (known: /a)',
         'profiles.toml:9: profile.one.routes[2]: "/a" is listed twice',
         "profiles.toml:12: profile.two.routes: expected a non-empty array of route paths, got an empty array",
@@ -124,7 +124,7 @@ ROUTE = '[[route]]\npath = "/x"\n'
 @pytest.mark.parametrize("text, expected", [
     # keys inside inline tables resolve to the line of the inline table
     (ROUTE + 'reply = { text = "x", colour = 1 }\n',
-     't.toml:3: route[0].reply.colour: unknown key (expected one of: status, type, text)'),
+     't.toml:3: route[0].reply.colour: unknown key (expected one of: status, type, text, json)'),
     # sub-tables of the current [[route]], and a multi-line array before them
     (ROUTE + 'methods = [\n  "GET",\n  "post",\n]\n[route.reply]\ntext = "{nope}"\n',
      't.toml:5: route[0].methods[1]: methods are upper case: "POST"'),

@@ -41,7 +41,9 @@ def test_header_comment_names_spec_and_profile(tmp_path):
 
 def test_default_output_dir_and_relative_spec_name(tmp_path):
     result = ringspec("generate", "spec/arena.toml", "--profile", "pipelined")
-    assert (result.returncode, result.stdout) == (0, "generated generated/arena-pipelined/routes.c\n")
+    assert (result.returncode, result.stdout) == (0, "generated generated/arena-pipelined/routes.c\n"
+                                                     "generated generated/arena-pipelined/shapes.h\n"
+                                                     "generated generated/arena-pipelined/shapes.c\n")
     text = (REPO / "generated" / "arena-pipelined" / "routes.c").read_text()
     assert " * spec:    spec/arena.toml\n" in text
     assert '.spec_name = "arena-pipelined",' in text
@@ -74,14 +76,15 @@ def test_deterministic_and_not_rewritten_when_unchanged(tmp_path):
     generate(ARENA, tmp_path)
     assert first.read_text() == content
     assert first.stat().st_mtime_ns == mtime - 10**9  # make will not rebuild
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["routes.c"]  # no temporary files left
+    # no temporary files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["routes.c", "shapes.c", "shapes.h"]
 
 
 def test_unknown_profile(tmp_path):
     result = ringspec("generate", "spec/arena.toml", "--profile", "nope", "-o", tmp_path / "out")
     assert result.returncode == 1
     assert result.stderr == 'spec/arena.toml: --profile: no profile "nope" (known: baseline, pipelined, ' \
-                            'limited-conn)\n'
+                            'limited-conn, json, json-comp)\n'
     assert not (tmp_path / "out").exists()
 
 
@@ -132,6 +135,8 @@ def test_build_generates_then_runs_make(tmp_path, fake_make):
     assert log.read_text().splitlines() == command
     assert result.stdout.splitlines() == [
         "generated generated/arena-baseline/routes.c",
+        "generated generated/arena-baseline/shapes.h",
+        "generated generated/arena-baseline/shapes.c",
         "compiling: make " + " ".join(command),
         f"built {out / 'server'}",
     ]
@@ -160,14 +165,18 @@ def test_build_does_not_run_make_for_a_bad_spec(tmp_path, fake_make):
 
 def test_check_and_routes():
     result = ringspec("check", "spec/arena.toml")
-    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 2 routes\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 3 routes\n", "")
     result = ringspec("routes", "spec/arena.toml")
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
-        "#  METHODS          PATH         PARAMS                                          REPLY",
-        "0  GET, HEAD, POST  /baseline11  query a: int, query b: int, body body: int = 0  "
+        "#  METHODS          PATH               PARAMS                                          REPLY",
+        "0  GET, HEAD, POST  /baseline11        query a: int, query b: int, body body: int = 0  "
         "200 text/plain '{a + b + body}'",
-        "1  GET, HEAD        /pipeline    -                                               200 text/plain 'ok'",
+        "1  GET, HEAD        /pipeline          -                                               "
+        "200 text/plain 'ok'",
+        "2  GET, HEAD        /json/{count:int}  path count: int, query m: int = 1               "
+        "200 application/json '{items: dataset[:count] with { total = price * quantity * m }, "
+        "count: len(items)}'",
     ]
     result = ringspec("routes", "spec/arena.toml", "--profile", "pipelined")
     assert [line.split()[0] for line in result.stdout.splitlines()] == ["#", "0"]

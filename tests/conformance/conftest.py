@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+DATA_ROOT = REPO_ROOT / "data"
 
 # Timeouts the session server is started with (seconds).
 HEADER_TIMEOUT = 2
@@ -470,6 +471,8 @@ def start_server(tmpdir, name="server", header_timeout=HEADER_TIMEOUT, body_time
     args = [str(binary), "--port", str(port), "--workers", str(WORKERS),
             "--header-timeout", str(header_timeout), "--body-timeout", str(body_timeout),
             "--idle-timeout", str(idle_timeout), *extra_args]
+    if "--data-root" not in extra_args:  # the sample data shipped in data/ (no /data here)
+        args += ["--data-root", str(DATA_ROOT)]
     with open(stderr_path, "wb") as errf:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=errf, stderr=errf,
                                 env=env)

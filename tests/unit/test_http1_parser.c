@@ -33,11 +33,13 @@ typedef struct sbuf {
 
 static void sb_grow(sbuf *b, size_t n)
 {
-    if (b->len + n + 1 <= b->cap) return;
+    if (b->len + n + 1 <= b->cap)
+        return;
     while (b->len + n + 1 > b->cap)
         b->cap = b->cap ? b->cap * 2 : 256;
     b->s = realloc(b->s, b->cap);
-    if (!b->s) abort();
+    if (!b->s)
+        abort();
 }
 
 static void sb_put(sbuf *b, const char *s, size_t n)
@@ -113,7 +115,8 @@ static void drive(const char *in, size_t n, const size_t *cuts, size_t ncuts, co
         size_t consumed = (size_t)-1, body_len = 0;
         const char *b = NULL;
         rs_http1_event ev = rs_http1_execute(&hp, data, len, &consumed, &b, &body_len);
-        if (consumed > len) sb_printf(log, "ANOMALY consumed %zu > len %zu\n", consumed, len);
+        if (consumed > len)
+            sb_printf(log, "ANOMALY consumed %zu > len %zu\n", consumed, len);
 
         int stop = 0;
         switch (ev) {
@@ -147,6 +150,10 @@ static void drive(const char *in, size_t n, const size_t *cuts, size_t ncuts, co
                 sb_printf(log, "-");
             sb_printf(log, " v1.%u f=%02x cl=%llu hosts=%u hdrs=%u\n", hp.version_minor, hp.flags,
                       (unsigned long long)hp.content_length, hp.host_count, hp.header_count);
+            if (!span_ok(hp.accept_encoding, consumed))
+                sb_printf(log, "ANOMALY ae span\n");
+            else if (hp.accept_encoding.off)
+                sb_printf(log, "ae=[%.*s]\n", (int)hp.accept_encoding.len, data + hp.accept_encoding.off);
             head_flags = hp.flags;
             in_message = 1;
             body.len = 0;
@@ -169,7 +176,8 @@ static void drive(const char *in, size_t n, const size_t *cuts, size_t ncuts, co
             in_message = 0;
             body.len = 0;
             pos += consumed;
-            if (pos == n) stop = 1;
+            if (pos == n)
+                stop = 1;
             break;
         case RS_HTTP1_ERROR:
             sb_printf(log, "ERR %u", hp.error_status);
@@ -188,7 +196,8 @@ static void drive(const char *in, size_t n, const size_t *cuts, size_t ncuts, co
             stop = 1;
         }
         free(data);
-        if (stop) break;
+        if (stop)
+            break;
     }
     free(body.s);
 }
@@ -212,7 +221,8 @@ static int run_cuts(const char *in, size_t n, const size_t *cuts, size_t ncuts, 
     sbuf log = {0};
     drive(in, n, cuts, ncuts, lim, &log);
     int ok = strcmp(sb_str(&log), want) == 0;
-    if (!ok) fprintf(stderr, "[%s] %s:\n--- got:\n%s--- want:\n%s---\n", name, how, sb_str(&log), want);
+    if (!ok)
+        fprintf(stderr, "[%s] %s:\n--- got:\n%s--- want:\n%s---\n", name, how, sb_str(&log), want);
     free(log.s);
     return ok;
 }
@@ -225,7 +235,8 @@ static void run_case_lim(const char *name, const char *in, size_t n, const rs_ht
 
     /* Unsplit. */
     cuts[0] = n;
-    if (!tu_check(run_cuts(in, n, cuts, 1, lim, want, name, "unsplit"), __FILE__, __LINE__, name)) goto out;
+    if (!tu_check(run_cuts(in, n, cuts, 1, lim, want, name, "unsplit"), __FILE__, __LINE__, name))
+        goto out;
 
     /* Every 2-piece split (a first piece of 0 bytes included). */
     int bad = 0;
@@ -392,6 +403,28 @@ static void test_valid(void)
 }
 
 /* The target-at-limit case above needs its own transcript: build it. */
+static void test_accept_encoding(void)
+{
+    CASE("accept-encoding value", "GET /j HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip, br\r\n\r\n",
+         "HEAD GET /j - v1.1 f=40 cl=0 hosts=1 hdrs=2\nae=[ gzip, br]\nDONE body=\n");
+    CASE("accept-encoding any case, q-values, tab",
+         "GET / HTTP/1.1\r\naCCEPT-eNCODING:\tbr;q=0.8 ,gzip;q=1\t\r\nhost: a\r\n\r\n",
+         "HEAD GET / - v1.1 f=40 cl=0 hosts=1 hdrs=2\nae=[\tbr;q=0.8 ,gzip;q=1\t]\nDONE body=\n");
+    CASE("accept-encoding empty", "GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding:\r\n\r\n",
+         "HEAD GET / - v1.1 f=40 cl=0 hosts=1 hdrs=2\nae=[]\nDONE body=\n");
+    CASE("accept-encoding repeated: dropped",
+         "GET / HTTP/1.1\r\nAccept-Encoding: gzip\r\nHost: a\r\nAccept-Encoding: br\r\n\r\n",
+         "HEAD GET / - v1.1 f=40 cl=0 hosts=1 hdrs=3\nDONE body=\n");
+    CASE("accept-encodings is another field", "GET / HTTP/1.1\r\nHost: a\r\nAccept-Encodings: br\r\n\r\n",
+         "HEAD GET / - v1.1 f=40 cl=0 hosts=1 hdrs=2\nDONE body=\n");
+    CASE("accept-encoding then pipelined request without it",
+         "GET /1 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD GET /1 - v1.1 f=40 cl=0 hosts=1 hdrs=2\nae=[ br]\nDONE body=\n"
+         "HEAD GET /2 - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("accept-encoding with a control byte",
+         "GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br\x01\r\n\r\n", "ERR 400\n");
+}
+
 static void test_target_at_limit(void)
 {
     size_t n;
@@ -606,7 +639,8 @@ static char *read_file(const char *dir, const char *name, size_t *len)
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
+    if (!f)
+        return NULL;
     sbuf b = {0};
     char tmp[4096];
     size_t n;
@@ -769,7 +803,8 @@ static void bench(const char *req, size_t n, long iters)
         while (at < n) { /* one buffer may hold several pipelined requests */
             rs_http1_event ev = rs_http1_execute(&hp, req + at, n - at, &consumed, &b, &blen);
             at += consumed;
-            if (ev == RS_HTTP1_ERROR || ev == RS_HTTP1_NEED_MORE) abort();
+            if (ev == RS_HTTP1_ERROR || ev == RS_HTTP1_NEED_MORE)
+                abort();
             if (ev == RS_HTTP1_HEAD) {
                 rs_http1_execute(&hp, req + at, n - at, &consumed, &b, &blen); /* DONE */
                 total++;
@@ -796,6 +831,7 @@ int main(int argc, char **argv)
 
     test_api();
     test_valid();
+    test_accept_encoding();
     test_target_at_limit();
     test_reject();
     test_limits();
