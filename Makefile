@@ -77,7 +77,7 @@ server:
 
 # ---- tests ----
 
-UNIT_TESTS := test_http1_parser test_outq test_timers test_json_writer test_accept_encoding
+UNIT_TESTS := test_http1_parser test_outq test_timers test_json_writer test_accept_encoding test_request_headers
 UNIT_BIN   := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -86,6 +86,7 @@ $(OBJ_DIR)/tests/test_outq: runtime/outq.c
 $(OBJ_DIR)/tests/test_timers: runtime/timers.c runtime/conn.c
 $(OBJ_DIR)/tests/test_json_writer: runtime/json_writer.c runtime/http_util.c
 $(OBJ_DIR)/tests/test_accept_encoding: runtime/accept_encoding.c
+$(OBJ_DIR)/tests/test_request_headers: runtime/request_headers.c
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^)

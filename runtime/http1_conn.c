@@ -106,7 +106,7 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
     rs_conn_finish(r, c);
 }
 
-static void on_head(rs_reactor *r, rs_conn *c, const char *base)
+static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len)
 {
     const rs_http1_parser *p = &c->parser;
     rs_request_view view = {
@@ -117,6 +117,8 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base)
         .query_len = p->query.len,
         .accept_encoding = p->accept_encoding.off ? base + p->accept_encoding.off : NULL,
         .accept_encoding_len = p->accept_encoding.len,
+        .head = base,
+        .head_len = head_len,
     };
     rs_route_match m = {.route = -1};
     c->params.present = 0;
@@ -260,7 +262,7 @@ static void process(rs_reactor *r, rs_conn *c, const char *in, size_t n)
         }
         switch (ev) {
         case RS_HTTP1_HEAD:
-            on_head(r, c, base);
+            on_head(r, c, base, used);
             break;
         case RS_HTTP1_BODY:
             on_body(r, c, body, body_len);

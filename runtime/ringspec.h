@@ -115,6 +115,8 @@ typedef struct rs_request_view {
     size_t query_len;
     const char *accept_encoding; /* field value (untrimmed), or NULL when absent */
     size_t accept_encoding_len;
+    const char *head; /* the whole validated head, for rs_request_header */
+    size_t head_len;
 } rs_request_view;
 
 /* ---- provided by generated code --------------------------------------- */
@@ -158,6 +160,13 @@ typedef struct rs_str {
     size_t len;
 } rs_str;
 bool rs_query_next(const char **cursor, const char *end, rs_str *key, rs_str *value);
+
+/* Finds a header field of the request (name in lower case, matched
+ * case-insensitively) and returns its value without surrounding
+ * whitespace; the first one when the field is repeated.  Scans the head,
+ * which the parser has already validated, so use it for fields a route
+ * needs, not on every request of a hot route. */
+bool rs_request_header(const rs_request_view *req, const char *lower_name, rs_str *value);
 
 /* Writes v in decimal to dst (needs 20 bytes), returns bytes written. */
 size_t rs_format_i64(char *dst, int64_t v);
