@@ -32,7 +32,7 @@ OBJ_DIR     := build/obj/$(VARIANT)
 RUNTIME_SRC := $(wildcard runtime/*.c)
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(OBJ_DIR)/generated/http1_parser.o
 
-.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance format clean help
+.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance format clean help bench
 
 all: build
 
@@ -109,6 +109,9 @@ test: deps-test
 	@$(MAKE) --no-print-directory -C bench/loadgen test
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+
+# Benchmarks (BENCHMARKS.md): make bench BENCH_ARGS='--quick' | '--update-benchmarks-md' ...
+bench: ; bench/run $(BENCH_ARGS)
 
 format:
 	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h 2>/dev/null || true
