@@ -114,9 +114,10 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, const rs_ser
         rs_log("cannot reserve %u connection slots", opt->max_connections);
         return -ENOMEM;
     }
-    /* Output chunks hold a 16-deep pipeline of small responses in one send;
-     * larger bodies span several. */
-    rs_chunk_pool_init(&r->pool, 4096 - sizeof(rs_chunk), 256);
+    /* A small chunk holds a 16-deep pipeline of small responses (one send);
+     * a large one a full JSON listing.  Sizes include the chunk header so
+     * each is one malloc size class. */
+    rs_chunk_pool_init(&r->pool, 2048 - sizeof(rs_chunk), 16384 - sizeof(rs_chunk), 256, 16);
     rs_timers_init(&r->timers);
     r->timers.duration_ms[RS_TIMER_HEADER] = opt->timeouts.header;
     r->timers.duration_ms[RS_TIMER_BODY] = opt->timeouts.body;
