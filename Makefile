@@ -3,6 +3,7 @@
 #   make run    build spec/arena.toml and serve it on :8080
 #   make test   build everything (release + ASan/UBSan) and run every suite
 #   make fuzz   run each libFuzzer harness for FUZZ_SECONDS (default 60)
+#   make stress run the stress tests at full length on both builds
 #
 # Both install missing Debian packages first (scripts/install-deps.sh).
 # `ringspec build` calls the internal `server` target below to compile a
@@ -34,7 +35,7 @@ RUNTIME_SRC := $(wildcard runtime/*.c)
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(OBJ_DIR)/generated/http1_parser.o
 
 .PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz \
-        format clean help
+        stress test-stress format clean help
 
 all: build
 
@@ -130,6 +131,22 @@ fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 test-conformance:
 	RS_SERVER=$(RS_SERVER) RS_ARENA_DIR=$(ARENA_DIR) $(PYTHON) -m pytest -q tests/conformance
 
+# ---- stress (tests/stress): short in `make test`, full length in `make stress` ----
+STRESS_REPORT ?= $(CURDIR)/build/stress-report.txt
+
+test-stress:
+	RS_SERVER=$(RS_SERVER) RS_STRESS=$(RS_STRESS) RS_STRESS_REPORT=$(STRESS_REPORT) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/stress
+
+stress: deps-test
+	@./ringspec build $(SPEC)
+	@./ringspec build $(SPEC) --sanitize
+	@$(MAKE) --no-print-directory -C bench/loadgen
+	@rm -f $(STRESS_REPORT)
+	@$(MAKE) --no-print-directory test-stress RS_STRESS=long RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
+	@$(MAKE) --no-print-directory test-stress RS_STRESS=long RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+	@cat $(STRESS_REPORT)
+
 test: deps-test
 	@./ringspec build $(SPEC)
 	@./ringspec build $(SPEC) --sanitize
@@ -139,6 +156,10 @@ test: deps-test
 	@$(MAKE) --no-print-directory -C bench/loadgen test
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+	@rm -f $(STRESS_REPORT)
+	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
+	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+	@cat $(STRESS_REPORT)
 	@$(MAKE) --no-print-directory fuzz
 
 format:
