@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import emit
+from . import emit, profile_tuning
 from .model import Spec
 from .spec_loader import SpecError, SpecErrors, load
 from .validate import validate
@@ -55,11 +55,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(spec_path: str, profile: str | None) -> Spec:
-    spec = validate(load(spec_path))
+    """The validated spec as one build of `profile` sees it (profile_tuning.select)."""
+    source = load(spec_path)
+    spec = validate(source)
+    tunings = profile_tuning.check(source, spec)  # every profile, so `check` reports them all
     if profile is not None and profile not in spec.profiles:
         known = "known: " + ", ".join(spec.profiles) if spec.profiles else "this spec defines none"
         raise SpecErrors([SpecError(None, "--profile", f'no profile "{profile}" ({known})')])
-    return spec
+    return profile_tuning.select(spec, profile, tunings)
 
 
 def _shown(path: Path) -> str:

@@ -20,6 +20,7 @@ from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntS
                     Literal, Param, Route, Server, Spec, Timeouts)
 from .spec_loader import SpecError, SpecErrors, SpecSource, format_key
 from .static_dir import check_static
+from .profile_tuning import KEYS as _PROFILE_TUNING_KEYS  # checked in profile_tuning.py
 
 # Defaults and bounds: key -> (default, lowest, highest). Bounds keep values inside the
 # C types of rs_spec_config and away from settings that cannot work.
@@ -522,7 +523,7 @@ class _Checker:
             if not isinstance(table, dict):
                 self.error(key, f"expected a table, got {_describe(table)}")
                 continue
-            self.only_keys(table, key, ("routes",))
+            self.only_keys(table, key, ("routes",) + _PROFILE_TUNING_KEYS)
             paths = table.get("routes")
             if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
                 shown = "missing" if paths is None else f"got {_describe(paths)}"

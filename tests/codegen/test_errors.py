@@ -70,7 +70,8 @@ EXPECTED = {
         "profiles.toml:12: profile.two.routes: expected a non-empty array of route paths, got an empty array",
         'profiles.toml:14: profile."bad name": profile name "bad name" may use only letters, digits, "-" '
         'and "_" (it names a directory)',
-        'profiles.toml:16: profile."bad name".extra: unknown key (expected one of: routes)',
+        'profiles.toml:16: profile."bad name".extra: unknown key (expected one of: routes, workers, compress, '
+        'recv_count, recv_size, output_queue)',
     ],
     "syntax.toml": ["syntax.toml:3: syntax: Invalid value (column 11)"],
     "no_routes.toml": ["no_routes.toml: route: no routes: add at least one [[route]] table"],

@@ -84,7 +84,7 @@ def test_unknown_profile(tmp_path):
     result = ringspec("generate", "spec/arena.toml", "--profile", "nope", "-o", tmp_path / "out")
     assert result.returncode == 1
     assert result.stderr == 'spec/arena.toml: --profile: no profile "nope" (known: baseline, pipelined, ' \
-                            'limited-conn, json, json-comp, upload, static)\n'
+                            'limited-conn, json, json-comp, upload, static, all)\n'
     assert not (tmp_path / "out").exists()
 
 
