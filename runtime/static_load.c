@@ -264,6 +264,15 @@ static int load_one(rs_static_dir *d, const char *data_root)
         snprintf(path, sizeof path, "%s%s", data_root, d->dir + 5);
     else
         snprintf(path, sizeof path, "%s", d->dir);
+    /* An absent directory is an optional mount left out (HttpArena mounts
+     * /data/static only for static profiles): serve the other routes and
+     * answer 404 under this one.  Anything else wrong with it is an error. */
+    struct stat st;
+    if (stat(path, &st) < 0 && errno == ENOENT) {
+        fprintf(stderr, "ringspec: %s: static directory absent; its route answers 404\n", path);
+        d->mount = NULL;
+        return 0;
+    }
     rs_static_mount *m = calloc(1, sizeof *m);
     if (!m)
         return -1;

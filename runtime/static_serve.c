@@ -119,6 +119,10 @@ void rs_static_resolve(rs_conn *c, const rs_request_view *v, const rs_route_matc
         s->status = (uint16_t)bad;
         return;
     }
+    if (!s->dir->mount) { /* the directory was absent at start-up (an optional mount) */
+        s->status = 404;
+        return;
+    }
     rs_str h[RS_COND_FIELDS];
     rs_request_headers(v, rs_cond_field_names, RS_COND_FIELDS, h);
     s->mime = rs_static_mime(s->dir, rel, n);
