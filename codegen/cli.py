@@ -1,4 +1,4 @@
-"""Command line: ringspec {generate,build,check,routes} SPEC ...
+"""Command line: ringspec {generate,build,check,routes,arena} SPEC ...
 
 Spec errors go to stderr as file:line: key: message, all of them, with exit status 1;
 nothing is written then. `build` runs the Makefile's `server` target after generating.
@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import emit, profile_tuning
+from . import arena_entry, emit, profile_tuning
 from .model import Spec
 from .spec_loader import SpecError, SpecErrors, load
 from .validate import validate
@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--sanitize", action="store_true", help="build with ASan and UBSan")
     command("check", _check, "Validate SPEC only.", profile=False)
     command("routes", _routes, "Print the route table of SPEC.")
+    arena = command("arena", _arena, "Write an HttpArena entry folder (Dockerfile, meta.json, build.sh).")
+    arena.add_argument("-o", dest="out_dir", metavar="DIR", type=Path, required=True,
+                       help="entry folder, e.g. frameworks/ringspec (replaced if it exists)")
     return parser
 
 
@@ -112,6 +115,14 @@ def _check(args) -> int:
     spec = _load(args.spec, None)
     print(f"ok: {len(spec.routes)} route{'s' if len(spec.routes) != 1 else ''}")
     return 0
+
+
+def _arena(args) -> int:
+    if args.profile is None:  # the spec's `all` profile is the default entry, if it has one
+        if "all" in _load(args.spec, None).profiles:
+            args.profile = "all"
+    spec = _load(args.spec, args.profile)
+    return arena_entry.write(spec, args.spec, args.profile, args.out_dir)
 
 
 def _routes(args) -> int:

@@ -1,4 +1,7 @@
-"""[profile.NAME] tuning keys (codegen/profile_tuning.py)."""
+"""[profile.NAME] tuning keys (codegen/profile_tuning.py) and `ringspec arena` entries."""
+
+import json
+import os
 
 from conftest import REPO, SPECS, generate, ringspec
 
@@ -44,3 +47,26 @@ def test_profile_without_json_routes_loads_no_data(tmp_path):
     generate(ARENA, tmp_path / "j", "json")
     assert "dataset.json" not in (tmp_path / "b" / "shapes.c").read_text()
     assert "dataset.json" in (tmp_path / "j" / "shapes.c").read_text()
+
+
+def test_arena_entry_folder(tmp_path):
+    out = tmp_path / "ringspec-pipelined"
+    result = ringspec("arena", ARENA, "--profile", "pipelined", "-o", out)
+    assert result.returncode == 0, result.stderr
+    meta = json.loads((out / "meta.json").read_text())
+    assert (meta["language"], meta["type"], meta["engine"], meta["tests"]) == ("C", "engine", "io_uring",
+                                                                                ["pipelined"])
+    assert os.access(out / "build.sh", os.X_OK)
+    assert "--profile pipelined" in (out / "build.sh").read_text()
+    dockerfile = (out / "Dockerfile").read_text()
+    assert "FROM debian:12-slim AS build" in dockerfile and "./build.sh binary" in dockerfile
+    assert 'CMD ["/usr/local/bin/ringspec-server", "--data-root", "/data"]' in dockerfile
+    for name in ("codegen/cli.py", "runtime/server_main.c", "Makefile", "ringspec", "spec/arena.toml"):
+        assert (out / "src" / name).is_file(), name
+
+
+def test_arena_default_profile_is_all(tmp_path):
+    result = ringspec("arena", ARENA, "-o", tmp_path / "ringspec")
+    assert result.returncode == 0, result.stderr
+    tests = json.loads((tmp_path / "ringspec" / "meta.json").read_text())["tests"]
+    assert tests == ["baseline", "pipelined", "limited-conn", "json", "json-comp", "upload", "static"]
