@@ -4,6 +4,8 @@
 #   make test   build everything (release + ASan/UBSan) and run every suite
 #   make fuzz   run each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make stress run the stress tests at full length on both builds
+#   make arena-entry  write the HttpArena entry folders into frameworks/
+#   make arena-check  build each entry folder with its build.sh and run the arena's checks
 #
 # Both install missing Debian packages first (scripts/install-deps.sh).
 # `ringspec build` calls the internal `server` target below to compile a
@@ -15,6 +17,8 @@ PYTHON      := /usr/bin/python3
 RAGEL       := ragel
 CC          ?= cc
 ARENA_DIR   ?= ../shared/arena
+FRAMEWORKS  ?= frameworks
+ARENA_PORT  ?= 8080
 RUN_ARGS    ?=
 
 WARN        := -Wall -Wextra -Werror
@@ -35,7 +39,7 @@ RUNTIME_SRC := $(wildcard runtime/*.c)
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(OBJ_DIR)/generated/http1_parser.o
 
 .PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz \
-        stress test-stress format clean help bench
+        stress test-stress format clean help bench arena-entry arena-check
 
 all: build
 
@@ -163,7 +167,25 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
 	@cat $(STRESS_REPORT)
+	@$(MAKE) --no-print-directory arena-entry
+	@$(MAKE) --no-print-directory arena-check ARENA_PORT=$${ARENA_PORT:-auto}
 	@$(MAKE) --no-print-directory fuzz
+
+# ---- HttpArena entries (ARENA.md §7): profile `all` -> frameworks/ringspec, every
+# other profile of the spec -> frameworks/ringspec-<profile> ----
+ARENA_PROFILES = $(shell sed -n 's/^\[profile\."\{0,1\}\([A-Za-z0-9_-]*\)"\{0,1\}\].*/\1/p' $(SPEC))
+
+arena-entry: deps
+	@rm -rf $(FRAMEWORKS)/ringspec $(FRAMEWORKS)/ringspec-*
+	@for p in $(ARENA_PROFILES); do \
+	    if [ "$$p" = all ]; then dir=$(FRAMEWORKS)/ringspec; else dir=$(FRAMEWORKS)/ringspec-$$p; fi; \
+	    ./ringspec arena $(SPEC) --profile $$p -o $$dir || exit 1; \
+	done
+
+# ARENA_PORT=N (or auto) if 8080 is taken on this machine; the arena itself always uses 8080.
+arena-check: deps-test
+	@test -d $(FRAMEWORKS)/ringspec || { echo "arena-check: run make arena-entry first"; exit 2; }
+	@ARENA_PORT=$(ARENA_PORT) $(PYTHON) tests/arena/arena_check.py $(FRAMEWORKS)/ringspec $(filter-out $(FRAMEWORKS)/ringspec,$(wildcard $(FRAMEWORKS)/ringspec-*))
 
 # Benchmarks (BENCHMARKS.md): make bench BENCH_ARGS='--quick' | '--update-benchmarks-md' ...
 bench: ; bench/run $(BENCH_ARGS)

@@ -1,0 +1,254 @@
+"""HttpArena validate.sh check blocks, as ARENA.md §3.1-3.8 and §4 describe them.
+
+Each block runs its checks the way validate.sh does (curl with the same options for the
+curl checks, a raw socket for the fragmentation checks) and records PASS/FAIL into a
+Results. Multi-case checks count once, as in validate.sh (§4.2). The blocks run in
+validate.sh's order (§4.1 step 6); echo-ws lives in ws_checks.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import secrets
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+CURL_TIMEOUT = "30"  # validate.sh: curl -s --max-time 30
+
+# §2.4: the 20 served files, in static-rotate.lua order.
+STATIC_FILES = (
+    "reset.css", "layout.css", "theme.css", "components.css", "utilities.css", "analytics.js",
+    "helpers.js", "app.js", "vendor.js", "router.js", "header.html", "footer.html", "regular.woff2",
+    "bold.woff2", "logo.svg", "icon-sprite.svg", "hero.webp", "thumb1.webp", "thumb2.webp",
+    "manifest.json",
+)
+
+
+class Results:
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.passed = 0
+        self.failed = 0
+
+    def record(self, label: str, ok: bool | None, detail: str = "") -> None:
+        """ok None = SKIP (validate.sh counts neither)."""
+        if ok is None:
+            print(f"  SKIP [{self.prefix}] {label}: {detail}")
+        elif ok:
+            self.passed += 1
+            print(f"  PASS [{self.prefix}] {label}")
+        else:
+            self.failed += 1
+            print(f"  FAIL [{self.prefix}] {label}: {detail}")
+
+
+# -- helpers with validate.sh's semantics (§4.2) ------------------------------------------
+
+
+def _curl(args: list, stdin: bytes | None = None, max_time: str = CURL_TIMEOUT) -> bytes:
+    result = subprocess.run(["curl", "-s", "--max-time", max_time, *args], input=stdin,
+                            capture_output=True, timeout=float(max_time) + 10)
+    return result.stdout
+
+
+def check(r: Results, base: str, label: str, expected: str, path: str, *args: str,
+          stdin: bytes | None = None, max_time: str = CURL_TIMEOUT) -> None:
+    """`check`: curl -s -D- ..., the last line of headers+body compared with expected.
+    The shell's $(...) drops trailing newlines, so one trailing \\n passes and \\r fails."""
+    out = _curl(["-D-", *args, base + path], stdin, max_time).decode("latin-1").rstrip("\n")
+    last = out.split("\n")[-1]
+    r.record(label, last == expected, f"expected {expected!r}, got {last[:80]!r}")
+
+
+def headers_of(base: str, path: str, *args: str) -> list:
+    """Response header lines (curl -s -D- -o /dev/null), last response only."""
+    raw = _curl(["-D-", "-o", "/dev/null", *args, base + path]).decode("latin-1")
+    blocks = [b for b in raw.replace("\r\n", "\n").split("\n\n") if b.strip()]
+    return blocks[-1].split("\n")[1:] if blocks else []
+
+
+def header_value(lines: list, name: str) -> str | None:
+    for line in lines:
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == name.lower():
+            return value.strip()
+    return None
+
+
+def check_header(r: Results, base: str, label: str, name: str, expected: str, path: str,
+                 *args: str) -> None:
+    """`check_header`: first matching line; value equal or `value;params`; text/javascript
+    counts as application/javascript."""
+    value = header_value(headers_of(base, path, *args), name)
+    norm = (value or "").replace("text/javascript", "application/javascript").lower()
+    want = expected.lower()
+    ok = value is not None and (norm == want or norm.replace(" ", "").startswith(want + ";"))
+    r.record(label, ok, f"{name}: expected {expected!r}, got {value!r}")
+
+
+def check_status(r: Results, base: str, label: str, expected: int, path: str, *args: str) -> None:
+    code = _curl(["-o", "/dev/null", "-w", "%{http_code}", *args, base + path]).decode()
+    r.record(label, code == str(expected), f"expected status {expected}, got {code!r}")
+
+
+def check_fragmented(r: Results, port: int, label: str, pieces: list, expected: str) -> None:
+    """`check_fragmented`: raw socket, TCP_NODELAY, 30 ms between writes, read to EOF (5 s
+    socket timeout), body by chunked / Content-Length / remainder, stripped."""
+    data = b""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for i, piece in enumerate(pieces):
+                if i:
+                    time.sleep(0.03)
+                s.sendall(piece)
+            for _ in range(10000):  # bounded: a response is far smaller than 10000 reads
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError as exc:
+        if not data:
+            r.record(label, False, f"socket: {exc}")
+            return
+    head, _, rest = data.partition(b"\r\n\r\n")
+    fields = {}
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        fields.setdefault(k.strip().lower(), v.strip())
+    if b"chunked" in fields.get(b"transfer-encoding", b"").lower():
+        body = b""
+        for _ in range(1000):
+            size_line, _, rest = rest.partition(b"\r\n")
+            size = int(size_line.split(b";")[0] or b"0", 16)
+            if size == 0:
+                break
+            body, rest = body + rest[:size], rest[size + 2:]
+    elif b"content-length" in fields:
+        body = rest[: int(fields[b"content-length"])]
+    else:
+        body = rest
+    got = body.decode("latin-1").strip()
+    r.record(label, got == expected, f"expected {expected!r}, got {got!r}")
+
+
+# -- blocks -------------------------------------------------------------------------------
+
+
+def baseline(r: Results, base: str, port: int) -> None:
+    """§3.1 (runs for baseline, limited-conn, api-4, api-16)."""
+    q = "/baseline11?a=13&b=42"
+    check(r, base, "GET /baseline11", "55", q)
+    check(r, base, "POST /baseline11 body", "75", q, "-X", "POST", "-H", "Content-Type: text/plain", "-d", "20")
+    check(r, base, "POST /baseline11 chunked", "75", q, "-X", "POST", "-H", "Content-Type: text/plain",
+          "-H", "Transfer-Encoding: chunked", "-d", "20")
+    check_header(r, base, "GET Content-Type", "Content-Type", "text/plain", q)
+    check_header(r, base, "POST Content-Type", "Content-Type", "text/plain", q, "-X", "POST",
+                 "-H", "Content-Type: text/plain", "-d", "20")
+    a, b = random.randint(100, 999), random.randint(100, 999)
+    check(r, base, "anti-cheat random query", str(a + b), f"/baseline11?a={a}&b={b}")
+    for n in (1, 2):
+        body = random.randint(100, 999)
+        check(r, base, f"anti-cheat random body {n}", str(55 + body), q, "-X", "POST",
+              "-H", "Content-Type: text/plain", "-d", str(body))
+    post = (b"POST /baseline11?a=13&b=42 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n"
+            b"Content-Length: 2\r\nConnection: close\r\n\r\n")
+    check_fragmented(r, port, "fragmented request line", [
+        b"GET /baseli", b"ne11?a=13&b=42 HTTP/1.1\r\n", b"Host: localhost\r\nConnection: close\r\n\r\n"], "55")
+    check_fragmented(r, port, "fragmented headers", [
+        b"GET /baseline11?a=13&b=42 HTTP/1.1\r\n", b"Host: localhost\r\n", b"User-Agent: arena-frag/1.0\r\n",
+        b"Connection: close\r\n\r\n"], "55")
+    check_fragmented(r, port, "fragmented body", [post, b"20"], "75")
+    check_fragmented(r, port, "body byte by byte", [post, b"2", b"0"], "75")
+
+
+def pipelined(r: Results, base: str) -> None:
+    """§3.2."""
+    check(r, base, "GET /pipeline", "ok", "/pipeline")
+    check_header(r, base, "pipeline Content-Type", "Content-Type", "text/plain", "/pipeline")
+
+
+def _json_cases(base: str, pairs: list, *args: str) -> tuple:
+    """Count/total checks of §3.4 over several (count, m); (ok, detail) for all of them."""
+    for count, m in pairs:
+        raw = _curl([*args, f"{base}/json/{count}?m={m}"])
+        try:
+            doc = json.loads(raw)
+            items = doc["items"]
+            if doc["count"] != count or len(items) != count:
+                return False, f"/json/{count}?m={m}: count {doc['count']}, {len(items)} items"
+            for it in items:
+                if "total" not in it or it["total"] != it["price"] * it["quantity"] * m:
+                    return False, f"/json/{count}?m={m}: bad total in item {it.get('id')}"
+        except (ValueError, KeyError, TypeError) as exc:
+            return False, f"/json/{count}?m={m}: {type(exc).__name__} {exc} in {raw[:60]!r}"
+    return True, ""
+
+
+def json_block(r: Results, base: str) -> None:
+    """§3.4."""
+    ok, detail = _json_cases(base, [(12, 3), (22, 7), (31, 2), (50, 5)])
+    r.record("json count/total (12,3) (22,7) (31,2) (50,5)", ok, detail)
+    check_header(r, base, "json Content-Type", "Content-Type", "application/json", "/json/50?m=1")
+
+
+def json_comp(r: Results, base: str) -> None:
+    """§3.5."""
+    value = header_value(headers_of(base, "/json/50?m=1", "-H", "Accept-Encoding: gzip, br"),
+                         "Content-Encoding")
+    token = (value or "").split(",")[0].strip().lower()
+    r.record("json-comp Content-Encoding gzip|br", token in ("gzip", "br"), f"got {value!r}")
+    ok, detail = _json_cases(base, [(25, 3), (40, 7), (50, 2)], "--compressed", "-H",
+                             "Accept-Encoding: gzip, br")
+    r.record("json-comp decoded count/total (25,3) (40,7) (50,2)", ok, detail)
+    value = header_value(headers_of(base, "/json/50?m=1"), "Content-Encoding")
+    r.record("json-comp no Accept-Encoding -> no Content-Encoding", value is None, f"got {value!r}")
+
+
+def upload(r: Results, base: str) -> None:
+    """§3.7: bodies of 512000 .. 20971520 random bytes from dd, through curl --data-binary @-."""
+    check(r, base, "upload 17 bytes", "17", "/upload", "-X", "POST", "-H",
+          "Content-Type: application/octet-stream", "--data-binary", "Hello, HttpArena!")
+    text = base64.b64encode(secrets.token_bytes(36)).decode()  # 48 characters
+    check(r, base, "upload 48-char base64", "48", "/upload", "-X", "POST", "-H",
+          "Content-Type: application/octet-stream", "--data-binary", text)
+    for size in (512000, 2097152, 10485760, 20971520):
+        check(r, base, f"upload {size} bytes", str(size), "/upload", "-X", "POST", "-H",
+              "Content-Type: application/octet-stream", "--data-binary", "@-",
+              stdin=os.urandom(size), max_time="60")
+
+
+def static(r: Results, base: str, static_dir: Path) -> None:
+    """§3.8."""
+    check_header(r, base, "static reset.css Content-Type", "Content-Type", "text/css", "/static/reset.css")
+    check_header(r, base, "static app.js Content-Type", "Content-Type", "application/javascript",
+                 "/static/app.js")
+    check_header(r, base, "static manifest.json Content-Type", "Content-Type", "application/json",
+                 "/static/manifest.json")
+    bad = []
+    for name in STATIC_FILES:
+        size = _curl(["-o", "/dev/null", "-w", "%{size_download}", f"{base}/static/{name}"]).decode()
+        if size != str((static_dir / name).stat().st_size):
+            bad.append(f"{name}: {size}")
+    r.record("static 20 files, plain sizes", not bad, ", ".join(bad))
+    compressed, bad = 0, []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in STATIC_FILES:
+            body, head = Path(tmp) / "body", Path(tmp) / "head"
+            subprocess.run(["curl", "-s", "--max-time", CURL_TIMEOUT, "--compressed", "-D", str(head),
+                            "-o", str(body), f"{base}/static/{name}"], timeout=40)
+            lines = head.read_text("latin-1").replace("\r\n", "\n").strip().split("\n")[1:]
+            if header_value(lines, "Content-Encoding") is None:
+                continue  # uncompressed: skipped, as validate.sh does
+            compressed += 1
+            if body.stat().st_size != (static_dir / name).stat().st_size:
+                bad.append(f"{name}: decoded {body.stat().st_size}")
+    r.record("static --compressed decoded sizes", (not bad) if compressed else None,
+             ", ".join(bad) or "no response was compressed")
+    check_status(r, base, "static nonexistent -> 404", 404, "/static/nonexistent.txt")
