@@ -1,16 +1,21 @@
-# Builds the default spec (spec/arena.toml) and runs it the way HttpArena
-# starts an entry: port 8080, data mounted at /data.
+# The default HttpArena entry (spec/arena.toml, profile all), built the way the entry folder
+# of `make arena-entry` builds it: `ringspec arena` writes the folder, its build.sh compiles
+# the server. Same packages, same runtime stage, same CMD (port 8080, data mounted at /data)
+# as frameworks/ringspec/Dockerfile (codegen/templates/arena/Dockerfile.j2): keep them in step.
 FROM debian:12-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        gcc make libc6-dev pkg-config ragel liburing-dev python3 python3-jinja2 \
+        gcc make libc6-dev ragel liburing-dev python3 python3-jinja2 \
+        libjansson-dev libbrotli-dev zlib1g-dev libssl-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN make build
+RUN ./ringspec arena spec/arena.toml -o /entry && /entry/build.sh binary
 
 FROM debian:12-slim
-RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends liburing2 \
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        liburing2 libjansson4 libbrotli1 zlib1g libssl3 \
     && rm -rf /var/lib/apt/lists/*
-COPY --from=build /src/build/arena/server /usr/local/bin/ringspec-server
+COPY --from=build /entry/server /usr/local/bin/ringspec-server
 EXPOSE 8080
+# Workers: one per CPU of the affinity mask (the arena pins the container to a cpuset).
 CMD ["/usr/local/bin/ringspec-server", "--data-root", "/data"]

@@ -70,3 +70,16 @@ def test_arena_default_profile_is_all(tmp_path):
     assert result.returncode == 0, result.stderr
     tests = json.loads((tmp_path / "ringspec" / "meta.json").read_text())["tests"]
     assert tests == ["baseline", "pipelined", "limited-conn", "json", "json-comp", "upload", "static"]
+
+
+def test_top_level_dockerfile_matches_the_entry(tmp_path):
+    """The repo's Dockerfile and the entry template install the same packages and run the
+    server the same way (their RUN apt-get and CMD lines are kept in step)."""
+    out = tmp_path / "ringspec"
+    assert ringspec("arena", ARENA, "-o", out).returncode == 0
+
+    def lines(text):
+        return [line.strip() for line in text.splitlines()
+                if line.strip().startswith(("gcc ", "libjansson", "liburing2", "CMD ", "FROM "))]
+
+    assert lines((REPO / "Dockerfile").read_text()) == lines((out / "Dockerfile").read_text())
