@@ -99,6 +99,7 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
 {
     rs_reply reply;
     r->stats.parse_errors++;
+    r->stats.parse_errors_by_status[rs_parse_error_kind(status)]++;
     reply_init(&reply, r, c, true);
     reply.allow = NULL;
     rs_reply_error(&reply, status);

@@ -4,32 +4,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rs_chunk_pool_init(rs_chunk_pool *pool, uint32_t chunk_cap, uint32_t max_free)
+void rs_chunk_pool_init(rs_chunk_pool *pool, uint32_t small_cap, uint32_t large_cap, uint32_t max_free_small,
+                        uint32_t max_free_large)
 {
     memset(pool, 0, sizeof *pool);
-    pool->chunk_cap = chunk_cap;
-    pool->max_free = max_free;
+    pool->small = (rs_chunk_class){.cap = small_cap, .max_free = max_free_small};
+    pool->large = (rs_chunk_class){.cap = large_cap, .max_free = max_free_large};
+}
+
+static void class_drain(rs_chunk_class *k)
+{
+    while (k->free) {
+        rs_chunk *c = k->free;
+        k->free = c->next;
+        free(c);
+    }
+    k->free_count = 0;
 }
 
 void rs_chunk_pool_destroy(rs_chunk_pool *pool)
 {
-    while (pool->free) {
-        rs_chunk *c = pool->free;
-        pool->free = c->next;
-        free(c);
-    }
-    pool->free_count = 0;
+    class_drain(&pool->small);
+    class_drain(&pool->large);
+}
+
+/* The class a chunk of `cap` data bytes belongs to, or NULL (exact size). */
+static rs_chunk_class *class_of(rs_chunk_pool *pool, size_t cap)
+{
+    if (cap == pool->small.cap)
+        return &pool->small;
+    if (cap == pool->large.cap)
+        return &pool->large;
+    return NULL;
 }
 
 static rs_chunk *chunk_get(rs_chunk_pool *pool, size_t need)
 {
+    size_t cap = need <= pool->small.cap ? pool->small.cap : need <= pool->large.cap ? pool->large.cap : need;
+    rs_chunk_class *k = class_of(pool, cap);
     rs_chunk *c;
-    if (need <= pool->chunk_cap && pool->free) {
-        c = pool->free;
-        pool->free = c->next;
-        pool->free_count--;
+    if (k && k->free) {
+        c = k->free;
+        k->free = c->next;
+        k->free_count--;
     } else {
-        size_t cap = need <= pool->chunk_cap ? pool->chunk_cap : need;
         c = malloc(sizeof *c + cap);
         if (!c)
             return NULL;
@@ -44,15 +62,16 @@ static rs_chunk *chunk_get(rs_chunk_pool *pool, size_t need)
 static void chunk_put(rs_chunk_pool *pool, rs_chunk *c)
 {
     pool->allocated--;
-    /* Oversized chunks and the surplus beyond max_free go back to malloc so
-     * a burst of large responses does not stay resident. */
-    if (c->cap != pool->chunk_cap || pool->free_count >= pool->max_free) {
+    /* Exact-size chunks and the surplus beyond max_free go back to malloc
+     * so a burst of large responses does not stay resident. */
+    rs_chunk_class *k = class_of(pool, c->cap);
+    if (!k || k->free_count >= k->max_free) {
         free(c);
         return;
     }
-    c->next = pool->free;
-    pool->free = c;
-    pool->free_count++;
+    c->next = k->free;
+    k->free = c;
+    k->free_count++;
 }
 
 char *rs_outq_reserve(rs_outq *q, rs_chunk_pool *pool, size_t n)
@@ -82,7 +101,7 @@ int rs_outq_append(rs_outq *q, rs_chunk_pool *pool, const void *src, size_t n)
     while (n > 0) {
         size_t room = q->tail ? q->tail->cap - q->tail->len : 0;
         if (room == 0) {
-            size_t want = n < pool->chunk_cap ? n : pool->chunk_cap;
+            size_t want = n < pool->large.cap ? n : pool->large.cap;
             if (!rs_outq_reserve(q, pool, want))
                 return -1;
             room = q->tail->cap - q->tail->len;

@@ -18,13 +18,21 @@ typedef struct rs_chunk {
     char data[];
 } rs_chunk;
 
-/* Free chunks of the standard size, kept per reactor so the hot path does
- * not call malloc; bounded so a burst does not pin memory forever. */
-typedef struct rs_chunk_pool {
+/* Free chunks of one size, kept per reactor so the hot path does not call
+ * malloc; bounded so a burst does not pin memory forever. */
+typedef struct rs_chunk_class {
     rs_chunk *free;
     uint32_t free_count;
     uint32_t max_free;
-    uint32_t chunk_cap; /* data bytes of a standard chunk */
+    uint32_t cap; /* data bytes of a chunk of this class */
+} rs_chunk_class;
+
+/* Two sizes: most connections only ever queue a few small responses (a
+ * 16-deep pipeline of them fits a small chunk), so a busy connection costs
+ * a small chunk; large responses take one large chunk and are sent in one
+ * piece.  Larger still is malloc'ed at its exact size and freed after. */
+typedef struct rs_chunk_pool {
+    rs_chunk_class small, large;
     uint64_t allocated; /* chunks currently handed out (for stats) */
 } rs_chunk_pool;
 
@@ -36,11 +44,12 @@ typedef struct rs_outq {
     uint32_t inflight; /* bytes handed to the kernel, from head + head_off */
 } rs_outq;
 
-void rs_chunk_pool_init(rs_chunk_pool *pool, uint32_t chunk_cap, uint32_t max_free);
+void rs_chunk_pool_init(rs_chunk_pool *pool, uint32_t small_cap, uint32_t large_cap, uint32_t max_free_small,
+                        uint32_t max_free_large);
 void rs_chunk_pool_destroy(rs_chunk_pool *pool);
 
 /* Returns space for at least n contiguous bytes at the end of the queue
- * (allocating a chunk when needed, an oversized one for n > chunk_cap), or
+ * (allocating a chunk of the smallest class that fits, or an exact-size one), or
  * NULL when memory is exhausted.  Follow with rs_outq_commit. */
 char *rs_outq_reserve(rs_outq *q, rs_chunk_pool *pool, size_t n);
 void rs_outq_commit(rs_outq *q, size_t n);

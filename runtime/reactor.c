@@ -15,6 +15,7 @@
 #include "json_scratch.h"
 #include "listener.h"
 #include "log.h"
+#include "stats.h"
 
 #define RS_SQ_ENTRIES 4096
 #define RS_CQ_ENTRIES 32768
@@ -79,13 +80,15 @@ static int probe_ops(rs_reactor *r)
     return ret;
 }
 
-int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, const rs_server_options *opt)
+int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_fd,
+                    const rs_server_options *opt)
 {
     memset(r, 0, sizeof *r);
     r->index = index;
     r->cpu = cpu;
     r->opt = opt;
     r->stop_fd = stop_fd;
+    r->report_fd = report_fd;
     r->listen_fd = -1;
     r->dirty_head = RS_NIL;
     r->multishot_recv = true;
@@ -114,9 +117,10 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, const rs_ser
         rs_log("cannot reserve %u connection slots", opt->max_connections);
         return -ENOMEM;
     }
-    /* Output chunks hold a 16-deep pipeline of small responses in one send;
-     * larger bodies span several. */
-    rs_chunk_pool_init(&r->pool, 4096 - sizeof(rs_chunk), 256);
+    /* A small chunk holds a 16-deep pipeline of small responses (one send);
+     * a large one a full JSON listing.  Sizes include the chunk header so
+     * each is one malloc size class. */
+    rs_chunk_pool_init(&r->pool, 2048 - sizeof(rs_chunk), 16384 - sizeof(rs_chunk), 256, 16);
     rs_timers_init(&r->timers);
     r->timers.duration_ms[RS_TIMER_HEADER] = opt->timeouts.header;
     r->timers.duration_ms[RS_TIMER_BODY] = opt->timeouts.body;
@@ -160,6 +164,27 @@ static void arm_stop_poll(rs_reactor *r)
     struct io_uring_sqe *sqe = rs_get_sqe(r);
     io_uring_prep_poll_add(sqe, r->stop_fd, POLLIN);
     io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_STOP, 0, 0));
+}
+
+/* SIGUSR1 reaches the main thread only; it writes each reactor's eventfd and
+ * the reactor prints its own counters here, between CQEs, so nothing is
+ * printed from a signal handler and no counter is read by another thread. */
+static void arm_report_poll(rs_reactor *r)
+{
+    struct io_uring_sqe *sqe = rs_get_sqe(r);
+    io_uring_prep_poll_add(sqe, r->report_fd, POLLIN);
+    io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_REPORT, 0, 0));
+}
+
+static void on_report(rs_reactor *r, const struct io_uring_cqe *cqe)
+{
+    uint64_t count;
+    /* Non-blocking eventfd: the read only resets the counter (several
+     * signals before we ran print one line). */
+    if (cqe->res >= 0 && read(r->report_fd, &count, sizeof count) == (ssize_t)sizeof count)
+        rs_stats_print(r);
+    if (cqe->res != -ECANCELED)
+        arm_report_poll(r);
 }
 
 static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
@@ -214,6 +239,9 @@ static void handle_cqe(rs_reactor *r, const struct io_uring_cqe *cqe)
     case RS_OP_STOP:
         if (!r->stopping)
             begin_stop(r);
+        return;
+    case RS_OP_REPORT:
+        on_report(r, cqe);
         return;
     case RS_OP_CANCEL:
         return;
@@ -277,6 +305,7 @@ int rs_reactor_run(rs_reactor *r)
     rs_date_refresh(time(NULL));
     arm_accept(r);
     arm_stop_poll(r);
+    arm_report_poll(r);
     for (;;) {
         struct io_uring_cqe *cqe;
         unsigned head, seen = 0;

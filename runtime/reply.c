@@ -113,7 +113,7 @@ void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char 
         head_len + extra_len + RS_DATE_LINE_LEN + sizeof CONTENT_LENGTH + 20 + 2 + sizeof CONN_KEEP_ALIVE + 2;
     /* Small responses are written in one piece; large bodies are appended
      * separately so the header reservation stays small. */
-    bool inline_body = send_body <= re->pool.chunk_cap / 2;
+    bool inline_body = header_max + send_body <= re->pool.large.cap;
     char *out = rs_outq_reserve(&c->out, &re->pool, header_max + (inline_body ? send_body : 0));
     if (!out) {
         rs_conn_abort(re, c);

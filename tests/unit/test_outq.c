@@ -16,7 +16,8 @@ static char *drain(rs_outq *q, rs_chunk_pool *pool, size_t max_send)
     while (q->queued > 0) {
         uint32_t len;
         const char *p = rs_outq_peek(q, &len);
-        if (len == 0) break;
+        if (len == 0)
+            break;
         size_t sent = len < max_send ? len : max_send;
         memcpy(all + n, p, sent);
         n += sent;
@@ -29,7 +30,7 @@ static char *drain(rs_outq *q, rs_chunk_pool *pool, size_t max_send)
 static void test_order_across_chunks(void)
 {
     rs_chunk_pool pool;
-    rs_chunk_pool_init(&pool, 16, 4);
+    rs_chunk_pool_init(&pool, 16, 48, 4, 2);
     rs_outq q = {0};
     char want[200];
     size_t n = 0;
@@ -47,14 +48,14 @@ static void test_order_across_chunks(void)
     free(got);
     CHECK(q.head == NULL && q.tail == NULL && q.queued == 0);
     CHECK_EQ_INT(pool.allocated, 0);
-    CHECK(pool.free_count <= 4); /* bounded cache */
+    CHECK(pool.small.free_count <= 4 && pool.large.free_count <= 2); /* bounded caches */
     rs_chunk_pool_destroy(&pool);
 }
 
 static void test_append_does_not_move_inflight_bytes(void)
 {
     rs_chunk_pool pool;
-    rs_chunk_pool_init(&pool, 64, 4);
+    rs_chunk_pool_init(&pool, 64, 128, 4, 2);
     rs_outq q = {0};
     rs_outq_append(&q, &pool, "first response;", 15);
     uint32_t len;
@@ -84,7 +85,7 @@ static void test_append_does_not_move_inflight_bytes(void)
 static void test_reserve_is_contiguous(void)
 {
     rs_chunk_pool pool;
-    rs_chunk_pool_init(&pool, 32, 2);
+    rs_chunk_pool_init(&pool, 32, 64, 2, 1);
     rs_outq q = {0};
     rs_outq_append(&q, &pool, "0123456789012345678901234567", 28); /* 4 bytes left */
     char *p = rs_outq_reserve(&q, &pool, 10);                      /* needs a new chunk */
@@ -97,8 +98,33 @@ static void test_reserve_is_contiguous(void)
     rs_chunk_pool_destroy(&pool);
 }
 
+/* A reservation takes the smallest class that fits; beyond the large class
+ * an exact-size chunk that is freed, not cached, once sent. */
+static void test_size_classes(void)
+{
+    rs_chunk_pool pool;
+    rs_chunk_pool_init(&pool, 32, 64, 2, 1);
+    rs_outq q = {0};
+    CHECK(rs_outq_reserve(&q, &pool, 10) != NULL);
+    CHECK_EQ_INT(q.tail->cap, 32);
+    rs_outq_commit(&q, 10);
+    CHECK(rs_outq_reserve(&q, &pool, 40) != NULL);
+    CHECK_EQ_INT(q.tail->cap, 64);
+    rs_outq_commit(&q, 40);
+    CHECK(rs_outq_reserve(&q, &pool, 100) != NULL);
+    CHECK_EQ_INT(q.tail->cap, 100);
+    rs_outq_commit(&q, 100);
+    rs_outq_consume(&q, &pool, 150);
+    CHECK(q.head == NULL && q.queued == 0);
+    CHECK_EQ_INT(pool.small.free_count, 1);
+    CHECK_EQ_INT(pool.large.free_count, 1);
+    CHECK_EQ_INT(pool.allocated, 0);
+    rs_chunk_pool_destroy(&pool);
+}
+
 int main(void)
 {
+    test_size_classes();
     test_order_across_chunks();
     test_append_does_not_move_inflight_bytes();
     test_reserve_is_contiguous();
