@@ -152,6 +152,16 @@ class IntSegment:
     param: Param
 
 
+@dataclass(frozen=True)
+class StaticDir:
+    """static = { dir, precompressed, cache, mime } on a prefix route."""
+
+    dir: str  # "/data/static": resolved under --data-root
+    precompressed: tuple  # "br" / "gzip", the server's preference first
+    cache: str  # "memory" or "none"
+    mime: tuple  # (extension, media type, compressible), defaults merged with the spec's
+
+
 @dataclass
 class Route:
     index: int  # position in the spec, used in error messages
@@ -169,10 +179,12 @@ class Route:
     json: object = None  # json_reply.JsonReply, or None for a text reply
     compress: list = field(default_factory=list)  # (coding, level), preferred first
     handler: str | None = None  # C function in handlers/*.c answering the route
+    body_stream: bool = False  # body = "stream": `body` is the number of bytes read
+    static: StaticDir | None = None  # a prefix route serving files (path ends in "/")
 
     @property
     def is_literal(self) -> bool:
-        return all(isinstance(s, Literal) for s in self.segments)
+        return self.static is None and all(isinstance(s, Literal) for s in self.segments)
 
     @property
     def query_params(self) -> list:

@@ -22,6 +22,7 @@ from .diagnostics import SpecError, SpecErrors, sort
 from .params import violations as parse_violations
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
+from .static_dir import check_static
 
 # Defaults and bounds: key -> (default, lowest, highest). Bounds keep values inside the
 # C types of rs_spec_config and away from settings that cannot work.
@@ -37,8 +38,10 @@ _TIMEOUTS = {"header": 10, "body": 10, "idle": 60, "write": 10}  # seconds
 _MAX_TIMEOUT_S = 86400
 _BUFFERS = {"recv_count": (1024, 1, 32768), "recv_size": (2048, 256, 1 << 20)}
 _MAX_WORKERS = 1024
+# A streamed body costs no memory, so its default limit is far above [server.limits] body.
+_STREAM_BODY_LIMIT = 64 << 20
 _ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "body_limit", "reply",
-               "handler", "compress")
+               "handler", "compress", "static")
 _REPLY_KEYS = ("status", "type", "text", "json")
 # Codings a route may offer, with their level ranges (zlib level, brotli quality).
 _CODINGS = {"gzip": (1, 9), "br": (0, 11)}
@@ -257,6 +260,8 @@ class _Checker:
         """Checks one [[route]]; appends (index, path, shape) to shapes when the path is
         well-formed, so duplicates are found even among routes with other errors."""
         path = ("route", index)
+        if "static" in raw:
+            return self.static_route(index, raw, shapes)
         errors_before = len(self.errors)
         self.only_keys(raw, path, _ROUTE_KEYS)
         if "path" not in raw:
@@ -284,9 +289,14 @@ class _Checker:
             c_name = name.replace("-", "_")
             declared.append((c_name, *self.param_checker.declaration(value, key, "header"), name))
         body_text = self.string(raw, "body", path, None)
-        if body_text is not None:
+        # "stream": the body is read and dropped as it arrives; `body` is the byte count.
+        body_stream = body_text is not None and body_text.strip() == "stream"
+        if body_stream:
+            declared.append(("body", 0, "body", path + ("body",), True, Constraints(), ""))
+        elif body_text is not None:
             declared.append(("body", *self.param_checker.shorthand(body_text, path + ("body",), "body"), ""))
-        body_limit = self.integer(raw, "body_limit", path, self.default_body_limit, *_LIMITS["body"][1:])
+        default_limit = _STREAM_BODY_LIMIT if body_stream else self.default_body_limit
+        body_limit = self.integer(raw, "body_limit", path, default_limit, *_LIMITS["body"][1:])
         params = self.params(declared, path)
         reply = raw.get("reply")
         handler = self.handler(raw, path, reply)
@@ -308,7 +318,8 @@ class _Checker:
         segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
         body = by_name["body"] if body_text is not None else None
         return Route(index, url, segments, methods, params, body, body_limit, status, content_type,
-                     template, text, _c_name(url), json_reply, compress, handler)
+                     template, text, _c_name(url), json_reply, compress, handler=handler,
+                     body_stream=body_stream)
 
     def handler(self, raw: dict, path: tuple, reply) -> str | None:
         """handler = "name": the route is answered by a C function in handlers/*.c."""
@@ -326,6 +337,29 @@ class _Checker:
         if reply is not None:
             self.error(path + ("reply",), 'a route has either "reply" or "handler", not both', code="RS070")
         return name
+
+    def static_route(self, index: int, raw: dict, shapes: list) -> Route | None:
+        """A prefix route serving a directory: path "/x/", GET (and HEAD) only."""
+        path = ("route", index)
+        errors_before = len(self.errors)
+        self.only_keys(raw, path, ("path", "methods", "static"))
+        url = self.string(raw, "path", path, None)
+        if url is None:
+            self.error(path, 'missing "path"')
+        elif not url.startswith("/") or not url.endswith("/") or "{" in url:
+            self.error(path + ("path",), f'a static route\'s path is a prefix such as "/static/", '
+                       f"got {json.dumps(url)}")
+        else:
+            self.url_path(url.rstrip("/") or "/", path + ("path",))
+            shapes.append((index, url, (url, "/*")))
+        methods = self.methods(raw.get("methods", ["GET"]), path + ("methods",))
+        if any(m not in ("GET", "HEAD") for m in methods):
+            self.error(path + ("methods",), "static routes serve GET and HEAD only")
+        static = check_static(self, raw["static"], path + ("static",), _MEDIA_TYPE)
+        if len(self.errors) != errors_before:
+            return None
+        return Route(index, url, [Literal(url)], methods, [], None, self.default_body_limit, 200, "",
+                     [], "", _c_name(url), static=static)
 
     def compress(self, raw, key: tuple) -> list:
         """{ br = 5, gzip = 6 } -> [("br", 5), ("gzip", 6)]: the server's preference order."""

@@ -12,6 +12,7 @@
 #include "http1_parser.h"
 #include "outq.h"
 #include "ringspec.h"
+#include "static.h"
 
 #define RS_NIL UINT32_MAX
 
@@ -29,6 +30,7 @@ enum {
     RS_OP_SEND_BIT = 1u << 1,
     RS_OP_SHUTDOWN_BIT = 1u << 2,
     RS_OP_CLOSE_BIT = 1u << 3,
+    RS_OP_READ_BIT = 1u << 4, /* a file read for a static response (none mode) */
 };
 
 enum {
@@ -39,6 +41,8 @@ enum {
     RS_CF_CANCELING = 1u << 4,  /* a cancel of the recv is in flight */
     RS_CF_IN_REQUEST = 1u << 5, /* bytes of a request have arrived */
     RS_CF_IN_BODY = 1u << 6,    /* its head is complete, its body is not */
+    RS_CF_STATIC = 1u << 7,     /* the request is for a static file: `stat` is live */
+    RS_CF_FILE = 1u << 8,       /* its file is being read into the output (none mode) */
 };
 
 typedef enum rs_timer_kind {
@@ -63,7 +67,7 @@ typedef struct rs_conn {
     uint32_t gen;
     uint8_t state;      /* rs_conn_state */
     uint8_t ops;        /* RS_OP_*_BIT in flight */
-    uint8_t flags;      /* RS_CF_* */
+    uint16_t flags;     /* RS_CF_* */
     uint8_t timer_kind; /* list the slot is on */
     uint32_t timer_prev, timer_next;
     uint32_t deadline_ms; /* on the reactor's millisecond clock */
@@ -86,7 +90,10 @@ typedef struct rs_conn {
     const char *allow;
     uint64_t body_limit;
     uint64_t body_seen;
-    rs_params params;
+    union {
+        rs_params params;
+        rs_static_pending stat; /* RS_CF_STATIC: a static route has no parameters */
+    };
 } rs_conn;
 
 _Static_assert(sizeof(rs_conn) <= 256, "connection slot must stay within 256 bytes");

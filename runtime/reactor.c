@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,7 +66,7 @@ static int probe_ops(rs_reactor *r)
 {
     static const int needed[] = {IORING_OP_ACCEPT,   IORING_OP_RECV,         IORING_OP_SEND,
                                  IORING_OP_SHUTDOWN, IORING_OP_ASYNC_CANCEL, IORING_OP_CLOSE,
-                                 IORING_OP_POLL_ADD};
+                                 IORING_OP_POLL_ADD, IORING_OP_SENDMSG,      IORING_OP_READ};
     struct io_uring_probe *probe = io_uring_get_probe_ring(&r->ring);
     if (!probe)
         return -ENOSYS;
@@ -121,6 +122,14 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
      * a large one a full JSON listing.  Sizes include the chunk header so
      * each is one malloc size class. */
     rs_chunk_pool_init(&r->pool, 2048 - sizeof(rs_chunk), 16384 - sizeof(rs_chunk), 256, 16);
+    rs_chunk_pool_init(&r->refs, 0, 0, 4096, 0);
+    rs_chunk_pool_init(&r->file_chunks, 32768 - sizeof(rs_chunk), 32768 - sizeof(rs_chunk), 64, 0);
+    /* Anonymous mmap: only the slots that send gathered output touch pages. */
+    size_t sendv_bytes = (size_t)opt->max_connections * sizeof(rs_send_vec);
+    void *sendv = mmap(NULL, sendv_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (sendv == MAP_FAILED)
+        return -ENOMEM;
+    r->sendv = sendv;
     rs_timers_init(&r->timers);
     r->timers.duration_ms[RS_TIMER_HEADER] = opt->timeouts.header;
     r->timers.duration_ms[RS_TIMER_BODY] = opt->timeouts.body;
@@ -141,6 +150,10 @@ void rs_reactor_destroy(rs_reactor *r)
     rs_bufring_destroy(r->ring_ready ? &r->ring : NULL, &r->bufs);
     rs_conn_table_destroy(&r->conns);
     rs_chunk_pool_destroy(&r->pool);
+    rs_chunk_pool_destroy(&r->refs);
+    rs_chunk_pool_destroy(&r->file_chunks);
+    if (r->sendv)
+        munmap(r->sendv, (size_t)r->opt->max_connections * sizeof(rs_send_vec));
     rs_json_scratch_free(&r->json);
     rs_compressor_destroy(&r->compress);
     if (r->ring_ready)
@@ -271,7 +284,7 @@ static void flush_dirty(rs_reactor *r)
         rs_conn *c = &r->conns.slots[r->dirty_head];
         r->dirty_head = c->dirty_next;
         c->dirty_next = RS_NIL;
-        c->flags &= (uint8_t)~RS_CF_DIRTY;
+        c->flags &= (uint16_t)~RS_CF_DIRTY;
         rs_conn_advance(r, c);
     }
 }

@@ -59,6 +59,9 @@ typedef struct rs_reactor {
     rs_conn_table conns;
     rs_timers timers;
     rs_chunk_pool pool;
+    rs_chunk_pool refs;        /* reference chunks (static files in memory) */
+    rs_chunk_pool file_chunks; /* targets of file reads (static files from disk) */
+    struct rs_send_vec *sendv; /* per slot: the msghdr of a gathered send */
     rs_bufring bufs;
     rs_http1_limits http1_limits;
     rs_json json;           /* scratch for JSON bodies (json_scratch.h) */
@@ -87,7 +90,16 @@ typedef enum rs_op {
     RS_OP_CANCEL,
     RS_OP_STOP,
     RS_OP_REPORT,
+    RS_OP_READ,
 } rs_op;
+
+/* A gathered send's msghdr and iovecs, one per slot, kept still while the
+ * send is in flight (the kernel may read them after submission). */
+#define RS_SEND_IOV 8
+typedef struct rs_send_vec {
+    struct msghdr msg;
+    struct iovec iov[RS_SEND_IOV];
+} rs_send_vec;
 
 static inline uint64_t rs_user_data(rs_op op, uint32_t gen, uint32_t slot)
 {

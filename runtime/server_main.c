@@ -20,6 +20,7 @@
 #include "log.h"
 #include "reactor.h"
 #include "server_options.h"
+#include "static.h"
 #include "stats.h"
 
 typedef struct worker {
@@ -184,7 +185,7 @@ int main(int argc, char **argv)
         return 2;
     /* Data sources are read once, here, before any worker exists: workers
      * then share them read-only without synchronisation. */
-    if (rs_data_load(opt.data_root) < 0)
+    if (rs_data_load(opt.data_root) < 0 || rs_static_load_all(opt.data_root) < 0)
         return 1;
 
     cpu_set_t mask;

@@ -86,7 +86,7 @@ def test_unknown_profile(tmp_path):
     result = ringspec("generate", "spec/arena.toml", "--profile", "nope", "-o", tmp_path / "out")
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == 'spec/arena.toml: error[RS060]: --profile: no profile "nope" ' \
-                                            '(known: baseline, pipelined, limited-conn, json, json-comp)'
+                                            '(known: baseline, pipelined, limited-conn, json, json-comp, upload, static)'
     assert not (tmp_path / "out").exists()
 
 
@@ -167,7 +167,7 @@ def test_build_does_not_run_make_for_a_bad_spec(tmp_path, fake_make):
 
 def test_check_and_routes():
     result = ringspec("check", "spec/arena.toml")
-    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 3 routes\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 5 routes\n", "")
     result = ringspec("routes", "spec/arena.toml")
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
@@ -179,6 +179,10 @@ def test_check_and_routes():
         "2  GET, HEAD        /json/{count:int}  path count: int, query m: int = 1               "
         "200 application/json '{items: dataset[:count] with { total = price * quantity * m }, "
         "count: len(items)}'",
+        "3  POST             /upload            body body: stream (bytes read)                  "
+        "200 text/plain '{body}'",
+        "4  GET, HEAD        /static/*          -                                               "
+        "files under /data/static (cache memory, precompressed br, gzip)",
     ]
     result = ringspec("routes", "spec/arena.toml", "--profile", "pipelined")
     assert [line.split()[0] for line in result.stdout.splitlines()] == ["#", "0"]
