@@ -35,10 +35,9 @@ ARENA_TESTS = (
     "echo-ws", "gateway-64", "gateway-h3", "production-stack",
 )
 
-# What the build needs from this repository, relative to its root. handlers/ only exists
-# for specs that name C handlers; the rest is required.
+# What the build needs from this repository, relative to its root. A spec's C handlers
+# live next to it (handlers.handlers_dir) and are copied with it.
 _SOURCES = ("codegen", "runtime", "Makefile", "ringspec", ".clang-format")
-_OPTIONAL_SOURCES = ("handlers",)
 
 
 def covered_tests(spec: Spec, profile: str | None) -> list:
@@ -63,18 +62,19 @@ def write(spec: Spec, spec_path: str, profile: str | None, out_dir: Path) -> int
     src = out_dir / "src"
     src.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in _SOURCES + _OPTIONAL_SOURCES:
+    for name in _SOURCES:
         path = REPO_ROOT / name
         if path.is_dir():
             # copy2 keeps mtimes, so a build may reuse objects compiled from the same files.
             shutil.copytree(path, src / name, ignore=ignore)
-        elif path.is_file():
+        else:
             shutil.copy2(path, src / name)
-        elif name not in _OPTIONAL_SOURCES:
-            raise FileNotFoundError(path)
     spec_file = Path("spec") / Path(spec_path).name
     (src / "spec").mkdir()
     shutil.copy2(spec_path, src / spec_file)
+    handlers = Path(spec_path).resolve().parent / "handlers"
+    if handlers.is_dir():
+        shutil.copytree(handlers, src / "spec" / "handlers", ignore=ignore)
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from .json_reply import JSource
 from .model import Spec
-from .spec_loader import SpecError, SpecErrors, SpecSource, format_key
+from .diagnostics import SpecError, SpecErrors
+from .spec_loader import SpecSource, format_key
 
 # The bounds are those of [server] (validate.py), so a profile cannot reach a setting the
 # server table could not.
@@ -44,8 +45,11 @@ def check(source: SpecSource, spec: Spec) -> dict:
     """{profile name: Tuning} for every profile; raises SpecErrors listing every problem."""
     errors: list[SpecError] = []
 
-    def error(path: tuple, message: str) -> None:
-        errors.append(SpecError(source.locator.line_of(path), format_key(path), message))
+    def error(path: tuple, message: str, code: str) -> None:
+        """Caret under the value of path, as validate.py places it (diagnostics.py ids)."""
+        place = source.locator.exact(path) or source.locator.place(path)
+        span = (place.value or place.key) if place else None
+        errors.append(SpecError(span, format_key(path), message, code))
 
     raw_profiles = source.data.get("profile", {})
     out = {}
@@ -60,41 +64,42 @@ def check(source: SpecSource, spec: Spec) -> dict:
             elif _is_int(w) and 1 <= w <= _MAX_WORKERS:
                 values["workers"] = w
             else:
-                error(key + ("workers",), f'expected "auto" or an integer 1..{_MAX_WORKERS}, got {w!r}')
+                error(key + ("workers",), f'expected "auto" or an integer 1..{_MAX_WORKERS}, got {w!r}', "RS013")
         for k, (low, high) in _INTS.items():
             if k not in raw:
                 continue
             v = raw[k]
             if not _is_int(v) or not low <= v <= high:
-                error(key + (k,), f"expected an integer {low}..{high}, got {v!r}")
+                error(key + (k,), f"expected an integer {low}..{high}, got {v!r}", "RS013" if _is_int(v) else "RS012")
             elif k == "recv_count" and v & (v - 1):
-                error(key + (k,), f"{v} is not a power of two")
+                error(key + (k,), f"{v} is not a power of two", "RS014")
             else:
                 values[k] = v
         if "compress" in raw:
             values["compress"] = _compress(raw["compress"], spec.select(name), key + ("compress",), error)
         out[name] = Tuning(**values)
     if errors:
-        raise SpecErrors(errors)
+        raise SpecErrors(errors, source.locator.lines)
     return out
 
 
 def _compress(raw, routes: list, key: tuple, error) -> tuple:
     if not isinstance(raw, dict) or not raw:
-        error(key, "expected a table of coding = level, e.g. { br = 4, gzip = 1 }")
+        error(key, "expected a table of coding = level, e.g. { br = 4, gzip = 1 }", "RS012")
         return ()
     offered = {coding for r in routes for coding, _ in r.compress}
     out = []
     for coding, level in raw.items():
         if coding not in _LEVELS:
-            error(key + (coding,), f'unknown coding (expected one of: {", ".join(_LEVELS)})')
+            error(key + (coding,), f'unknown coding (expected one of: {", ".join(_LEVELS)})', "RS010")
             continue
         low, high = _LEVELS[coding]
         if not _is_int(level) or not low <= level <= high:
-            error(key + (coding,), f"expected a level {low}..{high}, got {level!r}")
+            error(key + (coding,), f"expected a level {low}..{high}, got {level!r}", "RS013")
         elif coding not in offered:
             # A level for a coding no route sends would silently do nothing.
-            error(key + (coding,), f"no route of this profile offers {coding} (set it in the route's compress)")
+            error(key + (coding,), f"no route of this profile offers {coding} (set it in the route's compress)",
+                  "RS060")
         else:
             out.append((coding, level))
     return tuple(out)

@@ -11,14 +11,17 @@ ARENA = REPO / "spec" / "arena.toml"
 def test_tuning_errors_are_all_reported():
     result = ringspec("check", "tuning.toml", cwd=SPECS / "errors")
     assert result.returncode == 1
-    assert result.stderr.splitlines() == [
-        "tuning.toml:11: profile.bad.workers: expected \"auto\" or an integer 1..1024, got 0",
-        "tuning.toml:12: profile.bad.recv_count: 1000 is not a power of two",
-        "tuning.toml:13: profile.bad.recv_size: expected an integer 256..1048576, got 1",
-        "tuning.toml:14: profile.bad.output_queue: expected an integer 1024..1073741824, got 'big'",
-        "tuning.toml:15: profile.bad.compress.br: no route of this profile offers br (set it in the route's compress)",
-        "tuning.toml:19: profile.levels.compress.gzip: expected a level 1..9, got 12",
-        "tuning.toml:19: profile.levels.compress.zstd: unknown coding (expected one of: gzip, br)",
+    headlines = [line for line in result.stderr.splitlines() if ": error[" in line]
+    assert headlines == [
+        'tuning.toml:11:11: error[RS013]: profile.bad.workers: expected "auto" or an integer 1..1024, got 0',
+        "tuning.toml:12:14: error[RS014]: profile.bad.recv_count: 1000 is not a power of two",
+        "tuning.toml:13:13: error[RS013]: profile.bad.recv_size: expected an integer 256..1048576, got 1",
+        "tuning.toml:14:16: error[RS012]: profile.bad.output_queue: expected an integer 1024..1073741824, "
+        "got 'big'",
+        "tuning.toml:15:19: error[RS060]: profile.bad.compress.br: no route of this profile offers br "
+        "(set it in the route's compress)",
+        "tuning.toml:19:21: error[RS013]: profile.levels.compress.gzip: expected a level 1..9, got 12",
+        "tuning.toml:19:32: error[RS010]: profile.levels.compress.zstd: unknown coding (expected one of: gzip, br)",
     ]
 
 
