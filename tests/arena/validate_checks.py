@@ -3,7 +3,7 @@
 Each block runs its checks the way validate.sh does (curl with the same options for the
 curl checks, a raw socket for the fragmentation checks) and records PASS/FAIL into a
 Results. Multi-case checks count once, as in validate.sh (§4.2). The blocks run in
-validate.sh's order (§4.1 step 6); echo-ws lives in ws_checks.py.
+validate.sh's order (§4.1 step 6).
 """
 
 from __future__ import annotations
