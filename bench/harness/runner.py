@@ -45,7 +45,8 @@ def load_point(scen, conns, servers, bins, confs, outdir, a, prog):
             entries[sv]["na"] = NA_PEERS
             continue
         try:
-            live[sv] = Server(sv, bins, confs, os.path.join(outdir, "logs", f"{sv}-{scen}-c{conns}.log")).start()
+            live[sv] = Server(sv, bins, confs, os.path.join(outdir, "logs", f"{sv}-{scen}-c{conns}.log"),
+                              scen).start()
         except RuntimeError as e:
             warn(str(e))
             entries[sv]["skipped"] = str(e)
@@ -99,7 +100,7 @@ def idle_point(conns, servers, bins, confs, outdir, a, prog):
     for r in range(a.runs):
         for sv in servers:
             step = prog.next()
-            srv = Server(sv, bins, confs, os.path.join(outdir, "logs", f"{sv}-idle-c{conns}-run{r + 1}.log"))
+            srv = Server(sv, bins, confs, os.path.join(outdir, "logs", f"{sv}-idle-c{conns}-run{r + 1}.log"), "idle")
             try:
                 srv.start()
             except RuntimeError as e:

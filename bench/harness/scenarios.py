@@ -31,6 +31,9 @@ SCENARIOS = {
                       what="GET /json/{25,40,50}?m=.. with `Accept-Encoding: gzip, br` (the arena's 3 "
                            "templates), depth 1, reconnect after every 25 responses"),
 }
+# The spec/arena.toml profile whose variant serves each scenario.
+SCENARIO_PROFILE = {"baseline": "baseline", "pipelined": "pipelined", "limited-conn": "limited-conn",
+                    "json": "json", "json-comp": "json-comp", "idle": "baseline"}
 SCENARIO_ORDER = ["baseline", "pipelined", "limited-conn", "json", "json-comp", "idle"]
 LOAD_SCENARIOS = ["baseline", "pipelined", "limited-conn"]
 JSON_SCENARIOS = ["json", "json-comp"]
@@ -45,7 +48,8 @@ BODY_MODE = {
 }
 
 PEER_NOTES = {
-    "ringspec": "generated server, `--workers 1`, defaults otherwise; computes a+b(+body)",
+    "ringspec": "generated server, the spec/arena.toml variant of the scenario's profile (`--profile NAME`), "
+                "`--workers 1`, defaults otherwise; computes a+b(+body)",
     "nginx": ("nginx-light (Debian), `master_process off`, 1 worker process, access_log off, "
               "keepalive_requests 1e9; `/pipeline` is `return 200 \"ok\"`; `/baseline11` is "
               "**static, not computed**: `return 200 \"55\"` (GET) / `\"75\"` (POST), the request "

@@ -6,7 +6,7 @@ import subprocess
 import time
 
 from .common import BENCH, IDLE_BIN, IDLE_SRC, ROOT, SERVER_CORE, die, run_cmd, warn
-from .scenarios import JSON_SCENARIOS, LOAD_SCENARIOS, PORTS
+from .scenarios import JSON_SCENARIOS, LOAD_SCENARIOS, PORTS, SCENARIO_PROFILE
 from .system import port_open, proc_cpu, proc_mem, spawn, stop_process, wait_port_free
 
 
@@ -42,14 +42,15 @@ def ensure_packages(servers, want_chart, scenarios=()):
 def build(servers, scenarios, outdir):
     bins = {}
     if "ringspec" in servers:
-        if run_cmd(["make", "build"], cwd=ROOT).returncode != 0:
-            die("make build failed")
-        src = os.path.join(ROOT, "build", "arena", "server")
-        # Run a private copy: others rebuilding build/ mid-run can't swap it.
-        dst = os.path.join(outdir, "bin", "ringspec-server")
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copy2(src, dst)
-        bins["ringspec"] = dst
+        # One variant per arena profile, as the arena runs them: a baseline
+        # server carries no static files or dataset it would never serve.
+        for profile in sorted({SCENARIO_PROFILE[s] for s in scenarios if s in SCENARIO_PROFILE}):
+            dst = os.path.join(outdir, "bin", profile)  # private copy: rebuilds elsewhere can't swap it
+            cmd = [os.path.join(ROOT, "ringspec"), "build", os.path.join(ROOT, "spec", "arena.toml"),
+                   "--profile", profile, "-o", dst]
+            if run_cmd(cmd, cwd=ROOT).returncode != 0:
+                die(f"ringspec build --profile {profile} failed")
+            bins[f"ringspec:{profile}"] = os.path.join(dst, "server")
     if any(s in LOAD_SCENARIOS or s in JSON_SCENARIOS for s in scenarios):
         if run_cmd(["make", "-s", "-C", os.path.join(BENCH, "loadgen")]).returncode != 0:
             die("building bench/loadgen failed")
@@ -151,12 +152,13 @@ hosts:
 
 
 class Server:
-    def __init__(self, name, bins, confs, logpath):
+    def __init__(self, name, bins, confs, logpath, scenario=None):
         self.name = name
         self.port = PORTS[name]
         self.logpath = logpath
         if name == "ringspec":
-            self.cmd = [bins["ringspec"], "--port", str(self.port), "--workers", "1", "--stats",
+            binary = bins.get(f"ringspec:{SCENARIO_PROFILE.get(scenario)}") or bins["ringspec"]
+            self.cmd = [binary, "--port", str(self.port), "--workers", "1", "--stats",
                         "--data-root", os.path.join(ROOT, "data")]
         elif name == "nginx":
             conf = confs["nginx"]
