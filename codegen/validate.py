@@ -44,7 +44,7 @@ _STREAM_BODY_LIMIT = 64 << 20
 _ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "body_limit", "reply",
                "handler", "compress", "static")
 _REPLY_KEYS = ("status", "type", "text", "json")
-# Codings a route may offer, with their level ranges (zlib level, brotli quality).
+# Codings a route may offer, with their level ranges (gzip level, brotli quality).
 _CODINGS = {"gzip": (1, 9), "br": (0, 11)}
 
 # RFC 3986 unreserved and sub-delims: what a literal path segment may contain.
