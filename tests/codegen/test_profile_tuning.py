@@ -40,7 +40,7 @@ def test_tuning_reaches_the_generated_config(tmp_path):
     assert ".workers = 0," in plain and ".workers = 3," in tuned
     assert ".recv_buffers = 64," in tuned and ".recv_buffer_size = 4096," in tuned
     assert ".limits.output_queue = 4096," in tuned
-    assert "{RS_CODING_BR, 2}," in plain and "{RS_CODING_GZIP, 1}," in plain
+    assert "{RS_CODING_BR, 0}," in plain and "{RS_CODING_GZIP, 1}," in plain
     assert "{RS_CODING_BR, 7}," in tuned and "{RS_CODING_GZIP, 1}," in tuned  # gzip as the route says
 
 
