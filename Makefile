@@ -26,11 +26,12 @@ VARIANT     := release
 OPT_CFLAGS  := -O2 -g
 endif
 CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -lz
+LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -lz -lcrypto
 
 OBJ_DIR     := build/obj/$(VARIANT)
 RUNTIME_SRC := $(wildcard runtime/*.c)
-RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(OBJ_DIR)/generated/http1_parser.o
+PARSERS     := http1_parser ws_parser
+RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
 .PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance format clean help bench
 
@@ -57,7 +58,7 @@ run: build
 
 # ---- compile (used by `ringspec build`: GEN_DIR=generated/<name> OUT=<dir>) ----
 
-generated/http1_parser.c: runtime/http1_parser.rl
+generated/%_parser.c: runtime/%_parser.rl
 	@mkdir -p generated
 	$(RAGEL) -G2 -o $@ $<
 
@@ -65,7 +66,7 @@ $(OBJ_DIR)/runtime/%.o: runtime/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(OBJ_DIR)/generated/http1_parser.o: generated/http1_parser.c
+$(OBJ_DIR)/generated/%_parser.o: generated/%_parser.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -77,7 +78,8 @@ server:
 
 # ---- tests ----
 
-UNIT_TESTS := test_http1_parser test_outq test_timers test_json_writer test_accept_encoding test_request_headers
+UNIT_TESTS := test_http1_parser test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
+              test_ws_parser test_utf8
 UNIT_BIN   := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -87,6 +89,8 @@ $(OBJ_DIR)/tests/test_timers: runtime/timers.c runtime/conn.c
 $(OBJ_DIR)/tests/test_json_writer: runtime/json_writer.c runtime/http_util.c
 $(OBJ_DIR)/tests/test_accept_encoding: runtime/accept_encoding.c
 $(OBJ_DIR)/tests/test_request_headers: runtime/request_headers.c
+$(OBJ_DIR)/tests/test_ws_parser: generated/ws_parser.c
+$(OBJ_DIR)/tests/test_utf8: runtime/utf8.c
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^)
