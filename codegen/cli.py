@@ -118,8 +118,9 @@ def _routes(args) -> int:
         params = ", ".join(
             f"{p.source} {p.name}: int" + ("" if p.required else f" = {p.default}") for p in route.params
         )
-        rows.append((str(number), ", ".join(route.methods), route.path, params or "-",
-                     f"{route.status} {route.content_type} {route.text_source!r}"))
+        reply = (f"101 websocket {route.websocket}" if route.websocket
+                 else f"{route.status} {route.content_type} {route.text_source!r}")
+        rows.append((str(number), ", ".join(route.methods), route.path, params or "-", reply))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])

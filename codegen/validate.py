@@ -16,8 +16,8 @@ from pathlib import Path
 from . import expr
 from .json_reply import JsonChecker
 from .shapes import ShapeChecker
-from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment, Limits,
-                    Literal, Param, Route, Server, Spec, Timeouts)
+from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, WS_BEHAVIOURS, IntSegment,
+                    Limits, Literal, Param, Route, Server, Spec, Timeouts)
 from .spec_loader import SpecError, SpecErrors, SpecSource, format_key
 
 # Defaults and bounds: key -> (default, lowest, highest). Bounds keep values inside the
@@ -29,12 +29,16 @@ _LIMITS = {
     "headers": (64, 1, 1024),
     "body": (1 << 20, 0, 1 << 62),
     "output_queue": (65536, 1024, 1 << 30),
+    "ws_message": (16 << 20, 125, 1 << 30),  # fits the runtime's uint32_t assembly buffer
 }
+_PROTOCOLS = ("http1", "websocket")
 _TIMEOUTS = {"header": 10, "body": 10, "idle": 60, "write": 10}  # seconds
 _MAX_TIMEOUT_S = 86400
 _BUFFERS = {"recv_count": (1024, 1, 32768), "recv_size": (2048, 256, 1 << 20)}
 _MAX_WORKERS = 1024
-_ROUTE_KEYS = ("path", "methods", "query", "body", "body_limit", "reply", "compress")
+_ROUTE_KEYS = ("path", "methods", "query", "body", "body_limit", "reply", "compress", "websocket")
+# What a WebSocket route may say besides its behaviour: the rest is HTTP reply machinery.
+_WS_ROUTE_KEYS = ("path", "methods", "websocket")
 _REPLY_KEYS = ("status", "type", "text", "json")
 # Codings a route may offer, with their level ranges (zlib level, brotli quality).
 _CODINGS = {"gzip": (1, 9), "br": (0, 11)}
@@ -94,6 +98,7 @@ class _Checker:
         self.source = source
         self.errors: list[SpecError] = []
         self.default_body_limit = _LIMITS["body"][0]  # [server.limits] body, once checked
+        self.protocols_listed: tuple = ("http1",)  # [server] protocols, once checked
         self.shapes: dict = {}
         self.data: dict = {}
 
@@ -141,6 +146,7 @@ class _Checker:
         self.only_keys(data, (), ("server", "route", "profile", "shape", "data"))
         server = self.server(self.table(data, "server", ("server",)))
         self.default_body_limit = server.limits.body
+        self.protocols_listed = server.protocols
         shape_checker = ShapeChecker(self.error, _name_problem)
         self.shapes = shape_checker.shapes(data.get("shape", {}))
         self.data = shape_checker.data(data.get("data", {}), self.shapes)
@@ -153,7 +159,8 @@ class _Checker:
 
     def server(self, raw: dict) -> Server:
         path = ("server",)
-        self.only_keys(raw, path, ("port", "workers", "max_connections", "limits", "timeouts", "buffers"))
+        self.only_keys(raw, path, ("port", "workers", "max_connections", "protocols", "limits", "timeouts",
+                                   "buffers"))
         port, max_conn = (self.integer(raw, k, path, *bounds) for k, bounds in _SERVER_INTS.items())
         workers = self.workers(raw.get("workers", "auto"), path + ("workers",))
 
@@ -180,7 +187,22 @@ class _Checker:
                                  for k, bounds in _BUFFERS.items())
         if recv_count & (recv_count - 1):
             self.error(path + ("buffers", "recv_count"), f"{recv_count} is not a power of two")
-        return Server(port, workers, max_conn, recv_count, recv_size, limits, timeouts)
+        protocols = self.protocols(raw.get("protocols", ["http1"]), path + ("protocols",))
+        return Server(port, workers, max_conn, recv_count, recv_size, limits, timeouts, protocols)
+
+    def protocols(self, raw, key: tuple) -> tuple:
+        """The listener's protocols: HTTP/1.1 always, WebSocket when routes upgrade."""
+        if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+            self.error(key, f'expected an array such as ["http1", "websocket"], got {_describe(raw)}')
+            return ("http1",)
+        for i, name in enumerate(raw):
+            if name not in _PROTOCOLS:
+                self.error(key + (i,), f'unknown protocol "{name}" (expected one of: {", ".join(_PROTOCOLS)})')
+            elif name in raw[:i]:
+                self.error(key + (i,), f'"{name}" is listed twice')
+        if "http1" not in raw:
+            self.error(key, '"http1" is required: every connection starts as HTTP/1.1')
+        return tuple(p for p in _PROTOCOLS if p in raw)
 
     def workers(self, value, path: tuple) -> int:
         if value == "auto":
@@ -224,6 +246,8 @@ class _Checker:
         """Checks one [[route]]; appends (index, path, shape) to shapes when the path is
         well-formed, so duplicates are found even among routes with other errors."""
         path = ("route", index)
+        if "websocket" in raw:
+            return self.websocket_route(index, raw, shapes)
         errors_before = len(self.errors)
         self.only_keys(raw, path, _ROUTE_KEYS)
         if "path" not in raw:
@@ -269,6 +293,38 @@ class _Checker:
         body = by_name["body"] if body_text is not None else None
         return Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                      template, text, _c_name(url), json_reply, compress)
+
+    def websocket_route(self, index: int, raw: dict, shapes: list) -> Route | None:
+        """A route that upgrades to WebSocket: GET only, a literal path, a behaviour."""
+        path = ("route", index)
+        errors_before = len(self.errors)
+        for key in raw:
+            if key not in _WS_ROUTE_KEYS:
+                self.error(path + (key,), f'not allowed on a websocket route (allowed: {", ".join(_WS_ROUTE_KEYS)})')
+        url = self.string(raw, "path", path, None)
+        if url is None:
+            self.error(path, 'missing "path"')
+        else:
+            errors_before_path = len(self.errors)
+            segments, declared = self.url_path(url, path + ("path",))
+            if declared:
+                self.error(path + ("path",), "a websocket route has no path parameters")
+            elif len(self.errors) == errors_before_path:
+                shapes.append((index, url, tuple(s.text for s in segments)))
+        if raw.get("methods", ["GET"]) != ["GET"]:
+            self.error(path + ("methods",), 'a websocket route takes ["GET"] (the opening handshake)')
+        behaviour = raw["websocket"]
+        if behaviour not in WS_BEHAVIOURS:
+            shown = json.dumps(behaviour) if isinstance(behaviour, str) else _describe(behaviour)
+            self.error(path + ("websocket",), f'unknown behaviour {shown} (expected one of: '
+                       f'{", ".join(WS_BEHAVIOURS)})')
+        if "websocket" not in self.protocols_listed:
+            self.error(path + ("websocket",), 'the listener does not speak WebSocket: add "websocket" to '
+                       "[server] protocols")
+        if len(self.errors) != errors_before:
+            return None
+        return Route(index, url, segments, ("GET", "HEAD"), [], None, 0, 101, "", [],
+                     f"websocket {behaviour}", _c_name(url), websocket=behaviour)
 
     def compress(self, raw, key: tuple) -> list:
         """{ br = 5, gzip = 6 } -> [("br", 5), ("gzip", 6)]: the server's preference order."""

@@ -11,7 +11,7 @@ EXPECTED = {
     "server.toml": [
         'server.toml:2: server.port: expected an integer, got string "8080"',
         'server.toml:3: server.workers: expected "auto" or an integer 1..1024, got integer 0',
-        "server.toml:4: server.colour: unknown key (expected one of: port, workers, max_connections, limits, "
+        "server.toml:4: server.colour: unknown key (expected one of: port, workers, max_connections, protocols, limits, "
         "timeouts, buffers)",
         "server.toml:6: server.limits.target: 20000 exceeds limits.head (16384), which includes the target",
         "server.toml:7: server.limits.body: -1 is out of range (expected 0..4611686018427387904)",
@@ -47,7 +47,7 @@ EXPECTED = {
         "routes.toml:10: route[1].body: default 99999999999999999999 does not fit int64",
         'routes.toml:11: route[1].body_limit: expected an integer, got string "big"',
         "routes.toml:12: route[1].colour: unknown key (expected one of: path, methods, query, body, "
-        "body_limit, reply, compress)",
+        "body_limit, reply, compress, websocket)",
         'routes.toml:13: route[1].reply.type: not a media type: "text plain" (expected type/subtype, e.g. '
         '"text/plain; charset=utf-8")',
         'routes.toml:13: route[1].reply.text: unclosed "{" at offset 0 (write "{{" for a literal brace)',
@@ -71,6 +71,15 @@ EXPECTED = {
         'profiles.toml:14: profile."bad name": profile name "bad name" may use only letters, digits, "-" '
         'and "_" (it names a directory)',
         'profiles.toml:16: profile."bad name".extra: unknown key (expected one of: routes)',
+    ],
+    "websocket.toml": [
+        'websocket.toml:2: server.protocols[1]: unknown protocol "h3" (expected one of: http1, websocket)',
+        'websocket.toml:2: server.protocols[2]: "websocket" is listed twice',
+        'websocket.toml:2: server.protocols: "http1" is required: every connection starts as HTTP/1.1',
+        "websocket.toml:5: route[0].path: a websocket route has no path parameters",
+        'websocket.toml:6: route[0].methods: a websocket route takes ["GET"] (the opening handshake)',
+        'websocket.toml:7: route[0].websocket: unknown behaviour "chat" (expected one of: echo)',
+        "websocket.toml:8: route[0].reply: not allowed on a websocket route (allowed: path, methods, websocket)",
     ],
     "syntax.toml": ["syntax.toml:3: syntax: Invalid value (column 11)"],
     "no_routes.toml": ["no_routes.toml: route: no routes: add at least one [[route]] table"],
@@ -158,4 +167,11 @@ def test_route_with_several_errors_in_different_subtables(tmp_path):
         't.toml:5: route[0].query.b: unknown type "float" (expected "int" or "int = N")',
         't.toml:7: route[0].reply.text: unknown name "c" in {a + c} (known: a, b)',
         't.toml:9: route[1].path: "/x" is already route[0]; list several methods in one route',
+    ]
+
+
+def test_websocket_route_needs_the_protocol(tmp_path):
+    assert _check_one(tmp_path, '[[route]]\npath = "/ws"\nwebsocket = "echo"\n') == [
+        't.toml:3: route[0].websocket: the listener does not speak WebSocket: add "websocket" to '
+        "[server] protocols"
     ]
