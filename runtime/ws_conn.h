@@ -10,8 +10,8 @@
 /* Called at the end of a request head that dispatched to a WebSocket route.
  * Returns 0 after queueing the 101 and switching the slot to WebSocket
  * state (the HTTP fields of the slot are gone then), or the status to
- * refuse the request with: 400 (not a valid handshake) or 426 (a version
- * other than 13). */
+ * refuse the request with: 400 (not a valid handshake), 426 (a version
+ * other than 13) or 503 (the server is stopping). */
 unsigned rs_ws_handshake(rs_reactor *r, rs_conn *c, const rs_request_view *req, const rs_ws_route *route);
 
 /* Computes Sec-WebSocket-Accept for a key: base64(SHA-1(key + GUID)),

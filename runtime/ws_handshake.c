@@ -97,6 +97,8 @@ unsigned rs_ws_handshake(rs_reactor *r, rs_conn *c, const rs_request_view *req, 
     rs_str key;
     if (!rs_request_header(req, "sec-websocket-key", &key) || !key_valid(key))
         return 400;
+    if (r->stopping)
+        return 503; /* a new session would only be closed again with 1001 */
 
     static const char head[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                                "Connection: Upgrade\r\nSec-WebSocket-Accept: ";

@@ -4,6 +4,7 @@ memory bounded, while other clients keep being served."""
 
 import asyncio
 import os
+import signal
 import threading
 import time
 
@@ -146,3 +147,15 @@ def test_slow_reader_is_paused_with_bounded_memory(fresh_server):
         sampler.join()
         slow.close()
     assert echo_latency(port) < 0.1
+
+
+def test_sigterm_closes_websockets_with_1001(tmp_path):
+    srv = start_server(tmp_path, name="ws-sigterm")
+    try:
+        c = upgraded(srv.port)
+        assert c.echo(TEXT, "before") == b"before"
+        srv.proc.send_signal(signal.SIGTERM)
+        c.expect_close(1001)
+        c.close()
+    finally:
+        stop_server(srv, already_signalled=True)
