@@ -33,7 +33,7 @@ RUNTIME_SRC := $(wildcard runtime/*.c)
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
-.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance format clean help bench
+.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance format clean help bench bench-ws
 
 all: build
 
@@ -116,6 +116,9 @@ test: deps-test
 
 # Benchmarks (BENCHMARKS.md): make bench BENCH_ARGS='--quick' | '--update-benchmarks-md' ...
 bench: ; bench/run $(BENCH_ARGS)
+
+# WebSocket echo (echo-ws) against Node's ws package: make bench-ws BENCH_WS_ARGS='--runs 5'
+bench-ws: ; bench/ws_echo.sh $(BENCH_WS_ARGS)
 
 format:
 	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h 2>/dev/null || true

@@ -36,7 +36,6 @@ ROOT = os.getcwd()
 NODE_DIR = os.environ["NODE_DIR"]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, LOAD_CORE = "0", "1"
-PORTS = {"ringspec": 18190, "node-ws": 18191}
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--runs", type=int, default=3)
@@ -68,10 +67,18 @@ def mem(pid):
     return out
 
 
+def free_port():
+    """A port nobody listens on now (other benches may share this machine)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def start(name):
-    port = PORTS[name]
+    port = free_port()
     if name == "ringspec":
-        cmd = [os.path.join(ROOT, "build", "arena-echo-ws", "server"), "--port", str(port), "--workers", "1"]
+        cmd = [os.path.join(ROOT, "build", "arena-echo-ws", "server"), "--port", str(port), "--workers", "1",
+               "--data-root", os.path.join(ROOT, "data")]
     else:
         cmd = ["node", os.path.join(NODE_DIR, "echo.js"), str(port)]
     log = open(os.path.join(out_dir, f"{name}.log"), "ab")
@@ -80,7 +87,7 @@ def start(name):
     for _ in range(100):  # bounded wait for the listener
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
+            return proc, port
         except OSError:
             time.sleep(0.05)
     proc.kill()
@@ -97,9 +104,9 @@ def stop(proc):
 
 
 def run_once(name, depth, conns, i):
-    proc = start(name)
+    proc, port = start(name)
     try:
-        url = f"ws://127.0.0.1:{PORTS[name]}/ws"
+        url = f"ws://127.0.0.1:{port}/ws"
         base = ["taskset", "-c", LOAD_CORE, os.path.join(ROOT, "bench", "loadgen", "loadgen"), url, "--ws",
                 "-c", str(conns), "-t", "1", "-p", str(depth), "-q"]
         subprocess.run(base + ["-d", "1"], stdin=subprocess.DEVNULL, check=True, timeout=60)  # warm-up
