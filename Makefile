@@ -2,6 +2,8 @@
 #
 #   make run    build spec/arena.toml and serve it on :8080
 #   make test   build everything (release + ASan/UBSan) and run every suite
+#   make fuzz   run each libFuzzer harness for FUZZ_SECONDS (default 60)
+#   make stress run the stress tests at full length on both builds
 #
 # Both install missing Debian packages first (scripts/install-deps.sh).
 # `ringspec build` calls the internal `server` target below to compile a
@@ -33,7 +35,8 @@ RUNTIME_SRC := $(wildcard runtime/*.c)
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
-.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance format clean help bench bench-ws
+.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz \
+        stress test-stress format clean help bench bench-ws
 
 all: build
 
@@ -101,8 +104,55 @@ unit: $(UNIT_BIN)
 test-codegen:
 	$(PYTHON) -m pytest -q tests/codegen
 
+# ---- fuzzing (clang + libFuzzer, ASan+UBSan) ----
+#
+# Each harness runs for FUZZ_SECONDS on its own corpus under build/fuzz,
+# seeded from tests/fuzz/seeds; both run at once (one per core).  A crash
+# leaves its input in build/fuzz/artifacts/ and fails the target: turn it
+# into a case in tests/unit/test_http1_parser.c.
+CLANG        ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := fuzz_http1 fuzz_http1_split
+FUZZ_DIR     := build/fuzz
+FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -Itests/fuzz -O1 -g \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+$(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/http1_drive.h generated/http1_parser.c runtime/http1_parser.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< generated/http1_parser.c
+
+fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
+	@mkdir -p $(FUZZ_DIR)/artifacts
+	@pids=""; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ_DIR)/corpus-$$t; \
+	    $(FUZZ_DIR)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=4096 \
+	        -dict=tests/fuzz/http1.dict -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- \
+	        $(FUZZ_DIR)/corpus-$$t tests/fuzz/seeds > $(FUZZ_DIR)/$$t.log 2>&1 & pids="$$pids $$!"; \
+	done; fail=0; for p in $$pids; do wait $$p || fail=1; done; \
+	for t in $(FUZZ_TARGETS); do \
+	    echo "$$t: $$(grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' $(FUZZ_DIR)/$$t.log | tr '\n' ' ')"; \
+	done; \
+	if [ $$fail -ne 0 ]; then grep -h -B2 -A30 -E 'ERROR|invariant|differs' $(FUZZ_DIR)/*.log | head -80; \
+	    echo "fuzz: a harness failed (inputs in $(FUZZ_DIR)/artifacts/)"; exit 1; fi
+
 test-conformance:
 	RS_SERVER=$(RS_SERVER) RS_ARENA_DIR=$(ARENA_DIR) $(PYTHON) -m pytest -q tests/conformance
+
+# ---- stress (tests/stress): short in `make test`, full length in `make stress` ----
+STRESS_REPORT ?= $(CURDIR)/build/stress-report.txt
+
+test-stress:
+	RS_SERVER=$(RS_SERVER) RS_STRESS=$(RS_STRESS) RS_STRESS_REPORT=$(STRESS_REPORT) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/stress
+
+stress: deps-test
+	@./ringspec build $(SPEC)
+	@./ringspec build $(SPEC) --sanitize
+	@$(MAKE) --no-print-directory -C bench/loadgen
+	@rm -f $(STRESS_REPORT)
+	@$(MAKE) --no-print-directory test-stress RS_STRESS=long RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
+	@$(MAKE) --no-print-directory test-stress RS_STRESS=long RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+	@cat $(STRESS_REPORT)
 
 test: deps-test
 	@./ringspec build $(SPEC)
@@ -113,6 +163,11 @@ test: deps-test
 	@$(MAKE) --no-print-directory -C bench/loadgen test
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+	@rm -f $(STRESS_REPORT)
+	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
+	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+	@cat $(STRESS_REPORT)
+	@$(MAKE) --no-print-directory fuzz
 
 # Benchmarks (BENCHMARKS.md): make bench BENCH_ARGS='--quick' | '--update-benchmarks-md' ...
 bench: ; bench/run $(BENCH_ARGS)
@@ -121,7 +176,7 @@ bench: ; bench/run $(BENCH_ARGS)
 bench-ws: ; bench/ws_echo.sh $(BENCH_WS_ARGS)
 
 format:
-	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h 2>/dev/null || true
+	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
 
 clean:
 	rm -rf build generated

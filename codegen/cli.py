@@ -115,12 +115,22 @@ def _routes(args) -> int:
     spec = _load(args.spec, args.profile)
     rows = [("#", "METHODS", "PATH", "PARAMS", "REPLY")]
     for number, route in enumerate(spec.select(args.profile)):
-        params = ", ".join(
-            f"{p.source} {p.name}: int" + ("" if p.required else f" = {p.default}") for p in route.params
-        )
-        reply = (f"101 websocket {route.websocket}" if route.websocket
-                 else f"{route.status} {route.content_type} {route.text_source!r}")
-        rows.append((str(number), ", ".join(route.methods), route.path, params or "-", reply))
+        if route.body_stream:
+            params = "body body: stream (bytes read)"
+        else:
+            params = ", ".join(
+                f"{p.source} {p.name}: int" + ("" if p.required else f" = {p.default}") for p in route.params
+            )
+        if route.websocket:
+            reply, path = f"101 websocket {route.websocket}", route.path
+        elif route.static is not None:
+            s = route.static
+            reply = f"files under {s.dir} (cache {s.cache}, precompressed {', '.join(s.precompressed) or '-'})"
+            path = route.path + "*"
+        else:
+            reply = f"{route.status} {route.content_type} {route.text_source!r}"
+            path = route.path
+        rows.append((str(number), ", ".join(route.methods), path, params or "-", reply))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])

@@ -46,7 +46,8 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
         "routes": routes,
         "literal_groups": [(n, [r for r in routes if r.route.is_literal and len(r.route.path) == n])
                            for n in literal_lengths],
-        "param_routes": [r for r in routes if not r.route.is_literal],
+        "param_routes": [r for r in routes if not r.route.is_literal and r.route.static is None],
+        "static_routes": [r for r in routes if r.route.static is not None],
         "query_routes": [r for r in routes if r.route.query_params],
         "any_route_reads_params": any(r.reads_params for r in routes),
         "route_listing": _route_listing(routes),
@@ -177,6 +178,18 @@ class _RouteView:
         return self.route.c_name
 
     @property
+    def static_name(self) -> str | None:
+        return f"rs_static_{self.c_name}" if self.route.static else None
+
+    @property
+    def static_cache(self) -> str:
+        return "RS_STATIC_NONE" if self.route.static.cache == "none" else "RS_STATIC_MEMORY"
+
+    @property
+    def static_siblings(self) -> list:
+        return ["RS_CODING_BR" if c == "br" else "RS_CODING_GZIP" for c in self.route.static.precompressed]
+
+    @property
     def methods_label(self) -> str:
         return ", ".join(self.route.methods)
 
@@ -211,6 +224,8 @@ class _RouteView:
 
     @property
     def body_kind(self) -> str:
+        if self.route.body_stream:
+            return "RS_BODY_STREAM"
         return "RS_BODY_INT" if self.route.body else "RS_BODY_DISCARD"
 
     @property
@@ -225,6 +240,8 @@ class _RouteView:
         route = self.route
         if route.websocket:
             return f"GET {route.path} -> 101, then WebSocket {route.websocket}"
+        if route.static is not None:
+            return f"{self.methods_label} {route.path}* -> files under {route.static.dir} ({route.static.cache})"
         return f'{self.methods_label} {route.path} -> {route.status} {route.content_type}: "{route.text_source}"'
 
     @property

@@ -136,6 +136,16 @@ class IntSegment:
     param: Param
 
 
+@dataclass(frozen=True)
+class StaticDir:
+    """static = { dir, precompressed, cache, mime } on a prefix route."""
+
+    dir: str  # "/data/static": resolved under --data-root
+    precompressed: tuple  # "br" / "gzip", the server's preference first
+    cache: str  # "memory" or "none"
+    mime: tuple  # (extension, media type, compressible), defaults merged with the spec's
+
+
 @dataclass
 class Route:
     index: int  # position in the spec, used in error messages
@@ -152,11 +162,13 @@ class Route:
     c_name: str  # identifier stem for the route's generated functions
     json: object = None  # json_reply.JsonReply, or None for a text reply
     compress: list = field(default_factory=list)  # (coding, level), preferred first
+    body_stream: bool = False  # body = "stream": `body` is the number of bytes read
+    static: StaticDir | None = None  # a prefix route serving files (path ends in "/")
     websocket: str | None = None  # behaviour after the upgrade ("echo"), None for HTTP routes
 
     @property
     def is_literal(self) -> bool:
-        return all(isinstance(s, Literal) for s in self.segments)
+        return self.static is None and all(isinstance(s, Literal) for s in self.segments)
 
     @property
     def query_params(self) -> list:

@@ -19,6 +19,7 @@ from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, WS_BEHAVIOURS, IntSegment,
                     Limits, Literal, Param, Route, Server, Spec, Timeouts)
 from .spec_loader import SpecError, SpecErrors, SpecSource, format_key
+from .static_dir import check_static
 
 # Defaults and bounds: key -> (default, lowest, highest). Bounds keep values inside the
 # C types of rs_spec_config and away from settings that cannot work.
@@ -36,7 +37,10 @@ _TIMEOUTS = {"header": 10, "body": 10, "idle": 60, "write": 10}  # seconds
 _MAX_TIMEOUT_S = 86400
 _BUFFERS = {"recv_count": (1024, 1, 32768), "recv_size": (2048, 256, 1 << 20)}
 _MAX_WORKERS = 1024
-_ROUTE_KEYS = ("path", "methods", "query", "body", "body_limit", "reply", "compress", "websocket")
+# A streamed body costs no memory, so its default limit is far above [server.limits] body.
+_STREAM_BODY_LIMIT = 64 << 20
+_ROUTE_KEYS = ("path", "methods", "query", "body", "body_limit", "reply", "compress", "static",
+               "websocket")
 # What a WebSocket route may say besides its behaviour: the rest is HTTP reply machinery.
 _WS_ROUTE_KEYS = ("path", "methods", "websocket")
 _REPLY_KEYS = ("status", "type", "text", "json")
@@ -248,6 +252,8 @@ class _Checker:
         path = ("route", index)
         if "websocket" in raw:
             return self.websocket_route(index, raw, shapes)
+        if "static" in raw:
+            return self.static_route(index, raw, shapes)
         errors_before = len(self.errors)
         self.only_keys(raw, path, _ROUTE_KEYS)
         if "path" not in raw:
@@ -271,9 +277,14 @@ class _Checker:
             else:
                 declared.append((name, *self.int_type(type_text, key, "query")))
         body_text = self.string(raw, "body", path, None)
-        if body_text is not None:
+        # "stream": the body is read and dropped as it arrives; `body` is the byte count.
+        body_stream = body_text is not None and body_text.strip() == "stream"
+        if body_stream:
+            declared.append(("body", 0, "body", path + ("body",), True))
+        elif body_text is not None:
             declared.append(("body", *self.int_type(body_text, path + ("body",), "body")))
-        body_limit = self.integer(raw, "body_limit", path, self.default_body_limit, *_LIMITS["body"][1:])
+        default_limit = _STREAM_BODY_LIMIT if body_stream else self.default_body_limit
+        body_limit = self.integer(raw, "body_limit", path, default_limit, *_LIMITS["body"][1:])
         params = self.params(declared, path)
         reply = raw.get("reply")
         if reply is None:
@@ -292,7 +303,30 @@ class _Checker:
         segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
         body = by_name["body"] if body_text is not None else None
         return Route(index, url, segments, methods, params, body, body_limit, status, content_type,
-                     template, text, _c_name(url), json_reply, compress)
+                     template, text, _c_name(url), json_reply, compress, body_stream=body_stream)
+
+    def static_route(self, index: int, raw: dict, shapes: list) -> Route | None:
+        """A prefix route serving a directory: path "/x/", GET (and HEAD) only."""
+        path = ("route", index)
+        errors_before = len(self.errors)
+        self.only_keys(raw, path, ("path", "methods", "static"))
+        url = self.string(raw, "path", path, None)
+        if url is None:
+            self.error(path, 'missing "path"')
+        elif not url.startswith("/") or not url.endswith("/") or "{" in url:
+            self.error(path + ("path",), f'a static route\'s path is a prefix such as "/static/", '
+                       f"got {json.dumps(url)}")
+        else:
+            self.url_path(url.rstrip("/") or "/", path + ("path",))
+            shapes.append((index, url, (url, "/*")))
+        methods = self.methods(raw.get("methods", ["GET"]), path + ("methods",))
+        if any(m not in ("GET", "HEAD") for m in methods):
+            self.error(path + ("methods",), "static routes serve GET and HEAD only")
+        static = check_static(self, raw["static"], path + ("static",), _MEDIA_TYPE)
+        if len(self.errors) != errors_before:
+            return None
+        return Route(index, url, [Literal(url)], methods, [], None, self.default_body_limit, 200, "",
+                     [], "", _c_name(url), static=static)
 
     def websocket_route(self, index: int, raw: dict, shapes: list) -> Route | None:
         """A route that upgrades to WebSocket: GET only, a literal path, a behaviour."""

@@ -12,6 +12,7 @@
 #include "http1_parser.h"
 #include "outq.h"
 #include "ringspec.h"
+#include "static.h"
 #include "ws_parser.h"
 
 #define RS_NIL UINT32_MAX
@@ -30,6 +31,7 @@ enum {
     RS_OP_SEND_BIT = 1u << 1,
     RS_OP_SHUTDOWN_BIT = 1u << 2,
     RS_OP_CLOSE_BIT = 1u << 3,
+    RS_OP_READ_BIT = 1u << 4, /* a file read for a static response (none mode) */
 };
 
 enum {
@@ -40,6 +42,8 @@ enum {
     RS_CF_CANCELING = 1u << 4,  /* a cancel of the recv is in flight */
     RS_CF_IN_REQUEST = 1u << 5, /* bytes of a request have arrived */
     RS_CF_IN_BODY = 1u << 6,    /* its head is complete, its body is not */
+    RS_CF_STATIC = 1u << 7,     /* the request is for a static file: `stat` is live */
+    RS_CF_FILE = 1u << 8,       /* its file is being read into the output (none mode) */
 };
 
 typedef enum rs_timer_kind {
@@ -88,12 +92,12 @@ typedef struct rs_conn {
     uint32_t gen;
     uint8_t state;      /* rs_conn_state */
     uint8_t ops;        /* RS_OP_*_BIT in flight */
-    uint8_t flags;      /* RS_CF_* */
+    uint16_t flags;     /* RS_CF_* */
     uint8_t timer_kind; /* list the slot is on */
+    uint8_t proto;      /* rs_proto (fits in the padding here) */
     uint32_t timer_prev, timer_next;
     uint32_t deadline_ms; /* on the reactor's millisecond clock */
     uint32_t dirty_next;
-    uint8_t proto; /* rs_proto (fits in the padding here) */
 
     char *spill; /* unconsumed input kept between receives */
     uint32_t spill_len, spill_cap;
@@ -117,7 +121,10 @@ typedef struct rs_conn {
             const char *allow;
             uint64_t body_limit;
             uint64_t body_seen;
-            rs_params params;
+            union {
+                rs_params params;
+                rs_static_pending stat; /* RS_CF_STATIC: a static route has no parameters */
+            };
         };
         rs_ws_conn ws; /* RS_PROTO_WS */
     };

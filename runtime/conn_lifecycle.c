@@ -7,6 +7,7 @@
 
 #include "http1_conn.h"
 #include "log.h"
+#include "static_serve.h"
 #include "uring_compat.h"
 #include "ws_conn.h"
 
@@ -58,15 +59,25 @@ static void arm_recv(rs_reactor *r, rs_conn *c)
     sqe->buf_group = r->bufs.group;
     io_uring_sqe_set_data64(sqe, conn_ud(r, c, RS_OP_RECV));
     c->ops |= RS_OP_RECV_BIT;
-    c->flags &= (uint8_t) ~(RS_CF_NOBUFS | RS_CF_CANCELING);
+    c->flags &= (uint16_t) ~(RS_CF_NOBUFS | RS_CF_CANCELING);
 }
 
+/* One send per connection in flight.  A single chunk goes out with send;
+ * several (a response head and a file reference, pipelined responses)
+ * with one sendmsg over up to RS_SEND_IOV of them. */
 static void submit_send(rs_reactor *r, rs_conn *c)
 {
     uint32_t len;
-    const char *data = rs_outq_peek(&c->out, &len);
     struct io_uring_sqe *sqe = rs_get_sqe(r);
-    io_uring_prep_send(sqe, c->fd, data, len, MSG_NOSIGNAL);
+    if (c->out.head == c->out.tail) {
+        const char *data = rs_outq_peek(&c->out, &len);
+        io_uring_prep_send(sqe, c->fd, data, len, MSG_NOSIGNAL);
+    } else {
+        rs_send_vec *v = &r->sendv[rs_conn_index(&r->conns, c)];
+        int n = rs_outq_gather(&c->out, v->iov, RS_SEND_IOV, &len);
+        v->msg = (struct msghdr){.msg_iov = v->iov, .msg_iovlen = (size_t)n};
+        io_uring_prep_sendmsg(sqe, c->fd, &v->msg, MSG_NOSIGNAL);
+    }
     io_uring_sqe_set_data64(sqe, conn_ud(r, c, RS_OP_SEND));
     c->out.inflight = len;
     c->ops |= RS_OP_SEND_BIT;
@@ -162,9 +173,11 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
     switch (c->state) {
     case RS_CONN_OPEN:
     case RS_CONN_DRAINING:
+        if ((c->flags & RS_CF_FILE) && rs_static_advance(r, c) && c->state == RS_CONN_OPEN)
+            rs_http1_resume(r, c); /* the file is queued: pipelined requests may go on */
         if (!(c->ops & RS_OP_SEND_BIT) && c->out.queued > 0)
             submit_send(r, c);
-        if (c->state == RS_CONN_DRAINING && c->out.queued == 0) {
+        if (c->state == RS_CONN_DRAINING && c->out.queued == 0 && !(c->flags & RS_CF_FILE)) {
             if (c->flags & RS_CF_PEER_EOF) {
                 c->state = RS_CONN_CLOSING;
                 break;
@@ -208,7 +221,7 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
 {
     if (!(cqe->flags & IORING_CQE_F_MORE)) {
         c->ops &= (uint8_t)~RS_OP_RECV_BIT;
-        c->flags &= (uint8_t)~RS_CF_CANCELING;
+        c->flags &= (uint16_t)~RS_CF_CANCELING;
     }
     int res = cqe->res;
     if (res > 0) {
@@ -252,8 +265,8 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
         return;
     }
     settle_timer(r, c, cqe->res > 0);
-    if ((c->flags & RS_CF_PAUSED) && c->out.queued <= r->opt->limits.output_queue / 2) {
-        c->flags &= (uint8_t)~RS_CF_PAUSED;
+    if ((c->flags & RS_CF_PAUSED) && rs_outq_owned(&c->out) <= r->opt->limits.output_queue / 2) {
+        c->flags &= (uint16_t)~RS_CF_PAUSED;
         if (c->proto == RS_PROTO_WS)
             rs_ws_resume(r, c);
         else
@@ -265,10 +278,12 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
 static void release(rs_reactor *r, rs_conn *c)
 {
     rs_timer_cancel(&r->timers, &r->conns, c);
-    if (c->proto == RS_PROTO_WS)
+    if (c->proto == RS_PROTO_WS) {
         rs_ws_release(r, c);
-    else
+    } else {
+        rs_static_release(c);
         rs_http1_release(r, c);
+    }
     rs_outq_clear(&c->out, &r->pool);
     r->stats.closed++;
     rs_conn_release(&r->conns, c);
@@ -282,6 +297,9 @@ void rs_conn_complete(rs_reactor *r, rs_conn *c, rs_op op, const struct io_uring
         break;
     case RS_OP_SEND:
         on_send(r, c, cqe);
+        break;
+    case RS_OP_READ:
+        rs_static_read_done(r, c, cqe->res);
         break;
     case RS_OP_SHUTDOWN:
         c->ops &= (uint8_t)~RS_OP_SHUTDOWN_BIT;

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "reply.h"
 #include "spill.h"
+#include "static_serve.h"
 #include "ws_conn.h"
 
 void rs_http1_open(rs_reactor *r, rs_conn *c)
@@ -47,10 +48,11 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
 {
     rs_reply reply;
     r->stats.parse_errors++;
+    r->stats.parse_errors_by_status[rs_parse_error_kind(status)]++;
     reply_init(&reply, r, c, true);
     reply.allow = NULL;
     rs_reply_error(&reply, status);
-    c->flags &= (uint8_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+    c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     rs_conn_finish(r, c);
 }
 
@@ -79,6 +81,8 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
             return;
         m.status = (uint16_t)refused; /* answered once the request is read */
     }
+    if (m.static_dir && !m.status)
+        rs_static_resolve(c, &view, &m); /* replaces params: a static route has none */
     c->route = m.route;
     c->status = m.status;
     c->body_kind = m.status ? RS_BODY_DISCARD : m.body_kind;
@@ -109,7 +113,7 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
             rs_reply reply;
             reply_init(&reply, r, c, true);
             rs_reply_error(&reply, c->status);
-            c->flags &= (uint8_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+            c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
             rs_conn_finish(r, c);
             return;
         }
@@ -174,7 +178,7 @@ static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
 
 static void on_done(rs_reactor *r, rs_conn *c)
 {
-    c->flags &= (uint8_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+    c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     unsigned status = c->status;
     if (!status && c->body_kind == RS_BODY_INT) {
         const rs_int_body *b = &c->int_body;
@@ -185,11 +189,18 @@ static void on_done(rs_reactor *r, rs_conn *c)
             status = 400;
         } /* empty or all whitespace: absent, the spec's default applies */
     }
+    if (!status && c->body_kind == RS_BODY_STREAM) {
+        /* What was actually read (de-chunked), never the Content-Length value. */
+        c->params.value[c->body_param] = (int64_t)c->body_seen;
+        c->params.present |= 1u << c->body_param;
+    }
     bool keep_alive = (c->parser.flags & RS_HTTP1_KEEP_ALIVE) && !r->stopping;
     rs_reply reply;
     reply_init(&reply, r, c, !keep_alive);
     if (status)
         rs_reply_error(&reply, status);
+    else if (c->flags & RS_CF_STATIC)
+        rs_static_respond(r, c, &reply);
     else
         rs_route_respond(c->route, &c->params, &reply);
     if (!reply.status) /* generated code must always answer; never leave the client waiting */
@@ -201,8 +212,11 @@ static void on_done(rs_reactor *r, rs_conn *c)
 static void process(rs_reactor *r, rs_conn *c, char *in, size_t n)
 {
     size_t pos = 0;
-    while (c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED)) {
-        if (c->out.queued >= r->opt->limits.output_queue) {
+    /* RS_CF_FILE: a file is still being read into the output; what follows
+     * it waits (responses go out in order). */
+    while (c->state == RS_CONN_OPEN && !(c->flags & (RS_CF_PAUSED | RS_CF_FILE))) {
+        /* Only owned bytes cost memory; file references do not count. */
+        if (rs_outq_owned(&c->out) >= r->opt->limits.output_queue) {
             rs_conn_pause(r, c);
             break;
         }
@@ -287,7 +301,7 @@ void rs_http1_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
 
 void rs_http1_stop(rs_reactor *r, rs_conn *c)
 {
-    if (c->out.queued > 0 || (c->flags & RS_CF_IN_BODY))
+    if (c->out.queued > 0 || (c->flags & (RS_CF_IN_BODY | RS_CF_FILE)))
         return; /* on_done sees r->stopping and closes after the response */
     /* Idle, or only part of a head: no response is owed.  Nothing unread
      * is pending on an idle socket, so a plain close sends FIN, not RST. */

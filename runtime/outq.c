@@ -1,4 +1,4 @@
-/* outq.c — chunk pool and output queue. */
+/* outq.c — chunk pools and the output queue. */
 #include "outq.h"
 
 #include <stdlib.h>
@@ -52,16 +52,24 @@ static rs_chunk *chunk_get(rs_chunk_pool *pool, size_t need)
         if (!c)
             return NULL;
         c->cap = (uint32_t)cap;
+        c->home = pool;
     }
     c->next = NULL;
+    c->ref = NULL;
+    c->owner = NULL;
     c->len = 0;
     pool->allocated++;
     return c;
 }
 
-static void chunk_put(rs_chunk_pool *pool, rs_chunk *c)
+static void chunk_put(rs_chunk *c)
 {
+    rs_chunk_pool *pool = c->home;
     pool->allocated--;
+    if (c->owner) {
+        rs_shared_buf_unref(c->owner);
+        c->owner = NULL;
+    }
     /* Exact-size chunks and the surplus beyond max_free go back to malloc
      * so a burst of large responses does not stay resident. */
     rs_chunk_class *k = class_of(pool, c->cap);
@@ -74,18 +82,33 @@ static void chunk_put(rs_chunk_pool *pool, rs_chunk *c)
     k->free_count++;
 }
 
-char *rs_outq_reserve(rs_outq *q, rs_chunk_pool *pool, size_t n)
+rs_chunk *rs_chunk_take(rs_chunk_pool *pool)
 {
-    if (q->tail && q->tail->cap - q->tail->len >= n)
-        return q->tail->data + q->tail->len;
-    rs_chunk *c = chunk_get(pool, n);
-    if (!c)
-        return NULL;
+    return chunk_get(pool, pool->large.cap);
+}
+
+void rs_chunk_release(rs_chunk *c)
+{
+    chunk_put(c);
+}
+
+static void link_tail(rs_outq *q, rs_chunk *c)
+{
     if (q->tail)
         q->tail->next = c;
     else
         q->head = c;
     q->tail = c;
+}
+
+char *rs_outq_reserve(rs_outq *q, rs_chunk_pool *pool, size_t n)
+{
+    if (q->tail && !q->tail->ref && q->tail->cap - q->tail->len >= n)
+        return q->tail->data + q->tail->len;
+    rs_chunk *c = chunk_get(pool, n);
+    if (!c)
+        return NULL;
+    link_tail(q, c);
     return c->data;
 }
 
@@ -99,7 +122,8 @@ int rs_outq_append(rs_outq *q, rs_chunk_pool *pool, const void *src, size_t n)
 {
     const char *p = src;
     while (n > 0) {
-        size_t room = q->tail ? q->tail->cap - q->tail->len : 0;
+        /* A reference chunk is never written into (its cap is 0, its len not). */
+        size_t room = q->tail && !q->tail->ref ? q->tail->cap - q->tail->len : 0;
         if (room == 0) {
             size_t want = n < pool->large.cap ? n : pool->large.cap;
             if (!rs_outq_reserve(q, pool, want))
@@ -115,26 +139,72 @@ int rs_outq_append(rs_outq *q, rs_chunk_pool *pool, const void *src, size_t n)
     return 0;
 }
 
+int rs_outq_append_ref(rs_outq *q, rs_chunk_pool *ref_pool, rs_shared_buf *buf, size_t off, size_t n)
+{
+    if (n == 0)
+        return 0;
+    rs_chunk *c = chunk_get(ref_pool, 0);
+    if (!c)
+        return -1;
+    rs_shared_buf_ref(buf);
+    c->owner = buf;
+    c->ref = buf->data + off;
+    c->len = (uint32_t)n;
+    c->cap = 0;
+    link_tail(q, c);
+    q->queued += (uint32_t)n;
+    q->ref_queued += (uint32_t)n;
+    return 0;
+}
+
+void rs_outq_push(rs_outq *q, rs_chunk *c)
+{
+    link_tail(q, c);
+    q->queued += c->len;
+}
+
+int rs_outq_gather(const rs_outq *q, struct iovec *iov, int max, uint32_t *total)
+{
+    int n = 0;
+    uint32_t sum = 0;
+    uint32_t off = q->head_off;
+    for (const rs_chunk *c = q->head; c && n < max; c = c->next, off = 0) {
+        if (c->len == off)
+            continue;
+        iov[n].iov_base = (void *)(rs_chunk_bytes(c) + off);
+        iov[n].iov_len = c->len - off;
+        sum += c->len - off;
+        n++;
+    }
+    *total = sum;
+    return n;
+}
+
 void rs_outq_consume(rs_outq *q, rs_chunk_pool *pool, size_t n)
 {
+    (void)pool; /* chunks know their pool */
     q->queued -= (uint32_t)n;
     while (n > 0 && q->head) {
         size_t avail = q->head->len - q->head_off;
         if (n < avail) {
+            if (q->head->ref)
+                q->ref_queued -= (uint32_t)n;
             q->head_off += (uint32_t)n;
             return;
         }
         n -= avail;
         rs_chunk *done = q->head;
+        if (done->ref)
+            q->ref_queued -= (uint32_t)avail;
         q->head = done->next;
         q->head_off = 0;
         if (!q->head)
             q->tail = NULL;
-        chunk_put(pool, done);
+        chunk_put(done);
     }
     /* A fully drained queue keeps no chunk: no per-connection buffers at rest. */
     if (q->head && q->head == q->tail && q->head_off == q->head->len) {
-        chunk_put(pool, q->head);
+        chunk_put(q->head);
         q->head = q->tail = NULL;
         q->head_off = 0;
     }
@@ -142,11 +212,12 @@ void rs_outq_consume(rs_outq *q, rs_chunk_pool *pool, size_t n)
 
 void rs_outq_clear(rs_outq *q, rs_chunk_pool *pool)
 {
+    (void)pool;
     while (q->head) {
         rs_chunk *c = q->head;
         q->head = c->next;
-        chunk_put(pool, c);
+        chunk_put(c);
     }
     q->tail = NULL;
-    q->head_off = q->queued = q->inflight = 0;
+    q->head_off = q->queued = q->inflight = q->ref_queued = 0;
 }

@@ -1,20 +1,32 @@
 /* outq.h — a connection's queued output: a list of chunks from a
  * per-reactor pool, sent in order, at most one send in flight.
  *
+ * Two kinds of chunk: owned chunks hold their bytes in data[]; reference
+ * chunks point into an immutable shared buffer (a static file loaded at
+ * start-up) and hold a reference to it, so a file goes out without a copy
+ * into the queue.  Only owned bytes cost memory per connection, so only
+ * they count towards the backpressure cap (rs_outq_owned).
+ *
  * Lifetime rule (DESIGN.md §2.4): bytes handed to an in-flight send are
  * never moved or freed.  Appending is always safe because it only writes
- * past the end of the in-flight range; chunks are released only after the
- * send that covered them completed. */
+ * past the end of the in-flight range; chunks (and buffer references) are
+ * released only after the send that covered them completed. */
 #ifndef RS_OUTQ_H
 #define RS_OUTQ_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
+
+#include "shared_buf.h"
 
 typedef struct rs_chunk {
     struct rs_chunk *next;
-    uint32_t len; /* bytes written */
-    uint32_t cap; /* bytes available in data[] */
+    struct rs_chunk_pool *home; /* the pool it returns to */
+    const char *ref;            /* reference chunk: its bytes, inside owner */
+    rs_shared_buf *owner;       /* reference chunk: the buffer it keeps alive */
+    uint32_t len;               /* bytes written (or referenced) */
+    uint32_t cap;               /* bytes available in data[]; 0 for a reference */
     char data[];
 } rs_chunk;
 
@@ -24,7 +36,7 @@ typedef struct rs_chunk_class {
     rs_chunk *free;
     uint32_t free_count;
     uint32_t max_free;
-    uint32_t cap; /* data bytes of a chunk of this class */
+    uint32_t cap; /* data bytes of a chunk of this class (0: reference chunks) */
 } rs_chunk_class;
 
 /* Two sizes: most connections only ever queue a few small responses (a
@@ -39,14 +51,20 @@ typedef struct rs_chunk_pool {
 typedef struct rs_outq {
     rs_chunk *head;
     rs_chunk *tail;
-    uint32_t head_off; /* bytes of head already sent */
-    uint32_t queued;   /* bytes not yet sent (including in flight) */
-    uint32_t inflight; /* bytes handed to the kernel, from head + head_off */
+    uint32_t head_off;   /* bytes of head already sent */
+    uint32_t queued;     /* bytes not yet sent (including in flight) */
+    uint32_t inflight;   /* bytes handed to the kernel, from head + head_off */
+    uint32_t ref_queued; /* of queued, bytes in reference chunks */
 } rs_outq;
 
 void rs_chunk_pool_init(rs_chunk_pool *pool, uint32_t small_cap, uint32_t large_cap, uint32_t max_free_small,
                         uint32_t max_free_large);
 void rs_chunk_pool_destroy(rs_chunk_pool *pool);
+
+/* A large-class chunk of the pool, not linked anywhere (e.g. the target of a
+ * file read), or NULL; give it to rs_outq_push or rs_chunk_release. */
+rs_chunk *rs_chunk_take(rs_chunk_pool *pool);
+void rs_chunk_release(rs_chunk *c);
 
 /* Returns space for at least n contiguous bytes at the end of the queue
  * (allocating a chunk of the smallest class that fits, or an exact-size one), or
@@ -57,12 +75,34 @@ void rs_outq_commit(rs_outq *q, size_t n);
 /* Appends bytes, spanning chunks as needed; returns 0 or -1 (no memory). */
 int rs_outq_append(rs_outq *q, rs_chunk_pool *pool, const void *src, size_t n);
 
+/* Appends a reference to buf->data[off, off + n) (taking a reference on
+ * buf, dropped when those bytes have been sent); 0 or -1 (no memory). */
+int rs_outq_append_ref(rs_outq *q, rs_chunk_pool *ref_pool, rs_shared_buf *buf, size_t off, size_t n);
+
+/* Appends a filled chunk from rs_chunk_take (c->len bytes). */
+void rs_outq_push(rs_outq *q, rs_chunk *c);
+
+/* Bytes the queue holds in its own chunks: what backpressure limits. */
+static inline uint32_t rs_outq_owned(const rs_outq *q)
+{
+    return q->queued - q->ref_queued;
+}
+
+static inline const char *rs_chunk_bytes(const rs_chunk *c)
+{
+    return c->ref ? c->ref : c->data;
+}
+
 /* The contiguous unsent bytes at the head, for the next send. */
 static inline const char *rs_outq_peek(const rs_outq *q, uint32_t *len)
 {
     *len = q->head ? q->head->len - q->head_off : 0;
-    return q->head ? q->head->data + q->head_off : NULL;
+    return q->head ? rs_chunk_bytes(q->head) + q->head_off : NULL;
 }
+
+/* The unsent bytes of up to max chunks from the head, for one gathered
+ * send; returns the number of iovecs and sets *total. */
+int rs_outq_gather(const rs_outq *q, struct iovec *iov, int max, uint32_t *total);
 
 /* A send of n bytes completed: advance, releasing fully sent chunks. */
 void rs_outq_consume(rs_outq *q, rs_chunk_pool *pool, size_t n);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "json_scratch.h"
 #include "listener.h"
 #include "log.h"
+#include "stats.h"
 #include "ws_conn.h"
 
 #define RS_SQ_ENTRIES 4096
@@ -65,7 +67,7 @@ static int probe_ops(rs_reactor *r)
 {
     static const int needed[] = {IORING_OP_ACCEPT,   IORING_OP_RECV,         IORING_OP_SEND,
                                  IORING_OP_SHUTDOWN, IORING_OP_ASYNC_CANCEL, IORING_OP_CLOSE,
-                                 IORING_OP_POLL_ADD};
+                                 IORING_OP_POLL_ADD, IORING_OP_SENDMSG,      IORING_OP_READ};
     struct io_uring_probe *probe = io_uring_get_probe_ring(&r->ring);
     if (!probe)
         return -ENOSYS;
@@ -80,13 +82,15 @@ static int probe_ops(rs_reactor *r)
     return ret;
 }
 
-int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, const rs_server_options *opt)
+int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_fd,
+                    const rs_server_options *opt)
 {
     memset(r, 0, sizeof *r);
     r->index = index;
     r->cpu = cpu;
     r->opt = opt;
     r->stop_fd = stop_fd;
+    r->report_fd = report_fd;
     r->listen_fd = -1;
     r->dirty_head = RS_NIL;
     r->multishot_recv = true;
@@ -119,6 +123,14 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, const rs_ser
      * a large one a full JSON listing.  Sizes include the chunk header so
      * each is one malloc size class. */
     rs_chunk_pool_init(&r->pool, 2048 - sizeof(rs_chunk), 16384 - sizeof(rs_chunk), 256, 16);
+    rs_chunk_pool_init(&r->refs, 0, 0, 4096, 0);
+    rs_chunk_pool_init(&r->file_chunks, 32768 - sizeof(rs_chunk), 32768 - sizeof(rs_chunk), 64, 0);
+    /* Anonymous mmap: only the slots that send gathered output touch pages. */
+    size_t sendv_bytes = (size_t)opt->max_connections * sizeof(rs_send_vec);
+    void *sendv = mmap(NULL, sendv_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (sendv == MAP_FAILED)
+        return -ENOMEM;
+    r->sendv = sendv;
     rs_timers_init(&r->timers);
     r->timers.duration_ms[RS_TIMER_HEADER] = opt->timeouts.header;
     r->timers.duration_ms[RS_TIMER_BODY] = opt->timeouts.body;
@@ -139,6 +151,10 @@ void rs_reactor_destroy(rs_reactor *r)
     rs_bufring_destroy(r->ring_ready ? &r->ring : NULL, &r->bufs);
     rs_conn_table_destroy(&r->conns);
     rs_chunk_pool_destroy(&r->pool);
+    rs_chunk_pool_destroy(&r->refs);
+    rs_chunk_pool_destroy(&r->file_chunks);
+    if (r->sendv)
+        munmap(r->sendv, (size_t)r->opt->max_connections * sizeof(rs_send_vec));
     rs_json_scratch_free(&r->json);
     rs_compressor_destroy(&r->compress);
     if (r->ring_ready)
@@ -162,6 +178,27 @@ static void arm_stop_poll(rs_reactor *r)
     struct io_uring_sqe *sqe = rs_get_sqe(r);
     io_uring_prep_poll_add(sqe, r->stop_fd, POLLIN);
     io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_STOP, 0, 0));
+}
+
+/* SIGUSR1 reaches the main thread only; it writes each reactor's eventfd and
+ * the reactor prints its own counters here, between CQEs, so nothing is
+ * printed from a signal handler and no counter is read by another thread. */
+static void arm_report_poll(rs_reactor *r)
+{
+    struct io_uring_sqe *sqe = rs_get_sqe(r);
+    io_uring_prep_poll_add(sqe, r->report_fd, POLLIN);
+    io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_REPORT, 0, 0));
+}
+
+static void on_report(rs_reactor *r, const struct io_uring_cqe *cqe)
+{
+    uint64_t count;
+    /* Non-blocking eventfd: the read only resets the counter (several
+     * signals before we ran print one line). */
+    if (cqe->res >= 0 && read(r->report_fd, &count, sizeof count) == (ssize_t)sizeof count)
+        rs_stats_print(r);
+    if (cqe->res != -ECANCELED)
+        arm_report_poll(r);
 }
 
 static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
@@ -219,6 +256,9 @@ static void handle_cqe(rs_reactor *r, const struct io_uring_cqe *cqe)
         if (!r->stopping)
             begin_stop(r);
         return;
+    case RS_OP_REPORT:
+        on_report(r, cqe);
+        return;
     case RS_OP_CANCEL:
         return;
     default:
@@ -247,7 +287,7 @@ static void flush_dirty(rs_reactor *r)
         rs_conn *c = &r->conns.slots[r->dirty_head];
         r->dirty_head = c->dirty_next;
         c->dirty_next = RS_NIL;
-        c->flags &= (uint8_t)~RS_CF_DIRTY;
+        c->flags &= (uint16_t)~RS_CF_DIRTY;
         rs_conn_advance(r, c);
     }
 }
@@ -281,6 +321,7 @@ int rs_reactor_run(rs_reactor *r)
     rs_date_refresh(time(NULL));
     arm_accept(r);
     arm_stop_poll(r);
+    arm_report_poll(r);
     for (;;) {
         struct io_uring_cqe *cqe;
         unsigned head, seen = 0;

@@ -21,24 +21,47 @@
 #include "server_options.h"
 #include "timers.h"
 
+#define RS_PARSE_ERROR_KINDS 9 /* the statuses below + other */
+
 typedef struct rs_stats {
     uint64_t accepted, closed, refused_full, accept_errors;
     uint64_t requests, responses_by_class[6]; /* index = status / 100 */
     uint64_t stale_cqes, enobufs_pauses, backpressure_pauses;
     uint64_t timeouts[RS_TIMER_KINDS];
-    uint64_t parse_errors;
+    uint64_t parse_errors; /* requests refused by fail(): all statuses */
+    uint64_t parse_errors_by_status[RS_PARSE_ERROR_KINDS];
 } rs_stats;
+
+/* The statuses a refused request can get, in the order --stats prints them;
+ * anything else is counted under "other". */
+#define RS_PARSE_ERROR_STATUSES                                                                              \
+    {                                                                                                        \
+        400, 408, 413, 414, 417, 431, 501, 505                                                               \
+    }
+
+static inline unsigned rs_parse_error_kind(unsigned status)
+{
+    static const unsigned statuses[] = RS_PARSE_ERROR_STATUSES;
+    for (unsigned i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        if (statuses[i] == status)
+            return i;
+    return RS_PARSE_ERROR_KINDS - 1;
+}
 
 typedef struct rs_reactor {
     struct io_uring ring;
     int index;
     int cpu;
     int listen_fd;
-    int stop_fd; /* eventfd written by the main thread on SIGINT/SIGTERM */
+    int stop_fd;   /* eventfd written by the main thread on SIGINT/SIGTERM */
+    int report_fd; /* this reactor's eventfd, written on SIGUSR1: print stats */
     const rs_server_options *opt;
     rs_conn_table conns;
     rs_timers timers;
     rs_chunk_pool pool;
+    rs_chunk_pool refs;        /* reference chunks (static files in memory) */
+    rs_chunk_pool file_chunks; /* targets of file reads (static files from disk) */
+    struct rs_send_vec *sendv; /* per slot: the msghdr of a gathered send */
     rs_bufring bufs;
     rs_http1_limits http1_limits;
     rs_json json;           /* scratch for JSON bodies (json_scratch.h) */
@@ -66,14 +89,25 @@ typedef enum rs_op {
     RS_OP_CLOSE,
     RS_OP_CANCEL,
     RS_OP_STOP,
+    RS_OP_REPORT,
+    RS_OP_READ,
 } rs_op;
+
+/* A gathered send's msghdr and iovecs, one per slot, kept still while the
+ * send is in flight (the kernel may read them after submission). */
+#define RS_SEND_IOV 8
+typedef struct rs_send_vec {
+    struct msghdr msg;
+    struct iovec iov[RS_SEND_IOV];
+} rs_send_vec;
 
 static inline uint64_t rs_user_data(rs_op op, uint32_t gen, uint32_t slot)
 {
     return (uint64_t)op | ((uint64_t)(gen & 0xFFFFFF) << 8) | ((uint64_t)slot << 32);
 }
 
-int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, const rs_server_options *opt);
+int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_fd,
+                    const rs_server_options *opt);
 int rs_reactor_run(rs_reactor *r); /* returns when stopped and drained */
 void rs_reactor_destroy(rs_reactor *r);
 

@@ -152,6 +152,54 @@ void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char 
     rs_conn_touch(re, c);
 }
 
+bool rs_reply_head(rs_reply *r, const char *status_line, size_t status_len, const char *fields,
+                   size_t fields_len, const char *extra, size_t extra_len, int64_t content_length)
+{
+    rs_reactor *re = r->reactor;
+    rs_conn *c = r->conn;
+    if (r->status)
+        return false;
+    r->status = status_of_head(status_line, status_len);
+    re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
+    size_t header_max = status_len + fields_len + extra_len + RS_DATE_LINE_LEN + sizeof CONTENT_LENGTH + 20 +
+                        2 + sizeof CONN_KEEP_ALIVE + 2;
+    char *out = rs_outq_reserve(&c->out, &re->pool, header_max);
+    if (!out) {
+        rs_conn_abort(re, c);
+        return false;
+    }
+    char *p = out;
+    memcpy(p, status_line, status_len);
+    p += status_len;
+    memcpy(p, fields, fields_len);
+    p += fields_len;
+    if (extra_len) {
+        memcpy(p, extra, extra_len);
+        p += extra_len;
+    }
+    memcpy(p, rs_date_line, RS_DATE_LINE_LEN);
+    p += RS_DATE_LINE_LEN;
+    if (content_length >= 0) {
+        memcpy(p, CONTENT_LENGTH, sizeof CONTENT_LENGTH - 1);
+        p += sizeof CONTENT_LENGTH - 1;
+        p += rs_format_i64(p, content_length);
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+    if (r->close) {
+        memcpy(p, CONN_CLOSE, sizeof CONN_CLOSE - 1);
+        p += sizeof CONN_CLOSE - 1;
+    } else if (r->keep_alive_http10) {
+        memcpy(p, CONN_KEEP_ALIVE, sizeof CONN_KEEP_ALIVE - 1);
+        p += sizeof CONN_KEEP_ALIVE - 1;
+    }
+    *p++ = '\r';
+    *p++ = '\n';
+    rs_outq_commit(&c->out, (size_t)(p - out));
+    rs_conn_touch(re, c);
+    return true;
+}
+
 void rs_reply_error(rs_reply *r, unsigned status)
 {
     char head[160];

@@ -23,6 +23,13 @@ struct rs_reply {
 void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char *extra, size_t extra_len,
                      const char *body, size_t body_len);
 
+/* Only the head of a response whose body the caller queues itself (a
+ * reference to a static file, or a file read through the ring): status
+ * line, fields, extra lines, Date, Content-Length unless content_length <
+ * 0 (304), Connection.  False when nothing was written. */
+bool rs_reply_head(rs_reply *r, const char *status_line, size_t status_len, const char *fields,
+                   size_t fields_len, const char *extra, size_t extra_len, int64_t content_length);
+
 /* The reason phrase of a status code ("Not Found"), or "Unknown". */
 const char *rs_reason_phrase(unsigned status);
 

@@ -16,6 +16,39 @@ static const char *line_end(const char *p, const char *end)
     return cr ? cr : end;
 }
 
+void rs_request_headers(const rs_request_view *req, const char *const *lower_names, size_t n, rs_str *values)
+{
+    for (size_t i = 0; i < n; i++)
+        values[i] = (rs_str){NULL, 0};
+    if (!req->head)
+        return;
+    const char *p = req->head, *end = req->head + req->head_len;
+    while (end - p >= 2 && p[0] == '\r' && p[1] == '\n') /* empty lines before the request line */
+        p += 2;
+    p = line_end(p, end) + 2; /* skip the request line */
+    while (p < end) {
+        const char *eol = line_end(p, end);
+        if (eol == p)
+            break; /* the blank line ending the head */
+        const char *colon = memchr(p, ':', (size_t)(eol - p));
+        size_t name_len = colon ? (size_t)(colon - p) : 0;
+        for (size_t i = 0; colon && i < n; i++) {
+            if (values[i].ptr || strlen(lower_names[i]) != name_len ||
+                strncasecmp(p, lower_names[i], name_len))
+                continue;
+            const char *v = colon + 1;
+            while (v < eol && (*v == ' ' || *v == '\t'))
+                v++;
+            const char *ve = eol;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            values[i] = (rs_str){v, (size_t)(ve - v)}; /* the first one when repeated */
+            break;
+        }
+        p = eol + 2;
+    }
+}
+
 bool rs_request_header(const rs_request_view *req, const char *lower_name, rs_str *value)
 {
     if (!req->head)

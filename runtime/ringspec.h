@@ -94,7 +94,38 @@ typedef struct rs_compress {
 typedef enum rs_body_kind {
     RS_BODY_DISCARD = 0, /* read and drop (also used for error routes) */
     RS_BODY_INT,         /* decimal integer, surrounding whitespace allowed */
+    RS_BODY_STREAM,      /* read and drop as it arrives (constant memory, any
+                          * size up to the limit); the body param receives the
+                          * number of body bytes read, always present */
 } rs_body_kind;
+
+/* ---- static files (runtime/static_*.c) ---- */
+
+typedef enum rs_static_cache {
+    RS_STATIC_MEMORY = 0, /* every file (+ siblings) loaded at start-up, sent by reference */
+    RS_STATIC_NONE,       /* opened and read from disk per request, through the ring */
+} rs_static_cache;
+
+typedef struct rs_mime_type {
+    const char *ext;   /* lower case, without the dot: "css" */
+    const char *type;  /* "text/css" */
+    bool compressible; /* text-like: precompressed siblings may be served */
+} rs_mime_type;
+
+typedef struct rs_static_mount rs_static_mount; /* the runtime's state of a directory */
+
+/* A directory served under a route prefix.  Generated code emits one per
+ * static route (mutable only through `mount`, which the runtime sets). */
+typedef struct rs_static_dir {
+    const char *dir;                  /* "/data/static" resolves under --data-root */
+    uint8_t cache;                    /* rs_static_cache */
+    uint8_t sibling_count;            /* precompressed codings looked for */
+    uint8_t siblings[RS_MAX_CODINGS]; /* RS_CODING_BR / _GZIP, server's preference first */
+    const rs_mime_type *mime;         /* extension table; others get default_type */
+    uint16_t mime_count;
+    const char *default_type; /* "application/octet-stream" */
+    rs_static_mount *mount;   /* set by rs_static_load_all at start-up */
+} rs_static_dir;
 
 /* ---- WebSocket routes ------------------------------------------------- */
 
@@ -135,6 +166,8 @@ typedef struct rs_route_match {
     uint64_t body_limit;          /* bytes; larger bodies -> 413 */
     const char *allow;            /* for 405: the Allow header value */
     const rs_compress *compress;  /* NULL: the route never compresses */
+    rs_static_dir *static_dir;    /* non-NULL: serve files under this directory */
+    uint16_t static_prefix;       /* bytes of the path that name the route ("/static/") */
     const rs_ws_route *websocket; /* non-NULL: a WebSocket route (GET + handshake) */
 } rs_route_match;
 
@@ -160,6 +193,11 @@ extern const rs_spec_config rs_spec;
 void rs_route_dispatch(const rs_request_view *req, rs_params *params, rs_route_match *m);
 
 typedef struct rs_reply rs_reply;
+
+/* The static directories of this build (count may be 0).  The runtime
+ * loads or opens each once at start-up, after rs_data_load. */
+extern rs_static_dir *const rs_static_dirs[];
+extern const unsigned rs_static_dir_count;
 
 /* Loads the spec's data sources (files under /data resolve under data_root)
  * into read-only structs shared by all workers.  Called once, before any
@@ -199,6 +237,10 @@ bool rs_query_next(const char **cursor, const char *end, rs_str *key, rs_str *va
  * which the parser has already validated, so use it for fields a route
  * needs, not on every request of a hot route. */
 bool rs_request_header(const rs_request_view *req, const char *lower_name, rs_str *value);
+
+/* rs_request_header for several fields in one pass over the head: names
+ * in lower case; values[i].ptr is NULL when field i is absent. */
+void rs_request_headers(const rs_request_view *req, const char *const *lower_names, size_t n, rs_str *values);
 
 /* Writes v in decimal to dst (needs 20 bytes), returns bytes written. */
 size_t rs_format_i64(char *dst, int64_t v);

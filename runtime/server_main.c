@@ -2,8 +2,9 @@
  *
  * One reactor thread per CPU in the affinity mask (the arena pins the
  * container to a cpuset, so the host's CPU count would be wrong), each
- * pinned to its CPU.  The main thread only waits for SIGINT/SIGTERM and
- * tells the reactors to stop through an eventfd they all poll. */
+ * pinned to its CPU.  The main thread only waits for signals: SIGINT/SIGTERM
+ * tell the reactors to stop through an eventfd they all poll; SIGUSR1 asks
+ * each reactor, through its own eventfd, to print its counters. */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -19,12 +20,13 @@
 #include "log.h"
 #include "reactor.h"
 #include "server_options.h"
+#include "static.h"
 #include "stats.h"
 
 typedef struct worker {
     pthread_t thread;
     rs_reactor reactor;
-    int index, cpu, stop_fd, status;
+    int index, cpu, stop_fd, report_fd, status;
     const rs_server_options *opt;
     pthread_barrier_t *ready;
 } worker;
@@ -43,9 +45,10 @@ static void usage(FILE *out)
             "  --body-timeout S      longest silence inside a request body (default %g)\n"
             "  --idle-timeout S      idle keep-alive connections are closed after S (default %g)\n"
             "  --write-timeout S     output that makes no progress for S is dropped (default %g)\n"
-            "  --stats               print per-worker counters at exit\n"
+            "  --stats               print per-worker counters at exit (SIGUSR1: any time)\n"
             "  --help                this text\n\n"
-            "SIGINT/SIGTERM: stop accepting, finish in-flight responses, exit 0.\n",
+            "SIGINT/SIGTERM: stop accepting, finish in-flight responses, exit 0.\n"
+            "SIGUSR1: each worker prints its counters (one key=value line) and goes on.\n",
             rs_spec.spec_name, rs_spec.port, rs_spec.max_connections, rs_spec.recv_buffers,
             rs_spec.timeouts.header / 1000.0, rs_spec.timeouts.body / 1000.0, rs_spec.timeouts.idle / 1000.0,
             rs_spec.timeouts.write / 1000.0);
@@ -149,7 +152,7 @@ static void *worker_main(void *arg)
     CPU_SET(w->cpu, &set);
     if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0)
         rs_log("cannot pin to CPU %d; running unpinned", w->cpu);
-    w->status = rs_reactor_init(&w->reactor, w->index, w->cpu, w->stop_fd, w->opt);
+    w->status = rs_reactor_init(&w->reactor, w->index, w->cpu, w->stop_fd, w->report_fd, w->opt);
     pthread_barrier_wait(w->ready);
     if (w->status == 0)
         w->status = rs_reactor_run(&w->reactor);
@@ -182,7 +185,7 @@ int main(int argc, char **argv)
         return 2;
     /* Data sources are read once, here, before any worker exists: workers
      * then share them read-only without synchronisation. */
-    if (rs_data_load(opt.data_root) < 0)
+    if (rs_data_load(opt.data_root) < 0 || rs_static_load_all(opt.data_root) < 0)
         return 1;
 
     cpu_set_t mask;
@@ -203,6 +206,7 @@ int main(int argc, char **argv)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGUSR1);
     /* Reactor threads inherit the mask: only the main thread takes signals. */
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
@@ -215,9 +219,15 @@ int main(int argc, char **argv)
     }
     for (uint32_t i = 0; i < opt.workers; i++) {
         worker *w = &workers[i];
+        int report_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (report_fd < 0) {
+            rs_log("start-up failed: eventfd: %s", strerror(errno));
+            return 1;
+        }
         *w = (worker){.index = (int)i,
                       .cpu = cpus[i % (uint32_t)ncpu],
                       .stop_fd = stop_fd,
+                      .report_fd = report_fd,
                       .opt = &opt,
                       .ready = &ready};
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
@@ -232,9 +242,15 @@ int main(int argc, char **argv)
     if (!failed)
         rs_log("serving spec '%s' on port %u with %u worker(s)", rs_spec.spec_name, opt.port, opt.workers);
 
-    if (!failed) {
-        int sig = 0;
-        sigwait(&stop_signals, &sig);
+    for (int sig = 0; !failed && sig != SIGINT && sig != SIGTERM;) {
+        if (sigwait(&stop_signals, &sig) != 0)
+            break;
+        if (sig == SIGUSR1) {
+            for (uint32_t i = 0; i < opt.workers; i++) {
+                ssize_t ignored = write(workers[i].report_fd, &(uint64_t){1}, sizeof(uint64_t));
+                (void)ignored;
+            }
+        }
     }
     uint64_t one = 1;
     ssize_t ignored = write(stop_fd, &one, sizeof one);
@@ -247,8 +263,10 @@ int main(int argc, char **argv)
         for (uint32_t i = 0; i < opt.workers; i++)
             rs_stats_print(&workers[i].reactor);
     }
-    for (uint32_t i = 0; i < opt.workers; i++)
+    for (uint32_t i = 0; i < opt.workers; i++) {
         rs_reactor_destroy(&workers[i].reactor);
+        close(workers[i].report_fd);
+    }
     free(workers);
     close(stop_fd);
     return failed ? 1 : 0;

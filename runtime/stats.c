@@ -1,23 +1,64 @@
-/* stats.c — one line of counters per worker, key=value, for scripts. */
+/* stats.c — one line of counters per worker, key=value, for scripts.
+ *
+ * The line is formatted into a buffer and written with one write(2), so
+ * lines printed by several workers at once (SIGUSR1) never interleave. */
 #include "stats.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <unistd.h>
+
+typedef struct line {
+    char buf[1536];
+    size_t len;
+} line;
+
+static void put(line *l, const char *key, uint64_t value)
+{
+    if (l->len >= sizeof l->buf)
+        return;
+    int n = snprintf(l->buf + l->len, sizeof l->buf - l->len, " %s=%" PRIu64, key, value);
+    if (n > 0)
+        l->len += (size_t)n;
+}
 
 void rs_stats_print(const rs_reactor *r)
 {
+    static const unsigned error_statuses[] = RS_PARSE_ERROR_STATUSES;
+    static const char *const timeout_names[RS_TIMER_KINDS] = {
+        [RS_TIMER_HEADER] = "timeouts_header", [RS_TIMER_BODY] = "timeouts_body",
+        [RS_TIMER_IDLE] = "timeouts_idle",     [RS_TIMER_WRITE] = "timeouts_write",
+        [RS_TIMER_LINGER] = "timeouts_linger",
+    };
     const rs_stats *s = &r->stats;
-    fprintf(stderr,
-            "stats worker=%d accepted=%" PRIu64 " closed=%" PRIu64 " refused_full=%" PRIu64
-            " accept_errors=%" PRIu64 " requests=%" PRIu64 " 1xx=%" PRIu64 " 2xx=%" PRIu64 " 3xx=%" PRIu64
-            " 4xx=%" PRIu64 " 5xx=%" PRIu64 " parse_errors=%" PRIu64 " stale_cqes=%" PRIu64
-            " enobufs_pauses=%" PRIu64 " backpressure_pauses=%" PRIu64 " timeouts_header=%" PRIu64
-            " timeouts_body=%" PRIu64 " timeouts_idle=%" PRIu64 " timeouts_write=%" PRIu64
-            " timeouts_linger=%" PRIu64 "\n",
-            r->index, s->accepted, s->closed, s->refused_full, s->accept_errors, s->requests,
-            s->responses_by_class[1], s->responses_by_class[2], s->responses_by_class[3],
-            s->responses_by_class[4], s->responses_by_class[5], s->parse_errors, s->stale_cqes,
-            s->enobufs_pauses, s->backpressure_pauses, s->timeouts[RS_TIMER_HEADER],
-            s->timeouts[RS_TIMER_BODY], s->timeouts[RS_TIMER_IDLE], s->timeouts[RS_TIMER_WRITE],
-            s->timeouts[RS_TIMER_LINGER]);
+    line l;
+    l.len = (size_t)snprintf(l.buf, sizeof l.buf, "stats worker=%d", r->index);
+    put(&l, "accepted", s->accepted);
+    put(&l, "closed", s->closed);
+    put(&l, "open", r->conns.in_use);
+    put(&l, "refused_full", s->refused_full);
+    put(&l, "accept_errors", s->accept_errors);
+    put(&l, "requests", s->requests);
+    static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    for (int i = 1; i <= 5; i++)
+        put(&l, classes[i - 1], s->responses_by_class[i]);
+    put(&l, "parse_errors", s->parse_errors);
+    for (unsigned i = 0; i < RS_PARSE_ERROR_KINDS; i++) {
+        char key[32];
+        if (i < sizeof error_statuses / sizeof error_statuses[0])
+            snprintf(key, sizeof key, "parse_errors_%u", error_statuses[i]);
+        else
+            snprintf(key, sizeof key, "parse_errors_other");
+        put(&l, key, s->parse_errors_by_status[i]);
+    }
+    put(&l, "stale_cqes", s->stale_cqes);
+    put(&l, "enobufs_pauses", s->enobufs_pauses);
+    put(&l, "backpressure_pauses", s->backpressure_pauses);
+    for (int k = RS_TIMER_HEADER; k < RS_TIMER_KINDS; k++)
+        put(&l, timeout_names[k], s->timeouts[k]);
+    if (l.len > sizeof l.buf - 1)
+        l.len = sizeof l.buf - 1;
+    l.buf[l.len++] = '\n';
+    ssize_t ignored = write(STDERR_FILENO, l.buf, l.len);
+    (void)ignored;
 }

@@ -1,4 +1,4 @@
-/* stats.h — per-reactor counters, printed at exit with --stats. */
+/* stats.h — per-reactor counters, printed on SIGUSR1 and at exit with --stats. */
 #ifndef RS_STATS_H
 #define RS_STATS_H
 

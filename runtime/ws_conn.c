@@ -247,7 +247,7 @@ void rs_ws_process(rs_reactor *r, rs_conn *c, char *in, size_t n)
     /* Each pass consumes input or moves the parser a phase on, so the loop
      * ends within about three passes per byte of input. */
     while (c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED)) {
-        if (c->out.queued >= r->opt->limits.output_queue) {
+        if (rs_outq_owned(&c->out) >= r->opt->limits.output_queue) {
             rs_conn_pause(r, c); /* resumed by rs_ws_resume once drained */
             break;
         }

@@ -47,7 +47,7 @@ EXPECTED = {
         "routes.toml:10: route[1].body: default 99999999999999999999 does not fit int64",
         'routes.toml:11: route[1].body_limit: expected an integer, got string "big"',
         "routes.toml:12: route[1].colour: unknown key (expected one of: path, methods, query, body, "
-        "body_limit, reply, compress, websocket)",
+        "body_limit, reply, compress, static, websocket)",
         'routes.toml:13: route[1].reply.type: not a media type: "text plain" (expected type/subtype, e.g. '
         '"text/plain; charset=utf-8")',
         'routes.toml:13: route[1].reply.text: unclosed "{" at offset 0 (write "{{" for a literal brace)',

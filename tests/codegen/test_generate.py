@@ -84,7 +84,7 @@ def test_unknown_profile(tmp_path):
     result = ringspec("generate", "spec/arena.toml", "--profile", "nope", "-o", tmp_path / "out")
     assert result.returncode == 1
     assert result.stderr == 'spec/arena.toml: --profile: no profile "nope" (known: baseline, pipelined, ' \
-                            'limited-conn, json, json-comp, echo-ws)\n'
+                            'limited-conn, json, json-comp, upload, static, echo-ws)\n'
     assert not (tmp_path / "out").exists()
 
 
@@ -165,7 +165,7 @@ def test_build_does_not_run_make_for_a_bad_spec(tmp_path, fake_make):
 
 def test_check_and_routes():
     result = ringspec("check", "spec/arena.toml")
-    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 4 routes\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 6 routes\n", "")
     result = ringspec("routes", "spec/arena.toml")
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
@@ -177,7 +177,11 @@ def test_check_and_routes():
         "2  GET, HEAD        /json/{count:int}  path count: int, query m: int = 1               "
         "200 application/json '{items: dataset[:count] with { total = price * quantity * m }, "
         "count: len(items)}'",
-        "3  GET, HEAD        /ws                -                                               "
+        "3  POST             /upload            body body: stream (bytes read)                  "
+        "200 text/plain '{body}'",
+        "4  GET, HEAD        /static/*          -                                               "
+        "files under /data/static (cache memory, precompressed br, gzip)",
+        "5  GET, HEAD        /ws                -                                               "
         "101 websocket echo",
     ]
     result = ringspec("routes", "spec/arena.toml", "--profile", "pipelined")

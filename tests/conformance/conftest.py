@@ -382,6 +382,38 @@ def baseline(a, b):
 
 
 # --------------------------------------------------------------------------
+# Rejected requests (test_noise.py, test_smuggling.py)
+
+VALID = [("valid-get1.raw", 55), ("valid-get2.raw", 100), ("valid-get3.raw", 95),
+         ("valid-post1.raw", 31), ("valid-post4.raw", 103)]
+
+
+def assert_server_healthy(server, bystander=None, n=0):
+    """A keep-alive connection opened before the bad request still works,
+    and a fresh connection gets a correct answer."""
+    if bystander is not None:
+        assert_ok(bystander.request(get(baseline(n, 1000))), n + 1000)
+    name, value = VALID[n % len(VALID)]
+    with server.conn() as c:
+        assert_ok(c.request(arena_request(name)), value)
+
+
+def assert_rejected(server, payload, status, method="GET"):
+    """Send payload on a new connection: expect `status`, Connection: close,
+    EOF. Checks the server is still healthy afterwards."""
+    with server.conn() as bystander:
+        assert_ok(bystander.request(get("/pipeline")), b"ok")
+        with server.conn() as c:
+            c.send(payload)
+            r = c.read_response(method=method)
+            assert r.status == status, f"expected {status}, got {r!r}"
+            assert r.closes, f"error response without Connection: close: {r!r}"
+            c.expect_eof(what=f"after the {status} response")
+        assert_server_healthy(server, bystander, status)
+    return r
+
+
+# --------------------------------------------------------------------------
 # curl
 
 

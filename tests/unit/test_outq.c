@@ -122,8 +122,42 @@ static void test_size_classes(void)
     rs_chunk_pool_destroy(&pool);
 }
 
+/* Reference chunks: bytes come from the shared buffer in order with owned
+ * ones, appends after a reference go to a new chunk (never into it), only
+ * owned bytes count as owned, and the buffer reference is dropped once
+ * sent. */
+static void test_reference_chunks(void)
+{
+    rs_chunk_pool pool, refs;
+    rs_chunk_pool_init(&pool, 32, 64, 2, 1);
+    rs_chunk_pool_init(&refs, 0, 0, 4, 0);
+    rs_shared_buf *buf = rs_shared_buf_new(10);
+    memcpy(buf->data, "0123456789", 10);
+    rs_outq q = {0};
+    rs_outq_append(&q, &pool, "head:", 5);
+    CHECK(rs_outq_append_ref(&q, &refs, buf, 2, 6) == 0);
+    CHECK_EQ_INT(atomic_load(&buf->refs), 2);
+    rs_outq_append(&q, &pool, ":tail", 5); /* must not write into the reference */
+    CHECK_EQ_INT(q.queued, 16);
+    CHECK_EQ_INT(rs_outq_owned(&q), 10);
+    struct iovec iov[8];
+    uint32_t total;
+    CHECK_EQ_INT(rs_outq_gather(&q, iov, 8, &total), 3);
+    CHECK_EQ_INT(total, 16);
+    char *got = drain(&q, &pool, 3);
+    CHECK_EQ_STR(got, "head:234567:tail", "owned and referenced bytes in order");
+    free(got);
+    CHECK_EQ_INT(q.ref_queued, 0);
+    CHECK_EQ_INT(atomic_load(&buf->refs), 1);
+    CHECK_EQ_INT(pool.allocated + refs.allocated, 0);
+    rs_shared_buf_unref(buf);
+    rs_chunk_pool_destroy(&pool);
+    rs_chunk_pool_destroy(&refs);
+}
+
 int main(void)
 {
+    test_reference_chunks();
     test_size_classes();
     test_order_across_chunks();
     test_append_does_not_move_inflight_bytes();

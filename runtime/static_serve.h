@@ -1,0 +1,23 @@
+/* static_serve.h — the connection side of static files (static.h). */
+#ifndef RS_STATIC_SERVE_H
+#define RS_STATIC_SERVE_H
+
+#include "reactor.h"
+
+/* At the head: decide status, representation and range (RS_CF_STATIC). */
+void rs_static_resolve(rs_conn *c, const rs_request_view *v, const rs_route_match *m);
+
+/* At on_done: the response.  In none mode with a body it leaves
+ * RS_CF_FILE set; the file is then read by rs_static_advance. */
+void rs_static_respond(rs_reactor *r, rs_conn *c, rs_reply *reply);
+
+/* Flush phase: submits the next read when the queue has room.  Returns
+ * true when the file has just been fully queued (parsing may resume). */
+bool rs_static_advance(rs_reactor *r, rs_conn *c);
+
+void rs_static_read_done(rs_reactor *r, rs_conn *c, int res);
+
+/* Closes the descriptor and frees a read chunk (no read in flight). */
+void rs_static_release(rs_conn *c);
+
+#endif
