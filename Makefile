@@ -107,12 +107,12 @@ test-codegen:
 # ---- fuzzing (clang + libFuzzer, ASan+UBSan) ----
 #
 # Each harness runs for FUZZ_SECONDS on its own corpus under build/fuzz,
-# seeded from tests/fuzz/seeds; both run at once (one per core).  A crash
-# leaves its input in build/fuzz/artifacts/ and fails the target: turn it
-# into a case in tests/unit/test_http1_parser.c.
+# seeded from tests/fuzz/seeds; all run at once.  A crash leaves its input
+# in build/fuzz/artifacts/ and fails the target: turn it into a case in
+# tests/unit/test_http1_parser.c or test_ws_parser.c.
 CLANG        ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_http1 fuzz_http1_split
+FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split
 FUZZ_DIR     := build/fuzz
 FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -Itests/fuzz -O1 -g \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -120,6 +120,10 @@ FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -Itests/fuzz -O1 -g \
 $(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/http1_drive.h generated/http1_parser.c runtime/http1_parser.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< generated/http1_parser.c
+
+$(FUZZ_DIR)/fuzz_ws_split: tests/fuzz/fuzz_ws_split.c generated/ws_parser.c runtime/ws_parser.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< generated/ws_parser.c
 
 fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 	@mkdir -p $(FUZZ_DIR)/artifacts
