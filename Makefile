@@ -73,11 +73,13 @@ $(OBJ_DIR)/generated/%_parser.o: generated/%_parser.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
+# HANDLERS: the spec's handlers/*.c (ringspec build passes them; codegen has already
+# checked that each handler the spec names is defined there).
 server:
-	@test -n "$(GEN_DIR)" -a -n "$(OUT)" || { echo "usage: make server GEN_DIR=generated/<name> OUT=<dir> [SANITIZE=1]"; exit 2; }
+	@test -n "$(GEN_DIR)" -a -n "$(OUT)" || { echo "usage: make server GEN_DIR=generated/<name> OUT=<dir> [SANITIZE=1] [HANDLERS=...]"; exit 2; }
 	@$(MAKE) --no-print-directory $(RUNTIME_OBJ)
 	@mkdir -p $(OUT)
-	$(CC) $(CFLAGS_ALL) -o $(OUT)/server $(GEN_DIR)/*.c $(RUNTIME_OBJ) $(LDLIBS)
+	$(CC) $(CFLAGS_ALL) -I$(GEN_DIR) -o $(OUT)/server $(GEN_DIR)/*.c $(HANDLERS) $(RUNTIME_OBJ) $(LDLIBS)
 
 # ---- tests ----
 

@@ -11,10 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import emit
+from . import diagnostics, emit, handlers, scaffold
 from .model import Spec
-from .spec_loader import SpecError, SpecErrors, load
-from .validate import validate
+from .diagnostics import SpecError, SpecErrors
+from .spec_loader import load
+from .validate import validate_all
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +23,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except SpecErrors as exc:
-        for error in exc.errors:
-            print(error.format(args.spec), file=sys.stderr)
+        report(exc.errors, getattr(args, "spec", ""), exc.lines)
         return 1
+
+
+def report(diagnostics: list, file: str, lines: list | None) -> None:
+    """Prints diagnostics to stderr, each with its caret and hint, then a count."""
+    for d in diagnostics:
+        print(d.format(file, lines), file=sys.stderr)
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if diagnostics:
+        print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}",
+              file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,16 +60,32 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-o", dest="out_dir", metavar="OUT_DIR", type=Path,
                        help="build directory (default: build/<name>, build/<name>-asan with --sanitize)")
     build.add_argument("--sanitize", action="store_true", help="build with ASan and UBSan")
-    command("check", _check, "Validate SPEC only.", profile=False)
+    command("check", _check, "Validate SPEC only: print every diagnostic.", profile=False)
+    command("stub", _stub, "Print a C starting point for each handler SPEC names (for handlers/*.c).",
+            profile=False)
+    init = commands.add_parser("init", help="Scaffold a new project in DIR: spec, handlers/, Makefile.",
+                               description="Scaffold a new project in DIR: spec, handlers/, Makefile.")
+    init.add_argument("dir", metavar="DIR", type=Path)
+    init.set_defaults(run=scaffold.init)
+    explain = commands.add_parser("explain", help="Explain a diagnostic id such as RS012.",
+                                  description="Explain a diagnostic id such as RS012.")
+    explain.add_argument("code", metavar="RSxxx")
+    explain.set_defaults(run=_explain)
     command("routes", _routes, "Print the route table of SPEC.")
     return parser
 
 
 def _load(spec_path: str, profile: str | None) -> Spec:
-    spec = validate(load(spec_path))
+    source = load(spec_path)
+    spec, warnings = validate_all(source)
+    problems = handlers.find_problems(spec, source.locator)
+    if problems:
+        raise SpecErrors(problems + warnings, source.locator.lines)
+    if warnings:
+        report(warnings, spec_path, source.locator.lines)
     if profile is not None and profile not in spec.profiles:
         known = "known: " + ", ".join(spec.profiles) if spec.profiles else "this spec defines none"
-        raise SpecErrors([SpecError(None, "--profile", f'no profile "{profile}" ({known})')])
+        raise SpecErrors([SpecError(None, "--profile", f'no profile "{profile}" ({known})', "RS060")])
     return spec
 
 
@@ -92,6 +119,8 @@ def _build(args) -> int:
     # Absolute paths: make runs in the repo root, not in the caller's directory.
     command = ["make", "-s", "-C", str(emit.REPO_ROOT), "server", f"GEN_DIR={gen_dir.resolve()}",
                f"OUT={out_dir.resolve()}", f"SANITIZE={int(args.sanitize)}"]
+    if any(r.handler for r in spec.routes):  # the user's C, checked by handlers.find_problems
+        command.append("HANDLERS=" + " ".join(str(p) for p in handlers.sources(spec.file)))
     print("compiling: " + " ".join(command), flush=True)
     try:
         status = subprocess.run(command).returncode
@@ -108,6 +137,28 @@ def _build(args) -> int:
 def _check(args) -> int:
     spec = _load(args.spec, None)
     print(f"ok: {len(spec.routes)} route{'s' if len(spec.routes) != 1 else ''}")
+    return 0
+
+
+def _stub(args) -> int:
+    spec = validate_all(load(args.spec))[0]  # no handler check: the stubs are what is missing
+    routes = [r for r in spec.routes if r.handler]
+    if not routes:
+        print(f"{args.spec} names no handlers", file=sys.stderr)
+        return 1
+    for route in routes:
+        print(f"/* ---- {handlers.handlers_dir(spec.file).name}/{route.handler}.c ---- */")
+        print(handlers.stub(route))
+    return 0
+
+
+def _explain(args) -> int:
+    text = diagnostics.explain(args.code)
+    if text is None:
+        print(f"ringspec: unknown diagnostic id {args.code!r} (known: {', '.join(diagnostics.CODES)})",
+              file=sys.stderr)
+        return 2
+    print(text, end="")
     return 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import expr, shapes_emit
+from . import checks_emit, expr, shapes_emit
 from .json_reply import JsonPlan
 from .model import STATUS_REASONS, WS_BEHAVIOURS, Literal, Route, Spec
 
@@ -35,9 +35,11 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        extensions=["jinja2.ext.loopcontrols"],
     )
     env.filters["c_string"] = c_string
     env.filters["c_comment"] = c_comment
+    env.filters["c_int"] = expr.c_int_literal
     literal_lengths = sorted({len(r.route.path) for r in routes if r.route.is_literal})
     context = {
         "spec": spec,
@@ -48,13 +50,17 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
                            for n in literal_lengths],
         "param_routes": [r for r in routes if not r.route.is_literal and r.route.static is None],
         "static_routes": [r for r in routes if r.route.static is not None],
-        "query_routes": [r for r in routes if r.route.query_params],
         "any_route_reads_params": any(r.reads_params for r in routes),
+        "any_handler": any(r.route.handler for r in routes),
         "route_listing": _route_listing(routes),
     }
     context.update(shapes_emit.context(spec, c_string))
-    return {name: clang_format(env.get_template(name + ".j2").render(context))
-            for name in ("routes.c", "shapes.h", "shapes.c")}
+    context.update(checks_emit.context(spec, routes, c_string))
+    names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h",) if context["any_handler"] else ())
+    files = {name: clang_format(env.get_template(name + ".j2").render(context)) for name in names}
+    if context["patterns"]:  # Ragel output is compiled as is: formatting it would gain nothing
+        files["patterns.c"] = checks_emit.run_ragel(env.get_template("patterns.rl.j2").render(context))
+    return files
 
 
 def write(files: dict[str, str], out_dir: Path) -> list[Path]:
@@ -159,6 +165,7 @@ class _RouteView:
     temporaries: list = field(default_factory=list)
     bindings: list = field(default_factory=list)  # (name, C initializer)
     pieces: list = field(default_factory=list)
+    checks: list = field(default_factory=list)  # checks_emit.ParamCheck of query/header/checked path params
     const_text: str | None = None  # C string literal when the body has no numbers
     buffer_size: int = 0
 
@@ -169,6 +176,9 @@ class _RouteView:
                 self.path_steps.append(("literal", c_string(segment.text), len(segment.text.encode())))
             else:
                 self.path_steps.append(("int", segment.param.slot, segment.param.name))
+        for p in route.params:
+            if p.source in ("query", "header") or (p.source == "path" and p.constraints is not None):
+                self.checks.append(checks_emit.ParamCheck(p, checks_emit.check_name(route.c_name, p)))
         self._plan_reply()
 
     # -- dispatch ----------------------------------------------------------------------
@@ -203,24 +213,20 @@ class _RouteView:
 
     @property
     def query_by_length(self) -> list:
-        """[(key length, [(C string of key, slot, name)])] for the switch on key length."""
+        """[(key length, [(C string of key, slot)])] for the switch on key length."""
         groups: dict[int, list] = {}
         for p in self.route.query_params:
-            groups.setdefault(len(p.name), []).append((c_string(p.name), p.slot))
+            groups.setdefault(len(p.key.encode()), []).append((c_string(p.key), p.slot))
         return sorted(groups.items())
 
     @property
-    def required_query_mask(self) -> str:
-        return _bit_mask(p.slot for p in self.route.query_params if p.required)
+    def params_summary(self) -> str:
+        return ", ".join(_describe_param(p) for p in self.route.params if p.source != "body")
 
     @property
-    def query_defaults(self) -> list:
-        return [(p.slot, p.name, expr.c_int_literal(p.default))
-                for p in self.route.query_params if not p.required]
-
-    @property
-    def query_summary(self) -> str:
-        return ", ".join(_describe_param(p) for p in self.route.query_params)
+    def param_docs(self) -> list:
+        """[(Param, expected texts by rs_violation)] for the violations reply."""
+        return [(p, checks_emit.expected_texts(p)) for p in self.route.params]
 
     @property
     def body_kind(self) -> str:
@@ -240,6 +246,8 @@ class _RouteView:
         route = self.route
         if route.websocket:
             return f"GET {route.path} -> 101, then WebSocket {route.websocket}"
+        if route.handler:
+            return f"{self.methods_label} {route.path} -> handler {route.handler}() in handlers/"
         if route.static is not None:
             return f"{self.methods_label} {route.path}* -> files under {route.static.dir} ({route.static.cache})"
         return f'{self.methods_label} {route.path} -> {route.status} {route.content_type}: "{route.text_source}"'
@@ -268,6 +276,8 @@ class _RouteView:
 
     @property
     def reads_params(self) -> bool:
+        if self.route.handler:
+            return True  # the handler gets every parameter
         return bool(self.bindings) or self.required_body_slot is not None
 
     @property
@@ -286,7 +296,7 @@ class _RouteView:
 
     def _plan_reply(self) -> None:
         """Splits the reply into checked statements and body pieces; binds used params."""
-        if self.route.websocket:
+        if self.route.websocket or self.route.handler:
             return
         if self.route.json is not None:
             plan = JsonPlan(self.route.json, c_string, self.shapes)
@@ -324,5 +334,5 @@ class _RouteView:
 
 
 def _describe_param(p) -> str:
-    kind = "int" if p.required else f"int = {p.default}"
-    return f"{p.name} ({kind})"
+    kind = p.kind if p.default is None else f"{p.kind} = {p.default}"
+    return f"{p.source} {p.key} ({kind}{', optional' if p.constraints and p.constraints.optional else ''})"

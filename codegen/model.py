@@ -110,16 +110,39 @@ class Server:
 
 @dataclass(frozen=True)
 class Param:
-    """A typed request value: a path segment, a query key or the body. All ints in v1."""
+    """A typed request value: a path segment, a query key, a header or the body."""
 
-    name: str
-    source: str  # "path", "query" or "body"
+    name: str  # the C local it is bound to
+    source: str  # "path", "query", "header" or "body"
     slot: int  # index into rs_params.value
-    default: int | None = None  # None = required
+    default: int | None = None  # None = required (unless constraints.optional)
+    constraints: object = None  # params.Constraints; None = plain v1 int
+    wire: str = ""  # the query key or header name as sent (the name when empty)
+    pattern_id: int | None = None  # index of its matcher in patterns.c
 
     @property
     def required(self) -> bool:
-        return self.default is None
+        return self.default is None and not (self.constraints and self.constraints.optional)
+
+    @property
+    def kind(self) -> str:
+        return self.constraints.kind if self.constraints else "int"
+
+    @property
+    def key(self) -> str:
+        return self.wire or self.name
+
+
+@dataclass(frozen=True)
+class Violations:
+    """[server.violations]: the 400 body listing broken parameters, as
+    {message_key: message, list_key: [{where, name, what, expected}]} with keys renamed."""
+
+    status: int = 400
+    message_key: str = "error"
+    message: str = "invalid request"
+    list_key: str = "violations"
+    fields: tuple = (("where", "where"), ("name", "name"), ("what", "what"), ("expected", "expected"))
 
 
 @dataclass(frozen=True)
@@ -162,6 +185,7 @@ class Route:
     c_name: str  # identifier stem for the route's generated functions
     json: object = None  # json_reply.JsonReply, or None for a text reply
     compress: list = field(default_factory=list)  # (coding, level), preferred first
+    handler: str | None = None  # C function in handlers/*.c answering the route
     body_stream: bool = False  # body = "stream": `body` is the number of bytes read
     static: StaticDir | None = None  # a prefix route serving files (path ends in "/")
     websocket: str | None = None  # behaviour after the upgrade ("echo"), None for HTTP routes
@@ -173,6 +197,10 @@ class Route:
     @property
     def query_params(self) -> list:
         return [p for p in self.params if p.source == "query"]
+
+    @property
+    def header_params(self) -> list:
+        return [p for p in self.params if p.source == "header"]
 
     @property
     def path_params(self) -> list:
@@ -188,6 +216,7 @@ class Spec:
     profiles: dict = field(default_factory=dict)  # name -> tuple of route paths
     shapes: dict = field(default_factory=dict)  # name -> shapes.Shape, in spec order
     data: dict = field(default_factory=dict)  # name -> shapes.DataSource
+    violations: Violations = field(default_factory=Violations)
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""

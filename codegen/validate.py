@@ -18,7 +18,10 @@ from .json_reply import JsonChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, WS_BEHAVIOURS, IntSegment,
                     Limits, Literal, Param, Route, Server, Spec, Timeouts)
-from .spec_loader import SpecError, SpecErrors, SpecSource, format_key
+from .diagnostics import SpecError, SpecErrors, sort
+from .params import violations as parse_violations
+from .params import Constraints, ParamChecker, header_name_problem
+from .spec_loader import SpecSource, format_key
 from .static_dir import check_static
 
 # Defaults and bounds: key -> (default, lowest, highest). Bounds keep values inside the
@@ -39,8 +42,8 @@ _BUFFERS = {"recv_count": (1024, 1, 32768), "recv_size": (2048, 256, 1 << 20)}
 _MAX_WORKERS = 1024
 # A streamed body costs no memory, so its default limit is far above [server.limits] body.
 _STREAM_BODY_LIMIT = 64 << 20
-_ROUTE_KEYS = ("path", "methods", "query", "body", "body_limit", "reply", "compress", "static",
-               "websocket")
+_ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "body_limit", "reply",
+               "handler", "compress", "static", "websocket")
 # What a WebSocket route may say besides its behaviour: the rest is HTTP reply machinery.
 _WS_ROUTE_KEYS = ("path", "methods", "websocket")
 _REPLY_KEYS = ("status", "type", "text", "json")
@@ -70,11 +73,17 @@ _C_RESERVED = frozenset(
 
 def validate(source: SpecSource) -> Spec:
     """Returns the model of a valid spec; raises SpecErrors listing every problem."""
+    spec, _ = validate_all(source)
+    return spec
+
+
+def validate_all(source: SpecSource) -> tuple[Spec, list]:
+    """The model and the warnings; raises SpecErrors (errors and warnings) on any error."""
     checker = _Checker(source)
     spec = checker.check()
-    if checker.errors:
-        raise SpecErrors(checker.errors)
-    return spec
+    if any(e.severity == "error" for e in checker.errors):
+        raise SpecErrors(checker.errors, source.locator.lines)
+    return spec, sort(checker.errors)
 
 
 def _describe(value) -> str:
@@ -105,9 +114,28 @@ class _Checker:
         self.protocols_listed: tuple = ("http1",)  # [server] protocols, once checked
         self.shapes: dict = {}
         self.data: dict = {}
+        self.param_checker = ParamChecker(self.error, _describe)
+        self.handlers: dict = {}  # handler name -> route index
 
-    def error(self, path: tuple, message: str) -> None:
-        self.errors.append(SpecError(self.source.locator.line_of(path), format_key(path), message))
+    def error(self, path: tuple, message: str, code: str = "RS014", hint: str | None = None,
+              at: str = "value", severity: str = "error") -> None:
+        """Records a diagnostic. The caret goes under the value of path (at="value") or its
+        key (at="key"); a path with no place of its own points at its closest parent."""
+        locator = self.source.locator
+        place = locator.exact(path)
+        if place is not None:
+            span = place.value if at == "value" and place.value else place.key
+        else:
+            parent = locator.place(path)
+            span = parent.key if parent else None
+        self.errors.append(SpecError(span, format_key(path), message, code, severity, hint))
+
+    def coded(self, code: str):
+        """error(path, message) for checkers that report one kind of problem."""
+        return lambda path, message: self.error(path, message, code)
+
+    def warn(self, path: tuple, message: str, code: str, hint: str | None = None) -> None:
+        self.error(path, message, code, hint, severity="warning")
 
     # -- generic helpers ---------------------------------------------------------------
 
@@ -116,23 +144,24 @@ class _Checker:
         value = parent.get(key, {})
         if isinstance(value, dict):
             return value
-        self.error(path, f"expected a table, got {_describe(value)}")
+        self.error(path, f"expected a table, got {_describe(value)}", code="RS012")
         return {}
 
     def only_keys(self, table: dict, path: tuple, allowed) -> None:
         for key in table:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f'did you mean "{close[0]}"? ' if close else ""
-                self.error(path + (key,), f"unknown key ({hint}expected one of: {', '.join(allowed)})")
+                guess = f'did you mean "{close[0]}"? ' if close else ""
+                self.error(path + (key,), "unknown key", code="RS010", at="key",
+                           hint=f"{guess}expected one of: {', '.join(allowed)}")
 
     def integer(self, table: dict, key: str, path: tuple, default: int, low: int, high: int) -> int:
         value = table.get(key, default)
         if not _is_int(value):
-            self.error(path + (key,), f"expected an integer, got {_describe(value)}")
+            self.error(path + (key,), f"expected an integer, got {_describe(value)}", code="RS012")
             return default
         if not low <= value <= high:
-            self.error(path + (key,), f"{value} is out of range (expected {low}..{high})")
+            self.error(path + (key,), f"{value} is out of range (expected {low}..{high})", code="RS013")
             return default
         return value
 
@@ -140,7 +169,7 @@ class _Checker:
         value = table.get(key, default)
         if value is None or isinstance(value, str):
             return value
-        self.error(path + (key,), f"expected a string, got {_describe(value)}")
+        self.error(path + (key,), f"expected a string, got {_describe(value)}", code="RS012")
         return default
 
     # -- the spec ----------------------------------------------------------------------
@@ -151,20 +180,22 @@ class _Checker:
         server = self.server(self.table(data, "server", ("server",)))
         self.default_body_limit = server.limits.body
         self.protocols_listed = server.protocols
-        shape_checker = ShapeChecker(self.error, _name_problem)
+        shape_checker = ShapeChecker(self.coded("RS050"), _name_problem)
         self.shapes = shape_checker.shapes(data.get("shape", {}))
         self.data = shape_checker.data(data.get("data", {}), self.shapes)
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
-        if self.errors:
+        if any(e.severity == "error" for e in self.errors):
             return None
         return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles,
-                    self.shapes, self.data)
+                    self.shapes, self.data, self.violations)
 
     def server(self, raw: dict) -> Server:
         path = ("server",)
-        self.only_keys(raw, path, ("port", "workers", "max_connections", "protocols", "limits", "timeouts",
-                                   "buffers"))
+        self.only_keys(raw, path, ("port", "workers", "max_connections", "limits", "timeouts", "buffers",
+                                  "violations", "protocols"))
+        self.violations = parse_violations(self, self.table(raw, "violations", path + ("violations",)),
+                                            path + ("violations",))
         port, max_conn = (self.integer(raw, k, path, *bounds) for k, bounds in _SERVER_INTS.items())
         workers = self.workers(raw.get("workers", "auto"), path + ("workers",))
 
@@ -175,10 +206,10 @@ class _Checker:
         if limits.target > limits.head:  # reported on the key the spec sets
             if "target" in limits_raw:
                 self.error(path + ("limits", "target"),
-                           f"{limits.target} exceeds limits.head ({limits.head}), which includes the target")
+                           f"{limits.target} exceeds limits.head ({limits.head}), which includes the target", code="RS014")
             else:
                 self.error(path + ("limits", "head"),
-                           f"{limits.head} is less than limits.target ({limits.target}), which it includes")
+                           f"{limits.head} is less than limits.target ({limits.target}), which it includes", code="RS014")
 
         timeouts_raw = self.table(raw, "timeouts", path + ("timeouts",))
         self.only_keys(timeouts_raw, path + ("timeouts",), tuple(_TIMEOUTS))
@@ -190,20 +221,20 @@ class _Checker:
         recv_count, recv_size = (self.integer(buffers_raw, k, path + ("buffers",), *bounds)
                                  for k, bounds in _BUFFERS.items())
         if recv_count & (recv_count - 1):
-            self.error(path + ("buffers", "recv_count"), f"{recv_count} is not a power of two")
+            self.error(path + ("buffers", "recv_count"), f"{recv_count} is not a power of two", code="RS014")
         protocols = self.protocols(raw.get("protocols", ["http1"]), path + ("protocols",))
         return Server(port, workers, max_conn, recv_count, recv_size, limits, timeouts, protocols)
 
     def protocols(self, raw, key: tuple) -> tuple:
         """The listener's protocols: HTTP/1.1 always, WebSocket when routes upgrade."""
         if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
-            self.error(key, f'expected an array such as ["http1", "websocket"], got {_describe(raw)}')
+            self.error(key, f'expected an array such as ["http1", "websocket"], got {_describe(raw)}', "RS012")
             return ("http1",)
         for i, name in enumerate(raw):
             if name not in _PROTOCOLS:
                 self.error(key + (i,), f'unknown protocol "{name}" (expected one of: {", ".join(_PROTOCOLS)})')
             elif name in raw[:i]:
-                self.error(key + (i,), f'"{name}" is listed twice')
+                self.error(key + (i,), f'"{name}" is listed twice', "RS015")
         if "http1" not in raw:
             self.error(key, '"http1" is required: every connection starts as HTTP/1.1')
         return tuple(p for p in _PROTOCOLS if p in raw)
@@ -213,18 +244,18 @@ class _Checker:
             return 0
         if _is_int(value) and 1 <= value <= _MAX_WORKERS:
             return value
-        self.error(path, f'expected "auto" or an integer 1..{_MAX_WORKERS}, got {_describe(value)}')
+        self.error(path, f'expected "auto" or an integer 1..{_MAX_WORKERS}, got {_describe(value)}', code="RS012")
         return 0
 
     def timeout(self, table: dict, key: str, path: tuple, default: int) -> int:
         """Seconds (int or float) in the spec, milliseconds in the model."""
         value = table.get(key, default)
         if not (_is_int(value) or isinstance(value, float)) or not math.isfinite(value):
-            self.error(path + (key,), f"expected seconds (a number), got {_describe(value)}")
+            self.error(path + (key,), f"expected seconds (a number), got {_describe(value)}", code="RS012")
             return default * 1000
         ms = round(value * 1000)
         if not 1 <= ms <= _MAX_TIMEOUT_S * 1000:
-            self.error(path + (key,), f"{value} s is out of range (expected 0.001..{_MAX_TIMEOUT_S})")
+            self.error(path + (key,), f"{value} s is out of range (expected 0.001..{_MAX_TIMEOUT_S})", code="RS013")
             return default * 1000
         return ms
 
@@ -232,10 +263,10 @@ class _Checker:
 
     def routes(self, raw) -> list:
         if raw is None:
-            self.error(("route",), "no routes: add at least one [[route]] table")
+            self.error(("route",), "no routes: add at least one [[route]] table", code="RS011")
             return []
         if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
-            self.error(("route",), f"expected an array of tables ([[route]]), got {_describe(raw)}")
+            self.error(("route",), f"expected an array of tables ([[route]]), got {_describe(raw)}", code="RS012")
             return []
         routes, shapes = [], []
         for index, table in enumerate(raw):
@@ -257,7 +288,7 @@ class _Checker:
         errors_before = len(self.errors)
         self.only_keys(raw, path, _ROUTE_KEYS)
         if "path" not in raw:
-            self.error(path, 'missing "path"')
+            self.error(path, 'missing "path"', code="RS011")
         url = self.string(raw, "path", path, None)
         # Declared parameters as (name, default, source, key path, type ok). Those with a
         # bad type stay declared so the reply text using them is not reported as well.
@@ -269,41 +300,66 @@ class _Checker:
                 shape = tuple(s.text if isinstance(s, Literal) else "{int}" for s in segments)
                 shapes.append((index, url, shape))
         methods = self.methods(raw.get("methods", ["GET"]), path + ("methods",))
-        for name, type_text in self.table(raw, "query", path + ("query",)).items():
-            key = path + ("query", name)
-            if not isinstance(type_text, str):
-                self.error(key, f'expected a type string such as "int", got {_describe(type_text)}')
-                declared.append((name, None, "query", key, False))
-            else:
-                declared.append((name, *self.int_type(type_text, key, "query")))
+        declared = [(*d, Constraints(), "") for d in declared]
+        self.path_constraints(raw, path, declared)
+        for name, value in self.table(raw, "query", path + ("query",)).items():
+            declared.append((name, *self.param_checker.declaration(value, path + ("query", name), "query"), name))
+        for name, value in self.table(raw, "headers", path + ("headers",)).items():
+            key = path + ("headers", name)
+            problem = header_name_problem(name)
+            if problem:
+                self.error(key, problem, code="RS031", at="key")
+            c_name = name.replace("-", "_")
+            declared.append((c_name, *self.param_checker.declaration(value, key, "header"), name))
         body_text = self.string(raw, "body", path, None)
         # "stream": the body is read and dropped as it arrives; `body` is the byte count.
         body_stream = body_text is not None and body_text.strip() == "stream"
         if body_stream:
-            declared.append(("body", 0, "body", path + ("body",), True))
+            declared.append(("body", 0, "body", path + ("body",), True, Constraints(), ""))
         elif body_text is not None:
-            declared.append(("body", *self.int_type(body_text, path + ("body",), "body")))
+            declared.append(("body", *self.param_checker.shorthand(body_text, path + ("body",), "body"), ""))
         default_limit = _STREAM_BODY_LIMIT if body_stream else self.default_body_limit
         body_limit = self.integer(raw, "body_limit", path, default_limit, *_LIMITS["body"][1:])
         params = self.params(declared, path)
         reply = raw.get("reply")
-        if reply is None:
-            self.error(path, 'missing "reply"')
+        handler = self.handler(raw, path, reply)
+        if handler is not None:
+            status, content_type, template, text, json_reply = 200, "", [], "", None
+        elif reply is None:
+            self.error(path, 'missing "reply" (or "handler")', code="RS011")
         elif not isinstance(reply, dict):
-            self.error(path + ("reply",), f"expected a table, got {_describe(reply)}")
+            self.error(path + ("reply",), f"expected a table, got {_describe(reply)}", code="RS012")
         else:
             status, content_type, template, text, json_reply = self.reply(
                 reply, path + ("reply",), [d[0] for d in declared])
         compress = self.compress(raw.get("compress"), path + ("compress",))
         if compress and reply is not None and "json" not in reply:
-            self.error(path + ("compress",), "compression applies to json replies only")
+            self.error(path + ("compress",), "compression applies to json replies only", code="RS040")
         if len(self.errors) != errors_before:
             return None
         by_name = {p.name: p for p in params}
         segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
         body = by_name["body"] if body_text is not None else None
         return Route(index, url, segments, methods, params, body, body_limit, status, content_type,
-                     template, text, _c_name(url), json_reply, compress, body_stream=body_stream)
+                     template, text, _c_name(url), json_reply, compress, handler=handler,
+                     body_stream=body_stream)
+
+    def handler(self, raw: dict, path: tuple, reply) -> str | None:
+        """handler = "name": the route is answered by a C function in handlers/*.c."""
+        name = self.string(raw, "handler", path, None)
+        if name is None:
+            return None
+        problem = _name_problem(name)
+        if problem:
+            self.error(path + ("handler",), problem, code="RS070")
+            return None
+        if name in self.handlers:
+            self.error(path + ("handler",), f'"{name}" already answers route[{self.handlers[name]}]', code="RS070",
+                       hint="one handler per route; share code through a helper function")
+        self.handlers.setdefault(name, path[1])
+        if reply is not None:
+            self.error(path + ("reply",), 'a route has either "reply" or "handler", not both', code="RS070")
+        return name
 
     def static_route(self, index: int, raw: dict, shapes: list) -> Route | None:
         """A prefix route serving a directory: path "/x/", GET (and HEAD) only."""
@@ -334,15 +390,16 @@ class _Checker:
         errors_before = len(self.errors)
         for key in raw:
             if key not in _WS_ROUTE_KEYS:
-                self.error(path + (key,), f'not allowed on a websocket route (allowed: {", ".join(_WS_ROUTE_KEYS)})')
+                self.error(path + (key,), f'not allowed on a websocket route (allowed: {", ".join(_WS_ROUTE_KEYS)})',
+                           "RS010", at="key")
         url = self.string(raw, "path", path, None)
         if url is None:
-            self.error(path, 'missing "path"')
+            self.error(path, 'missing "path"', "RS011", at="key")
         else:
             errors_before_path = len(self.errors)
             segments, declared = self.url_path(url, path + ("path",))
             if declared:
-                self.error(path + ("path",), "a websocket route has no path parameters")
+                self.error(path + ("path",), "a websocket route has no path parameters", "RS020")
             elif len(self.errors) == errors_before_path:
                 shapes.append((index, url, tuple(s.text for s in segments)))
         if raw.get("methods", ["GET"]) != ["GET"]:
@@ -366,12 +423,12 @@ class _Checker:
             return []
         if not isinstance(raw, dict) or not raw:
             self.error(key, f"expected a table of codings and levels such as {{ br = 5, gzip = 6 }}, "
-                       f"got {_describe(raw)}")
+                       f"got {_describe(raw)}", code="RS012")
             return []
         out = []
         for coding, level in raw.items():
             if coding not in _CODINGS:
-                self.error(key + (coding,), f'unknown coding (expected one of: {", ".join(_CODINGS)})')
+                self.error(key + (coding,), f'unknown coding (expected one of: {", ".join(_CODINGS)})', code="RS010")
                 continue
             low, high = _CODINGS[coding]
             out.append((coding, self.integer(raw, coding, key, low, low, high)))
@@ -381,7 +438,7 @@ class _Checker:
         """Splits a path into Literal parts and parameter names (str); also returns the
         declared path parameters."""
         if not url.startswith("/"):
-            self.error(key, f'must start with "/", got {json.dumps(url)}')
+            self.error(key, f'must start with "/", got {json.dumps(url)}', code="RS020")
             return [], []
         segments, declared, literal = [], [], ""
         parts = url[1:].split("/")
@@ -394,13 +451,13 @@ class _Checker:
                 segments += [Literal(literal), name]
                 literal = ""
             elif part == "" and i != len(parts) - 1:
-                self.error(key, f'empty segment ("//") in {json.dumps(url)}')
+                self.error(key, f'empty segment ("//") in {json.dumps(url)}', code="RS020")
             else:
                 bad = sorted({c for c in part if not _PATH_CHAR.fullmatch(c)})
                 if bad:
                     shown = ", ".join(json.dumps(c) for c in bad)
                     self.error(key, f"{shown} not allowed in a path literal (use unreserved and "
-                               f"sub-delim characters of RFC 3986)")
+                               f"sub-delim characters of RFC 3986)", code="RS020")
                 literal += part
         if literal:
             segments.append(Literal(literal))
@@ -410,97 +467,93 @@ class _Checker:
         """'{id:int}' -> ('id', True); a declared name with a bad type -> (name, False)."""
         m = re.fullmatch(r"\{([^{}:]*)(?::([^{}]*))?\}", part)
         if not m:
-            self.error(key, f'path parameters must be whole segments like "{{id:int}}", got "{part}"')
+            self.error(key, f'path parameters must be whole segments like "{{id:int}}", got "{part}"', code="RS020")
             return None, False
         name, type_name = m.groups()
         if type_name is None:
-            self.error(key, f'parameter "{part}" needs a type: "{{{name}:int}}"')
+            self.error(key, f'parameter "{part}" needs a type: "{{{name}:int}}"', code="RS020")
             return name, False
         if type_name != "int":
-            self.error(key, f'unknown parameter type "{type_name}" in "{part}" (expected "int")')
+            self.error(key, f'unknown parameter type "{type_name}" in "{part}" (expected "int")', code="RS020")
             return name, False
         return name, True
 
     def methods(self, raw, key: tuple) -> tuple:
         if not isinstance(raw, list) or not raw:
-            self.error(key, f'expected a non-empty array of methods such as ["GET"], got {_describe(raw)}')
+            self.error(key, f'expected a non-empty array of methods such as ["GET"], got {_describe(raw)}', code="RS012")
             return ()
         listed = set()
         for i, method in enumerate(raw):
             if not isinstance(method, str) or method.upper() not in METHODS:
                 shown = json.dumps(method) if isinstance(method, str) else _describe(method)
-                self.error(key + (i,), f"unknown method {shown} (expected one of: {', '.join(METHODS)})")
+                self.error(key + (i,), f"unknown method {shown} (expected one of: {', '.join(METHODS)})", code="RS022")
             elif method != method.upper():
-                self.error(key + (i,), f'methods are upper case: "{method.upper()}"')
+                self.error(key + (i,), f'methods are upper case: "{method.upper()}"', code="RS022")
             elif method in listed:
-                self.error(key + (i,), f'"{method}" is listed twice')
+                self.error(key + (i,), f'"{method}" is listed twice', code="RS015")
             else:
                 listed.add(method)
         if "GET" in listed:
             listed.add("HEAD")  # the runtime answers HEAD like GET, minus the body
         return tuple(m for m in METHODS if m in listed)
 
-    def int_type(self, text: str, key: tuple, source: str) -> tuple:
-        """'int' or 'int = N' -> (default or None, source, key, ok); reports other types."""
-        bad = (None, source, key, False)
-        if text.strip() == "int?":
-            self.error(key, 'optional "int?" is not supported in v1; give a default instead, e.g. "int = 0"')
-            return bad
-        m = _INT_TYPE.fullmatch(text)
-        if not m:
-            self.error(key, f'unknown type {json.dumps(text)} (expected "int" or "int = N")')
-            return bad
-        if m.group(1) is None:
-            return None, source, key, True
-        if not _INT_LITERAL.fullmatch(m.group(1)):
-            self.error(key, f"default {json.dumps(m.group(1))} is not an integer literal")
-            return bad
-        value = int(m.group(1))
-        if not expr.INT64_MIN <= value <= expr.INT64_MAX:
-            self.error(key, f"default {value} does not fit int64")
-            return bad
-        return value, source, key, True
+    def path_constraints(self, raw: dict, path: tuple, declared: list) -> None:
+        """path_params = { id = { min = 1 } }: constraints on parameters of the path."""
+        table = self.table(raw, "path_params", path + ("path_params",))
+        names = [d[0] for d in declared]
+        for name, value in table.items():
+            key = path + ("path_params", name)
+            if name not in names:
+                self.error(key, f'"{name}" is not a parameter of the path', code="RS031", at="key",
+                           hint=f"path parameters: {', '.join(names) or 'none'}")
+                continue
+            i = names.index(name)
+            _, _, _, ok, c = self.param_checker.declaration(value, key, "path", path_param=True)
+            d = declared[i]
+            declared[i] = (d[0], d[1], d[2], d[3], d[4] and ok, c, d[6])
 
     def params(self, declared: list, route_key: tuple) -> list:
         """Checks names (unique, usable as C locals) and the count; assigns slots in
         declaration order to the well-typed ones."""
         out, seen = [], {}
-        for name, default, source, key, type_ok in declared:
+        for name, default, source, key, type_ok, constraints, wire in declared:
             problem = _name_problem(name)
             if problem:
-                self.error(key, problem)
+                self.error(key, problem, code="RS031")
             elif name in seen:
-                self.error(key, f'"{name}" is already the name of a {seen[name]} parameter')
+                self.error(key, f'"{name}" is already the name of a {seen[name]} parameter', code="RS015")
             else:
                 seen[name] = source
                 if type_ok:
-                    out.append(Param(name, source, len(out), default))
+                    plain = constraints == Constraints()
+                    out.append(Param(name, source, len(out), default, None if plain else constraints,
+                                     wire if wire != name else ""))
         if len(seen) > MAX_PARAMS:
-            self.error(route_key, f"{len(seen)} parameters (path, query and body together); "
-                       f"at most {MAX_PARAMS} are supported")
+            self.error(route_key, f"{len(seen)} parameters (path, query, headers and body together); "
+                       f"at most {MAX_PARAMS} are supported", code="RS031")
         return out
 
     def reply(self, raw: dict, key: tuple, names: list):
         self.only_keys(raw, key, _REPLY_KEYS)
         status = self.integer(raw, "status", key, 200, 100, 599)
         if status in BODILESS_STATUSES:
-            self.error(key + ("status",), f"status {status} cannot carry a body; v1 replies always have one")
+            self.error(key + ("status",), f"status {status} cannot carry a body; v1 replies always have one", code="RS040")
         elif status not in STATUS_REASONS and "status" in raw:
-            self.error(key + ("status",), f"{status} is not a registered status code")
+            self.error(key + ("status",), f"{status} is not a registered status code", code="RS040")
         is_json = "json" in raw
         content_type = self.string(raw, "type", key, "application/json" if is_json else "text/plain")
         if content_type is not None and not _MEDIA_TYPE.fullmatch(content_type):
             self.error(key + ("type",), f"not a media type: {json.dumps(content_type)} "
-                       f'(expected type/subtype, e.g. "text/plain; charset=utf-8")')
+                       f'(expected type/subtype, e.g. "text/plain; charset=utf-8")', code="RS040")
         if is_json:
             if "text" in raw:
-                self.error(key, 'a reply has either "text" or "json", not both')
+                self.error(key, 'a reply has either "text" or "json", not both', code="RS040")
             known = [n for n in dict.fromkeys(names) if _name_problem(n) is None]
-            checker = JsonChecker(self.error, self.shapes, self.data, _name_problem)
+            checker = JsonChecker(self.coded("RS041"), self.shapes, self.data, _name_problem)
             json_reply = checker.reply(raw["json"], key + ("json",), known)
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
         if "text" not in raw:
-            self.error(key, 'missing "text" (or "json")')
+            self.error(key, 'missing "text" (or "json")', code="RS011")
         text = self.string(raw, "text", key, None)
         template = self.template(text, key + ("text",), names) if text is not None else []
         return status, content_type, template, text, None
@@ -510,7 +563,7 @@ class _Checker:
         try:
             parts = expr.split_template(text)
         except expr.ExprError as exc:
-            self.error(key, str(exc))
+            self.error(key, str(exc), code="RS041")
             return []
         known = [n for n in dict.fromkeys(names) if _name_problem(n) is None]
         out: list = []
@@ -536,7 +589,7 @@ class _Checker:
                 raise expr.ExprError(f"unknown name {names} in {{{source}}} ({listing})")
             tree = expr.fold(tree, source)
         except expr.ExprError as exc:
-            self.error(key, str(exc))
+            self.error(key, str(exc), code="RS041")
             return None
         return expr.Text(str(tree.value)) if isinstance(tree, expr.Num) else expr.Hole(source, tree)
 
@@ -551,7 +604,7 @@ class _Checker:
                 what = f'"{url}" is already route[{other_index}]; list several methods in one route'
             else:
                 what = f'"{url}" matches the same requests as route[{other_index}] "{other_url}"'
-            self.error(("route", index, "path"), what)
+            self.error(("route", index, "path"), what, code="RS021")
 
     def unique_c_names(self, routes: list) -> None:
         """"/a-b" and "/a_b" would both be named a_b in C: suffix the later ones."""
@@ -575,22 +628,22 @@ class _Checker:
             key = ("profile", name)
             if not _PROFILE_NAME.fullmatch(name):
                 self.error(key, f'profile name {json.dumps(name)} may use only letters, digits, "-" '
-                           'and "_" (it names a directory)')
+                           'and "_" (it names a directory)', code="RS060")
             if not isinstance(table, dict):
-                self.error(key, f"expected a table, got {_describe(table)}")
+                self.error(key, f"expected a table, got {_describe(table)}", code="RS012")
                 continue
             self.only_keys(table, key, ("routes",))
             paths = table.get("routes")
             if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
                 shown = "missing" if paths is None else f"got {_describe(paths)}"
-                self.error(key + ("routes",), f"expected a non-empty array of route paths, {shown}")
+                self.error(key + ("routes",), f"expected a non-empty array of route paths, {shown}", code="RS060")
                 continue
             for i, p in enumerate(paths):
                 if p in paths[:i]:
-                    self.error(key + ("routes", i), f'"{p}" is listed twice')
+                    self.error(key + ("routes", i), f'"{p}" is listed twice', code="RS015")
                 elif p not in known_paths:
                     self.error(key + ("routes", i),
-                               f'unknown route path "{p}" (known: {", ".join(known_paths)})')
+                               f'unknown route path "{p}" (known: {", ".join(known_paths)})', code="RS060")
             out[name] = tuple(paths)
         return out
 

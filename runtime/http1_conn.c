@@ -56,6 +56,17 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
     rs_conn_finish(r, c);
 }
 
+/* An error status for a matched request: parameters that broke the spec's
+ * constraints get the generated violations body, anything else the canned
+ * reply. */
+static void reply_refusal(rs_reply *reply, const rs_conn *c, unsigned status)
+{
+    if (c->route >= 0 && c->params.violations)
+        rs_route_invalid(c->route, &c->params, reply);
+    else
+        rs_reply_error(reply, status);
+}
+
 static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len)
 {
     const rs_http1_parser *p = &c->parser;
@@ -112,7 +123,7 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
             /* Refuse without inviting the body (RFC 9110 §10.1.1). */
             rs_reply reply;
             reply_init(&reply, r, c, true);
-            rs_reply_error(&reply, c->status);
+            reply_refusal(&reply, c, c->status);
             c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
             rs_conn_finish(r, c);
             return;
@@ -187,6 +198,7 @@ static void on_done(rs_reactor *r, rs_conn *c)
             c->params.present |= 1u << c->body_param;
         } else if (b->stage == INT_SIGN || b->stage == INT_INVALID) {
             status = 400;
+            rs_params_refuse(&c->params, c->body_param, RS_V_TYPE);
         } /* empty or all whitespace: absent, the spec's default applies */
     }
     if (!status && c->body_kind == RS_BODY_STREAM) {
@@ -198,7 +210,7 @@ static void on_done(rs_reactor *r, rs_conn *c)
     rs_reply reply;
     reply_init(&reply, r, c, !keep_alive);
     if (status)
-        rs_reply_error(&reply, status);
+        reply_refusal(&reply, c, status);
     else if (c->flags & RS_CF_STATIC)
         rs_static_respond(r, c, &reply);
     else

@@ -1,5 +1,6 @@
 /* http_util.c — the small value helpers generated route code calls:
- * strict integer parsing, query-string iteration and integer formatting.
+ * strict integer parsing, query-string iteration, percent-decoding and
+ * integer formatting.
  * Contracts are in ringspec.h; all three run on every dispatched request, so
  * they avoid division, locale and libc number parsing. */
 #include <string.h>
@@ -94,4 +95,36 @@ size_t rs_format_i64(char *dst, int64_t v)
     size_t len = (size_t)(tmp + sizeof tmp - p);
     memcpy(dst, p, len);
     return len;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20); /* ASCII letters to lower case */
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            if (i + 2 >= n)
+                return SIZE_MAX - 1; /* "%" or "%4" at the end */
+            int hi = hex_value(s[i + 1]);
+            int lo = hex_value(s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return SIZE_MAX - 1;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (out == cap)
+            return SIZE_MAX;
+        dst[out++] = c;
+    }
+    return out;
 }

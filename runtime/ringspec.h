@@ -66,10 +66,42 @@ typedef struct rs_spec_config {
  * stay small: codegen rejects routes with more than RS_MAX_PARAMS. */
 #define RS_MAX_PARAMS 6
 
+/* Why a parameter was refused (spec v2 constraints).  Dispatch records one
+ * per slot and answers 400; generated rs_route_invalid turns them into the
+ * violations body.  The numbering is part of the interface (generated code
+ * switches on it). */
+typedef enum rs_violation {
+    RS_V_NONE = 0,
+    RS_V_MISSING,    /* required and absent */
+    RS_V_TYPE,       /* not an integer, or bad percent-encoding */
+    RS_V_REPEATED,   /* a query key given twice */
+    RS_V_MIN,        /* int below min */
+    RS_V_MAX,        /* int above max */
+    RS_V_ENUM,       /* not one of the enum values */
+    RS_V_MIN_LENGTH, /* string shorter than min_length */
+    RS_V_MAX_LENGTH, /* string longer than max_length */
+    RS_V_PATTERN,    /* string does not match pattern */
+} rs_violation;
+
 typedef struct rs_params {
-    int64_t value[RS_MAX_PARAMS];
-    uint32_t present; /* bit i set when value[i] was supplied */
+    int64_t value[RS_MAX_PARAMS]; /* ints; a string's enum index or length */
+    uint32_t present;             /* bit i set when value[i] was supplied */
+    uint32_t violations;          /* rs_violation of slot i in bits 4i..4i+3 */
 } rs_params;
+
+/* Packed so that rs_params (and the connection slot) did not grow. */
+#define RS_VIOLATION_BITS 4
+static inline rs_violation rs_violation_of(const rs_params *p, unsigned slot)
+{
+    return (rs_violation)((p->violations >> (RS_VIOLATION_BITS * slot)) & 0xFu);
+}
+
+/* Records why slot was refused; the first reason of a slot wins. */
+static inline void rs_params_refuse(rs_params *p, unsigned slot, rs_violation why)
+{
+    if (rs_violation_of(p, slot) == RS_V_NONE)
+        p->violations |= (uint32_t)why << (RS_VIOLATION_BITS * slot);
+}
 
 /* Content codings a route may compress with (RFC 9110 §8.4.1). */
 typedef enum rs_coding {
@@ -209,6 +241,12 @@ int rs_data_load(const char *data_root);
  * Must call exactly one rs_reply_* function. */
 void rs_route_respond(int route, const rs_params *params, rs_reply *reply);
 
+/* Writes the spec's violations reply (400 by default, JSON listing each slot
+ * with a violation: where, name, what, expected) for a request that
+ * dispatch refused with params->violations != 0.  Called by
+ * the runtime instead of rs_reply_error then. */
+void rs_route_invalid(int route, const rs_params *params, rs_reply *reply);
+
 /* ---- provided by the runtime, for generated code ---------------------- */
 
 /* head: preformatted status line and fixed headers, each ending in CRLF,
@@ -237,6 +275,11 @@ bool rs_query_next(const char **cursor, const char *end, rs_str *key, rs_str *va
  * which the parser has already validated, so use it for fields a route
  * needs, not on every request of a hot route. */
 bool rs_request_header(const rs_request_view *req, const char *lower_name, rs_str *value);
+
+/* Percent-decodes a query value ("+" is a space) into dst (cap bytes).
+ * Returns the decoded length, SIZE_MAX when it does not fit in cap, or
+ * SIZE_MAX - 1 for a malformed escape ("%zz", "%4"). */
+size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap);
 
 /* rs_request_header for several fields in one pass over the head: names
  * in lower case; values[i].ptr is NULL when field i is absent. */

@@ -37,6 +37,7 @@ void args_usage(FILE *out)
         "\n"
         "requests/sec counts every final response; ok/sec counts 2xx (or echoes), as the arena\n"
         "scores. Latency runs from the write that carried a request to its response.\n"
+        "bytes_per_response (JSON) is head + body bytes of the counted responses over their count.\n"
         "\n"
         "Exit status: 0 when the run completed (whatever the status codes), 2 on usage errors,\n"
         "1 when the run could not start.\n",

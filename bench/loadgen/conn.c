@@ -109,6 +109,7 @@ void conn_start(struct loop *l, struct conn *c)
     c->rlen = 0;
     c->inflight = c->want = c->ts_head = 0;
     c->sent = c->done = 0;
+    c->rbytes = 0;
     c->close_after = c->retry = 0;
     resp_reset(&c->rp);
     memset(&c->wp, 0, sizeof c->wp);
@@ -203,10 +204,13 @@ static int complete_one(struct loop *l, struct conn *c, unsigned status, int mis
             st->status[status / 100 <= 5 ? status / 100 : 0]++;
         if (status == 0 || (status >= 200 && status < 300))
             st->tmpl_ok[c->tmpl]++;
+        st->resp_bytes += c->rbytes;
+        st->tmpl_bytes[c->tmpl] += c->rbytes;
         if (mismatch)
             st->err_mismatch++;
         hist_record(&st->hist, l->now - sent_at);
     }
+    c->rbytes = 0;
     uint64_t r = l->cfg->reqs_per_conn;
     if (r && c->done >= r)
         c->close_after = 1;
@@ -257,6 +261,7 @@ static int consume(struct loop *l, struct conn *c)
         } else if (l->cfg->ws) {
             int r = ws_parse(&c->wp, b, avail, &used, t->expect, t->expect_len);
             off += (uint32_t)used;
+            c->rbytes += used;
             if (r == WS_NEED_MORE)
                 break;
             if (r == WS_ERROR)
@@ -270,6 +275,7 @@ static int consume(struct loop *l, struct conn *c)
         } else {
             int r = resp_parse(&c->rp, b, avail, &used, t->expect, t->expect_len);
             off += (uint32_t)used;
+            c->rbytes += used;
             if (r == RESP_NEED_MORE)
                 break;
             if (r == RESP_ERROR)

@@ -37,6 +37,7 @@ struct conn {
     uint64_t done;
     uint64_t since;    /* connect start, or handshake start */
     uint64_t retry_at; /* C_IDLE: when to reconnect */
+    uint64_t rbytes;   /* bytes of the response being parsed (interim ones included) */
     char *rbuf;
     uint64_t *ts;
     char *ws_req;

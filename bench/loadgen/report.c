@@ -17,8 +17,11 @@ void stats_merge(struct stats *dst, const struct stats *src)
     dst->reconnects += src->reconnects;
     dst->ws_upgrades += src->ws_upgrades;
     dst->bytes_read += src->bytes_read;
-    for (int i = 0; i < MAX_TEMPLATES; i++)
+    dst->resp_bytes += src->resp_bytes;
+    for (int i = 0; i < MAX_TEMPLATES; i++) {
         dst->tmpl_ok[i] += src->tmpl_ok[i];
+        dst->tmpl_bytes[i] += src->tmpl_bytes[i];
+    }
     hist_merge(&dst->hist, &src->hist);
 }
 
@@ -73,8 +76,9 @@ void report_human(FILE *out, const struct report *r)
             (unsigned long long)s->err_mismatch, cfg->ws ? "" : "\n");
     if (cfg->ws)
         fprintf(out, " handshake=%llu\n", (unsigned long long)s->err_handshake);
-    fprintf(out, "  reconnects    %llu   read %.1f MB/s\n", (unsigned long long)s->reconnects,
-            (double)s->bytes_read / d / 1e6);
+    fprintf(out, "  reconnects    %llu   read %.1f MB/s   %.1f bytes/response (head + body)\n",
+            (unsigned long long)s->reconnects, (double)s->bytes_read / d / 1e6,
+            s->responses ? (double)s->resp_bytes / (double)s->responses : 0.0);
     fprintf(out, "  latency (us)  p50=%.1f p90=%.1f p99=%.1f p99.9=%.1f max=%.1f mean=%.1f\n", l.p50, l.p90,
             l.p99, l.p999, l.max, l.mean);
     if (r->ts->n > 1) {
@@ -134,15 +138,18 @@ int report_json(const char *path, const struct report *r)
     fprintf(f,
             "  \"connections\": %d,\n  \"threads\": %d,\n  \"depth\": %d,\n  \"reqs_per_conn\": %llu,\n"
             "  \"reconnects\": %llu,\n  \"ws_upgrades\": %llu,\n  \"bytes_read\": %llu,\n"
+            "  \"bytes_received\": %llu,\n  \"bytes_per_response\": %.2f,\n"
             "  \"client_cpu_s\": {\"user\": %.3f, \"sys\": %.3f},\n",
             cfg->conns, cfg->threads, cfg->depth, (unsigned long long)cfg->reqs_per_conn,
             (unsigned long long)s->reconnects, (unsigned long long)s->ws_upgrades,
-            (unsigned long long)s->bytes_read, r->cpu_user_s, r->cpu_sys_s);
+            (unsigned long long)s->bytes_read, (unsigned long long)s->resp_bytes,
+            s->responses ? (double)s->resp_bytes / (double)s->responses : 0.0, r->cpu_user_s, r->cpu_sys_s);
     fprintf(f, "  \"templates\": [");
     for (int i = 0; i < r->ts->n; i++) {
         fprintf(f, "%s{\"name\": ", i ? ", " : "");
         json_string(f, r->ts->t[i].name);
-        fprintf(f, ", \"ok\": %llu}", (unsigned long long)s->tmpl_ok[i]);
+        fprintf(f, ", \"ok\": %llu, \"bytes\": %llu}", (unsigned long long)s->tmpl_ok[i],
+                (unsigned long long)s->tmpl_bytes[i]);
     }
     fprintf(f, "]\n}\n");
     int bad = ferror(f);

@@ -19,8 +19,10 @@ struct stats {
     uint64_t err_handshake; /* WebSocket upgrade refused or bad accept key */
     uint64_t reconnects;    /* planned: -r reached or server said close */
     uint64_t ws_upgrades;
-    uint64_t bytes_read;
-    uint64_t tmpl_ok[MAX_TEMPLATES]; /* 2xx responses / echoes per template */
+    uint64_t bytes_read;     /* every byte received in the window, partial responses too */
+    uint64_t resp_bytes;     /* head + body bytes of the responses counted in `responses` */
+    uint64_t tmpl_ok[MAX_TEMPLATES];    /* 2xx responses / echoes per template */
+    uint64_t tmpl_bytes[MAX_TEMPLATES]; /* resp_bytes per template */
     struct hist hist;                /* latency, ns */
 };
 

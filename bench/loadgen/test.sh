@@ -96,6 +96,15 @@ check chunked "r['responses'] > 0 and $NOERR and e['body_mismatch'] == 0"
 run drip "$H/drip" -c 2 -d 1 -p 3 --expect-body url:dripped
 check drip "r['responses'] > 0 and $NOERR and e['body_mismatch'] == 0"
 
+echo "== bytes_per_response counts head + body of each counted response, exactly"
+run bytes "$H/fixed" -c 3 -d 1 -p 4 --expect-body url:fixed
+check bytes "r['responses'] > 0 and $NOERR and e['body_mismatch'] == 0"
+check bytes "r['bytes_per_response'] == 100 and r['bytes_received'] == 100 * r['responses']"
+check bytes "r['templates'][0]['bytes'] == r['bytes_received']"
+run bytes_chunked "$H/fixed-chunked" -c 2 -d 1 -p 3 -r 5 --expect-body url:fixed
+check bytes_chunked "r['responses'] > 0 and $NOERR and e['body_mismatch'] == 0 and r['reconnects'] > 0"
+check bytes_chunked "r['bytes_per_response'] == 120 and r['bytes_received'] == 120 * r['responses']"
+
 echo "== raw templates round-robin per connection (GET, POST CL, POST chunked)"
 run raw --port "$HP" --raw "$RAW" -c 6 -t 2 -d 1 -p 2 "${EXPECT_RAW[@]}"
 check raw "r['responses'] > 0 and $NOERR and e['body_mismatch'] == 0"

@@ -8,6 +8,9 @@ Prints its port on stdout, then serves keep-alive responses on loopback:
   GET  /drip               -> "dripped" (chunked), written a few bytes per
                               send so responses reach the client in pieces
   GET  /close              -> "bye" with Connection: close, then closes
+  GET  /fixed              -> a byte-exact 100-byte response (head + body)
+  GET  /fixed-chunked      -> a byte-exact 120-byte chunked response, sent in
+                              pieces (checks loadgen's bytes_per_response)
   GET  /stall              -> never answers
   GET  /ws-bad             -> 101 with a wrong Sec-WebSocket-Accept
 """
@@ -16,6 +19,20 @@ import socket
 import sys
 import time
 import urllib.parse
+
+
+def _fixed(head, body, size):
+    pad = size - len(head) - len(body) - len(b"X-Pad: \r\n\r\n")
+    return head + b"X-Pad: " + b"p" * pad + b"\r\n\r\n" + body
+
+
+# Responses whose exact size test.sh knows (head + body).
+FIXED = {
+    "/fixed": _fixed(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n", b"fixed", 100),
+    "/fixed-chunked": _fixed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n",
+                             b"3\r\nfix\r\n2;x=1\r\ned\r\n0\r\n\r\n", 120),
+}
+assert [len(v) for v in FIXED.values()] == [100, 120]
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -69,9 +86,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(out[i : i + 3])
             time.sleep(0.0002)
 
+    def raw(self, data, drip=False):
+        if not drip:
+            self.wfile.write(data)
+            return
+        for i in range(0, len(data), 7):
+            self.wfile.write(data[i : i + 7])
+            time.sleep(0.0002)
+
     def do_GET(self):
         path = urllib.parse.urlsplit(self.path).path
-        if path == "/ok":
+        if path in FIXED:
+            self.raw(FIXED[path], drip=path.endswith("chunked"))
+        elif path == "/ok":
             self.reply("ok")
         elif path == "/baseline11":
             self.baseline(b"")

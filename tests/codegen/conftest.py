@@ -115,9 +115,10 @@ def harness(tmp_path_factory):
             routes_c = generate(spec, out, profile)
             exe = out / "harness"
             cmd = [COMPILERS[0], *WARN, "-O1", "-g", "-fsanitize=address,undefined",
-                   "-fno-sanitize-recover=all", f"-I{REPO / 'runtime'}", str(routes_c),
-                   str(out / "shapes.c"), str(REPO / "runtime" / "http_util.c"),
-                   str(REPO / "runtime" / "json_writer.c"), str(HARNESS_C), "-o", str(exe),
+                   "-fno-sanitize-recover=all", f"-I{REPO / 'runtime'}",
+                   *sorted(str(c) for c in out.glob("*.c")), str(REPO / "runtime" / "http_util.c"),
+                   str(REPO / "runtime" / "json_writer.c"), str(REPO / "runtime" / "request_headers.c"),
+                   str(HARNESS_C), "-o", str(exe),
                    "-ljansson"]
             result = subprocess.run(cmd, capture_output=True, text=True)
             assert result.returncode == 0, result.stderr

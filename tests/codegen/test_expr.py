@@ -3,7 +3,8 @@
 import pytest
 
 from codegen import expr
-from codegen.spec_loader import LineLocator, format_key
+from codegen.locator import Locator
+from codegen.spec_loader import format_key
 
 
 def parse(source):
@@ -104,7 +105,7 @@ def test_locator_lines():
         '[profile."limited-conn"]',                # 16
         "routes = ['/a']",                         # 17
     ])
-    loc = LineLocator(text)
+    loc = Locator(text)
     assert loc.line_of(("server",)) == 2
     assert loc.line_of(("server", "port")) == 3
     assert loc.line_of(("server", "limits", "head")) == 4

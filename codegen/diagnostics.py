@@ -1,0 +1,145 @@
+"""Spec diagnostics: stable ids, severities, positions with a caret, hints.
+
+Every problem the loader or the validator finds is a Diagnostic with an id from CODES.
+Ids are stable: tests, editors and `ringspec explain RSxxx` rely on them, so a code is
+never renumbered or reused; a new kind of problem gets a new number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .locator import Span
+
+# id -> (title, explanation). The explanation is what `ringspec explain` prints.
+CODES = {
+    "RS001": ("TOML syntax error", """
+The file is not valid TOML, so nothing else in it can be checked. The position is where
+the TOML parser gave up; the real mistake is often just before it (an unclosed string or
+bracket, a missing `=`, a key repeated in the same table)."""),
+    "RS002": ("cannot read the spec", """
+The spec file does not exist, is not readable, or is not UTF-8."""),
+    "RS010": ("unknown key", """
+The key is not part of the spec language at this place. Misspelled keys are errors rather
+than being ignored, because an ignored `defualt = 5` would silently change behaviour. The
+hint suggests the closest known key; `ringspec reference` lists every key."""),
+    "RS011": ("missing key", """
+A key this table must have is absent, e.g. a [[route]] without `path` or `reply`."""),
+    "RS012": ("wrong type of value", """
+The value has the wrong TOML type: a string where an integer is expected, a table where an
+array is expected, and so on. The message names the type that was found."""),
+    "RS013": ("value out of range", """
+The value has the right type but lies outside the range the server can use; the message
+gives the range. Ranges keep values inside the C types of the generated configuration."""),
+    "RS014": ("invalid value", """
+The value has the right type but is not acceptable: a malformed media type, a default
+that is not an integer literal, a buffer count that is not a power of two, ..."""),
+    "RS015": ("duplicate", """
+Something is listed or declared twice where it must be unique: a method, a parameter
+name, a profile route, an enum value."""),
+    "RS020": ("bad route path", """
+A route path starts with "/", has no empty segments, uses only RFC 3986 unreserved and
+sub-delim characters in literal parts, and declares parameters as whole segments with a
+type: "/items/{id:int}"."""),
+    "RS021": ("routes overlap", """
+Two routes would match the same requests (parameter names do not matter: "/p/{a:int}"
+and "/p/{b:int}" are the same route). List several methods in one route instead."""),
+    "RS022": ("unknown method", """
+Methods are upper case and one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS. GET
+implies HEAD."""),
+    "RS030": ("bad parameter type", """
+A parameter's type is "int" (64-bit signed), "string" or "enum" (a string from a fixed
+list, given to the reply as its index). v1 shorthand "int" and "int = N" still works;
+constraints are written as a table: { type = "int", min = 1, max = 100, default = 10 }."""),
+    "RS031": ("bad parameter name", """
+Parameters become C locals of the same name in the generated code, so a name must be a C
+identifier that does not clash with C keywords or ringspec's own names (names starting
+with "_" or "rs_", or ending in "_t"). Header parameters are named by the header
+(x-request-id) and bound as the identifier with "-" replaced by "_"."""),
+    "RS032": ("inconsistent constraints", """
+The constraints of a parameter contradict each other or the type: min above max, a
+default outside min..max or not in the enum, a length bound on an int, and so on."""),
+    "RS033": ("bad pattern", """
+`pattern` is a regular expression compiled with Ragel into a C matcher that must match the
+whole value. Supported: literals, ".", character classes [a-z] and [^...], escapes \\d \\w
+\\s and \\. , grouping ( ), alternation |, and the repeats * + ? {n} {n,} {n,m}.
+Anchors ^ and $ are implied and may be written; back-references and look-around are not
+regular and are refused."""),
+    "RS040": ("bad reply", """
+A reply has a status (a registered code that may carry a body), a media type, and either
+`text` (a template with {expression} holes) or `json` (a table of output fields)."""),
+    "RS041": ("bad expression", """
+An expression in a reply refers to an unknown name, cannot be parsed, or would always
+fail (division by zero, overflow). Expressions are type-checked at generation time."""),
+    "RS050": ("bad shape or data source", """
+[shape.X] tables declare JSON objects (fields "int", "string", "bool", "[T]" or another
+shape); [data.x] tables name a JSON file and its type, loaded once at start-up."""),
+    "RS060": ("bad profile", """
+A [profile.NAME] lists paths of routes of this spec; NAME names a build directory."""),
+    "RS070": ("bad handler", """
+`handler = "name"` makes a route call a C function the user writes in handlers/*.c. The
+name must be a C identifier, unique across routes."""),
+    "RS080": ("bad test case", """
+[[route.test]] cases describe a request (method, query, headers, body) and the expected
+response (status, headers, body or a JSON subset); `ringspec test SPEC` runs them."""),
+    "RS090": ("unused parameter", """
+Warning: a parameter is declared but neither the reply nor a handler uses it. It is still
+parsed and checked; remove it or use it."""),
+}
+
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class SpecError:
+    """One diagnostic. span is None when no position is known (e.g. a missing file)."""
+
+    span: Span | None
+    key: str  # "route[1].query.a"; "syntax" for TOML syntax errors
+    message: str
+    code: str = "RS014"
+    severity: str = "error"
+    hint: str | None = None
+
+    @property
+    def line(self) -> int | None:
+        return self.span.line if self.span else None
+
+    def headline(self, file: str) -> str:
+        where = f"{file}:{self.span.line}:{self.span.col}" if self.span else file
+        return f"{where}: {self.severity}[{self.code}]: {self.key}: {self.message}"
+
+    def format(self, file: str, lines: list[str] | None = None) -> str:
+        """The headline, then the offending line with a caret under the span, then the hint."""
+        out = [self.headline(file)]
+        if self.span and lines and self.span.line <= len(lines):
+            text = lines[self.span.line - 1].rstrip("\r").replace("\t", " ")
+            number = str(self.span.line)
+            out.append(f" {number} | {text}")
+            out.append(f" {' ' * len(number)} | {' ' * (self.span.col - 1)}{'^' * self.span.length}")
+        if self.hint:
+            out.append(f"  = hint: {self.hint}")
+        return "\n".join(out)
+
+
+class SpecErrors(Exception):
+    """All problems found in a spec; raised only when there is at least one error."""
+
+    def __init__(self, errors: list[SpecError], lines: list[str] | None = None):
+        super().__init__(f"{len(errors)} spec error(s)")
+        # Sorted by position so they read top to bottom like the file; position-less last.
+        self.errors = sort(errors)
+        self.lines = lines
+
+
+def sort(errors: list[SpecError]) -> list[SpecError]:
+    return sorted(errors, key=lambda e: (e.span is None, e.span.line if e.span else 0,
+                                         e.span.col if e.span else 0))
+
+
+def explain(code: str) -> str | None:
+    entry = CODES.get(code.upper())
+    if entry is None:
+        return None
+    title, text = entry
+    return f"{code.upper()}: {title}\n{text}\n"
