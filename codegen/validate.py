@@ -47,7 +47,7 @@ _ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "bo
 # What a WebSocket route may say besides its behaviour: the rest is HTTP reply machinery.
 _WS_ROUTE_KEYS = ("path", "methods", "websocket")
 _REPLY_KEYS = ("status", "type", "text", "json")
-# Codings a route may offer, with their level ranges (zlib level, brotli quality).
+# Codings a route may offer, with their level ranges (gzip level, brotli quality).
 _CODINGS = {"gzip": (1, 9), "br": (0, 11)}
 
 # RFC 3986 unreserved and sub-delims: what a literal path segment may contain.

@@ -1,8 +1,9 @@
 /* compress.c — one-shot compression of a finished response body.
  *
- * gzip: one z_stream per reactor, deflateReset between bodies (no
- * re-allocation of its ~256 KiB of state); deflateParams only when a route
- * asks for another level than the last.
+ * gzip: libdeflate, whole-buffer, which is what we have (a finished body).
+ * Measured against zlib at level 1 on the arena's /json/25, 40 and 50
+ * bodies (bench/gzip_bench.c): 1.57x faster and 8% smaller.  Its
+ * compressor state is allocated once per level per reactor and reused.
  *
  * br: libbrotlienc has no reset, so reusing an encoder instance is not
  * possible; BrotliEncoderCompress (one-shot) builds its state internally.
@@ -11,6 +12,7 @@
 #include "compress.h"
 
 #include <brotli/encode.h>
+#include <libdeflate.h>
 #include <stdlib.h>
 
 static bool out_reserve(rs_compressor *c, size_t n)
@@ -30,31 +32,15 @@ static bool out_reserve(rs_compressor *c, size_t n)
 
 static bool gzip_body(rs_compressor *c, int level, const char *in, size_t n, size_t *out_len)
 {
-    if (!c->gz_ready) {
-        /* windowBits 15 + 16: gzip wrapper; memLevel 8 is zlib's default. */
-        if (deflateInit2(&c->gz, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-            return false;
-        c->gz_ready = true;
-        c->gz_level = level;
-    } else {
-        deflateReset(&c->gz);
-        if (c->gz_level != level) {
-            if (deflateParams(&c->gz, level, Z_DEFAULT_STRATEGY) != Z_OK)
-                return false;
-            c->gz_level = level;
-        }
-    }
-    size_t bound = deflateBound(&c->gz, n);
-    if (!out_reserve(c, bound) || n > UINT32_MAX || bound > UINT32_MAX)
+    if (level < 0 || level > RS_GZIP_MAX_LEVEL)
         return false;
-    c->gz.next_in = (Bytef *)(uintptr_t)in;
-    c->gz.avail_in = (uInt)n;
-    c->gz.next_out = (Bytef *)c->out;
-    c->gz.avail_out = (uInt)bound;
-    if (deflate(&c->gz, Z_FINISH) != Z_STREAM_END)
+    if (!c->gz[level] && !(c->gz[level] = libdeflate_alloc_compressor(level)))
         return false;
-    *out_len = bound - c->gz.avail_out;
-    return true;
+    size_t bound = libdeflate_gzip_compress_bound(c->gz[level], n);
+    if (!out_reserve(c, bound))
+        return false;
+    *out_len = libdeflate_gzip_compress(c->gz[level], in, n, c->out, bound);
+    return *out_len != 0;
 }
 
 static bool brotli_body(rs_compressor *c, int quality, const char *in, size_t n, size_t *out_len)
@@ -82,9 +68,10 @@ bool rs_compress_body(rs_compressor *c, rs_coding coding, int level, const char 
 
 void rs_compressor_destroy(rs_compressor *c)
 {
-    if (c->gz_ready)
-        deflateEnd(&c->gz);
-    c->gz_ready = false;
+    for (int level = 0; level <= RS_GZIP_MAX_LEVEL; level++) {
+        libdeflate_free_compressor(c->gz[level]);
+        c->gz[level] = NULL;
+    }
     free(c->out);
     c->out = NULL;
     c->out_cap = 0;

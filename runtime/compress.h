@@ -1,19 +1,21 @@
-/* compress.h — per-reactor response compression (gzip via zlib, br via
- * libbrotlienc).  State is created once per reactor and reused; output
+/* compress.h — per-reactor response compression (gzip via libdeflate, br
+ * via libbrotlienc).  State is created once per reactor and reused; output
  * goes to a per-reactor buffer that grows to the largest body seen. */
 #ifndef RS_COMPRESS_H
 #define RS_COMPRESS_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <zlib.h>
 
 #include "ringspec.h"
 
+#define RS_GZIP_MAX_LEVEL 9
+
+struct libdeflate_compressor;
+
 typedef struct rs_compressor {
-    z_stream gz;
-    bool gz_ready; /* deflateInit2 done */
-    int gz_level;  /* level the stream is set to */
+    /* One libdeflate compressor per gzip level in use, made on first use. */
+    struct libdeflate_compressor *gz[RS_GZIP_MAX_LEVEL + 1];
     char *out;
     size_t out_cap;
 } rs_compressor;

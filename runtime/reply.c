@@ -93,6 +93,34 @@ static unsigned status_of_head(const char *head, size_t len)
 #define CONN_CLOSE "Connection: close\r\n"
 #define CONN_KEEP_ALIVE "Connection: keep-alive\r\n"
 
+/* Bytes write_fields may add after the caller's own lines. */
+#define FIELDS_MAX (RS_DATE_LINE_LEN + sizeof CONTENT_LENGTH + 20 + 2 + sizeof CONN_KEEP_ALIVE + 2)
+
+/* Date, Content-Length (when >= 0), the Connection field the reply needs,
+ * and the blank line ending the head.  Returns the end of what it wrote. */
+static char *write_fields(const rs_reply *r, char *p, int64_t content_length)
+{
+    memcpy(p, rs_date_line, RS_DATE_LINE_LEN);
+    p += RS_DATE_LINE_LEN;
+    if (content_length >= 0) {
+        memcpy(p, CONTENT_LENGTH, sizeof CONTENT_LENGTH - 1);
+        p += sizeof CONTENT_LENGTH - 1;
+        p += rs_format_i64(p, content_length);
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+    if (r->close) {
+        memcpy(p, CONN_CLOSE, sizeof CONN_CLOSE - 1);
+        p += sizeof CONN_CLOSE - 1;
+    } else if (r->keep_alive_http10) {
+        memcpy(p, CONN_KEEP_ALIVE, sizeof CONN_KEEP_ALIVE - 1);
+        p += sizeof CONN_KEEP_ALIVE - 1;
+    }
+    *p++ = '\r';
+    *p++ = '\n';
+    return p;
+}
+
 void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *body, size_t body_len)
 {
     rs_reply_framed(r, head, head_len, NULL, 0, body, body_len);
@@ -109,8 +137,7 @@ void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char 
     re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
 
     size_t send_body = r->head_only ? 0 : body_len;
-    size_t header_max =
-        head_len + extra_len + RS_DATE_LINE_LEN + sizeof CONTENT_LENGTH + 20 + 2 + sizeof CONN_KEEP_ALIVE + 2;
+    size_t header_max = head_len + extra_len + FIELDS_MAX;
     /* Small responses are written in one piece; large bodies are appended
      * separately so the header reservation stays small. */
     bool inline_body = header_max + send_body <= re->pool.large.cap;
@@ -126,22 +153,7 @@ void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char 
         memcpy(p, extra, extra_len);
         p += extra_len;
     }
-    memcpy(p, rs_date_line, RS_DATE_LINE_LEN);
-    p += RS_DATE_LINE_LEN;
-    memcpy(p, CONTENT_LENGTH, sizeof CONTENT_LENGTH - 1);
-    p += sizeof CONTENT_LENGTH - 1;
-    p += rs_format_i64(p, (int64_t)body_len);
-    *p++ = '\r';
-    *p++ = '\n';
-    if (r->close) {
-        memcpy(p, CONN_CLOSE, sizeof CONN_CLOSE - 1);
-        p += sizeof CONN_CLOSE - 1;
-    } else if (r->keep_alive_http10) {
-        memcpy(p, CONN_KEEP_ALIVE, sizeof CONN_KEEP_ALIVE - 1);
-        p += sizeof CONN_KEEP_ALIVE - 1;
-    }
-    *p++ = '\r';
-    *p++ = '\n';
+    p = write_fields(r, p, (int64_t)body_len);
     if (inline_body && send_body) {
         memcpy(p, body, send_body);
         p += send_body;
@@ -161,8 +173,7 @@ bool rs_reply_head(rs_reply *r, const char *status_line, size_t status_len, cons
         return false;
     r->status = status_of_head(status_line, status_len);
     re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
-    size_t header_max = status_len + fields_len + extra_len + RS_DATE_LINE_LEN + sizeof CONTENT_LENGTH + 20 +
-                        2 + sizeof CONN_KEEP_ALIVE + 2;
+    size_t header_max = status_len + fields_len + extra_len + FIELDS_MAX;
     char *out = rs_outq_reserve(&c->out, &re->pool, header_max);
     if (!out) {
         rs_conn_abort(re, c);
@@ -177,24 +188,7 @@ bool rs_reply_head(rs_reply *r, const char *status_line, size_t status_len, cons
         memcpy(p, extra, extra_len);
         p += extra_len;
     }
-    memcpy(p, rs_date_line, RS_DATE_LINE_LEN);
-    p += RS_DATE_LINE_LEN;
-    if (content_length >= 0) {
-        memcpy(p, CONTENT_LENGTH, sizeof CONTENT_LENGTH - 1);
-        p += sizeof CONTENT_LENGTH - 1;
-        p += rs_format_i64(p, content_length);
-        *p++ = '\r';
-        *p++ = '\n';
-    }
-    if (r->close) {
-        memcpy(p, CONN_CLOSE, sizeof CONN_CLOSE - 1);
-        p += sizeof CONN_CLOSE - 1;
-    } else if (r->keep_alive_http10) {
-        memcpy(p, CONN_KEEP_ALIVE, sizeof CONN_KEEP_ALIVE - 1);
-        p += sizeof CONN_KEEP_ALIVE - 1;
-    }
-    *p++ = '\r';
-    *p++ = '\n';
+    p = write_fields(r, p, content_length);
     rs_outq_commit(&c->out, (size_t)(p - out));
     rs_conn_touch(re, c);
     return true;

@@ -51,29 +51,6 @@ void rs_request_headers(const rs_request_view *req, const char *const *lower_nam
 
 bool rs_request_header(const rs_request_view *req, const char *lower_name, rs_str *value)
 {
-    if (!req->head)
-        return false;
-    size_t name_len = strlen(lower_name);
-    const char *p = req->head, *end = req->head + req->head_len;
-    while (end - p >= 2 && p[0] == '\r' && p[1] == '\n') /* empty lines before the request line */
-        p += 2;
-    p = line_end(p, end) + 2; /* skip the request line */
-    while (p < end) {
-        const char *eol = line_end(p, end);
-        if (eol == p)
-            break; /* the blank line ending the head */
-        if ((size_t)(eol - p) > name_len && p[name_len] == ':' && strncasecmp(p, lower_name, name_len) == 0) {
-            const char *v = p + name_len + 1;
-            while (v < eol && (*v == ' ' || *v == '\t'))
-                v++;
-            const char *ve = eol;
-            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-                ve--;
-            value->ptr = v;
-            value->len = (size_t)(ve - v);
-            return true;
-        }
-        p = eol + 2;
-    }
-    return false;
+    rs_request_headers(req, &lower_name, 1, value);
+    return value->ptr != NULL;
 }

@@ -112,7 +112,7 @@ typedef enum rs_coding {
 } rs_coding;
 
 /* A route's offer: codings in the server's order of preference (used when
- * the client's q-values tie) with their zlib level / brotli quality. */
+ * the client's q-values tie) with their gzip level / brotli quality. */
 #define RS_MAX_CODINGS 2
 typedef struct rs_compress {
     uint8_t count;
