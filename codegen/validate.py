@@ -16,13 +16,14 @@ from pathlib import Path
 from . import expr
 from .json_reply import JsonChecker
 from .shapes import ShapeChecker
-from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, WS_BEHAVIOURS, IntSegment,
+from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
                     Limits, Literal, Param, Route, Server, Spec, Timeouts)
 from .diagnostics import SpecError, SpecErrors, sort
 from .params import violations as parse_violations
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
 from .static_dir import check_static
+from .websocket_route import check_protocols, check_websocket_route
 
 # Defaults and bounds: key -> (default, lowest, highest). Bounds keep values inside the
 # C types of rs_spec_config and away from settings that cannot work.
@@ -35,7 +36,6 @@ _LIMITS = {
     "output_queue": (65536, 1024, 1 << 30),
     "ws_message": (16 << 20, 125, 1 << 30),  # fits the runtime's uint32_t assembly buffer
 }
-_PROTOCOLS = ("http1", "websocket")
 _TIMEOUTS = {"header": 10, "body": 10, "idle": 60, "write": 10}  # seconds
 _MAX_TIMEOUT_S = 86400
 _BUFFERS = {"recv_count": (1024, 1, 32768), "recv_size": (2048, 256, 1 << 20)}
@@ -44,8 +44,6 @@ _MAX_WORKERS = 1024
 _STREAM_BODY_LIMIT = 64 << 20
 _ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "body_limit", "reply",
                "handler", "compress", "static", "websocket")
-# What a WebSocket route may say besides its behaviour: the rest is HTTP reply machinery.
-_WS_ROUTE_KEYS = ("path", "methods", "websocket")
 _REPLY_KEYS = ("status", "type", "text", "json")
 # Codings a route may offer, with their level ranges (gzip level, brotli quality).
 _CODINGS = {"gzip": (1, 9), "br": (0, 11)}
@@ -222,22 +220,8 @@ class _Checker:
                                  for k, bounds in _BUFFERS.items())
         if recv_count & (recv_count - 1):
             self.error(path + ("buffers", "recv_count"), f"{recv_count} is not a power of two", code="RS014")
-        protocols = self.protocols(raw.get("protocols", ["http1"]), path + ("protocols",))
+        protocols = check_protocols(self, raw.get("protocols", ["http1"]), path + ("protocols",))
         return Server(port, workers, max_conn, recv_count, recv_size, limits, timeouts, protocols)
-
-    def protocols(self, raw, key: tuple) -> tuple:
-        """The listener's protocols: HTTP/1.1 always, WebSocket when routes upgrade."""
-        if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
-            self.error(key, f'expected an array such as ["http1", "websocket"], got {_describe(raw)}', "RS012")
-            return ("http1",)
-        for i, name in enumerate(raw):
-            if name not in _PROTOCOLS:
-                self.error(key + (i,), f'unknown protocol "{name}" (expected one of: {", ".join(_PROTOCOLS)})')
-            elif name in raw[:i]:
-                self.error(key + (i,), f'"{name}" is listed twice', "RS015")
-        if "http1" not in raw:
-            self.error(key, '"http1" is required: every connection starts as HTTP/1.1')
-        return tuple(p for p in _PROTOCOLS if p in raw)
 
     def workers(self, value, path: tuple) -> int:
         if value == "auto":
@@ -282,7 +266,7 @@ class _Checker:
         well-formed, so duplicates are found even among routes with other errors."""
         path = ("route", index)
         if "websocket" in raw:
-            return self.websocket_route(index, raw, shapes)
+            return check_websocket_route(self, index, raw, shapes, _c_name)
         if "static" in raw:
             return self.static_route(index, raw, shapes)
         errors_before = len(self.errors)
@@ -383,39 +367,6 @@ class _Checker:
             return None
         return Route(index, url, [Literal(url)], methods, [], None, self.default_body_limit, 200, "",
                      [], "", _c_name(url), static=static)
-
-    def websocket_route(self, index: int, raw: dict, shapes: list) -> Route | None:
-        """A route that upgrades to WebSocket: GET only, a literal path, a behaviour."""
-        path = ("route", index)
-        errors_before = len(self.errors)
-        for key in raw:
-            if key not in _WS_ROUTE_KEYS:
-                self.error(path + (key,), f'not allowed on a websocket route (allowed: {", ".join(_WS_ROUTE_KEYS)})',
-                           "RS010", at="key")
-        url = self.string(raw, "path", path, None)
-        if url is None:
-            self.error(path, 'missing "path"', "RS011", at="key")
-        else:
-            errors_before_path = len(self.errors)
-            segments, declared = self.url_path(url, path + ("path",))
-            if declared:
-                self.error(path + ("path",), "a websocket route has no path parameters", "RS020")
-            elif len(self.errors) == errors_before_path:
-                shapes.append((index, url, tuple(s.text for s in segments)))
-        if raw.get("methods", ["GET"]) != ["GET"]:
-            self.error(path + ("methods",), 'a websocket route takes ["GET"] (the opening handshake)')
-        behaviour = raw["websocket"]
-        if behaviour not in WS_BEHAVIOURS:
-            shown = json.dumps(behaviour) if isinstance(behaviour, str) else _describe(behaviour)
-            self.error(path + ("websocket",), f'unknown behaviour {shown} (expected one of: '
-                       f'{", ".join(WS_BEHAVIOURS)})')
-        if "websocket" not in self.protocols_listed:
-            self.error(path + ("websocket",), 'the listener does not speak WebSocket: add "websocket" to '
-                       "[server] protocols")
-        if len(self.errors) != errors_before:
-            return None
-        return Route(index, url, segments, ("GET", "HEAD"), [], None, 0, 101, "", [],
-                     f"websocket {behaviour}", _c_name(url), websocket=behaviour)
 
     def compress(self, raw, key: tuple) -> list:
         """{ br = 5, gzip = 6 } -> [("br", 5), ("gzip", 6)]: the server's preference order."""
