@@ -313,8 +313,14 @@ void rs_http1_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
 
 void rs_http1_stop(rs_reactor *r, rs_conn *c)
 {
-    if (c->out.queued > 0 || (c->flags & (RS_CF_IN_BODY | RS_CF_FILE)))
-        return; /* on_done sees r->stopping and closes after the response */
+    if (c->flags & (RS_CF_IN_BODY | RS_CF_FILE))
+        return; /* a request or file in progress: on_done closes after its response */
+    if (c->out.queued > 0) {
+        /* Answered requests still being sent: flush them, then close.
+         * Requests not yet parsed (pipelined behind a pause) are dropped. */
+        rs_conn_finish(r, c);
+        return;
+    }
     /* Idle, or only part of a head: no response is owed.  Nothing unread
      * is pending on an idle socket, so a plain close sends FIN, not RST. */
     rs_conn_abort(r, c);

@@ -19,8 +19,9 @@ void rs_http1_resume(rs_reactor *r, rs_conn *c);
 
 void rs_http1_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind);
 
-/* The server is stopping: close idle connections now, others after the
- * response in progress. */
+/* The server is stopping: close idle connections now, flush and close
+ * those with answers queued, and let a request or file in progress finish
+ * its response first. */
 void rs_http1_stop(rs_reactor *r, rs_conn *c);
 
 /* The slot is being freed: drop what the protocol holds. */
