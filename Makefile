@@ -32,19 +32,20 @@ VARIANT     := release
 OPT_CFLAGS  := -O2 -g
 endif
 CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate
+LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lcrypto
 
 OBJ_DIR     := build/obj/$(VARIANT)
 RUNTIME_SRC := $(wildcard runtime/*.c)
-RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(OBJ_DIR)/generated/http1_parser.o
+PARSERS     := http1_parser ws_parser
+RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
 .PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz \
-        stress test-stress format clean help bench arena-entry arena-check
+        stress test-stress format clean help bench bench-ws arena-entry arena-check
 
 all: build
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,10p' Makefile
 
 deps:
 	@scripts/install-deps.sh build
@@ -64,7 +65,7 @@ run: build
 
 # ---- compile (used by `ringspec build`: GEN_DIR=generated/<name> OUT=<dir>) ----
 
-generated/http1_parser.c: runtime/http1_parser.rl
+generated/%_parser.c: runtime/%_parser.rl
 	@mkdir -p generated
 	$(RAGEL) -G2 -o $@ $<
 
@@ -72,7 +73,7 @@ $(OBJ_DIR)/runtime/%.o: runtime/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(OBJ_DIR)/generated/http1_parser.o: generated/http1_parser.c
+$(OBJ_DIR)/generated/%_parser.o: generated/%_parser.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -86,7 +87,8 @@ server:
 
 # ---- tests ----
 
-UNIT_TESTS := test_http1_parser test_outq test_timers test_json_writer test_accept_encoding test_request_headers
+UNIT_TESTS := test_http1_parser test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
+              test_ws_parser test_utf8
 UNIT_BIN   := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -96,6 +98,8 @@ $(OBJ_DIR)/tests/test_timers: runtime/timers.c runtime/conn.c
 $(OBJ_DIR)/tests/test_json_writer: runtime/json_writer.c runtime/http_util.c
 $(OBJ_DIR)/tests/test_accept_encoding: runtime/accept_encoding.c
 $(OBJ_DIR)/tests/test_request_headers: runtime/request_headers.c
+$(OBJ_DIR)/tests/test_ws_parser: generated/ws_parser.c
+$(OBJ_DIR)/tests/test_utf8: runtime/utf8.c
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^)
@@ -109,12 +113,12 @@ test-codegen:
 # ---- fuzzing (clang + libFuzzer, ASan+UBSan) ----
 #
 # Each harness runs for FUZZ_SECONDS on its own corpus under build/fuzz,
-# seeded from tests/fuzz/seeds; both run at once (one per core).  A crash
-# leaves its input in build/fuzz/artifacts/ and fails the target: turn it
-# into a case in tests/unit/test_http1_parser.c.
+# seeded from tests/fuzz/seeds; all run at once.  A crash leaves its input
+# in build/fuzz/artifacts/ and fails the target: turn it into a case in
+# tests/unit/test_http1_parser.c or test_ws_parser.c.
 CLANG        ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_http1 fuzz_http1_split
+FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split
 FUZZ_DIR     := build/fuzz
 FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -Itests/fuzz -O1 -g \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -122,6 +126,10 @@ FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -Itests/fuzz -O1 -g \
 $(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/http1_drive.h generated/http1_parser.c runtime/http1_parser.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< generated/http1_parser.c
+
+$(FUZZ_DIR)/fuzz_ws_split: tests/fuzz/fuzz_ws_split.c generated/ws_parser.c runtime/ws_parser.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< generated/ws_parser.c
 
 fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 	@mkdir -p $(FUZZ_DIR)/artifacts
@@ -191,6 +199,9 @@ arena-check: deps-test
 
 # Benchmarks (BENCHMARKS.md): make bench BENCH_ARGS='--quick' | '--update-benchmarks-md' ...
 bench: ; bench/run $(BENCH_ARGS)
+
+# WebSocket echo (echo-ws) against Node's ws package: make bench-ws BENCH_WS_ARGS='--runs 5'
+bench-ws: ; bench/ws_echo.sh $(BENCH_WS_ARGS)
 
 format:
 	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true

@@ -185,7 +185,9 @@ def _routes(args) -> int:
             params = ", ".join(
                 f"{p.source} {p.name}: int" + ("" if p.required else f" = {p.default}") for p in route.params
             )
-        if route.static is not None:
+        if route.websocket:
+            reply, path = f"101 websocket {route.websocket}", route.path
+        elif route.static is not None:
             s = route.static
             reply = f"files under {s.dir} (cache {s.cache}, precompressed {', '.join(s.precompressed) or '-'})"
             path = route.path + "*"

@@ -18,7 +18,7 @@ import jinja2
 
 from . import checks_emit, expr, shapes_emit
 from .json_reply import JsonPlan
-from .model import STATUS_REASONS, Literal, Route, Spec
+from .model import STATUS_REASONS, WS_BEHAVIOURS, Literal, Route, Spec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -244,6 +244,8 @@ class _RouteView:
     def summary(self) -> str:
         """'GET, HEAD /x -> 200 text/plain: "{a}"' for the comment above respond_x."""
         route = self.route
+        if route.websocket:
+            return f"GET {route.path} -> 101, then WebSocket {route.websocket}"
         if route.handler:
             return f"{self.methods_label} {route.path} -> handler {route.handler}() in handlers/"
         if route.static is not None:
@@ -251,7 +253,18 @@ class _RouteView:
         return f'{self.methods_label} {route.path} -> {route.status} {route.content_type}: "{route.text_source}"'
 
     @property
+    def ws_name(self) -> str | None:
+        """The C name of the route's rs_ws_route, or None for an HTTP route."""
+        return f"rs_ws_{self.c_name}" if self.route.websocket else None
+
+    @property
+    def ws_handler(self) -> str:
+        return WS_BEHAVIOURS[self.route.websocket]
+
+    @property
     def head(self) -> str:
+        if self.route.websocket:  # answered by the runtime (101, or 400/426)
+            return '""'
         status = self.route.status
         return c_string(f"HTTP/1.1 {status} {STATUS_REASONS[status]}\r\n"
                         f"Content-Type: {self.route.content_type}\r\n")
@@ -283,7 +296,7 @@ class _RouteView:
 
     def _plan_reply(self) -> None:
         """Splits the reply into checked statements and body pieces; binds used params."""
-        if self.route.handler:
+        if self.route.websocket or self.route.handler:
             return
         if self.route.json is not None:
             plan = JsonPlan(self.route.json, c_string, self.shapes)

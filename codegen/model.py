@@ -68,6 +68,11 @@ STATUS_REASONS = {
     511: "Network Authentication Required",
 }
 
+# WebSocket behaviours a route may name, with the rs_ws_on_message function each is. A C
+# handler per message would be one more entry (or a name the spec gives), nothing in the
+# runtime changes.
+WS_BEHAVIOURS = {"echo": "rs_ws_echo"}
+
 # Codes that must not carry content (RFC 9110 §6.4.1, §15.3.6); the runtime always sends
 # Content-Length and a body, so a reply cannot use them.
 BODILESS_STATUSES = {100, 101, 102, 103, 204, 205, 304}
@@ -80,6 +85,7 @@ class Limits:
     headers: int
     body: int
     output_queue: int
+    ws_message: int  # largest WebSocket message (bytes) -> close 1009
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ class Server:
     recv_size: int
     limits: Limits
     timeouts: Timeouts
+    protocols: tuple = ("http1",)  # what the listener speaks: "http1", "websocket"
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,7 @@ class Route:
     handler: str | None = None  # C function in handlers/*.c answering the route
     body_stream: bool = False  # body = "stream": `body` is the number of bytes read
     static: StaticDir | None = None  # a prefix route serving files (path ends in "/")
+    websocket: str | None = None  # behaviour after the upgrade ("echo"), None for HTTP routes
 
     @property
     def is_literal(self) -> bool:

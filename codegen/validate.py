@@ -16,14 +16,15 @@ from pathlib import Path
 from . import expr
 from .json_reply import JsonChecker
 from .shapes import ShapeChecker
-from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment, Limits,
-                    Literal, Param, Route, Server, Spec, Timeouts)
+from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
+                    Limits, Literal, Param, Route, Server, Spec, Timeouts)
 from .diagnostics import SpecError, SpecErrors, sort
 from .params import violations as parse_violations
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
 from .static_dir import check_static
 from .profile_tuning import KEYS as _PROFILE_TUNING_KEYS  # checked in profile_tuning.py
+from .websocket_route import check_protocols, check_websocket_route
 
 # Defaults and bounds: key -> (default, lowest, highest). Bounds keep values inside the
 # C types of rs_spec_config and away from settings that cannot work.
@@ -34,6 +35,7 @@ _LIMITS = {
     "headers": (64, 1, 1024),
     "body": (1 << 20, 0, 1 << 62),
     "output_queue": (65536, 1024, 1 << 30),
+    "ws_message": (16 << 20, 125, 1 << 30),  # fits the runtime's uint32_t assembly buffer
 }
 _TIMEOUTS = {"header": 10, "body": 10, "idle": 60, "write": 10}  # seconds
 _MAX_TIMEOUT_S = 86400
@@ -42,7 +44,7 @@ _MAX_WORKERS = 1024
 # A streamed body costs no memory, so its default limit is far above [server.limits] body.
 _STREAM_BODY_LIMIT = 64 << 20
 _ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "body_limit", "reply",
-               "handler", "compress", "static")
+               "handler", "compress", "static", "websocket")
 _REPLY_KEYS = ("status", "type", "text", "json")
 # Codings a route may offer, with their level ranges (gzip level, brotli quality).
 _CODINGS = {"gzip": (1, 9), "br": (0, 11)}
@@ -108,6 +110,7 @@ class _Checker:
         self.source = source
         self.errors: list[SpecError] = []
         self.default_body_limit = _LIMITS["body"][0]  # [server.limits] body, once checked
+        self.protocols_listed: tuple = ("http1",)  # [server] protocols, once checked
         self.shapes: dict = {}
         self.data: dict = {}
         self.param_checker = ParamChecker(self.error, _describe)
@@ -175,6 +178,7 @@ class _Checker:
         self.only_keys(data, (), ("server", "route", "profile", "shape", "data"))
         server = self.server(self.table(data, "server", ("server",)))
         self.default_body_limit = server.limits.body
+        self.protocols_listed = server.protocols
         shape_checker = ShapeChecker(self.coded("RS050"), _name_problem)
         self.shapes = shape_checker.shapes(data.get("shape", {}))
         self.data = shape_checker.data(data.get("data", {}), self.shapes)
@@ -188,7 +192,7 @@ class _Checker:
     def server(self, raw: dict) -> Server:
         path = ("server",)
         self.only_keys(raw, path, ("port", "workers", "max_connections", "limits", "timeouts", "buffers",
-                                  "violations"))
+                                  "violations", "protocols"))
         self.violations = parse_violations(self, self.table(raw, "violations", path + ("violations",)),
                                             path + ("violations",))
         port, max_conn = (self.integer(raw, k, path, *bounds) for k, bounds in _SERVER_INTS.items())
@@ -217,7 +221,8 @@ class _Checker:
                                  for k, bounds in _BUFFERS.items())
         if recv_count & (recv_count - 1):
             self.error(path + ("buffers", "recv_count"), f"{recv_count} is not a power of two", code="RS014")
-        return Server(port, workers, max_conn, recv_count, recv_size, limits, timeouts)
+        protocols = check_protocols(self, raw.get("protocols", ["http1"]), path + ("protocols",))
+        return Server(port, workers, max_conn, recv_count, recv_size, limits, timeouts, protocols)
 
     def workers(self, value, path: tuple) -> int:
         if value == "auto":
@@ -261,6 +266,8 @@ class _Checker:
         """Checks one [[route]]; appends (index, path, shape) to shapes when the path is
         well-formed, so duplicates are found even among routes with other errors."""
         path = ("route", index)
+        if "websocket" in raw:
+            return check_websocket_route(self, index, raw, shapes, _c_name)
         if "static" in raw:
             return self.static_route(index, raw, shapes)
         errors_before = len(self.errors)

@@ -13,6 +13,7 @@
 #include "outq.h"
 #include "ringspec.h"
 #include "static.h"
+#include "ws_parser.h"
 
 #define RS_NIL UINT32_MAX
 
@@ -62,6 +63,30 @@ typedef struct rs_int_body {
     uint8_t negative;
 } rs_int_body;
 
+/* What the bytes of a connection are.  Every connection starts as HTTP/1.1;
+ * a 101 on a WebSocket route switches it for good. */
+typedef enum rs_proto {
+    RS_PROTO_HTTP1 = 0,
+    RS_PROTO_WS,
+} rs_proto;
+
+/* WebSocket state of a connection after the upgrade (ws_conn.c). */
+typedef struct rs_ws_conn {
+    rs_ws_parser parser;
+    const rs_ws_route *route; /* behaviour and limits of the upgraded route */
+    /* Message assembly: payload of a data message that arrived in more than
+     * one piece (fragments, or a frame split across receives), followed by
+     * the payload of a split control frame while one is being read.  NULL
+     * whenever every frame arrived whole, which is the common case. */
+    char *msg;
+    uint32_t msg_len; /* bytes of the data message so far */
+    uint32_t msg_cap;
+    uint8_t ctl_len;    /* bytes of the control frame at msg + msg_len */
+    uint8_t msg_opcode; /* TEXT or BINARY while a message is open, else 0 */
+    uint8_t utf8;       /* UTF-8 decoder state across the text message */
+    uint8_t whole;      /* the current frame's payload arrives in one piece */
+} rs_ws_conn;
+
 typedef struct rs_conn {
     int32_t fd;
     uint32_t gen;
@@ -69,6 +94,7 @@ typedef struct rs_conn {
     uint8_t ops;        /* RS_OP_*_BIT in flight */
     uint16_t flags;     /* RS_CF_* */
     uint8_t timer_kind; /* list the slot is on */
+    uint8_t proto;      /* rs_proto (fits in the padding here) */
     uint32_t timer_prev, timer_next;
     uint32_t deadline_ms; /* on the reactor's millisecond clock */
     uint32_t dirty_next;
@@ -77,22 +103,30 @@ typedef struct rs_conn {
     uint32_t spill_len, spill_cap;
 
     rs_outq out;
-    rs_http1_parser parser;
 
-    /* The request in progress (filled at the end of its head). */
-    int16_t route;
-    uint16_t status; /* pending error status, 0 when dispatch succeeded */
-    uint8_t body_kind;
-    uint8_t body_param;
-    uint8_t method;
-    uint8_t coding; /* rs_coding negotiated at the head */
-    rs_int_body int_body;
-    const char *allow;
-    uint64_t body_limit;
-    uint64_t body_seen;
+    /* Protocol state: HTTP/1.1 until an upgrade, then WebSocket.  The two
+     * never coexist, so they share the slot's bytes. */
     union {
-        rs_params params;
-        rs_static_pending stat; /* RS_CF_STATIC: a static route has no parameters */
+        struct { /* RS_PROTO_HTTP1 */
+            rs_http1_parser parser;
+
+            /* The request in progress (filled at the end of its head). */
+            int16_t route;
+            uint16_t status; /* pending error status, 0 when dispatch succeeded */
+            uint8_t body_kind;
+            uint8_t body_param;
+            uint8_t method;
+            uint8_t coding; /* rs_coding negotiated at the head */
+            rs_int_body int_body;
+            const char *allow;
+            uint64_t body_limit;
+            uint64_t body_seen;
+            union {
+                rs_params params;
+                rs_static_pending stat; /* RS_CF_STATIC: a static route has no parameters */
+            };
+        };
+        rs_ws_conn ws; /* RS_PROTO_WS */
     };
 } rs_conn;
 

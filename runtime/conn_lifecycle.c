@@ -9,6 +9,7 @@
 #include "log.h"
 #include "static_serve.h"
 #include "uring_compat.h"
+#include "ws_conn.h"
 
 struct io_uring_sqe *rs_get_sqe(rs_reactor *r)
 {
@@ -157,9 +158,13 @@ static void settle_timer(rs_reactor *r, rs_conn *c, bool progress)
     else
         want = RS_TIMER_IDLE;
 
+    /* A WebSocket is idle only while no frames arrive: it has no requests
+     * whose end restarts the idle timer, so every receive does. */
+    bool refresh =
+        want == RS_TIMER_BODY || want == RS_TIMER_WRITE || (want == RS_TIMER_IDLE && c->proto == RS_PROTO_WS);
     if (want == RS_TIMER_NONE)
         rs_timer_cancel(&r->timers, &r->conns, c);
-    else if (want != c->timer_kind || (progress && (want == RS_TIMER_BODY || want == RS_TIMER_WRITE)))
+    else if (want != c->timer_kind || (progress && refresh))
         rs_timer_arm(&r->timers, &r->conns, c, want, r->now_ms);
 }
 
@@ -221,7 +226,9 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     int res = cqe->res;
     if (res > 0) {
         uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-        if (c->state == RS_CONN_OPEN)
+        if (c->state == RS_CONN_OPEN && c->proto == RS_PROTO_WS)
+            rs_ws_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
+        else if (c->state == RS_CONN_OPEN)
             rs_http1_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
         rs_bufring_recycle(&r->bufs, bid);
         if (c->state == RS_CONN_OPEN)
@@ -260,7 +267,10 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     settle_timer(r, c, cqe->res > 0);
     if ((c->flags & RS_CF_PAUSED) && rs_outq_owned(&c->out) <= r->opt->limits.output_queue / 2) {
         c->flags &= (uint16_t)~RS_CF_PAUSED;
-        rs_http1_resume(r, c);
+        if (c->proto == RS_PROTO_WS)
+            rs_ws_resume(r, c);
+        else
+            rs_http1_resume(r, c);
     }
     rs_conn_touch(r, c);
 }
@@ -268,8 +278,12 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
 static void release(rs_reactor *r, rs_conn *c)
 {
     rs_timer_cancel(&r->timers, &r->conns, c);
-    rs_static_release(c);
-    rs_http1_release(r, c);
+    if (c->proto == RS_PROTO_WS) {
+        rs_ws_release(r, c);
+    } else {
+        rs_static_release(c);
+        rs_http1_release(r, c);
+    }
     rs_outq_clear(&c->out, &r->pool);
     r->stats.closed++;
     rs_conn_release(&r->conns, c);

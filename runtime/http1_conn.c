@@ -1,11 +1,11 @@
 /* http1_conn.c — drives the parser over received bytes, dispatches each
  * request head to the generated routes, consumes its body, and writes the
  * response; errors become canned responses followed by a graceful close.
+ * A handshake on a WebSocket route hands the connection to ws_conn.c.
  *
  * Input is parsed in place in the provided buffer.  Only what is left at
  * the end of a buffer (a partial head, or requests not yet parsed because
- * of backpressure) is copied to the connection's spill, which is freed as
- * soon as it is empty. */
+ * of backpressure) is copied to the connection's spill (spill.h). */
 #include "http1_conn.h"
 
 #include <stdlib.h>
@@ -15,7 +15,9 @@
 #include "conn_lifecycle.h"
 #include "log.h"
 #include "reply.h"
+#include "spill.h"
 #include "static_serve.h"
+#include "ws_conn.h"
 
 void rs_http1_open(rs_reactor *r, rs_conn *c)
 {
@@ -25,61 +27,7 @@ void rs_http1_open(rs_reactor *r, rs_conn *c)
 void rs_http1_release(rs_reactor *r, rs_conn *c)
 {
     (void)r;
-    free(c->spill);
-    c->spill = NULL;
-    c->spill_len = c->spill_cap = 0;
-}
-
-/* The spill never needs more than a maximal head plus what arrives while
- * paused for backpressure: one recv budget, or on kernels without the
- * multishot byte limit, what one completion batch can bring.  Past that
- * the peer keeps sending while not reading: it is dropped. */
-#define RS_SPILL_NO_BUDGET (256u * 1024u)
-static uint32_t spill_limit(const rs_reactor *r)
-{
-    return r->opt->limits.max_head + (r->recv_budget ? rs_recv_budget(r) : RS_SPILL_NO_BUDGET) + r->bufs.size;
-}
-
-static bool spill_reserve(rs_reactor *r, rs_conn *c, size_t need)
-{
-    if (need <= c->spill_cap)
-        return true;
-    if (need > spill_limit(r))
-        return false;
-    size_t cap = c->spill_cap ? c->spill_cap : 1024;
-    while (cap < need)
-        cap *= 2;
-    if (cap > spill_limit(r))
-        cap = spill_limit(r);
-    char *grown = realloc(c->spill, cap);
-    if (!grown)
-        return false;
-    c->spill = grown;
-    c->spill_cap = (uint32_t)cap;
-    return true;
-}
-
-/* Keeps data[0..n) as the connection's pending input. */
-static bool spill_keep(rs_reactor *r, rs_conn *c, const char *data, size_t n)
-{
-    if (n == 0) {
-        rs_http1_release(r, c);
-        return true;
-    }
-    if (data == c->spill) {
-        c->spill_len = (uint32_t)n;
-        return true;
-    }
-    if (c->spill && data > c->spill && data < c->spill + c->spill_len) {
-        memmove(c->spill, data, n);
-        c->spill_len = (uint32_t)n;
-        return true;
-    }
-    if (!spill_reserve(r, c, n))
-        return false;
-    memcpy(c->spill, data, n);
-    c->spill_len = (uint32_t)n;
-    return true;
+    rs_spill_free(c);
 }
 
 static void reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
@@ -136,6 +84,14 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
     rs_route_match m = {.route = -1};
     c->params.present = 0;
     rs_route_dispatch(&view, &c->params, &m);
+    if (!m.status && m.websocket) {
+        /* 0: upgraded, the slot now holds WebSocket state (the HTTP fields
+         * share its bytes: touch none of them after this). */
+        unsigned refused = rs_ws_handshake(r, c, &view, m.websocket);
+        if (!refused)
+            return;
+        m.status = (uint16_t)refused; /* answered once the request is read */
+    }
     if (m.static_dir && !m.status)
         rs_static_resolve(c, &view, &m); /* replaces params: a static route has none */
     c->route = m.route;
@@ -265,7 +221,7 @@ static void on_done(rs_reactor *r, rs_conn *c)
         rs_conn_finish(r, c);
 }
 
-static void process(rs_reactor *r, rs_conn *c, const char *in, size_t n)
+static void process(rs_reactor *r, rs_conn *c, char *in, size_t n)
 {
     size_t pos = 0;
     /* RS_CF_FILE: a file is still being read into the output; what follows
@@ -289,6 +245,11 @@ static void process(rs_reactor *r, rs_conn *c, const char *in, size_t n)
         switch (ev) {
         case RS_HTTP1_HEAD:
             on_head(r, c, base, used);
+            if (c->proto == RS_PROTO_WS) {
+                /* Frames sent right behind the handshake, in the same receive. */
+                rs_ws_process(r, c, in + pos, n - pos);
+                return;
+            }
             break;
         case RS_HTTP1_BODY:
             on_body(r, c, body, body_len);
@@ -308,7 +269,7 @@ static void process(rs_reactor *r, rs_conn *c, const char *in, size_t n)
     }
     if (pos < n)
         c->flags |= RS_CF_IN_REQUEST;
-    if (!spill_keep(r, c, in + pos, n - pos)) {
+    if (!rs_spill_keep(r, c, in + pos, n - pos)) {
         if (c->flags & RS_CF_PAUSED)
             rs_conn_abort(r, c); /* kept sending while not reading our output */
         else
@@ -316,21 +277,19 @@ static void process(rs_reactor *r, rs_conn *c, const char *in, size_t n)
     }
 }
 
-void rs_http1_input(rs_reactor *r, rs_conn *c, const char *data, size_t len)
+void rs_http1_input(rs_reactor *r, rs_conn *c, char *data, size_t len)
 {
     if (c->spill_len == 0) {
         process(r, c, data, len);
         return;
     }
-    if (!spill_reserve(r, c, (size_t)c->spill_len + len)) {
+    if (!rs_spill_append(r, c, data, len)) {
         if (c->flags & RS_CF_PAUSED)
             rs_conn_abort(r, c);
         else
             fail(r, c, 431);
         return;
     }
-    memcpy(c->spill + c->spill_len, data, len);
-    c->spill_len += (uint32_t)len;
     if (!(c->flags & RS_CF_PAUSED))
         process(r, c, c->spill, c->spill_len);
 }
@@ -354,8 +313,14 @@ void rs_http1_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
 
 void rs_http1_stop(rs_reactor *r, rs_conn *c)
 {
-    if (c->out.queued > 0 || (c->flags & (RS_CF_IN_BODY | RS_CF_FILE)))
-        return; /* on_done sees r->stopping and closes after the response */
+    if (c->flags & (RS_CF_IN_BODY | RS_CF_FILE))
+        return; /* a request or file in progress: on_done closes after its response */
+    if (c->out.queued > 0) {
+        /* Answered requests still being sent: flush them, then close.
+         * Requests not yet parsed (pipelined behind a pause) are dropped. */
+        rs_conn_finish(r, c);
+        return;
+    }
     /* Idle, or only part of a head: no response is owed.  Nothing unread
      * is pending on an idle socket, so a plain close sends FIN, not RST. */
     rs_conn_abort(r, c);

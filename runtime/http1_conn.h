@@ -9,8 +9,9 @@
 void rs_http1_open(rs_reactor *r, rs_conn *c);
 
 /* Bytes received.  They live in a provided buffer that is recycled when
- * this returns, so whatever is not consumed is copied to the spill. */
-void rs_http1_input(rs_reactor *r, rs_conn *c, const char *data, size_t len);
+ * this returns, so whatever is not consumed is copied to the spill.  Not
+ * const: bytes that turn out to be WebSocket frames are unmasked in place. */
+void rs_http1_input(rs_reactor *r, rs_conn *c, char *data, size_t len);
 
 /* The output queue drained below the low watermark after a pause:
  * continue with the input kept in the spill. */
@@ -18,8 +19,9 @@ void rs_http1_resume(rs_reactor *r, rs_conn *c);
 
 void rs_http1_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind);
 
-/* The server is stopping: close idle connections now, others after the
- * response in progress. */
+/* The server is stopping: close idle connections now, flush and close
+ * those with answers queued, and let a request or file in progress finish
+ * its response first. */
 void rs_http1_stop(rs_reactor *r, rs_conn *c);
 
 /* The slot is being freed: drop what the protocol holds. */

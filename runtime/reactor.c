@@ -17,6 +17,7 @@
 #include "listener.h"
 #include "log.h"
 #include "stats.h"
+#include "ws_conn.h"
 
 #define RS_SQ_ENTRIES 4096
 #define RS_CQ_ENTRIES 32768
@@ -236,7 +237,9 @@ static void begin_stop(rs_reactor *r)
     }
     for (uint32_t i = 0; i < r->conns.high_water; i++) {
         rs_conn *c = &r->conns.slots[i];
-        if (c->state == RS_CONN_OPEN)
+        if (c->state == RS_CONN_OPEN && c->proto == RS_PROTO_WS)
+            rs_ws_stop(r, c);
+        else if (c->state == RS_CONN_OPEN)
             rs_http1_stop(r, c);
     }
 }

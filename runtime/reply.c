@@ -199,7 +199,12 @@ void rs_reply_error(rs_reply *r, unsigned status)
     char head[160];
     const char *reason = rs_reason_phrase(status);
     int n;
-    if (status == 405 && r->allow)
+    if (status == 426) /* our only upgrade is WebSocket (RFC 6455 §4.4) */
+        n = snprintf(head, sizeof head,
+                     "HTTP/1.1 426 %s\r\nContent-Type: text/plain\r\nUpgrade: websocket\r\n"
+                     "Sec-WebSocket-Version: 13\r\n",
+                     reason);
+    else if (status == 405 && r->allow)
         n = snprintf(head, sizeof head, "HTTP/1.1 %u %s\r\nContent-Type: text/plain\r\nAllow: %s\r\n", status,
                      reason, r->allow);
     else

@@ -159,16 +159,48 @@ typedef struct rs_static_dir {
     rs_static_mount *mount;   /* set by rs_static_load_all at start-up */
 } rs_static_dir;
 
+/* ---- WebSocket routes ------------------------------------------------- */
+
+/* A route whose dispatch yields an rs_ws_route upgrades to WebSocket
+ * (RFC 6455): the runtime validates the handshake, answers 101, parses and
+ * validates frames, reassembles fragmented messages, answers ping and
+ * close itself, and hands each complete text or binary message to the
+ * route's on_message.  The spec's behaviour names the function:
+ * `websocket = "echo"` is the runtime's rs_ws_echo; a C handler written
+ * against this header can take its place without any runtime change. */
+typedef struct rs_ws rs_ws; /* the connection a message arrived on */
+
+/* A complete message: RS_WS_TEXT (valid UTF-8) or RS_WS_BINARY.  data is
+ * valid only during the call. */
+typedef void (*rs_ws_on_message)(rs_ws *ws, unsigned opcode, const char *data, size_t len);
+
+typedef struct rs_ws_route {
+    rs_ws_on_message on_message;
+    uint32_t max_message; /* bytes; a larger message -> close 1009 */
+} rs_ws_route;
+
+#define RS_WS_TEXT 0x1u
+#define RS_WS_BINARY 0x2u
+
+/* Queues one unfragmented, unmasked frame with this opcode and payload.
+ * Output is bounded: the runtime stops reading the connection while its
+ * queue is over the spec's output_queue cap. */
+void rs_ws_send(rs_ws *ws, unsigned opcode, const char *data, size_t len);
+
+/* The "echo" behaviour: sends the message back with the same opcode. */
+void rs_ws_echo(rs_ws *ws, unsigned opcode, const char *data, size_t len);
+
 typedef struct rs_route_match {
-    int16_t route;               /* index of the matched route, or -1 */
-    uint16_t status;             /* 0 = dispatch succeeded; else 400/404/405 */
-    uint8_t body_kind;           /* rs_body_kind */
-    uint8_t body_param;          /* params slot the body value goes to */
-    uint64_t body_limit;         /* bytes; larger bodies -> 413 */
-    const char *allow;           /* for 405: the Allow header value */
-    const rs_compress *compress; /* NULL: the route never compresses */
-    rs_static_dir *static_dir;   /* non-NULL: serve files under this directory */
-    uint16_t static_prefix;      /* bytes of the path that name the route ("/static/") */
+    int16_t route;                /* index of the matched route, or -1 */
+    uint16_t status;              /* 0 = dispatch succeeded; else 400/404/405 */
+    uint8_t body_kind;            /* rs_body_kind */
+    uint8_t body_param;           /* params slot the body value goes to */
+    uint64_t body_limit;          /* bytes; larger bodies -> 413 */
+    const char *allow;            /* for 405: the Allow header value */
+    const rs_compress *compress;  /* NULL: the route never compresses */
+    rs_static_dir *static_dir;    /* non-NULL: serve files under this directory */
+    uint16_t static_prefix;       /* bytes of the path that name the route ("/static/") */
+    const rs_ws_route *websocket; /* non-NULL: a WebSocket route (GET + handshake) */
 } rs_route_match;
 
 /* A view of the request head, valid only during rs_route_dispatch. */

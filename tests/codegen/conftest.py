@@ -63,6 +63,7 @@ class Response:
     status: int  # what the client would see: the dispatch error, or the reply's status
     head: str | None = None
     body: str | None = None
+    websocket: str | None = None  # "echo max_message=N" for a route that upgrades
 
 
 class Harness:
@@ -86,6 +87,10 @@ class Harness:
         response = Response(route, status, kind, param, limit, None if m.group(6) == "-" else m.group(6), status)
         if status != 0:
             assert len(lines) == 1, out
+            return response
+        if lines[1].startswith("websocket "):
+            assert len(lines) == 2, out
+            response.websocket = lines[1][len("websocket on_message="):]
             return response
         if lines[1].startswith("reply error "):
             assert len(lines) == 2, out

@@ -79,6 +79,17 @@ void rs_reply_json_end(rs_reply *r, const char *head, size_t head_len, const rs_
     rs_reply_text(r, head, head_len, harness_json.base, (size_t)(harness_json.p - harness_json.base));
 }
 
+/* WebSocket behaviours are runtime functions; dispatch only points at them. */
+void rs_ws_send(rs_ws *ws, unsigned opcode, const char *data, size_t len)
+{
+    (void)ws, (void)opcode, (void)data, (void)len;
+}
+
+void rs_ws_echo(rs_ws *ws, unsigned opcode, const char *data, size_t len)
+{
+    rs_ws_send(ws, opcode, data, len);
+}
+
 void rs_reply_error(rs_reply *r, unsigned status)
 {
     r->calls++;
@@ -127,6 +138,11 @@ static int request(const char *method, const char *path, const char *query, cons
     printf("dispatch route=%d status=%u body_kind=%u body_param=%u body_limit=%" PRIu64 " allow=%s\n",
            m.route, m.status, m.body_kind, m.body_param, m.body_limit, m.status == 405 ? m.allow : "-");
     if (m.status != 0) return 0;
+    if (m.websocket) { /* the runtime takes over: no HTTP reply */
+        printf("websocket on_message=%s max_message=%u\n", m.websocket->on_message == rs_ws_echo ? "echo" : "?",
+               m.websocket->max_message);
+        return 0;
+    }
     if (m.body_kind == RS_BODY_INT && strcmp(body, "-") != 0) {
         if (!parse_int_body(body, &params.value[m.body_param])) {
             puts("reply error 400 (body)");

@@ -24,6 +24,13 @@ def test_baseline_get_sums_the_query(arena):
     assert (r.body_kind, r.body_param, r.body_limit) == (RS_BODY_INT, 2, 1048576)
 
 
+def test_websocket_route_hands_over_to_the_runtime(arena):
+    r = arena.request("GET", "/ws")
+    assert (r.dispatch_status, r.websocket) == (0, "echo max_message=16777216")
+    assert arena.request("POST", "/ws").dispatch_status == 405
+    assert arena.request("GET", "/baseline11", "a=1&b=2").websocket is None
+
+
 @pytest.mark.parametrize("body", ["20", " 20\r\n", "020"])
 def test_baseline_post_adds_the_body(arena, body):
     r = arena.request("POST", "/baseline11", "a=13&b=42", body)

@@ -82,6 +82,16 @@ EXPECTED = {
     "no_routes.toml": [
         'no_routes.toml: error[RS011]: route: no routes: add at least one [[route]] table',
     ],
+    "websocket.toml": [
+        'websocket.toml:2:13: error[RS014]: server.protocols: "http1" is required: every connection starts as HTTP/1.1',
+        'websocket.toml:2:27: error[RS014]: server.protocols[1]: unknown protocol "h3" (expected one of: http1, websocket)',
+        'websocket.toml:2:33: error[RS015]: server.protocols[2]: "websocket" is listed twice',
+        'websocket.toml:5:8: error[RS020]: route[0].path: a websocket route has no path parameters',
+        'websocket.toml:6:11: error[RS014]: route[0].methods: a websocket route takes ["GET"] (the opening handshake)',
+        'websocket.toml:7:13: error[RS014]: route[0].websocket: unknown behaviour "chat" (expected one of: echo)',
+        'websocket.toml:8:1: error[RS010]: route[0].reply: not allowed on a websocket route (allowed: path, methods, '
+        'websocket)',
+    ],
 }
 
 
@@ -162,6 +172,13 @@ ROUTE = '[[route]]\npath = "/x"\n'
 ])
 def test_error_lines(tmp_path, text, expected):
     assert _check_one(tmp_path, text)[0] == expected
+
+
+def test_websocket_route_needs_the_protocol(tmp_path):
+    assert _check_one(tmp_path, '[[route]]\npath = "/ws"\nwebsocket = "echo"\n') == [
+        't.toml:3:13: error[RS014]: route[0].websocket: the listener does not speak WebSocket: add "websocket" to '
+        "[server] protocols"
+    ]
 
 
 def test_route_with_several_errors_in_different_subtables(tmp_path):

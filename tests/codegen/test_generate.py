@@ -86,7 +86,8 @@ def test_unknown_profile(tmp_path):
     result = ringspec("generate", "spec/arena.toml", "--profile", "nope", "-o", tmp_path / "out")
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == 'spec/arena.toml: error[RS060]: --profile: no profile "nope" ' \
-                                            '(known: baseline, pipelined, limited-conn, json, json-comp, upload, static, all)'
+                                            '(known: baseline, pipelined, limited-conn, json, json-comp, upload, static, echo-ws, ' \
+                                            'all)'
     assert not (tmp_path / "out").exists()
 
 
@@ -167,7 +168,7 @@ def test_build_does_not_run_make_for_a_bad_spec(tmp_path, fake_make):
 
 def test_check_and_routes():
     result = ringspec("check", "spec/arena.toml")
-    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 5 routes\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 6 routes\n", "")
     result = ringspec("routes", "spec/arena.toml")
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
@@ -183,6 +184,8 @@ def test_check_and_routes():
         "200 text/plain '{body}'",
         "4  GET, HEAD        /static/*          -                                               "
         "files under /data/static (cache memory, precompressed br, gzip)",
+        "5  GET, HEAD        /ws                -                                               "
+        "101 websocket echo",
     ]
     result = ringspec("routes", "spec/arena.toml", "--profile", "pipelined")
     assert [line.split()[0] for line in result.stdout.splitlines()] == ["#", "0"]

@@ -491,9 +491,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+def build_spec_server(spec, out):
+    """Compiles a test spec into out/server, with ASan+UBSan when the suite runs against an
+    ASan build, so a second server from another spec is held to the same checks."""
+    gen = Path(out) / "gen"
+    r = subprocess.run([str(REPO_ROOT / "ringspec"), "generate", str(spec), "-o", str(gen)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    sanitize = 1 if "asan" in str(server_binary()) else 0
+    r = subprocess.run(["make", "-s", "-C", str(REPO_ROOT), "server", f"GEN_DIR={gen}", f"OUT={out}",
+                        f"SANITIZE={sanitize}"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return Path(out) / "server"
+
+
 def start_server(tmpdir, name="server", header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT,
-                 idle_timeout=IDLE_TIMEOUT, extra_args=()):
-    binary = server_binary()
+                 idle_timeout=IDLE_TIMEOUT, extra_args=(), binary=None):
+    binary = Path(binary) if binary else server_binary()
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(f"server binary {binary} not found or not executable (build it or set RS_SERVER)")
     port = free_port()

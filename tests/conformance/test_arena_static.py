@@ -6,12 +6,12 @@ attempts, symlinks, directories, pipelining and a file larger than the output qu
 import gzip
 import os
 import shutil
-import subprocess
 
 import brotli
 import pytest
 
-from conftest import DATA_ROOT, REPO_ROOT, RawConn, get, run_curl, server_binary, start_server, stop_server
+from conftest import (DATA_ROOT, REPO_ROOT, RawConn, build_spec_server, get, run_curl, start_server,
+                      stop_server)
 
 HERE = REPO_ROOT / "tests" / "conformance"
 STATIC = DATA_ROOT / "static"
@@ -79,15 +79,7 @@ def test_bench_mix_gets_br_for_text(port):
 
 @pytest.fixture(scope="module")
 def modes(tmp_path_factory):
-    out = tmp_path_factory.mktemp("static-build")
-    sanitize = "asan" in str(server_binary())
-    gen = out / "gen"
-    r = subprocess.run([str(REPO_ROOT / "ringspec"), "generate", str(HERE / "specs" / "static_modes.toml"),
-                        "-o", str(gen)], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    r = subprocess.run(["make", "-s", "-C", str(REPO_ROOT), "server", f"GEN_DIR={gen}", f"OUT={out}",
-                        f"SANITIZE={1 if sanitize else 0}"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+    binary = build_spec_server(HERE / "specs" / "static_modes.toml", tmp_path_factory.mktemp("static-build"))
     root = tmp_path_factory.mktemp("static-root")
     shutil.copytree(STATIC, root / "static")
     (root / "secret.txt").write_bytes(SECRET)
@@ -99,15 +91,8 @@ def modes(tmp_path_factory):
     os.symlink(str(root / "secret.txt"), root / "static" / "evil-abs.txt")
     os.symlink("/etc", root / "static" / "etc")
     os.symlink("reset.css", root / "static" / "alias.css")
-    old = os.environ.get("RS_SERVER")
-    os.environ["RS_SERVER"] = str(out / "server")
-    try:
-        srv = start_server(tmp_path_factory.mktemp("static"), name="static", extra_args=("--data-root", str(root)))
-    finally:
-        if old is None:
-            del os.environ["RS_SERVER"]
-        else:
-            os.environ["RS_SERVER"] = old
+    srv = start_server(tmp_path_factory.mktemp("static"), name="static", extra_args=("--data-root", str(root)),
+                       binary=binary)
     srv.root = root
     yield srv
     stop_server(srv)

@@ -4,13 +4,11 @@ query and header parameters. Every violation of a request is listed in one 400 J
 whose member names come from [server.violations]."""
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, get, server_binary, start_server, stop_server
+from conftest import build_spec_server, get, start_server, stop_server
 
 HERE = Path(__file__).resolve().parent
 KEY = b"X-Api-Key: k-1234\r\n"
@@ -18,20 +16,8 @@ KEY = b"X-Api-Key: k-1234\r\n"
 
 @pytest.fixture(scope="module")
 def cons_server(tmp_path_factory):
-    out = tmp_path_factory.mktemp("constraints-build")
-    sanitize = ["--sanitize"] if "asan" in str(server_binary()) else []
-    result = subprocess.run([str(REPO_ROOT / "ringspec"), "build", str(HERE / "specs" / "constraints.toml"),
-                             "-o", str(out), *sanitize], capture_output=True, text=True, cwd=REPO_ROOT)
-    assert result.returncode == 0, result.stderr
-    old = os.environ.get("RS_SERVER")
-    os.environ["RS_SERVER"] = str(out / "server")
-    try:
-        srv = start_server(tmp_path_factory.mktemp("constraints"), name="constraints")
-    finally:
-        if old is None:
-            del os.environ["RS_SERVER"]
-        else:
-            os.environ["RS_SERVER"] = old
+    binary = build_spec_server(HERE / "specs" / "constraints.toml", tmp_path_factory.mktemp("constraints-build"))
+    srv = start_server(tmp_path_factory.mktemp("constraints"), name="constraints", binary=binary)
     yield srv
     stop_server(srv)
 

@@ -4,14 +4,13 @@ start-up errors for broken data files (the message names file, item and field)."
 
 import gzip
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, free_port, get, server_binary, start_server, stop_server
+from conftest import build_spec_server, free_port, get, start_server, stop_server
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "escape"
@@ -21,29 +20,13 @@ NOTES = json.loads((DATA / "notes.json").read_text(encoding="utf-8"))
 @pytest.fixture(scope="module")
 def escape_binary(tmp_path_factory):
     """The escape spec built like RS_SERVER (with --sanitize when that is the ASan build)."""
-    out = tmp_path_factory.mktemp("escape-build")
-    sanitize = ["--sanitize"] if "asan" in str(server_binary()) else []
-    gen = out / "gen"
-    result = subprocess.run([str(REPO_ROOT / "ringspec"), "generate", str(HERE / "specs" / "escape.toml"),
-                             "-o", str(gen)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    result = subprocess.run(["make", "-s", "-C", str(REPO_ROOT), "server", f"GEN_DIR={gen}",
-                             f"OUT={out}", f"SANITIZE={1 if sanitize else 0}"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return out / "server"
+    return build_spec_server(HERE / "specs" / "escape.toml", tmp_path_factory.mktemp("escape-build"))
 
 
 @pytest.fixture(scope="module")
 def escape_server(escape_binary, tmp_path_factory):
-    old = os.environ.get("RS_SERVER")
-    os.environ["RS_SERVER"] = str(escape_binary)
-    try:
-        srv = start_server(tmp_path_factory.mktemp("escape"), name="escape", extra_args=("--data-root", str(DATA)))
-    finally:
-        if old is None:
-            del os.environ["RS_SERVER"]
-        else:
-            os.environ["RS_SERVER"] = old
+    srv = start_server(tmp_path_factory.mktemp("escape"), name="escape", extra_args=("--data-root", str(DATA)),
+                       binary=escape_binary)
     yield srv
     stop_server(srv)
 

@@ -1,0 +1,316 @@
+/* ws_conn.c — WebSocket frames on an upgraded connection (RFC 6455 §5-7).
+ *
+ * The parser (ws_parser.rl) validates each header and unmasks payloads in
+ * place.  This file keeps the rules that span frames: continuation order,
+ * the message size limit (1009), UTF-8 of text across fragments (1007),
+ * ping/pong, the close handshake, and protocol errors (1002), each answered
+ * with a close frame and then the usual teardown (rs_conn_finish: flush,
+ * shutdown, linger for the peer's EOF, close).
+ *
+ * Memory: a frame whose payload is all in the current input (the common
+ * case) is handed to the route in place, with no copy; only a message that
+ * comes in pieces is assembled in a per-connection buffer, bounded by the
+ * route's max_message.  Output goes to the bounded queue; at its cap the
+ * connection stops parsing and receiving until the queue drains. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "spill.h"
+#include "utf8.h"
+#include "ws_conn.h"
+
+struct rs_ws {
+    rs_reactor *r;
+    rs_conn *c;
+};
+
+enum {
+    CLOSE_GOING_AWAY = 1001,
+    CLOSE_PROTOCOL = 1002,
+    CLOSE_INVALID_DATA = 1007,
+    CLOSE_TOO_BIG = 1009,
+};
+
+/* Assembly buffers above this are freed once their message is done, so a
+ * connection that once sent a large message does not keep its memory. */
+#define MSG_KEEP_CAP 4096u
+
+static void msg_free(rs_ws_conn *w)
+{
+    free(w->msg);
+    w->msg = NULL;
+    w->msg_cap = 0;
+}
+
+/* Room for need bytes in the assembly buffer, grown geometrically. */
+static bool msg_reserve(rs_ws_conn *w, uint64_t need)
+{
+    if (need <= w->msg_cap)
+        return true;
+    uint64_t cap = w->msg_cap ? w->msg_cap : 256;
+    while (cap < need)
+        cap *= 2;
+    uint64_t most = (uint64_t)w->route->max_message + 125; /* a message plus one control frame */
+    if (cap > most)
+        cap = most < need ? need : most;
+    char *grown = realloc(w->msg, (size_t)cap);
+    if (!grown)
+        return false;
+    w->msg = grown;
+    w->msg_cap = (uint32_t)cap;
+    return true;
+}
+
+/* One unfragmented, unmasked frame into the output queue. */
+static void send_frame(rs_reactor *r, rs_conn *c, unsigned opcode, const char *data, size_t len)
+{
+    unsigned char head[10];
+    size_t hlen;
+    head[0] = (unsigned char)(0x80 | opcode);
+    if (len < 126) {
+        head[1] = (unsigned char)len;
+        hlen = 2;
+    } else if (len <= 0xFFFF) {
+        head[1] = 126;
+        head[2] = (unsigned char)(len >> 8);
+        head[3] = (unsigned char)len;
+        hlen = 4;
+    } else {
+        head[1] = 127;
+        for (int i = 0; i < 8; i++)
+            head[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+        hlen = 10;
+    }
+    char *out = rs_outq_reserve(&c->out, &r->pool, hlen + len);
+    if (!out) {
+        rs_conn_abort(r, c);
+        return;
+    }
+    memcpy(out, head, hlen);
+    if (len)
+        memcpy(out + hlen, data, len);
+    rs_outq_commit(&c->out, hlen + len);
+    rs_conn_touch(r, c);
+}
+
+void rs_ws_send(rs_ws *ws, unsigned opcode, const char *data, size_t len)
+{
+    if (ws->c->state == RS_CONN_OPEN)
+        send_frame(ws->r, ws->c, opcode, data, len);
+}
+
+void rs_ws_echo(rs_ws *ws, unsigned opcode, const char *data, size_t len)
+{
+    rs_ws_send(ws, opcode, data, len);
+}
+
+/* Sends a close frame (code 0: none) and closes after it is flushed;
+ * nothing more is parsed. */
+static void close_with(rs_reactor *r, rs_conn *c, unsigned code)
+{
+    char payload[2] = {(char)(code >> 8), (char)code};
+    send_frame(r, c, RS_WS_OP_CLOSE, payload, code ? 2 : 0);
+    msg_free(&c->ws);
+    rs_conn_finish(r, c);
+}
+
+/* Close codes a peer may send (RFC 6455 §7.4, IANA registry). */
+static bool close_code_valid(unsigned code)
+{
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+static void on_control(rs_reactor *r, rs_conn *c, unsigned opcode, const char *data, size_t len)
+{
+    switch (opcode) {
+    case RS_WS_OP_PING:
+        send_frame(r, c, RS_WS_OP_PONG, data, len);
+        break;
+    case RS_WS_OP_CLOSE: {
+        if (len == 0) {
+            close_with(r, c, 0);
+            break;
+        }
+        unsigned code = len >= 2 ? ((unsigned)(unsigned char)data[0] << 8 | (unsigned char)data[1]) : 0;
+        if (len == 1 || !close_code_valid(code))
+            close_with(r, c, CLOSE_PROTOCOL);
+        else if (rs_utf8_feed(RS_UTF8_ACCEPT, data + 2, len - 2) != RS_UTF8_ACCEPT)
+            close_with(r, c, CLOSE_INVALID_DATA); /* the reason must be UTF-8 */
+        else
+            close_with(r, c, code); /* echo the code: the close handshake */
+        break;
+    }
+    default: /* PONG: unsolicited, ignored (§5.5.3) */
+        break;
+    }
+}
+
+static void deliver(rs_reactor *r, rs_conn *c, const char *data, size_t len)
+{
+    rs_ws_conn *w = &c->ws;
+    unsigned opcode = w->msg_opcode;
+    w->msg_opcode = 0;
+    if (opcode == RS_WS_OP_TEXT && w->utf8 != RS_UTF8_ACCEPT) {
+        close_with(r, c, CLOSE_INVALID_DATA); /* ends inside a sequence */
+        return;
+    }
+    rs_ws ws = {r, c};
+    w->route->on_message(&ws, opcode, data, len);
+    w->msg_len = 0;
+    if (w->msg_cap > MSG_KEEP_CAP)
+        msg_free(w);
+}
+
+static void on_header(rs_reactor *r, rs_conn *c, size_t available)
+{
+    rs_ws_conn *w = &c->ws;
+    const rs_ws_parser *p = &w->parser;
+    w->whole = p->length <= available;
+    if (p->opcode >= RS_WS_OP_CLOSE) { /* control: the machine checked FIN and <= 125 */
+        w->ctl_len = 0;
+        return;
+    }
+    if (p->opcode == RS_WS_OP_CONT ? !w->msg_opcode : w->msg_opcode != 0) {
+        close_with(r, c, CLOSE_PROTOCOL); /* continuation without a start, or a start inside a message */
+        return;
+    }
+    if (p->opcode != RS_WS_OP_CONT) {
+        w->msg_opcode = p->opcode;
+        w->msg_len = 0;
+        w->utf8 = RS_UTF8_ACCEPT;
+    }
+    if ((uint64_t)w->msg_len + p->length > w->route->max_message) {
+        close_with(r, c, CLOSE_TOO_BIG);
+        return;
+    }
+    /* Only an unfragmented message whose payload is all here skips the buffer. */
+    w->whole = w->whole && p->fin && p->opcode != RS_WS_OP_CONT;
+}
+
+static void on_payload(rs_reactor *r, rs_conn *c, const char *data, size_t len)
+{
+    rs_ws_conn *w = &c->ws;
+    const rs_ws_parser *p = &w->parser;
+    bool last = p->remaining == 0;
+    if (p->opcode >= RS_WS_OP_CLOSE) {
+        if (w->whole) { /* the whole payload in one piece */
+            on_control(r, c, p->opcode, data, len);
+            return;
+        }
+        if (!msg_reserve(w, (uint64_t)w->msg_len + w->ctl_len + len)) {
+            rs_conn_abort(r, c);
+            return;
+        }
+        memcpy(w->msg + w->msg_len + w->ctl_len, data, len);
+        w->ctl_len = (uint8_t)(w->ctl_len + len);
+        if (last)
+            on_control(r, c, p->opcode, w->msg + w->msg_len, w->ctl_len);
+        return;
+    }
+    if (w->msg_opcode == RS_WS_OP_TEXT) {
+        w->utf8 = rs_utf8_feed(w->utf8, data, len);
+        if (w->utf8 == RS_UTF8_REJECT) { /* fail fast, before the rest arrives */
+            close_with(r, c, CLOSE_INVALID_DATA);
+            return;
+        }
+    }
+    if (w->whole) {
+        deliver(r, c, data, len); /* in place: the parser gave it all at once */
+        return;
+    }
+    if (!msg_reserve(w, (uint64_t)w->msg_len + len)) {
+        rs_conn_abort(r, c);
+        return;
+    }
+    memcpy(w->msg + w->msg_len, data, len);
+    w->msg_len += (uint32_t)len;
+    if (last && p->fin)
+        deliver(r, c, w->msg, w->msg_len);
+}
+
+/* Frames with an empty payload have no PAYLOAD event: finish them here. */
+static void on_end(rs_reactor *r, rs_conn *c)
+{
+    rs_ws_conn *w = &c->ws;
+    const rs_ws_parser *p = &w->parser;
+    if (p->length != 0)
+        return;
+    if (p->opcode >= RS_WS_OP_CLOSE)
+        on_control(r, c, p->opcode, NULL, 0);
+    else if (p->fin)
+        deliver(r, c, w->msg_len ? w->msg : "", w->msg_len);
+}
+
+void rs_ws_process(rs_reactor *r, rs_conn *c, char *in, size_t n)
+{
+    size_t pos = 0;
+    /* Each pass consumes input or moves the parser a phase on, so the loop
+     * ends within about three passes per byte of input. */
+    while (c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED)) {
+        if (rs_outq_owned(&c->out) >= r->opt->limits.output_queue) {
+            rs_conn_pause(r, c); /* resumed by rs_ws_resume once drained */
+            break;
+        }
+        size_t used = 0, plen = 0;
+        char *payload = NULL;
+        rs_ws_event ev = rs_ws_execute(&c->ws.parser, in + pos, n - pos, &used, &payload, &plen);
+        pos += used;
+        if (ev == RS_WS_NEED_MORE)
+            break;
+        switch (ev) {
+        case RS_WS_HEADER:
+            on_header(r, c, n - pos);
+            break;
+        case RS_WS_PAYLOAD:
+            on_payload(r, c, payload, plen);
+            break;
+        case RS_WS_END:
+            on_end(r, c);
+            break;
+        case RS_WS_ERROR:
+        default:
+            close_with(r, c, CLOSE_PROTOCOL);
+            break;
+        }
+    }
+    if (c->state != RS_CONN_OPEN) {
+        rs_spill_free(c); /* nothing more will be parsed */
+        return;
+    }
+    if (!rs_spill_keep(r, c, in + pos, n - pos))
+        rs_conn_abort(r, c); /* kept sending while not reading our output */
+}
+
+void rs_ws_input(rs_reactor *r, rs_conn *c, char *data, size_t len)
+{
+    if (c->spill_len == 0) {
+        rs_ws_process(r, c, data, len);
+        return;
+    }
+    if (!rs_spill_append(r, c, data, len)) {
+        rs_conn_abort(r, c);
+        return;
+    }
+    if (!(c->flags & RS_CF_PAUSED))
+        rs_ws_process(r, c, c->spill, c->spill_len);
+}
+
+void rs_ws_resume(rs_reactor *r, rs_conn *c)
+{
+    if (c->state == RS_CONN_OPEN && c->spill_len)
+        rs_ws_process(r, c, c->spill, c->spill_len);
+    rs_conn_touch(r, c);
+}
+
+void rs_ws_stop(rs_reactor *r, rs_conn *c)
+{
+    if (c->state == RS_CONN_OPEN)
+        close_with(r, c, CLOSE_GOING_AWAY);
+}
+
+void rs_ws_release(rs_reactor *r, rs_conn *c)
+{
+    (void)r;
+    msg_free(&c->ws);
+    rs_spill_free(c);
+}
