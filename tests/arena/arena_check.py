@@ -5,7 +5,7 @@ directory, build it with its own `./build.sh binary`, lay out a copy of the aren
 validate.sh mounts it (dataset.json always, static/ only for static tests: ARENA.md §4.1
 step 4), start `./server --data-root <that copy>` as the image's CMD does, wait for
 readiness as validate.sh does, run the check blocks of the tests in meta.json
-(validate_checks.py), stop the server. Then the optional-mount start-ups:
+(validate_checks.py, ws_checks.py), stop the server. Then the optional-mount start-ups:
 without static/, without dataset.json. Prints `N passed, M failed`; exit 1 on a failure.
 
 Port 8080 as in the arena; ARENA_PORT=N overrides it on a shared machine (--port N is then
@@ -136,9 +136,9 @@ def run_blocks(r: vc.Results, tests: list, static_dir: Path) -> None:
     if "static" in tests:
         vc.static(r, base, static_dir)
     if "echo-ws" in tests:
-        # The /ws route is not on this branch yet: an entry claiming echo-ws must not pass
-        # silently. Its checks (scripts/validate-ws.py, ARENA.md §3.20) come with the route.
-        r.record("echo-ws", False, "echo-ws checks are not implemented in arena_check yet")
+        import ws_checks  # only entries serving /ws need it
+
+        ws_checks.echo_ws(r, "127.0.0.1", PORT)
 
 
 def serve_and_check(entry: Path, root: Path, log: Path, r: vc.Results, check) -> None:
