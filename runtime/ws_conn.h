@@ -15,8 +15,8 @@
 unsigned rs_ws_handshake(rs_reactor *r, rs_conn *c, const rs_request_view *req, const rs_ws_route *route);
 
 /* Computes Sec-WebSocket-Accept for a key: base64(SHA-1(key + GUID)),
- * 28 characters plus a NUL.  Exposed for the unit tests. */
-void rs_ws_accept_value(const char *key, size_t key_len, char out[29]);
+ * 28 characters plus a NUL.  False when libcrypto cannot be loaded. */
+bool rs_ws_accept_value(const char *key, size_t key_len, char out[29]);
 
 /* Frames in data[0..len), which the caller owns: payloads are unmasked in
  * place.  What is not parsed (backpressure) is kept in the spill. */
