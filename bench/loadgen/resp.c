@@ -162,6 +162,18 @@ static long parse_head(struct resp_parser *p, const char *buf, size_t len)
     return line - buf;
 }
 
+/* Takes what is available of the body bytes still owed (a Content-Length body or the current chunk),
+ * checking them against the expected body; returns the bytes taken. */
+static size_t take_body(struct resp_parser *p, const char *b, size_t avail, const char *expect,
+                        size_t expect_len)
+{
+    size_t n = avail < p->remaining ? avail : (size_t)p->remaining;
+    check_body(p, b, n, expect, expect_len);
+    p->body_off += n;
+    p->remaining -= n;
+    return n;
+}
+
 int resp_parse(struct resp_parser *p, const char *buf, size_t len, size_t *used, const char *expect,
                size_t expect_len)
 {
@@ -182,11 +194,7 @@ int resp_parse(struct resp_parser *p, const char *buf, size_t len, size_t *used,
             break;
         }
         case ST_BODY: {
-            size_t n = avail < p->remaining ? avail : (size_t)p->remaining;
-            check_body(p, b, n, expect, expect_len);
-            p->body_off += n;
-            p->remaining -= n;
-            off += n;
+            off += take_body(p, b, avail, expect, expect_len);
             if (p->remaining) {
                 *used = off;
                 return RESP_NEED_MORE;
@@ -222,11 +230,7 @@ int resp_parse(struct resp_parser *p, const char *buf, size_t len, size_t *used,
             break;
         }
         case ST_CHUNK_DATA: {
-            size_t n = avail < p->remaining ? avail : (size_t)p->remaining;
-            check_body(p, b, n, expect, expect_len);
-            p->body_off += n;
-            p->remaining -= n;
-            off += n;
+            off += take_body(p, b, avail, expect, expect_len);
             if (p->remaining) {
                 *used = off;
                 return RESP_NEED_MORE;
