@@ -169,6 +169,7 @@ test: deps-test
 	@./ringspec build $(SPEC) --sanitize
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit SANITIZE=1
+	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory test-codegen
 	@$(MAKE) --no-print-directory -C bench/loadgen test
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
@@ -179,7 +180,6 @@ test: deps-test
 	@cat $(STRESS_REPORT)
 	@$(MAKE) --no-print-directory arena-entry
 	@$(MAKE) --no-print-directory arena-check ARENA_PORT=$${ARENA_PORT:-auto}
-	@$(MAKE) --no-print-directory fuzz
 
 # ---- HttpArena entries (ARENA.md §7): profile `all` -> frameworks/ringspec, every
 # other profile of the spec -> frameworks/ringspec-<profile> ----
