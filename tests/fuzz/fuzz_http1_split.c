@@ -9,14 +9,7 @@
 #include <stdint.h>
 
 #include "http1_drive.h"
-
-static uint64_t next(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
+#include "split_cuts.h"
 
 static void compare(const fz_log *want, const fz_log *got, const char *how)
 {
@@ -32,10 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         return 0;
     const rs_http1_limits *lim = (data[0] & 1) ? &fuzz_small_limits : &fuzz_spec_limits;
-    uint64_t seed = 0xcbf29ce484222325ull; /* FNV-1a over the whole input */
-    for (size_t i = 0; i < size; i++)
-        seed = (seed ^ data[i]) * 0x100000001b3ull;
-    seed |= 1;
+    uint64_t seed = split_seed(data, size);
 
     size_t *cuts = malloc((size + 1) * sizeof *cuts);
     FUZZ_REQUIRE(cuts != NULL);
@@ -43,17 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cuts[0] = size;
     drive(data, size, cuts, 1, lim, &want);
 
-    /* Pieces of 0..2*mean bytes, the mean itself drawn per run: some runs
-     * cut almost every byte, others in a few large pieces; empty pieces
-     * (a recv that brought nothing new) are legal too. */
     for (int run = 0; run < 3; run++) {
-        size_t mean = 1 + next(&seed) % (size / 2 + 1), nc = 0, at = 0;
-        while (at < size && nc < size) {
-            at += next(&seed) % (2 * mean + 1);
-            cuts[nc++] = at < size ? at : size;
-        }
-        if (cuts[nc - 1] != size)
-            cuts[nc++] = size;
+        size_t nc = split_random_cuts(&seed, size, cuts);
         fz_log got = {0};
         drive(data, size, cuts, nc, lim, &got);
         compare(&want, &got, "random");

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "split_cuts.h"
 #include "ws_parser.h"
 
 #define REQUIRE(cond)                                                                                        \
@@ -85,14 +86,6 @@ static void drive(const uint8_t *data, size_t size, const size_t *cuts, size_t n
     free(copy);
 }
 
-static uint64_t next(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static void compare(const transcript *want, const transcript *got, const char *how)
 {
     if (want->len == got->len && (want->len == 0 || memcmp(want->s, got->s, want->len) == 0))
@@ -103,10 +96,7 @@ static void compare(const transcript *want, const transcript *got, const char *h
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint64_t seed = 0xcbf29ce484222325ull; /* FNV-1a over the input */
-    for (size_t i = 0; i < size; i++)
-        seed = (seed ^ data[i]) * 0x100000001b3ull;
-    seed |= 1;
+    uint64_t seed = split_seed(data, size);
     size_t *cuts = malloc((size + 2) * sizeof *cuts);
     REQUIRE(cuts != NULL);
     transcript want = {0};
@@ -114,13 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     drive(data, size, cuts, 1, &want);
 
     for (int run = 0; run < 3; run++) {
-        size_t mean = 1 + next(&seed) % (size / 2 + 1), nc = 0, at = 0;
-        while (at < size && nc < size) {
-            at += next(&seed) % (2 * mean + 1);
-            cuts[nc++] = at < size ? at : size;
-        }
-        if (nc == 0 || cuts[nc - 1] != size)
-            cuts[nc++] = size;
+        size_t nc = split_random_cuts(&seed, size, cuts);
         transcript got = {0};
         drive(data, size, cuts, nc, &got);
         compare(&want, &got, "random");
