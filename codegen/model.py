@@ -189,6 +189,13 @@ class Route:
     body_stream: bool = False  # body = "stream": `body` is the number of bytes read
     static: StaticDir | None = None  # a prefix route serving files (path ends in "/")
     websocket: str | None = None  # behaviour after the upgrade ("echo"), None for HTTP routes
+    responses: list = field(default_factory=list)  # responses.Response, for a typed handler
+    errors: list = field(default_factory=list)  # responses.NamedError the handler may return
+
+    @property
+    def typed(self) -> bool:
+        """A handler that returns rs_status from generated functions (responses.py)."""
+        return self.handler is not None and bool(self.responses or self.errors)
 
     @property
     def is_literal(self) -> bool:
@@ -217,6 +224,8 @@ class Spec:
     shapes: dict = field(default_factory=dict)  # name -> shapes.Shape, in spec order
     data: dict = field(default_factory=dict)  # name -> shapes.DataSource
     violations: Violations = field(default_factory=Violations)
+    errors: dict = field(default_factory=dict)  # name -> responses.NamedError, in spec order
+    error_body: object = None  # responses.ErrorBody
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""

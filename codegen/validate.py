@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import expr
 from .json_reply import JsonChecker
+from .responses import ResponseChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
                     Limits, Literal, Param, Route, Server, Spec, Timeouts)
@@ -44,7 +45,7 @@ _MAX_WORKERS = 1024
 # A streamed body costs no memory, so its default limit is far above [server.limits] body.
 _STREAM_BODY_LIMIT = 64 << 20
 _ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "body_limit", "reply",
-               "handler", "compress", "static", "websocket")
+               "handler", "compress", "static", "websocket", "response", "errors")
 _REPLY_KEYS = ("status", "type", "text", "json")
 # Codings a route may offer, with their level ranges (gzip level, brotli quality).
 _CODINGS = {"gzip": (1, 9), "br": (0, 11)}
@@ -175,19 +176,22 @@ class _Checker:
 
     def check(self) -> Spec | None:
         data = self.source.data
-        self.only_keys(data, (), ("server", "route", "profile", "shape", "data"))
+        self.only_keys(data, (), ("server", "route", "profile", "shape", "data", "error", "error_body"))
         server = self.server(self.table(data, "server", ("server",)))
         self.default_body_limit = server.limits.body
         self.protocols_listed = server.protocols
         shape_checker = ShapeChecker(self.coded("RS050"), _name_problem)
         self.shapes = shape_checker.shapes(data.get("shape", {}))
         self.data = shape_checker.data(data.get("data", {}), self.shapes)
+        self.typed = ResponseChecker(self, self.shapes, _name_problem, _MEDIA_TYPE)  # responses.py
+        named_errors = self.typed.errors(data.get("error", {}))
+        error_body = self.typed.error_body(data.get("error_body", {}))
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if any(e.severity == "error" for e in self.errors):
             return None
         return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles,
-                    self.shapes, self.data, self.violations)
+                    self.shapes, self.data, self.violations, named_errors, error_body)
 
     def server(self, raw: dict) -> Server:
         path = ("server",)
@@ -308,6 +312,7 @@ class _Checker:
         params = self.params(declared, path)
         reply = raw.get("reply")
         handler = self.handler(raw, path, reply)
+        responses, route_errors = self.typed.route(raw, path, handler)
         if handler is not None:
             status, content_type, template, text, json_reply = 200, "", [], "", None
         elif reply is None:
@@ -327,7 +332,7 @@ class _Checker:
         body = by_name["body"] if body_text is not None else None
         return Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                      template, text, _c_name(url), json_reply, compress, handler=handler,
-                     body_stream=body_stream)
+                     body_stream=body_stream, responses=responses, errors=route_errors)
 
     def handler(self, raw: dict, path: tuple, reply) -> str | None:
         """handler = "name": the route is answered by a C function in handlers/*.c."""

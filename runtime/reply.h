@@ -16,6 +16,7 @@ struct rs_reply {
     bool keep_alive_http10; /* HTTP/1.0 client asked to keep the connection */
     uint8_t coding;         /* rs_coding negotiated for this request */
     unsigned status;        /* set once a response has been written */
+    rs_status prepared;     /* typed handlers: the response to send after it returns */
 };
 
 /* rs_reply_text with extra header lines (each ending in CRLF) after the
