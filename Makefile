@@ -88,12 +88,15 @@ server:
 
 # ---- tests ----
 
-UNIT_TESTS := test_http1_parser test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
-              test_ws_parser test_utf8
-UNIT_BIN   := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
+HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_http1_bodies test_http1_limits \
+               test_http1_fixtures
+UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
+               test_ws_parser test_utf8
+UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
-$(OBJ_DIR)/tests/test_http1_parser: generated/http1_parser.c
+# The HTTP/1.1 parser suites share their case machinery (tests/unit/http1_case.h).
+$(patsubst %,$(OBJ_DIR)/tests/%,$(HTTP1_TESTS)): generated/http1_parser.c tests/unit/http1_case.h
 $(OBJ_DIR)/tests/test_outq: runtime/outq.c
 $(OBJ_DIR)/tests/test_timers: runtime/timers.c runtime/conn.c
 $(OBJ_DIR)/tests/test_json_writer: runtime/json_writer.c runtime/http_util.c
@@ -120,7 +123,7 @@ readme:
 # Each harness runs for FUZZ_SECONDS on its own corpus under build/fuzz,
 # seeded from tests/fuzz/seeds; all run at once.  A crash leaves its input
 # in build/fuzz/artifacts/ and fails the target: turn it into a case in
-# tests/unit/test_http1_parser.c or test_ws_parser.c.
+# the tests/unit/test_http1_*.c suite of its concern or test_ws_parser.c.
 CLANG        ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split
