@@ -27,28 +27,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from . import spec_keys
 from .model import BODILESS_STATUSES, STATUS_REASONS
 from .shapes import Type, parse_type
-
-# key -> (TOML type, default, meaning): the validator's tables, also for the README reference.
-RESPONSE_KEYS = {
-    "status": ("integer", "required", "HTTP status of this response (one table per status)"),
-    "shape": ("string", "none", 'JSON body: a [shape.X] name or "[X]"; the function takes a pointer to it'),
-    "type": ("string", '"application/json" with shape, else "text/plain"',
-             "Content-Type; without shape the function takes text bytes"),
-    "description": ("string", '""', "what the response means (comments, routes, OpenAPI)"),
-}
-ERROR_KEYS = {
-    "status": ("integer", "required", "HTTP status, 400..599"),
-    "message": ("string", "the status's reason phrase", "the message member of the body"),
-}
-ERROR_BODY_KEYS = {
-    "error_key": ("string", '"error"', "member holding the error's name"),
-    "message_key": ("string", '"message"', "member holding its message"),
-    "detail_key": ("string", '"detail"', "member holding the handler's detail (only when given)"),
-    "status_key": ("string", '""', "member holding the status code"),
-}
-ROUTE_ERRORS_KEY = ("array of strings", "[]", "named errors ([error.X]) the route's handler may return")
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -108,11 +89,11 @@ class ResponseChecker:
             if not isinstance(table, dict):
                 c.error(key, "expected a table with status and message", code="RS012")
                 continue
-            c.only_keys(table, key, tuple(ERROR_KEYS))
+            c.only_keys(table, key, spec_keys.ERROR.names)
             if "status" not in table:
                 c.error(key, 'missing "status" (400..599)', code="RS011")
                 continue
-            status = c.integer(table, "status", key, 500, 400, 599)
+            status = c.integer(table, "status", key, 500, *spec_keys.ERROR.keys["status"].bounds)
             if status not in STATUS_REASONS:
                 c.error(key + ("status",), f"{status} is not a registered status code", code="RS076")
             message = c.string(table, "message", key, STATUS_REASONS.get(status, "error"))
@@ -125,9 +106,9 @@ class ResponseChecker:
         if not isinstance(raw, dict):
             c.error(key, "expected a table such as [error_body]", code="RS012")
             return ErrorBody()
-        c.only_keys(raw, key, tuple(ERROR_BODY_KEYS))
+        c.only_keys(raw, key, spec_keys.ERROR_BODY.names)
         base = ErrorBody()
-        values = {k: c.string(raw, k, key, getattr(base, k)) for k in ERROR_BODY_KEYS}
+        values = {k: c.string(raw, k, key, getattr(base, k)) for k in spec_keys.ERROR_BODY.names}
         values = {k: (v if v is not None else getattr(base, k)) for k, v in values.items()}
         members = [v for v in values.values() if v]
         if len(set(members)) != len(members):
@@ -170,11 +151,11 @@ class ResponseChecker:
             if "errors" in table:
                 c.error(rkey + ("errors",), "errors is a key of the route, not of one response", code="RS075",
                         at="key", hint="move `errors = [...]` above the first [[route.response]]")
-            c.only_keys({k: v for k, v in table.items() if k != "errors"}, rkey, tuple(RESPONSE_KEYS))
+            c.only_keys({k: v for k, v in table.items() if k != "errors"}, rkey, spec_keys.RESPONSE.names)
             if "status" not in table:
                 c.error(rkey, 'missing "status"', code="RS011")
                 continue
-            status = c.integer(table, "status", rkey, 200, 100, 599)
+            status = c.integer(table, "status", rkey, 200, *spec_keys.RESPONSE.keys["status"].bounds)
             if status in BODILESS_STATUSES:
                 c.error(rkey + ("status",), f"status {status} cannot carry a body; responses always have one",
                         code="RS075")
