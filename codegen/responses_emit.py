@@ -35,6 +35,7 @@ class Commit:
     handler: str
     label: str  # "GET, HEAD /items/{id:int}" for the log line
     accepted: list
+    route: int  # 1 + the route's number in this build: rs_status.route of its responses
 
 
 def c_value_type(t) -> str:
@@ -91,7 +92,7 @@ def context(spec, routes: list, c_string) -> dict:
         for e in route.errors:
             accepted.append((e.number, e.status, head(e.status, "application/json")))
         typed.append((view, functions))
-        commits.append(Commit(route.handler, f"{view.methods_label} {route.path}", accepted))
+        commits.append(Commit(route.handler, f"{view.methods_label} {route.path}", accepted, view.number + 1))
     return {
         "typed_routes": typed,
         "commits": commits,

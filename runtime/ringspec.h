@@ -357,19 +357,20 @@ void rs_reply_json_end(rs_reply *r, const char *head, size_t head_len, const rs_
 
 /* What a typed handler returns: the response it prepared with one of its
  * generated functions (<handler>_reply_<status>, rs_error_<name>).  A
- * struct, so that `return 404;` does not compile; {0, 0} means nothing was
+ * struct, so that `return 404;` does not compile; {0} means nothing was
  * prepared.  The generated code sends the prepared response after the
  * handler returns, if the route declares it, else answers 500. */
 typedef struct rs_status {
     uint16_t code;  /* HTTP status */
     uint16_t error; /* the named error's number (1-based, spec order); 0 for a response */
+    uint16_t route; /* a response: 1 + the number of the route whose function made it */
 } rs_status;
 
 /* Records st as the request's prepared response, whose body is what was
  * written since rs_reply_json_begin, and returns it.  The last one wins. */
 rs_status rs_reply_prepare(rs_reply *r, rs_status st);
 
-/* The response prepared last ({0, 0} when none). */
+/* The response prepared last ({0} when none). */
 rs_status rs_reply_prepared(const rs_reply *r);
 
 /* The status of the response written for this request, 0 while none is. */

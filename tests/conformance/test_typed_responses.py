@@ -169,6 +169,8 @@ def log_lines(srv, needle):
     ("/mismatch", "handler mismatch (GET, HEAD /mismatch): returned 200 but prepared 410 error gone last"),
     ("/forged", "handler forged (GET, HEAD /forged): returned 200 without preparing it"),
     ("/untyped", "handler untyped (GET, HEAD /untyped): answered nothing"),
+    ("/borrowed", "handler borrowed (GET, HEAD /borrowed): returned status 200 of another route, "
+                  "which the route does not declare"),
 ])
 def test_contract_breaches_answer_500_and_log_once(typed, target, needle):
     for _ in range(3):
@@ -182,3 +184,13 @@ def test_contract_breaches_answer_500_and_log_once(typed, target, needle):
     with typed.conn() as c:
         assert c.request(get(target)).status == 500
         assert c.request(get("/point/1")).status == 200
+
+
+def test_a_raw_reply_on_a_typed_route_is_sent_but_logged_once(typed):
+    for _ in range(2):
+        assert ask(typed, "GET", "/raw")[::2] == (200, b"raw")  # already queued: cannot be taken back
+    needle = "handler raw (GET, HEAD /raw): wrote a 200 reply itself instead of returning a typed response"
+    deadline = time.monotonic() + 2
+    while not log_lines(typed, needle) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(log_lines(typed, needle)) == 1, typed.stderr()[-2000:]

@@ -59,11 +59,26 @@ rs_status forged(const forged_params *in, rs_reply *reply)
 {
     (void)in;
     (void)reply;
-    return (rs_status){200, 0}; /* a status nothing prepared */
+    return (rs_status){.code = 200}; /* a status nothing prepared */
 }
 
 void untyped(const untyped_params *in, rs_reply *reply)
 {
     (void)in;
     (void)reply; /* writes nothing */
+}
+
+rs_status raw(const raw_params *in, rs_reply *reply)
+{
+    (void)in;
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n";
+    rs_reply_text(reply, head, sizeof head - 1, "raw", 3); /* bypasses the typed functions */
+    return (rs_status){0};
+}
+
+rs_status borrowed(const borrowed_params *in, rs_reply *reply)
+{
+    (void)in;
+    Point p = {.x = 1};
+    return point_reply_200(reply, &p); /* another route's response, though the status matches */
 }
