@@ -1,4 +1,4 @@
-"""Command line: ringspec {generate,build,check,routes,arena,stub} SPEC ..., init DIR,
+"""Command line: ringspec {generate,build,check,routes,openapi,arena,stub} SPEC ..., init DIR,
 explain RSxxx, reference [--readme FILE].
 
 Spec errors go to stderr as file:line: key: message, all of them, with exit status 1;
@@ -8,11 +8,12 @@ nothing is written then. `build` runs the Makefile's `server` target after gener
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-from . import arena_entry, diagnostics, emit, handlers, profile_tuning, reference, scaffold
+from . import arena_entry, diagnostics, emit, handlers, openapi, profile_tuning, reference, scaffold
 from .model import Spec
 from .diagnostics import SpecError, SpecErrors
 from .spec_loader import load
@@ -73,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("code", metavar="RSxxx")
     explain.set_defaults(run=_explain)
     command("routes", _routes, "Print the route table of SPEC.")
+    api = command("openapi", _openapi, "Write the OpenAPI 3.1 document (JSON) of SPEC's routes.")
+    api.add_argument("-o", dest="out_file", metavar="FILE", type=Path, help="output file (default: stdout)")
     ref_help = "Print the spec-language reference (every key, type, default; diagnostic ids) as Markdown."
     ref = commands.add_parser("reference", help=ref_help, description=ref_help)
     ref.add_argument("--readme", metavar="FILE", type=Path,
@@ -179,6 +182,16 @@ def _explain(args) -> int:
               file=sys.stderr)
         return 2
     print(text, end="")
+    return 0
+
+
+def _openapi(args) -> int:
+    text = json.dumps(openapi.document(_load(args.spec, args.profile), args.profile), indent=2) + "\n"
+    if args.out_file is None:
+        sys.stdout.write(text)
+    else:
+        args.out_file.write_text(text, encoding="utf-8")
+        print(f"wrote {_shown(args.out_file)}")
     return 0
 
 

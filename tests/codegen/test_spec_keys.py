@@ -13,7 +13,7 @@ import tomllib
 
 import pytest
 
-from conftest import SPECS
+from conftest import SPECS, ringspec
 from codegen import profile_tuning, spec_keys
 from codegen.diagnostics import SpecErrors
 from codegen.model import Violations
@@ -65,6 +65,14 @@ def test_the_every_key_spec_validates():
         pytest.fail("\n".join(e.format(EVERY_KEY.name, exc.lines) for e in exc.errors))
     assert spec.server.limits.ws_message == 65536 and spec.violations.list_key == "problems"
     assert [e.code for e in warnings if e.code == "RS010"] == []
+
+
+def test_the_every_key_spec_builds(tmp_path):
+    """Compiled with -Werror, its handler (specs/handlers/custom.c) included: a route whose
+    handler takes no parameters once generated an unused rs_p."""
+    result = ringspec("build", EVERY_KEY, "-o", tmp_path / "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "build" / "server").is_file()
 
 
 ROUTE = '[[route]]\npath = "/a"\n'
