@@ -83,8 +83,11 @@ name must be a C identifier, unique across routes."""),
 [[route.test]] cases describe a request (method, query, headers, body) and the expected
 response (status, headers, body or a JSON subset); `ringspec test SPEC` runs them."""),
     "RS090": ("unused parameter", """
-Warning: a parameter is declared but neither the reply nor a handler uses it. It is still
-parsed and checked; remove it or use it."""),
+Warning: a path, query or header parameter is declared but neither the reply (a template
+hole, a json field, a slice bound, a `with` field) nor a handler uses it, and it has no
+constraint (min, max, enum, lengths, pattern) the server would refuse requests by. It is
+still parsed and type-checked on every request, for nothing: use it, constrain it, or
+remove it. The build goes on."""),
 }
 
 SEVERITIES = ("error", "warning")
