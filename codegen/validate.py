@@ -13,7 +13,7 @@ import math
 import re
 from pathlib import Path
 
-from . import expr
+from . import expr, route_tests
 from .json_reply import JsonChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
@@ -44,7 +44,7 @@ _MAX_WORKERS = 1024
 # A streamed body costs no memory, so its default limit is far above [server.limits] body.
 _STREAM_BODY_LIMIT = 64 << 20
 _ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "body_limit", "reply",
-               "handler", "compress", "static", "websocket")
+               "handler", "compress", "static", "websocket", "test")
 _REPLY_KEYS = ("status", "type", "text", "json")
 # Codings a route may offer, with their level ranges (gzip level, brotli quality).
 _CODINGS = {"gzip": (1, 9), "br": (0, 11)}
@@ -256,7 +256,9 @@ class _Checker:
         routes, shapes = [], []
         for index, table in enumerate(raw):
             route = self.route(index, table, shapes)
+            tests = route_tests.check(self, index, table, route)  # [[route.test]] cases
             if route is not None:
+                route.tests = tests
                 routes.append(route)
         self.unique_paths(shapes)
         self.unique_c_names(routes)
@@ -350,7 +352,7 @@ class _Checker:
         """A prefix route serving a directory: path "/x/", GET (and HEAD) only."""
         path = ("route", index)
         errors_before = len(self.errors)
-        self.only_keys(raw, path, ("path", "methods", "static"))
+        self.only_keys(raw, path, ("path", "methods", "static", "test"))
         url = self.string(raw, "path", path, None)
         if url is None:
             self.error(path, 'missing "path"')

@@ -13,7 +13,7 @@ from .model import WS_BEHAVIOURS, Route
 
 PROTOCOLS = ("http1", "websocket")
 # What a WebSocket route may say besides its behaviour: the rest is HTTP reply machinery.
-_WS_ROUTE_KEYS = ("path", "methods", "websocket")
+_WS_ROUTE_KEYS = ("path", "methods", "websocket", "test")
 
 
 def check_protocols(checker, raw, key: tuple) -> tuple:
