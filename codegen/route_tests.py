@@ -16,20 +16,8 @@ import re
 from dataclasses import dataclass, field
 
 from .model import METHODS, IntSegment, Literal
+from .spec_keys import ROUTE_TEST
 
-# Every key a case may have: name -> what it says (the reference and the hints list them).
-KEYS = {
-    "name": 'a label for the case (default "<METHOD> <target>")',
-    "request": 'method SP target, e.g. "POST /baseline11?a=13&b=42"; the target must match the route',
-    "headers": "request headers: { Name = \"value\" }",
-    "body": "request body (a string); sent with Content-Length, or chunked if headers say so",
-    "status": "expected status code (required)",
-    "expect_headers": "exact response header values, names case-insensitive; false = absent, true = present",
-    "expect_body": "exact body, after decoding Content-Encoding br/gzip",
-    "expect_json": "JSON subset: objects need the listed keys, arrays the same length, scalars equal",
-    "expect_body_size": "exact decoded body length in bytes",
-    "websocket": "websocket routes: text messages to send after the handshake; each must be echoed",
-}
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # Origin-form targets only: printable ASCII, no spaces, no fragment.
 _TARGET = re.compile(r"/[\x21-\x7e]*")
@@ -123,7 +111,7 @@ class _Case:
         return value
 
     def check(self):
-        self.checker.only_keys(self.table, self.key, tuple(KEYS))
+        self.checker.only_keys(self.table, self.key, ROUTE_TEST.names)
         method, target = self.request()
         headers = self.headers()
         body = self.string("body")
