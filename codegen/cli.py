@@ -58,8 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    def command(name: str, run, help_text: str, profile: bool = True) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+    def command(name: str, run, help_text: str, profile: bool = True, about: str | None = None):
+        sub = commands.add_parser(name, help=help_text, description=about or help_text)
         sub.add_argument("spec", metavar="SPEC", help="spec file, e.g. spec/arena.toml")
         if profile:
             sub.add_argument("--profile", metavar="NAME", help="only the routes of [profile.NAME]")
@@ -73,16 +73,19 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-o", dest="out_dir", metavar="OUT_DIR", type=Path,
                        help="build directory (default: build/<name>, build/<name>-asan with --sanitize)")
     build.add_argument("--sanitize", action="store_true", help="build with ASan and UBSan")
-    run = command("run", _run, "Build, then run the server in the foreground (exec). Flags after -- go "
-                  "to the server, e.g. -- --workers 1 (see build/<name>/server --help); --data-root "
-                  "defaults to the data/ directory beside SPEC (see test).")
+    run = command("run", _run, "Build, then run the server in the foreground.",
+                  about="Build, then run the server in the foreground (exec). Flags after -- go to the server, "
+                        "e.g. -- --workers 1 (see build/<name>/server --help); --data-root defaults to the "
+                        "data/ directory beside SPEC (see test).")
     run.usage = "ringspec run [-h] [--profile NAME] [--port N] [--sanitize] [-o OUT_DIR] SPEC [-- SERVER_ARGS ...]"
     run.add_argument("--port", type=int, metavar="N", help="TCP port (default: the spec's [server] port)")
     run.add_argument("--sanitize", action="store_true", help="build and run with ASan and UBSan")
     run.add_argument("-o", dest="out_dir", metavar="OUT_DIR", type=Path,
                      help="build directory (default: as build); generated C goes to OUT_DIR/generated")
-    test = command("test", _test, "Build, start the server on a free loopback port and run every "
-                   "[[route.test]] case of SPEC: one PASS/FAIL line per case, exit 1 on any failure.")
+    test = command("test", _test, "Build, serve and run the [[route.test]] cases of SPEC.",
+                   about="Build, start the server on a free loopback port and run every [[route.test]] case "
+                         "of SPEC: one PASS/FAIL line per case with what differs, a summary, exit 1 on any "
+                         "failure or if the server dies, or stops badly after the SIGTERM it gets at the end.")
     test.add_argument("--sanitize", action="store_true", help="test an ASan + UBSan build (sanitizer reports fail)")
     test.add_argument("--keep-going", action="store_true",
                       help="run every case (default: stop at the first failing case)")
@@ -209,8 +212,8 @@ def _test(args) -> int:
     data_root = args.data_root or default_data_root(args.spec)
     server_args = ["--data-root", str(data_root)] if data_root else []
     routes = len(spec.select(args.profile)) - len(selection.untested)
-    print(f"testing {args.spec}: {len(selection.cases)} case{'s' * (len(selection.cases) != 1)} on "
-          f"{routes} route{'s' * (routes != 1)}"
+    print(f"testing {args.spec}" + (f" (profile {args.profile})" if args.profile else "")
+          + f": {len(selection.cases)} case{'s' * (len(selection.cases) != 1)} on {routes} route{'s' * (routes != 1)}"
           + (f" (no cases: {', '.join(selection.untested)})" if selection.untested else ""), flush=True)
     server = case_runner.Server(binary, server_args)
     return case_runner.run(server, selection.cases, args.spec, args.keep_going)

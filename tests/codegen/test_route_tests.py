@@ -142,6 +142,16 @@ def test_stops_at_the_first_failure_without_keep_going(casework_build):
                                 "--keep-going runs every case) in ")
 
 
+def test_profile_runs_the_cases_of_its_routes(tmp_path):
+    result = ringspec("test", CASEWORK, "--profile", "sum", "-o", tmp_path, "--keep-going")
+    assert result.returncode == 1
+    assert " (profile sum): 6 cases on 1 route\n" in result.stdout
+    report = _report(result.stdout)
+    assert report.count("PASS  /sum") == 2 and report.count("FAIL  /sum") == 4
+    assert "/items" not in report and "/ws" not in report
+    assert "2 passed, 4 failed in " in report
+
+
 def test_a_spec_whose_cases_pass_exits_0(tmp_path):
     spec = tmp_path / "green.toml"
     spec.write_text(textwrap.dedent("""\
@@ -194,7 +204,11 @@ FAKE_SERVER = """\
 import os, signal, socket, sys, time
 mode = os.environ["FAKE_MODE"]
 port = int(sys.argv[sys.argv.index("--port") + 1])
-signal.signal(signal.SIGTERM, lambda *_: os._exit(2 if mode == "bad-exit" else 0))
+def on_sigterm(*_):
+    if mode == "asan-report":
+        print("==1==ERROR: AddressSanitizer: heap-use-after-free on address 0x1", flush=True)
+    os._exit(2 if mode == "bad-exit" else 0)
+signal.signal(signal.SIGTERM, on_sigterm)
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", port))
@@ -248,6 +262,16 @@ def test_a_server_that_exits_badly_on_sigterm_fails_the_run(tmp_path, monkeypatc
     assert status == 1
     assert "PASS  /x  GET /a" in out
     assert "FAIL  server: the server exited with status 2 after SIGTERM" in out
+
+
+def test_a_sanitizer_report_fails_the_run(tmp_path, monkeypatch, capsys):
+    server = _fake(tmp_path, "asan-report", monkeypatch)
+    status = case_runner.run(server, [_case("/a")], "fake.toml", keep_going=False)
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "PASS  /x  GET /a" in out
+    assert "FAIL  server: the sanitizers reported a problem; its output ends:" in out
+    assert "| ==1==ERROR: AddressSanitizer: heap-use-after-free" in out
 
 
 def test_a_server_that_passes_and_stops_cleanly(tmp_path, monkeypatch, capsys):
