@@ -13,7 +13,7 @@ import math
 import re
 from pathlib import Path
 
-from . import expr, spec_keys, unused_params
+from . import expr, route_tests, spec_keys, unused_params
 from .json_reply import JsonChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
@@ -245,7 +245,9 @@ class _Checker:
         routes, shapes = [], []
         for index, table in enumerate(raw):
             route = self.route(index, table, shapes)
+            tests = route_tests.check(self, index, table, route)  # [[route.test]] cases
             if route is not None:
+                route.tests = tests
                 routes.append(route)
         self.unique_paths(shapes)
         self.unique_c_names(routes)

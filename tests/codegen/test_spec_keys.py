@@ -42,6 +42,8 @@ def _tables_in(data: dict) -> dict:
         used["[route.reply]"] |= set(route.get("reply", {}))
         used["[route.compress]"] |= set(route.get("compress", {}))
         used["[route.static]"] |= set(route.get("static", {}))
+        for case in route.get("test", []):
+            used["[[route.test]]"] |= set(case)
     for data_source in data["data"].values():
         used["[data.NAME]"] |= set(data_source)
     for profile in data["profile"].values():
@@ -91,6 +93,7 @@ UNKNOWN_KEY_SPECS = {
     "[route.reply]": ROUTE + 'reply = { text = "x", zzq = 1 }\n',
     "[route.compress]": ROUTE + 'compress = { gzip = 1, zzq = 1 }\nreply = { json = { n = "1" } }\n',
     "[route.static]": '[[route]]\npath = "/s/"\nstatic = { dir = "/data/static", zzq = 1 }\n',
+    "[[route.test]]": ROUTE + REPLY + '[[route.test]]\nrequest = "GET /a"\nstatus = 200\nzzq = 1\n',
     "[data.NAME]": '[shape.P]\na = "int"\n[data.d]\nfile = "/data/d.json"\ntype = "[P]"\nzzq = 1\n' + ROUTE + REPLY,
     "[profile.NAME]": ROUTE + REPLY + '[profile.p]\nroutes = ["/a"]\nzzq = 1\n',
 }
