@@ -4,7 +4,6 @@ differences and exit status 1; a server that dies or stops badly fails the run."
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -195,6 +194,18 @@ def test_arena_spec_has_cases_for_every_route():
     statuses = {c.status for r in spec.routes for c in r.tests}
     assert {101, 200, 400, 404, 405} <= statuses
     assert any(c.websocket for r in spec.routes for c in r.tests)
+
+
+def test_make_test_specs_finds_examples_by_layout(tmp_path):
+    """spec/examples/<name>/<name>.toml and spec/examples/<name>.toml are tested; other TOML
+    files in an example's directory (fragments, data) are not specs."""
+    for path in ("shop/shop.toml", "shop/extra.toml", "shop/data/x.toml", "lone.toml", "empty/readme.txt"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    result = subprocess.run(["make", "-s", "-C", str(REPO), "--eval", "print-%: ; @echo $($*)", "print-SPEC_TESTS",
+                             f"EXAMPLES={tmp_path}"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["spec/arena.toml", f"{tmp_path}/shop/shop.toml", f"{tmp_path}/lone.toml"]
 
 
 # -- the server's lifecycle, with stand-in servers -------------------------------------
