@@ -182,6 +182,9 @@ class _Case:
                 self.error(("headers", name), f"expected a string, got {_describe(value)}", "RS012")
             elif re.search(r"[\x00-\x08\x0a-\x1f\x7f]", value):
                 self.error(("headers", name), "a header value cannot hold control characters (CR, LF, ...)")
+            elif not value.isascii():
+                self.error(("headers", name), "header values must be ASCII (other bytes are read differently "
+                           "by different servers)", hint="percent-encode it, or test it with a body instead")
             else:
                 out.append((name, value))
         return tuple(out)

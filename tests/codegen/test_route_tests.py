@@ -52,6 +52,10 @@ EXPECTED_ERRORS = [
     'errors.toml:39:58: error[RS012]: route[1].test[1].websocket: expected an array of text messages such as '
     '["hello"], got string "hello"',
     'errors.toml:46:11: error[RS081]: route[2].test[0].request: "/stat/x.css" does not go to this route (/static/*)',
+    "errors.toml:51:22: error[RS080]: route[2].test[1].headers.X-Name: header values must be ASCII (other bytes are "
+    "read differently by different servers)",
+    "errors.toml:51:34: error[RS080]: route[2].test[1].headers.Y: a header value cannot hold control characters "
+    "(CR, LF, ...)",
 ]
 
 
