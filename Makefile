@@ -158,7 +158,9 @@ fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 # In-spec tests: `ringspec test` builds each spec, serves it on a free loopback port and runs
 # its [[route.test]] cases, on a release and an ASan/UBSan build. Examples are picked up by
 # glob: spec/examples/<name>/<name>.toml (handlers/ and data/ beside it) or spec/examples/<name>.toml.
-SPEC_TESTS = $(SPEC) $(wildcard spec/examples/*/*.toml spec/examples/*.toml)
+EXAMPLES    ?= spec/examples
+EXAMPLE_DIRS = $(patsubst %/,%,$(wildcard $(EXAMPLES)/*/))
+SPEC_TESTS   = $(SPEC) $(wildcard $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)).toml) $(EXAMPLES)/*.toml)
 
 test-specs: deps-test
 	@fail=0; for s in $(SPEC_TESTS); do \

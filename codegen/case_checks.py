@@ -64,7 +64,7 @@ def _headers(case: TestCase, got: Exchange) -> list:
 def _echoes(sent: tuple, echoes: list) -> list:
     out = []
     for i, message in enumerate(sent):
-        where = f"websocket[{i}] {json.dumps(message)}"
+        where = f"websocket[{i}] {json.dumps(message[:40])}" + ("..." if len(message) > 40 else "")
         if i >= len(echoes):
             out.append(f"{where}: not sent (the server closed the connection before it)")
             continue

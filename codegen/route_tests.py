@@ -5,7 +5,7 @@ A case names one request (method, target, headers, body) and what the response m
 check() for every [[route]] table; problems go to its error() like every other part of the
 spec, with positions and stable ids: RS080 (a malformed case), RS081 (the request does not
 go to the route it is written under), RS082 (a WebSocket case that cannot be run).
-The cases are stored on the route (Route.tests) for codegen/test_runner.py.
+The cases are stored on the route (Route.tests) for codegen/case_runner.py.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _TARGET = re.compile(r"/[\x21-\x7e]*")
 # Headers the runner computes from the case itself.
 _COMPUTED = ("content-length",)
-_BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 @dataclass(frozen=True)
 class TestCase:
+    __test__ = False  # not a pytest class, whatever imports it
     route_path: str  # the route as written in the spec, e.g. "/json/{count:int}"
     name: str
     method: str
@@ -182,6 +182,9 @@ class _Case:
                 self.error(("headers", name), f"expected a string, got {_describe(value)}", "RS012")
             elif re.search(r"[\x00-\x08\x0a-\x1f\x7f]", value):
                 self.error(("headers", name), "a header value cannot hold control characters (CR, LF, ...)")
+            elif not value.isascii():
+                self.error(("headers", name), "header values must be ASCII (other bytes are read differently "
+                           "by different servers)", hint="percent-encode it, or test it with a body instead")
             else:
                 out.append((name, value))
         return tuple(out)

@@ -4,7 +4,6 @@ differences and exit status 1; a server that dies or stops badly fails the run."
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -12,6 +11,7 @@ import sys
 import textwrap
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +23,7 @@ from codegen.validate import validate
 
 CASES = SPECS / "route_tests"
 CASEWORK = CASES / "casework" / "casework.toml"
+FAKE_SERVER = Path(__file__).resolve().parent / "fake_server.py"
 
 EXPECTED_ERRORS = [
     'errors.toml:10:11: error[RS081]: route[0].test[0].request: "/things/7" does not go to this route (/items/{id:int})',
@@ -53,6 +54,10 @@ EXPECTED_ERRORS = [
     'errors.toml:39:58: error[RS012]: route[1].test[1].websocket: expected an array of text messages such as '
     '["hello"], got string "hello"',
     'errors.toml:46:11: error[RS081]: route[2].test[0].request: "/stat/x.css" does not go to this route (/static/*)',
+    "errors.toml:51:22: error[RS080]: route[2].test[1].headers.X-Name: header values must be ASCII (other bytes are "
+    "read differently by different servers)",
+    "errors.toml:51:34: error[RS080]: route[2].test[1].headers.Y: a header value cannot hold control characters "
+    "(CR, LF, ...)",
 ]
 
 
@@ -197,42 +202,24 @@ def test_arena_spec_has_cases_for_every_route():
     assert any(c.websocket for r in spec.routes for c in r.tests)
 
 
+def test_make_test_specs_finds_examples_by_layout(tmp_path):
+    """spec/examples/<name>/<name>.toml and spec/examples/<name>.toml are tested; other TOML
+    files in an example's directory (fragments, data) are not specs."""
+    for path in ("shop/shop.toml", "shop/extra.toml", "shop/data/x.toml", "lone.toml", "empty/readme.txt"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    result = subprocess.run(["make", "-s", "-C", str(REPO), "--eval", "print-%: ; @echo $($*)", "print-SPEC_TESTS",
+                             f"EXAMPLES={tmp_path}"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["spec/arena.toml", f"{tmp_path}/shop/shop.toml", f"{tmp_path}/lone.toml"]
+
+
 # -- the server's lifecycle, with stand-in servers -------------------------------------
 
-# A stand-in server: listens on --port, and on the first request does what MODE says.
-FAKE_SERVER = """\
-import os, signal, socket, sys, time
-mode = os.environ["FAKE_MODE"]
-port = int(sys.argv[sys.argv.index("--port") + 1])
-def on_sigterm(*_):
-    if mode == "asan-report":
-        print("==1==ERROR: AddressSanitizer: heap-use-after-free on address 0x1", flush=True)
-    os._exit(2 if mode == "bad-exit" else 0)
-signal.signal(signal.SIGTERM, on_sigterm)
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", port))
-s.listen(8)
-while True:
-    c, _ = s.accept()
-    data = c.recv(4096)
-    if not data:
-        c.close()
-        continue
-    if mode == "crash":
-        print("fake: crashing on", data.split(b"\\r\\n")[0].decode(), flush=True)
-        os._exit(3)
-    c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok")
-    c.close()
-"""
-
-
 def _fake(tmp_path, mode: str, monkeypatch) -> case_runner.Server:
-    script = tmp_path / "fake_server.py"
-    script.write_text(FAKE_SERVER)
-    script.chmod(0o755)
+    """A case_runner.Server running fake_server.py in the given FAKE_MODE."""
     launcher = tmp_path / "server"
-    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} {script} \"$@\"\n")
+    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} {FAKE_SERVER} \"$@\"\n")
     launcher.chmod(0o755)
     monkeypatch.setenv("FAKE_MODE", mode)
     return case_runner.Server(launcher, [])
@@ -272,6 +259,34 @@ def test_a_sanitizer_report_fails_the_run(tmp_path, monkeypatch, capsys):
     assert "PASS  /x  GET /a" in out
     assert "FAIL  server: the sanitizers reported a problem; its output ends:" in out
     assert "| ==1==ERROR: AddressSanitizer: heap-use-after-free" in out
+
+
+def _ws_case(messages: tuple) -> route_tests.TestCase:
+    return route_tests.TestCase(route_path="/ws", name="echo", method="GET", target="/ws", line=None,
+                                status=101, websocket=messages)
+
+
+def test_websocket_differences(tmp_path, monkeypatch, capsys):
+    server = _fake(tmp_path, "ws-upper", monkeypatch)
+    status = case_runner.run(server, [_ws_case(("hi", "OK", "x" * 200))], "fake.toml", keep_going=False)
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "\n".join(line.strip() for line in out.splitlines()[1:5]) == "\n".join([
+        "FAIL  /ws  echo",
+        "close: expected code 1000 back, got 1001",
+        'websocket[0] "hi": expected the same text back, got "HI"',
+        f'websocket[2] "{"x" * 40}"...: expected the same text back, got "{"X" * 120}"... (200 bytes)',
+    ])
+
+
+def test_websocket_accept_is_checked(tmp_path, monkeypatch, capsys):
+    server = _fake(tmp_path, "ws-bad-accept", monkeypatch)
+    status = case_runner.run(server, [_ws_case(("hi",))], "fake.toml", keep_going=False)
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "FAIL  /ws  echo" in out
+    assert "Sec-WebSocket-Accept: expected '" in out and "got 'bm90IHRoZSByaWdodCBkaWdlc3Q='" in out
+    assert "websocket[0]" not in out  # the echo itself was right
 
 
 def test_a_server_that_passes_and_stops_cleanly(tmp_path, monkeypatch, capsys):
