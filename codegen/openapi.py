@@ -95,13 +95,13 @@ def _operation(spec: Spec, route, method: str, used_shapes: set) -> dict:
     parameters = [_parameter(p) for p in route.params if p.source != "body"]
     if parameters:
         op["parameters"] = parameters
-    if route.body is not None and method not in ("GET", "HEAD"):
+    if route.body is not None and method != "HEAD":  # the server reads a body on GET too
         op["requestBody"] = _request_body(route)
     responses = _reply(spec, route, method, used_shapes)
     if route.params:
         responses[str(spec.violations.status)] = _ref("Violations", "responses")
-    if method not in ("GET", "HEAD"):
-        responses["413"] = {"description": f"Content Too Large: the body exceeds {route.body_limit} bytes"}
+    # Any request may carry a body, declared or not; the route's limit applies to it.
+    responses["413"] = {"description": f"Content Too Large: the body exceeds {route.body_limit} bytes"}
     for code in _COMMON:
         responses[code] = _ref(code, "responses")
     op["responses"] = dict(sorted(responses.items()))
