@@ -41,6 +41,24 @@ errors = ["not_found"]
 [[route.response]]
 status = 200
 shape = "Item"
+
+# Cases `ringspec test {name}.toml` runs against the built server (any route may have them).
+[[route.test]]
+request = "GET /items/7"
+status = 200
+expect_headers = {{ Content-Type = "application/json" }}
+expect_json = {{ id = 7, name = "an item" }}
+
+[[route.test]]
+name = "the shop has 100 items"
+request = "GET /items/101"
+status = 404
+expect_body = '{{"error":"not_found","message":"no such item","detail":"the shop has 100 items"}}'
+
+[[route.test]]
+name = "ids start at 1"
+request = "GET /items/0"
+status = 400
 '''
 
 HANDLER = '''/* item: answers GET /items/{{id}}.  Written by hand; ringspec never touches it.
@@ -69,7 +87,10 @@ run: build
 check:
 \t$(RINGSPEC) check {name}.toml
 
-.PHONY: build run check
+test:
+\t$(RINGSPEC) test {name}.toml -o build
+
+.PHONY: build run check test
 '''
 
 
