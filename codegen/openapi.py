@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from . import responses_openapi
 from .checks_emit import VIOLATIONS
 from .expr import Hole
 from .json_reply import JInt, JLen, JSource
@@ -157,6 +158,8 @@ def _request_body(route) -> dict:
 
 
 def _reply(spec: Spec, route, method: str, used_shapes: set) -> dict:
+    if route.typed:  # [[route.response]] and errors (responses_openapi.py)
+        return responses_openapi.responses(spec, route, method, _type_schema, used_shapes)
     if route.handler is not None:
         return {"default": {"description": f"written by the C handler `{route.handler}` (handlers/*.c)"}}
     reason = STATUS_REASONS.get(route.status, "reply")

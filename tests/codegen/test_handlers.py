@@ -57,5 +57,6 @@ def test_scaffold_cases_pass_with_ringspec_test(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS  /items/{id:int}  GET /items/7" in result.stdout
     assert "PASS  /items/{id:int}  ids start at 1" in result.stdout
-    assert "2 passed, 0 failed in " in result.stdout
+    assert "PASS  /items/{id:int}  the shop has 100 items" in result.stdout
+    assert "3 passed, 0 failed in " in result.stdout
     assert "test:" in (root / "Makefile").read_text()

@@ -194,3 +194,22 @@ def test_a_raw_reply_on_a_typed_route_is_sent_but_logged_once(typed):
     while not log_lines(typed, needle) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(log_lines(typed, needle)) == 1, typed.stderr()[-2000:]
+
+
+def test_openapi_documents_every_answer_of_the_example(inventory):
+    """`ringspec openapi` lists each declared response and named error with its schema; each
+    live answer validates against it (the checks of test_openapi_live.py). Item 5 gets one
+    unit reserved and one delivered, so its stock ends where it started."""
+    from test_openapi_live import check, openapi
+
+    doc = openapi(REPO_ROOT / "spec" / "examples" / "inventory" / "inventory.toml")
+    reserve = doc["paths"]["/items/{id}/reserve"]["post"]["responses"]
+    assert {"201", "404", "409", "500"} <= set(reserve)
+    assert reserve["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Reservation"}
+    cases = [("GET", "/items", None, 200), ("GET", "/items/1", None, 200), ("GET", "/items/99", None, 404),
+             ("HEAD", "/items/1", None, 200), ("POST", "/items/4/reserve", None, 409),
+             ("POST", "/items/99/reserve", None, 404), ("POST", "/items/5/reserve", None, 201),
+             ("POST", "/items/5/restock", "1", 200), ("POST", "/items/1/restock", "0", 422),
+             ("POST", "/items/1/reserve?quantity=0", None, 400)]
+    for method, path, body, status in cases:
+        assert check(doc, inventory.port, method, path, body=body) == status, (method, path)
