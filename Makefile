@@ -6,6 +6,7 @@
 #   make stress run the stress tests at full length on both builds
 #   make arena-entry  write the HttpArena entry folders into frameworks/
 #   make arena-check  build each entry folder with its build.sh and run the arena's checks
+#   make readme rewrite README.md's spec reference from codegen/spec_keys.py
 #
 # Both install missing Debian packages first (scripts/install-deps.sh).
 # `ringspec build` calls the internal `server` target below to compile a
@@ -39,7 +40,7 @@ RUNTIME_SRC := $(wildcard runtime/*.c)
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
-.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz \
+.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz readme \
         stress test-stress format clean help bench bench-ws arena-entry arena-check
 
 all: build
@@ -112,6 +113,10 @@ unit: $(UNIT_BIN)
 
 test-codegen:
 	$(PYTHON) -m pytest -q tests/codegen
+
+# README.md's spec reference, from the validator's key registry (codegen/spec_keys.py).
+readme:
+	@./ringspec reference --readme README.md
 
 # ---- fuzzing (clang + libFuzzer, ASan+UBSan) ----
 #

@@ -42,7 +42,7 @@ SPEC = Table("top level", "the tables a spec may contain", {
 })
 
 SERVER = Table("[server]", "the listener", {
-    "port": Key("integer", 8080, "TCP port (the --port flag overrides it)", (1, 65535)),
+    "port": Key("integer", 8080, "TCP port; the server's --port flag overrides it", (1, 65535)),
     "workers": Key("string or integer", '"auto"', '"auto" = one reactor per CPU of the affinity mask, or 1..1024'),
     "max_connections": Key("integer", 16384, "open connections per worker", (1, 1 << 20)),
     "protocols": Key("array of strings", '["http1"]', '"http1" (always) and "websocket" (for websocket routes)'),
