@@ -129,8 +129,8 @@ def routes_table(spec, *extra) -> dict:
         declared = set()
         if params != "-":
             for p in params.split(", "):
-                source, name = p.split(":")[0].split(" ")
-                declared.add((source, name))
+                words = p.split(":")[0].split(" ")  # "query m", "body body", or "body" (a JSON body)
+                declared.add((words[0], words[-1]))
         table[path] = ({m.lower() for m in methods.split(", ")}, declared)
     return table
 
