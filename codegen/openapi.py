@@ -174,6 +174,8 @@ def _request_body(route) -> dict:
 
 
 def _reply(spec: Spec, route, method: str, used_shapes: set) -> dict:
+    if getattr(route, "typed", False):
+        return _typed_replies(spec, route, method, used_shapes)
     if route.handler is not None:
         return {"default": {"description": f"written by the C handler `{route.handler}` (handlers/*.c)"}}
     reason = STATUS_REASONS.get(route.status, "reply")
@@ -196,6 +198,41 @@ def _reply(spec: Spec, route, method: str, used_shapes: set) -> dict:
     if _computes(route):
         out["500"] = {"description": "an expression overflowed int64 or divided by zero for this request"}
     return out
+
+
+def _typed_replies(spec: Spec, route, method: str, used_shapes: set) -> dict:
+    """A typed handler's [[route.response]] statuses and the [error.NAME]s it may return;
+    anything else it answers becomes a 500 (responses_emit.py)."""
+    out = {}
+    for r in route.responses:
+        response = {"description": r.description or STATUS_REASONS.get(r.status, "reply")}
+        if method != "HEAD":
+            schema = _type_schema(r.type, used_shapes) if r.type is not None else {"type": "string"}
+            response["content"] = {r.content_type.split(";")[0].strip(): {"schema": schema}}
+        out[str(r.status)] = response
+    by_status: dict = {}
+    for e in route.errors:
+        by_status.setdefault(e.status, []).append(e)
+    for status, errors in by_status.items():
+        response = {"description": "named error: " + ", ".join(f"{e.name} ({e.message})" for e in errors)}
+        if method != "HEAD":
+            response["content"] = {"application/json": {"schema": _error_body_schema(spec, errors)}}
+        out.setdefault(str(status), response)
+    out.setdefault("500", {"description": f"the handler `{route.handler}` answered with something its route "
+                                          "does not declare"})
+    return out
+
+
+def _error_body_schema(spec: Spec, errors: list) -> dict:
+    """The JSON body of named errors, members as [error_body] names them ("" leaves one out)."""
+    b = spec.error_body
+    members = [(b.error_key, {"type": "string", "enum": [e.name for e in errors]}, True),
+               (b.message_key, {"type": "string"}, True),
+               (b.detail_key, {"type": "string"}, False),
+               (b.status_key, {"type": "integer", "enum": sorted({e.status for e in errors})}, True)]
+    properties = {key: schema for key, schema, _ in members if key}
+    required = [key for key, _, needed in members if key and needed]
+    return {"type": "object", "properties": properties, "required": required}
 
 
 def _computes(route) -> bool:
