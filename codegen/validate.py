@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from . import expr
+from .body_shapes import BodyChecker, expression_names
 from .json_reply import JsonChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
@@ -43,6 +44,7 @@ _BUFFERS = {"recv_count": (1024, 1, 32768), "recv_size": (2048, 256, 1 << 20)}
 _MAX_WORKERS = 1024
 # A streamed body costs no memory, so its default limit is far above [server.limits] body.
 _STREAM_BODY_LIMIT = 64 << 20
+_JSON_BODY_LIMIT = 16 << 20  # a JSON body is buffered whole before it is parsed
 _ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "body_limit", "reply",
                "handler", "compress", "static", "websocket")
 _REPLY_KEYS = ("status", "type", "text", "json")
@@ -182,12 +184,14 @@ class _Checker:
         shape_checker = ShapeChecker(self.coded("RS050"), _name_problem)
         self.shapes = shape_checker.shapes(data.get("shape", {}))
         self.data = shape_checker.data(data.get("data", {}), self.shapes)
+        self.body_checker = BodyChecker(self.error, _describe, self.param_checker)  # JSON request bodies
+        self.body_checker.check_shapes(self.shapes)
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if any(e.severity == "error" for e in self.errors):
             return None
         return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles,
-                    self.shapes, self.data, self.violations)
+                    self.shapes, self.data, self.violations, self.body_checker.shapes)
 
     def server(self, raw: dict) -> Server:
         path = ("server",)
@@ -296,7 +300,12 @@ class _Checker:
                 self.error(key, problem, code="RS031", at="key")
             c_name = name.replace("-", "_")
             declared.append((c_name, *self.param_checker.declaration(value, key, "header"), name))
-        body_text = self.string(raw, "body", path, None)
+        json_body = None
+        if isinstance(raw.get("body"), dict):  # body = { shape = "X" }: a JSON body (body_shapes.py)
+            json_body = self.body_checker.route_body(raw["body"], path + ("body",), methods)
+            body_text = None
+        else:
+            body_text = self.string(raw, "body", path, None)
         # "stream": the body is read and dropped as it arrives; `body` is the byte count.
         body_stream = body_text is not None and body_text.strip() == "stream"
         if body_stream:
@@ -305,6 +314,8 @@ class _Checker:
             declared.append(("body", *self.param_checker.shorthand(body_text, path + ("body",), "body"), ""))
         default_limit = _STREAM_BODY_LIMIT if body_stream else self.default_body_limit
         body_limit = self.integer(raw, "body_limit", path, default_limit, *_LIMITS["body"][1:])
+        if json_body is not None:  # buffered whole: bounded like the JSON scratch
+            body_limit = self.integer(raw, "body_limit", path, min(body_limit, _JSON_BODY_LIMIT), 0, _JSON_BODY_LIMIT)
         params = self.params(declared, path)
         reply = raw.get("reply")
         handler = self.handler(raw, path, reply)
@@ -316,7 +327,8 @@ class _Checker:
             self.error(path + ("reply",), f"expected a table, got {_describe(reply)}", code="RS012")
         else:
             status, content_type, template, text, json_reply = self.reply(
-                reply, path + ("reply",), [d[0] for d in declared])
+                reply, path + ("reply",), [d[0] for d in declared] +
+                (expression_names(json_body.shape, self.body_checker.shapes) if json_body else []))
         compress = self.compress(raw.get("compress"), path + ("compress",))
         if compress and reply is not None and "json" not in reply:
             self.error(path + ("compress",), "compression applies to json replies only", code="RS040")
@@ -327,7 +339,7 @@ class _Checker:
         body = by_name["body"] if body_text is not None else None
         return Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                      template, text, _c_name(url), json_reply, compress, handler=handler,
-                     body_stream=body_stream)
+                     body_stream=body_stream, json_body=json_body)
 
     def handler(self, raw: dict, path: tuple, reply) -> str | None:
         """handler = "name": the route is answered by a C function in handlers/*.c."""
@@ -500,7 +512,7 @@ class _Checker:
         if is_json:
             if "text" in raw:
                 self.error(key, 'a reply has either "text" or "json", not both', code="RS040")
-            known = [n for n in dict.fromkeys(names) if _name_problem(n) is None]
+            known = [n for n in dict.fromkeys(names) if _name_problem(n.split(".")[0]) is None]
             checker = JsonChecker(self.coded("RS041"), self.shapes, self.data, _name_problem)
             json_reply = checker.reply(raw["json"], key + ("json",), known)
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
@@ -517,7 +529,7 @@ class _Checker:
         except expr.ExprError as exc:
             self.error(key, str(exc), code="RS041")
             return []
-        known = [n for n in dict.fromkeys(names) if _name_problem(n) is None]
+        known = [n for n in dict.fromkeys(names) if _name_problem(n.split(".")[0]) is None]
         out: list = []
         for part in parts:
             if isinstance(part, str):

@@ -117,7 +117,13 @@ typedef struct rs_conn {
             uint8_t body_param;
             uint8_t method;
             uint8_t coding; /* rs_coding negotiated at the head */
-            rs_int_body int_body;
+            union {
+                rs_int_body int_body; /* RS_BODY_INT */
+                struct {              /* RS_BODY_JSON: the body so far (body_seen bytes) */
+                    char *body_buf;
+                    uint32_t body_cap;
+                };
+            };
             const char *allow;
             uint64_t body_limit;
             uint64_t body_seen;

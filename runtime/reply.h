@@ -16,6 +16,8 @@ struct rs_reply {
     bool keep_alive_http10; /* HTTP/1.0 client asked to keep the connection */
     uint8_t coding;         /* rs_coding negotiated for this request */
     unsigned status;        /* set once a response has been written */
+    const char *request_body; /* RS_BODY_JSON: the whole request body (rs_body_parse) */
+    size_t request_body_len;
 };
 
 /* rs_reply_text with extra header lines (each ending in CRLF) after the
