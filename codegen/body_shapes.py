@@ -22,26 +22,18 @@ import difflib
 import json
 from dataclasses import dataclass, field
 
-from .params import DEFAULT_MAX_LENGTH, PARAM_KEYS, Constraints
+from . import spec_keys
+from .params import DEFAULT_MAX_LENGTH, Constraints
 from .shapes import Type
 
-# route body = { ... } keys -> (TOML type, default, meaning). Also for the README reference.
-BODY_KEYS = {
-    "shape": ("string", "none", "the [shape.X] a JSON request body must match (Content-Type application/json)"),
-    "additional": ("boolean", "false", 'true ignores members the shape does not declare; false lists each '
-                   'as a violation "unknown"'),
-}
-DEFAULT_MAX_ITEMS = 64  # bounds the inline array of the typed struct
-MAX_ITEMS_LIMIT = 4096
+# Keys of [route.body] and of a shape field table: the registry the README reference is made of.
+BODY_KEYS = spec_keys.ROUTE_BODY.keys
+FIELD_KEYS = spec_keys.SHAPE_FIELD.keys
+DEFAULT_MAX_ITEMS = FIELD_KEYS["max_items"].default  # bounds the inline array of the typed struct
+MIN_ITEMS_BOUNDS = FIELD_KEYS["min_items"].bounds
+MAX_ITEMS_BOUNDS = FIELD_KEYS["max_items"].bounds
 # The typed body lives on the stack of the route's respond function.
 MAX_STRUCT_BYTES = 256 * 1024
-# Shape field table keys -> (TOML type, default, meaning).
-FIELD_KEYS = {
-    "type": ("string", "none", '"int", "string", "bool", a shape name, or "[T]" of one of them'),
-    **{k: v for k, v in PARAM_KEYS.items() if k != "type"},
-    "min_items": ("integer", "0", "array: fewest elements"),
-    "max_items": ("integer", f"{DEFAULT_MAX_ITEMS}", "array: most elements (bounds the typed C struct)"),
-}
 BODY_METHODS = ("POST", "PUT", "PATCH")
 _SCALAR_KEYS = {"int": ("min", "max", "enum"), "string": ("enum", "min_length", "max_length", "pattern"),
                 "bool": (), "shape": ()}
@@ -130,8 +122,8 @@ class BodyChecker:
         c = None
         if kind in ("int", "string"):
             c = self.params.constraints({k: v for k, v in raw.items() if k in _SCALAR_KEYS[kind]}, key, kind, errors)
-        min_items = self.items(raw, "min_items", key, 0, errors)
-        max_items = self.items(raw, "max_items", key, 1, errors)
+        min_items = self.items(raw, "min_items", key, MIN_ITEMS_BOUNDS, errors)
+        max_items = self.items(raw, "max_items", key, MAX_ITEMS_BOUNDS, errors)
         if min_items is not None and max_items is not None and min_items > max_items:
             errors.append((key + ("min_items",), f"min_items {min_items} is greater than max_items {max_items}",
                            "RS032"))
@@ -149,15 +141,16 @@ class BodyChecker:
         return BodyField(name, t, required, default, c, min_items,
                          max_items if max_items is not None else DEFAULT_MAX_ITEMS)
 
-    def items(self, raw: dict, name: str, key: tuple, low: int, errors: list) -> int | None:
+    def items(self, raw: dict, name: str, key: tuple, bounds: tuple, errors: list) -> int | None:
         value = raw.get(name)
         if value is None:
             return None
         if not _is_int(value):
             errors.append((key + (name,), f"expected an integer, got {self.describe(value)}", "RS012"))
             return None
-        if not low <= value <= MAX_ITEMS_LIMIT:
-            errors.append((key + (name,), f"{value} is out of range (expected {low}..{MAX_ITEMS_LIMIT})", "RS013"))
+        low, high = bounds
+        if not low <= value <= high:
+            errors.append((key + (name,), f"{value} is out of range (expected {low}..{high})", "RS013"))
             return None
         return value
 
