@@ -173,7 +173,8 @@ SHAPE_FIELD = Table("shape field table", "{ type = ..., ... }: a field with cons
     "required": Key("boolean", "true unless default is set", 'absent -> violation "missing"; JSON null counts '
                     "as absent for a field that is not required"),
     "default": Key("integer, string or boolean", "none", "value used when absent (int, string and bool fields)"),
-    **{k: v for k, v in PARAM.keys.items() if k not in ("type", "required", "default", "min_length", "max_length")},
+    **{k: v for k, v in PARAM.keys.items() if k in ("min", "max", "pattern")},
+    "enum": Key("array", "none", "allowed values (ints, or strings: the struct holds the string)"),
     "min_length": Key("integer", "none", "string: fewest bytes (UTF-8, after JSON unescaping)"),
     "max_length": Key("integer", 256, "string: most bytes (UTF-8, after JSON unescaping)"),
     "min_items": Key("integer", 0, "array: fewest elements", (0, 4096)),

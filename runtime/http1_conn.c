@@ -66,7 +66,8 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
  * reply. */
 static void reply_refusal(rs_reply *reply, const rs_conn *c, unsigned status)
 {
-    static const char json_only_head[] = "HTTP/1.1 415 Unsupported Media Type\r\nContent-Type: text/plain\r\n";
+    static const char json_only_head[] =
+        "HTTP/1.1 415 Unsupported Media Type\r\nContent-Type: text/plain\r\n";
     static const char json_only[] = "this route takes a JSON body: send Content-Type: application/json\n";
     if (c->route >= 0 && c->params.violations)
         rs_route_invalid(c->route, &c->params, reply);

@@ -358,16 +358,16 @@ void rs_reply_json_end(rs_reply *r, const char *head, size_t head_len, const rs_
 #define RS_BODY_PATH_MAX 128
 
 typedef struct rs_body_violation {
-    const char *what;           /* "missing", "type", "min", ..., "malformed" */
-    const char *expected;       /* e.g. "<= 99" */
+    const char *what;            /* "missing", "type", "min", ..., "malformed" */
+    const char *expected;        /* e.g. "<= 99" */
     char name[RS_BODY_PATH_MAX]; /* JSON path: "items[2].qty"; "" = the whole body */
 } rs_body_violation;
 
 typedef struct rs_body_check {
-    unsigned count;                  /* violations recorded (at most the array's size) */
+    unsigned count; /* violations recorded (at most the array's size) */
     size_t path_len;
-    char path[RS_BODY_PATH_MAX];     /* path of the value being read */
-    char detail[208];                /* expected text of a malformed body */
+    char path[RS_BODY_PATH_MAX]; /* path of the value being read */
+    char detail[208];            /* expected text of a malformed body */
     rs_body_violation v[RS_BODY_MAX_VIOLATIONS];
 } rs_body_check;
 
