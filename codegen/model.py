@@ -190,6 +190,7 @@ class Route:
     static: StaticDir | None = None  # a prefix route serving files (path ends in "/")
     websocket: str | None = None  # behaviour after the upgrade ("echo"), None for HTTP routes
     json_body: object = None  # body_shapes.Body: a JSON request body parsed into rs_body_<shape>
+    tests: list = field(default_factory=list)  # route_tests.TestCase: its [[route.test]] cases
 
     @property
     def is_literal(self) -> bool:

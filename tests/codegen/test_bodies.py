@@ -60,3 +60,33 @@ def test_spec_without_json_bodies_does_not_use_jansson_per_request(tmp_path):
     routes_c = generate(REPO / "spec" / "arena.toml", tmp_path).read_text()
     assert "#include <jansson.h>" not in routes_c and "rs_body_parse" not in routes_c
     assert "RS_BODY_JSON" not in routes_c
+
+
+def test_openapi_schema_of_the_body_accepts_and_refuses_like_the_server():
+    import json
+
+    from jsonschema import Draft202012Validator
+    from test_openapi import check_structure
+
+    result = ringspec("openapi", BODY_SPEC)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    check_structure(doc)
+    op = doc["paths"]["/orders"]["post"]
+    assert op["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/NewOrder.body"}
+    assert {"400", "413", "415"} <= set(op["responses"])
+    what = doc["components"]["schemas"]["Violations"]["properties"]["violations"]["items"]["properties"]["what"]
+    assert {"unknown", "malformed", "max_items"} <= set(what["enum"])
+    schema = {**doc["components"]["schemas"]["NewOrder.body"], "components": doc["components"]}
+    schema = json.loads(json.dumps(schema).replace("#/components/", "#/components/"))
+    validator = Draft202012Validator(schema)
+    valid = {"customer": "ann", "qty": 3, "ship_to": {"city": "Oslo", "zip": 150},
+             "lines": [{"sku": "ABC-1234", "qty": 2}], "note": None, "priority": "high"}
+    assert list(validator.iter_errors(valid)) == []
+    for broken in ({**valid, "qty": 0}, {**valid, "extra": 1}, {**valid, "lines": []},
+                   {**valid, "lines": [{"sku": "abc", "qty": 1}]}, {**valid, "priority": "mid"},
+                   {k: v for k, v in valid.items() if k != "ship_to"}):
+        assert list(validator.iter_errors(broken)), broken
+    # additional = true: the open variant lets unknown members through
+    ping = {**doc["components"]["schemas"]["Ping.body-open"], "components": doc["components"]}
+    assert list(Draft202012Validator(ping).iter_errors({"n": 1, "zz": [1]})) == []

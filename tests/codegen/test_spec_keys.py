@@ -13,7 +13,7 @@ import tomllib
 
 import pytest
 
-from conftest import SPECS
+from conftest import SPECS, ringspec
 from codegen import profile_tuning, spec_keys
 from codegen.diagnostics import SpecErrors
 from codegen.model import Violations
@@ -44,6 +44,8 @@ def _tables_in(data: dict) -> dict:
         used["[route.static]"] |= set(route.get("static", {}))
         if isinstance(route.get("body"), dict):
             used["[route.body]"] |= set(route["body"])
+        for case in route.get("test", []):
+            used["[[route.test]]"] |= set(case)
     for shape in data["shape"].values():
         for field in shape.values():
             if isinstance(field, dict):
@@ -73,6 +75,14 @@ def test_the_every_key_spec_validates():
     assert [e.code for e in warnings if e.code == "RS010"] == []
 
 
+def test_the_every_key_spec_builds(tmp_path):
+    """Compiled with -Werror, its handler (specs/handlers/custom.c) included: a route whose
+    handler takes no parameters once generated an unused rs_p."""
+    result = ringspec("build", EVERY_KEY, "-o", tmp_path / "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "build" / "server").is_file()
+
+
 ROUTE = '[[route]]\npath = "/a"\n'
 REPLY = 'reply = { text = "x" }\n'
 # Registry table -> a spec with an unknown key "zzq" in that table.
@@ -92,6 +102,7 @@ UNKNOWN_KEY_SPECS = {
     "[route.body]": '[shape.P]\na = "int"\n[[route]]\npath = "/a"\nmethods = ["POST"]\n'
                     'body = { shape = "P", zzq = 1 }\n' + REPLY,
     "shape field table": '[shape.P]\na = { type = "int", zzq = 1 }\n' + ROUTE + REPLY,
+    "[[route.test]]": ROUTE + REPLY + '[[route.test]]\nrequest = "GET /a"\nstatus = 200\nzzq = 1\n',
     "[data.NAME]": '[shape.P]\na = "int"\n[data.d]\nfile = "/data/d.json"\ntype = "[P]"\nzzq = 1\n' + ROUTE + REPLY,
     "[profile.NAME]": ROUTE + REPLY + '[profile.p]\nroutes = ["/a"]\nzzq = 1\n',
 }
