@@ -284,3 +284,14 @@ def test_many_bodies_with_curl(srv):
     out = subprocess.run(["curl", *urls[1:]], capture_output=True, text=True, timeout=30)
     codes = out.stdout.split()
     assert codes == ["400" if i % 3 == 0 else "201" for i in range(60)], out.stderr
+
+
+def test_in_spec_cases_pass(tmp_path):
+    """The spec's own [[route.test]] cases, run by `ringspec test` (same build flavour)."""
+    import subprocess
+    from conftest import REPO_ROOT, server_binary
+    sanitize = ["--sanitize"] if "asan" in str(server_binary()) else []
+    r = subprocess.run([str(REPO_ROOT / "ringspec"), "test", str(SPEC), "-o", str(tmp_path / "build"), *sanitize],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "8 passed, 0 failed" in r.stdout + r.stderr
