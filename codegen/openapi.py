@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from . import openapi_body
 from .checks_emit import VIOLATIONS
 from .expr import Hole
 from .json_reply import JInt, JLen, JSource
@@ -28,6 +27,9 @@ OPENAPI_VERSION = "3.1.0"
 _INT64 = {"type": "integer", "format": "int64"}
 _SCALARS = {"int": _INT64, "string": {"type": "string"}, "bool": {"type": "boolean"}}
 _VIOLATIONS_SCHEMA = "Violations"
+# The "what" of violations in JSON request bodies, beyond those of parameters (README,
+# "JSON request bodies"; body_emit.py writes them).
+_BODY_VIOLATIONS = ("min_items", "max_items", "unknown", "malformed")
 # Canned errors of the runtime that any HTTP route may see (README "HTTP behaviour").
 _COMMON = {
     "414": "URI Too Long: the request-target exceeds [server.limits] target",
@@ -39,16 +41,17 @@ def document(spec: Spec, profile: str | None = None) -> dict:
     """The OpenAPI 3.1 document of the routes one build (of profile) serves."""
     routes = spec.select(profile)
     used_shapes: set = set()
+    used_bodies: set = set()  # (shape, additional) of JSON request bodies
     paths: dict = {}
     for route in routes:
         item = paths.setdefault(openapi_path(route), {})
         for method in route.methods:
-            item[method.lower()] = _operation(spec, route, method, used_shapes)
+            item[method.lower()] = _operation(spec, route, method, used_shapes, used_bodies)
     schemas = _shape_schemas(spec, used_shapes)
-    schemas.update(openapi_body.schemas(spec, routes))
+    schemas.update(_body_schemas(spec, used_bodies))
     responses = {code: {"description": text} for code, text in _COMMON.items()}
-    if any(r.params or r.json_body for r in routes):
-        schemas[_VIOLATIONS_SCHEMA] = _violations_schema(spec, any(r.json_body for r in routes))
+    if any(r.params or _json_body(r) for r in routes):
+        schemas[_VIOLATIONS_SCHEMA] = _violations_schema(spec, any(_json_body(r) for r in routes))
         responses["Violations"] = {
             "description": "the request breaks parameter constraints: every violation is listed",
             "content": {"application/json": {"schema": _ref(_VIOLATIONS_SCHEMA)}},
@@ -88,7 +91,12 @@ def _ref(name: str, kind: str = "schemas") -> dict:
     return {"$ref": f"#/components/{kind}/{name}"}
 
 
-def _operation(spec: Spec, route, method: str, used_shapes: set) -> dict:
+def _json_body(route):
+    """The route's body_shapes.Body, or None (also before JSON bodies existed)."""
+    return getattr(route, "json_body", None)
+
+
+def _operation(spec: Spec, route, method: str, used_shapes: set, used_bodies: set) -> dict:
     op = {"operationId": f"{method.lower()}_{route.c_name}", "summary": f"{method} {route.path}"}
     if route.websocket is not None:
         return _websocket(route, method, op)
@@ -97,16 +105,21 @@ def _operation(spec: Spec, route, method: str, used_shapes: set) -> dict:
     parameters = [_parameter(p) for p in route.params if p.source != "body"]
     if parameters:
         op["parameters"] = parameters
-    if route.body is not None and method not in ("GET", "HEAD"):
+    if route.body is not None and method != "HEAD":  # the server reads a body on GET too
         op["requestBody"] = _request_body(route)
     responses = _reply(spec, route, method, used_shapes)
-    if route.json_body is not None and method not in ("GET", "HEAD"):
-        op["requestBody"] = openapi_body.request_body(route)
+    body = _json_body(route)
+    if body is not None:
+        used_bodies.add((body.shape, body.additional))
+        op["requestBody"] = {"description": f"a JSON object of shape {body.shape}"
+                                            + (" (unknown members ignored)" if body.additional else ""),
+                             "required": True,
+                             "content": {"application/json": {"schema": _ref(_body_name(body.shape, body.additional))}}}
         responses["415"] = {"description": "Unsupported Media Type: the body is not application/json"}
-    if route.params or route.json_body is not None:
+    if route.params or body is not None:
         responses[str(spec.violations.status)] = _ref("Violations", "responses")
-    if method not in ("GET", "HEAD"):
-        responses["413"] = {"description": f"Content Too Large: the body exceeds {route.body_limit} bytes"}
+    # Any request may carry a body, declared or not; the route's limit applies to it.
+    responses["413"] = {"description": f"Content Too Large: the body exceeds {route.body_limit} bytes"}
     for code in _COMMON:
         responses[code] = _ref(code, "responses")
     op["responses"] = dict(sorted(responses.items()))
@@ -135,8 +148,7 @@ def _param_schema(p) -> dict:
         if c.max_length is not None:
             schema["maxLength"] = c.max_length
         if c.pattern is not None:
-            # The server matches the whole value; JSON Schema patterns search, so anchor them.
-            schema["pattern"] = "^(?:" + c.pattern.removeprefix("^").removesuffix("$") + ")$"
+            schema["pattern"] = _anchored(c.pattern)
         return schema
     schema = dict(_INT64)
     if c is not None:
@@ -162,6 +174,8 @@ def _request_body(route) -> dict:
 
 
 def _reply(spec: Spec, route, method: str, used_shapes: set) -> dict:
+    if getattr(route, "typed", False):
+        return _typed_replies(spec, route, method, used_shapes)
     if route.handler is not None:
         return {"default": {"description": f"written by the C handler `{route.handler}` (handlers/*.c)"}}
     reason = STATUS_REASONS.get(route.status, "reply")
@@ -184,6 +198,41 @@ def _reply(spec: Spec, route, method: str, used_shapes: set) -> dict:
     if _computes(route):
         out["500"] = {"description": "an expression overflowed int64 or divided by zero for this request"}
     return out
+
+
+def _typed_replies(spec: Spec, route, method: str, used_shapes: set) -> dict:
+    """A typed handler's [[route.response]] statuses and the [error.NAME]s it may return;
+    anything else it answers becomes a 500 (responses_emit.py)."""
+    out = {}
+    for r in route.responses:
+        response = {"description": r.description or STATUS_REASONS.get(r.status, "reply")}
+        if method != "HEAD":
+            schema = _type_schema(r.type, used_shapes) if r.type is not None else {"type": "string"}
+            response["content"] = {r.content_type.split(";")[0].strip(): {"schema": schema}}
+        out[str(r.status)] = response
+    by_status: dict = {}
+    for e in route.errors:
+        by_status.setdefault(e.status, []).append(e)
+    for status, errors in by_status.items():
+        response = {"description": "named error: " + ", ".join(f"{e.name} ({e.message})" for e in errors)}
+        if method != "HEAD":
+            response["content"] = {"application/json": {"schema": _error_body_schema(spec, errors)}}
+        out.setdefault(str(status), response)
+    out.setdefault("500", {"description": f"the handler `{route.handler}` answered with something its route "
+                                          "does not declare"})
+    return out
+
+
+def _error_body_schema(spec: Spec, errors: list) -> dict:
+    """The JSON body of named errors, members as [error_body] names them ("" leaves one out)."""
+    b = spec.error_body
+    members = [(b.error_key, {"type": "string", "enum": [e.name for e in errors]}, True),
+               (b.message_key, {"type": "string"}, True),
+               (b.detail_key, {"type": "string"}, False),
+               (b.status_key, {"type": "integer", "enum": sorted({e.status for e in errors})}, True)]
+    properties = {key: schema for key, schema, _ in members if key}
+    required = [key for key, _, needed in members if key and needed]
+    return {"type": "object", "properties": properties, "required": required}
 
 
 def _computes(route) -> bool:
@@ -247,15 +296,80 @@ def _shape_schemas(spec: Spec, used: set) -> dict:
     return dict(sorted(out.items()))
 
 
-def _violations_schema(spec: Spec, bodies: bool = False) -> dict:
+def _body_name(shape: str, additional: bool) -> str:
+    return f"{shape}Body" + ("Open" if additional else "")
+
+
+def _body_schemas(spec: Spec, used: set) -> dict:
+    """components/schemas of JSON request bodies: each shape with the constraints the server
+    enforces on its fields; unknown members refused at every level unless additional."""
+    out: dict = {}
+    pending = sorted(used)
+    while pending:
+        shape, additional = pending.pop()
+        name = _body_name(shape, additional)
+        if name in out:
+            continue
+        properties, required = {}, []
+        for f in spec.body_shapes[shape].fields:
+            element = _body_element(f, additional, pending)
+            if f.type.kind == "array":
+                schema = {"type": "array", "items": element, "maxItems": f.max_items}
+                if f.min_items:
+                    schema["minItems"] = f.min_items
+            else:
+                schema = element
+            if f.default is not None:
+                schema = {**schema, "default": f.default}
+            if f.required:
+                required.append(f.name)
+            else:  # JSON null counts as absent for a field that is not required
+                schema = {"anyOf": [schema, {"type": "null"}]}
+            properties[f.name] = schema
+        out[name] = {"type": "object", "properties": properties, "required": required}
+        if not additional:
+            out[name]["additionalProperties"] = False
+    return dict(sorted(out.items()))
+
+
+def _body_element(f, additional: bool, pending: list) -> dict:
+    """The schema of one value of a body field (each element, for an array)."""
+    element = f.element
+    if element.kind == "shape":
+        pending.append((element.shape, additional))
+        return _ref(_body_name(element.shape, additional))
+    if element.kind == "bool":
+        return {"type": "boolean"}
+    c = f.c
+    if element.kind == "int":
+        schema = dict(_INT64)
+        if c is not None:
+            schema.update({k: v for k, v in (("minimum", c.min), ("maximum", c.max)) if v is not None})
+    else:
+        schema = {"type": "string"}
+        if c is not None:
+            schema.update({k: v for k, v in (("minLength", c.min_length), ("maxLength", c.max_length)) if v is not None})
+            if c.pattern is not None:
+                schema["pattern"] = _anchored(c.pattern)
+    if c is not None and c.enum:
+        schema["enum"] = list(c.enum)
+    return schema
+
+
+def _anchored(pattern: str) -> str:
+    """The server matches the whole value; JSON Schema patterns search, so anchor them."""
+    return "^(?:" + pattern.removeprefix("^").removesuffix("$") + ")$"
+
+
+def _violations_schema(spec: Spec, bodies: bool) -> dict:
     """The body of [server.violations]: its member names as the spec renames them."""
     v = spec.violations
     names = dict(v.fields)
     item = {
         names["where"]: {"type": "string", "enum": ["path", "query", "header", "body"]},
-        names["name"]: {"type": "string", "description": "the parameter as the request names it"},
-        names["what"]: {"type": "string", "enum": [w for w in VIOLATIONS if w]
-                                                  + (list(openapi_body.BODY_WHATS) if bodies else [])},
+        names["name"]: {"type": "string", "description": "the parameter as the request names it, or the "
+                                                         "JSON path of a body field (lines[2].qty)"},
+        names["what"]: {"type": "string", "enum": [w for w in VIOLATIONS if w] + list(_BODY_VIOLATIONS if bodies else ())},
         names["expected"]: {"type": "string", "description": 'e.g. "<= 100"'},
     }
     return {

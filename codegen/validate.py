@@ -1,4 +1,7 @@
-"""Checks a parsed spec against spec v1 and builds the model (codegen/model.py).
+"""Checks a parsed spec against the spec language and builds the model (codegen/model.py).
+
+The keys each table accepts, with their defaults and bounds, come from the key registry
+(codegen/spec_keys.py), which README.md's spec reference is generated from (make readme).
 
 Every problem is collected, not just the first, each as file:line: key.path: message.
 Checks are written so that one mistake produces one message: a route with a bad path is

@@ -23,7 +23,8 @@ STATUS_KEY = re.compile(r"[1-5][0-9][0-9]|[1-5]XX|default")
 
 def _specs() -> list:
     """Every spec of the repo that `ringspec check` accepts (the broken ones are in errors/)."""
-    found = sorted([*REPO.glob("spec/**/*.toml"), *SPECS.glob("*.toml")])
+    found = sorted([*REPO.glob("spec/**/*.toml"), *SPECS.glob("*.toml"),
+                    *REPO.glob("tests/conformance/specs/**/*.toml")])
     return [s for s in found if ringspec("check", s).returncode == 0]
 
 
@@ -129,8 +130,8 @@ def routes_table(spec, *extra) -> dict:
         declared = set()
         if params != "-":
             for p in params.split(", "):
-                source, name = p.split(":")[0].split(" ")
-                declared.add((source, name))
+                words = p.split(":")[0].split(" ")  # "query m", "body body", or "body" (a JSON body)
+                declared.add((words[0], words[-1]))
         table[path] = ({m.lower() for m in methods.split(", ")}, declared)
     return table
 

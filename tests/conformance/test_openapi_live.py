@@ -78,6 +78,10 @@ def arena_doc():
     ("GET", "/baseline11?a=13", None, None, 400),
     ("GET", "/baseline11?a=x&b=1", None, None, 400),
     ("GET", "/pipeline", None, None, 200),
+    # Only the head is sent: the server answers 413 on the Content-Length alone.
+    ("GET", "/pipeline", {"Content-Type": "text/plain", "Content-Length": "2000000"}, None, 413),
+    ("GET", "/baseline11?a=13&b=42", {"Content-Type": "text/plain"}, b"20", 200),
+    ("GET", "/baseline11?a=13&b=42", {"Content-Type": "text/plain"}, b"abc", 400),
     ("GET", "/pipeline?" + "x" * 9000, None, None, 414),
     ("GET", "/json/3?m=2", None, None, 200),
     ("GET", "/json/0", None, None, 200),
