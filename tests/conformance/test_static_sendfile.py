@@ -205,3 +205,18 @@ def test_sigterm_drains_pending_bodies(tmp_path, root, binary):
             c.expect_eof(deadline=10, what="after the drained answers")
     finally:
         stop_server(s, already_signalled=True)
+
+
+@pytest.mark.parametrize("prefix", ["/static/", "/disk/"])
+def test_conditional_fields_found_in_any_case_and_position(srv, prefix):
+    """The quick 'may this head be conditional' pass must not miss a field: lower/odd case
+    names, and the field first or last among others."""
+    data = file_bytes(srv.root, "reset.css")
+    with srv.conn() as c:
+        etag = c.request(get(prefix + "reset.css")).header("etag").encode()
+        assert c.request(get(prefix + "reset.css", b"if-none-match: " + etag + b"\r\n")).status == 304
+        assert c.request(get(prefix + "reset.css", b"X-A: 1\r\nIF-NONE-MATCH: " + etag + b"\r\nX-B: 2\r\n")).status == 304
+        r = c.request(get(prefix + "reset.css", b"X-A: 1\r\nrAnGe: bytes=1-2\r\n"))
+        assert r.status == 206 and r.body == data[1:3]
+        r = c.request(get(prefix + "reset.css", b"Referer: x\r\nX-Range: bytes=1-2\r\n"))  # not Range
+        assert r.status == 200 and r.body == data
