@@ -77,8 +77,10 @@ static void submit_pollout(rs_reactor *r, rs_conn *c)
     c->flags |= RS_CF_POLLOUT;
 }
 
-/* Output holding by_file chunks: synchronous sendmsg/sendfile.  Returns
- * false when the kernel refused sendfile (then sent by the ring). */
+/* A by_file chunk at the head of the queue: sendfile, synchronously.
+ * Returns true when that settled the send slot for now (sent everything,
+ * waits for POLLOUT, or failed); false when bytes that are not a file body
+ * come next, or the kernel refused sendfile: the ring sends them. */
 static bool send_direct(rs_reactor *r, rs_conn *c)
 {
     size_t n;
@@ -95,26 +97,32 @@ static bool send_direct(rs_reactor *r, rs_conn *c)
     if (res == RS_DIRECT_FULL)
         submit_pollout(r, c);
     sent(r, c, n, true);
-    return true;
+    return res != RS_DIRECT_BYTES || c->state == RS_CONN_CLOSING || (c->ops & RS_OP_SEND_BIT) ||
+           c->out.queued == 0;
 }
 
 /* One send per connection in flight.  A single chunk goes out with send;
- * several (a response head and a file reference, pipelined responses)
- * with one sendmsg over up to RS_SEND_IOV of them. */
+ * several (a response head and a body reference, pipelined responses)
+ * with one sendmsg over up to RS_SEND_IOV of them.  With file bodies
+ * queued, the ring sends what comes before the next one with MSG_MORE (the
+ * head waits in the socket for its body) and the body goes by sendfile
+ * once the ring send has completed. */
 static void submit_send(rs_reactor *r, rs_conn *c)
 {
-    if (c->out.file_queued > 0 && r->sendfile && send_direct(r, c))
+    bool files = c->out.file_queued > 0 && r->sendfile;
+    if (files && send_direct(r, c))
         return;
+    files = c->out.file_queued > 0 && r->sendfile;
     uint32_t len;
     struct io_uring_sqe *sqe = rs_get_sqe(r);
-    if (c->out.head == c->out.tail) {
+    if (c->out.head == c->out.tail && !files) {
         const char *data = rs_outq_peek(&c->out, &len);
         io_uring_prep_send(sqe, c->fd, data, len, MSG_NOSIGNAL);
     } else {
         rs_send_vec *v = &r->sendv[rs_conn_index(&r->conns, c)];
-        int n = rs_outq_gather(&c->out, v->iov, RS_SEND_IOV, &len, false);
+        int n = rs_outq_gather(&c->out, v->iov, RS_SEND_IOV, &len, files);
         v->msg = (struct msghdr){.msg_iov = v->iov, .msg_iovlen = (size_t)n};
-        io_uring_prep_sendmsg(sqe, c->fd, &v->msg, MSG_NOSIGNAL);
+        io_uring_prep_sendmsg(sqe, c->fd, &v->msg, MSG_NOSIGNAL | (files ? MSG_MORE : 0));
     }
     io_uring_sqe_set_data64(sqe, conn_ud(r, c, RS_OP_SEND));
     c->out.inflight = len;

@@ -1,19 +1,22 @@
-/* send_direct.c — why synchronous: the ring has no sendfile, and its
+/* send_direct.c — file bodies by sendfile, synchronously from the flush
+ * phase.  Why synchronous: the ring has no sendfile, and its
  * IORING_OP_SPLICE is always punted to an io-wq worker thread (the kernel
- * refuses to splice in the non-blocking issue path), which measured twice
- * the CPU of a plain copying send per response (BENCHMARKS.md, static).
- * sendfile on a non-blocking socket never waits: it takes what fits in
- * the socket buffer and returns, so the reactor never blocks; when the
- * buffer is full the connection waits for POLLOUT through the ring.
+ * will not splice in the non-blocking issue path), which measured more CPU
+ * per body than the copying send it would replace (bench/static_send_ab.c,
+ * BENCHMARKS.md).  sendfile on a non-blocking socket never waits: it takes
+ * what fits in the socket buffer and returns, so the reactor never blocks;
+ * when the buffer is full the connection waits for POLLOUT through the ring.
  *
- * Ordering is the queue's: bytes leave strictly from its head, and the
- * caller keeps the single-send-in-flight rule (nothing else is in flight
- * while this runs, and the POLLOUT wait occupies the send slot). */
+ * Everything else (response heads, small bodies) still goes by ring sends:
+ * a head is sent with MSG_MORE, so it waits in the socket for the body that
+ * follows, and the two leave in the same segments.  Bytes leave strictly
+ * from the queue's head, and the caller keeps the single-send-in-flight
+ * rule (nothing is in flight while this runs; the POLLOUT wait occupies the
+ * send slot). */
 #include "send_direct.h"
 
 #include <errno.h>
 #include <sys/sendfile.h>
-#include <sys/socket.h>
 
 /* The first chunk with unsent bytes and where they start (empty chunks,
  * should any precede it, are released by the consume that follows). */
@@ -36,39 +39,26 @@ static ssize_t send_file_chunk(const rs_chunk *h, uint32_t done, int sock, uint3
     return sendfile(sock, h->owner->fd, &off, *want);
 }
 
-/* The chunks up to the next by_file one, in one sendmsg (a copy, as the
- * ring's send would make). */
-static ssize_t send_bytes_head(rs_reactor *r, rs_conn *c, uint32_t *want)
-{
-    rs_send_vec *v = &r->sendv[rs_conn_index(&r->conns, c)];
-    int n = rs_outq_gather(&c->out, v->iov, RS_SEND_IOV, want, true);
-    struct msghdr msg = {.msg_iov = v->iov, .msg_iovlen = (size_t)n};
-    int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
-    if (c->out.file_queued > 0)
-        flags |= MSG_MORE; /* a file body follows: let it join these segments */
-    return sendmsg(c->fd, &msg, flags);
-}
-
 rs_direct_result rs_send_direct(rs_reactor *r, rs_conn *c, size_t *sent)
 {
     rs_outq *q = &c->out;
     *sent = 0;
     /* Each step sends at least one byte or stops, so the queue bounds it. */
     while (q->queued > 0) {
-        uint32_t done;
+        uint32_t done, want;
         const rs_chunk *next = first_unsent(q, &done);
         if (!next)
             break; /* cannot happen while queued > 0; never spin on it */
-        bool file = next->by_file;
-        uint32_t want = 0;
+        if (!next->by_file)
+            return RS_DIRECT_BYTES;
         ssize_t n;
         do {
-            n = file ? send_file_chunk(next, done, c->fd, &want) : send_bytes_head(r, c, &want);
+            n = send_file_chunk(next, done, c->fd, &want);
         } while (n < 0 && errno == EINTR);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return RS_DIRECT_FULL;
-            if (file && *sent == 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP))
+            if (*sent == 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP))
                 return RS_DIRECT_REFUSED;
             return RS_DIRECT_FAILED;
         }
