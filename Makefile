@@ -2,10 +2,12 @@
 #
 #   make run    build spec/arena.toml and serve it on :8080
 #   make test   build everything (release + ASan/UBSan) and run every suite
+#   make test-specs   run the [[route.test]] cases of spec/arena.toml and spec/examples/
 #   make fuzz   run each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make stress run the stress tests at full length on both builds
 #   make arena-entry  write the HttpArena entry folders into frameworks/
 #   make arena-check  build each entry folder with its build.sh and run the arena's checks
+#   make readme rewrite README.md's spec reference from codegen/spec_keys.py
 #
 # Both install missing Debian packages first (scripts/install-deps.sh).
 # `ringspec build` calls the internal `server` target below to compile a
@@ -39,13 +41,13 @@ RUNTIME_SRC := $(wildcard runtime/*.c)
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
-.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz \
-        stress test-stress format clean help bench bench-ws arena-entry arena-check
+.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz readme \
+        stress test-stress test-specs format clean help bench bench-ws arena-entry arena-check
 
 all: build
 
 help:
-	@sed -n '2,10p' Makefile
+	@sed -n '2,12p' Makefile
 
 deps:
 	@scripts/install-deps.sh build
@@ -59,9 +61,10 @@ build: deps
 build-asan: deps
 	@./ringspec build $(SPEC) --sanitize
 
-# Users have no /data: make run serves the sample data shipped in data/.
-run: build
-	exec build/$(SPEC_NAME)/server --data-root $(CURDIR)/data $(RUN_ARGS)
+# Users have no /data: `ringspec run` serves the sample data shipped in data/ (its default
+# --data-root for specs of this checkout). make run RUN_ARGS='--workers 1' passes server flags.
+run: deps
+	@exec ./ringspec run $(SPEC) -- $(RUN_ARGS)
 
 # ---- compile (used by `ringspec build`: GEN_DIR=generated/<name> OUT=<dir>) ----
 
@@ -87,12 +90,15 @@ server:
 
 # ---- tests ----
 
-UNIT_TESTS := test_http1_parser test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
-              test_ws_parser test_utf8
-UNIT_BIN   := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
+HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_http1_bodies test_http1_limits \
+               test_http1_fixtures
+UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
+               test_ws_parser test_utf8
+UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
-$(OBJ_DIR)/tests/test_http1_parser: generated/http1_parser.c
+# The HTTP/1.1 parser suites share their case machinery (tests/unit/http1_case.h).
+$(patsubst %,$(OBJ_DIR)/tests/%,$(HTTP1_TESTS)): generated/http1_parser.c tests/unit/http1_case.h
 $(OBJ_DIR)/tests/test_outq: runtime/outq.c
 $(OBJ_DIR)/tests/test_timers: runtime/timers.c runtime/conn.c
 $(OBJ_DIR)/tests/test_json_writer: runtime/json_writer.c runtime/http_util.c
@@ -110,12 +116,16 @@ unit: $(UNIT_BIN)
 test-codegen:
 	$(PYTHON) -m pytest -q tests/codegen
 
+# README.md's spec reference, from the validator's key registry (codegen/spec_keys.py).
+readme:
+	@./ringspec reference --readme README.md
+
 # ---- fuzzing (clang + libFuzzer, ASan+UBSan) ----
 #
 # Each harness runs for FUZZ_SECONDS on its own corpus under build/fuzz,
 # seeded from tests/fuzz/seeds; all run at once.  A crash leaves its input
 # in build/fuzz/artifacts/ and fails the target: turn it into a case in
-# tests/unit/test_http1_parser.c or test_ws_parser.c.
+# the tests/unit/test_http1_*.c suite of its concern or test_ws_parser.c.
 CLANG        ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split
@@ -145,6 +155,18 @@ fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 	if [ $$fail -ne 0 ]; then grep -h -B2 -A30 -E 'ERROR|invariant|differs' $(FUZZ_DIR)/*.log | head -80; \
 	    echo "fuzz: a harness failed (inputs in $(FUZZ_DIR)/artifacts/)"; exit 1; fi
 
+# In-spec tests: `ringspec test` builds each spec, serves it on a free loopback port and runs
+# its [[route.test]] cases, on a release and an ASan/UBSan build. Examples are picked up by
+# glob: spec/examples/<name>/<name>.toml (handlers/ and data/ beside it) or spec/examples/<name>.toml.
+EXAMPLES    ?= spec/examples
+EXAMPLE_DIRS = $(patsubst %/,%,$(wildcard $(EXAMPLES)/*/))
+SPEC_TESTS   = $(SPEC) $(wildcard $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)).toml) $(EXAMPLES)/*.toml)
+
+test-specs: deps-test
+	@fail=0; for s in $(SPEC_TESTS); do \
+	    for v in "" --sanitize; do ./ringspec test $$s --keep-going $$v || fail=1; done; \
+	done; exit $$fail
+
 test-conformance:
 	RS_SERVER=$(RS_SERVER) RS_ARENA_DIR=$(ARENA_DIR) $(PYTHON) -m pytest -q tests/conformance
 
@@ -172,6 +194,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory test-codegen
 	@$(MAKE) --no-print-directory -C bench/loadgen test
+	@$(MAKE) --no-print-directory test-specs
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
 	@rm -f $(STRESS_REPORT)

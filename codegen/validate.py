@@ -1,4 +1,7 @@
-"""Checks a parsed spec against spec v1 and builds the model (codegen/model.py).
+"""Checks a parsed spec against the spec language and builds the model (codegen/model.py).
+
+The keys each table accepts, with their defaults and bounds, come from the key registry
+(codegen/spec_keys.py), which README.md's spec reference is generated from (make readme).
 
 Every problem is collected, not just the first, each as file:line: key.path: message.
 Checks are written so that one mistake produces one message: a route with a bad path is
@@ -13,7 +16,7 @@ import math
 import re
 from pathlib import Path
 
-from . import expr
+from . import expr, route_tests, spec_keys, unused_params
 from .json_reply import JsonChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
@@ -23,31 +26,16 @@ from .params import violations as parse_violations
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
 from .static_dir import check_static
-from .profile_tuning import KEYS as _PROFILE_TUNING_KEYS  # checked in profile_tuning.py
 from .websocket_route import check_protocols, check_websocket_route
 
-# Defaults and bounds: key -> (default, lowest, highest). Bounds keep values inside the
-# C types of rs_spec_config and away from settings that cannot work.
-_SERVER_INTS = {"port": (8080, 1, 65535), "max_connections": (16384, 1, 1 << 20)}
-_LIMITS = {
-    "target": (8192, 64, 1 << 20),
-    "head": (16384, 256, 1 << 24),
-    "headers": (64, 1, 1024),
-    "body": (1 << 20, 0, 1 << 62),
-    "output_queue": (65536, 1024, 1 << 30),
-    "ws_message": (16 << 20, 125, 1 << 30),  # fits the runtime's uint32_t assembly buffer
-}
-_TIMEOUTS = {"header": 10, "body": 10, "idle": 60, "write": 10}  # seconds
-_MAX_TIMEOUT_S = 86400
-_BUFFERS = {"recv_count": (1024, 1, 32768), "recv_size": (2048, 256, 1 << 20)}
+# Keys, defaults and bounds come from the registry (spec_keys.py), which the README
+# reference is generated from: key -> (default, lowest, highest).
+_SERVER_INTS = spec_keys.defaults_and_bounds(spec_keys.SERVER)
+_LIMITS = spec_keys.defaults_and_bounds(spec_keys.LIMITS)
+_TIMEOUTS = {k: key.default for k, key in spec_keys.TIMEOUTS.keys.items()}  # seconds
+_BUFFERS = spec_keys.defaults_and_bounds(spec_keys.BUFFERS)
 _MAX_WORKERS = 1024
-# A streamed body costs no memory, so its default limit is far above [server.limits] body.
-_STREAM_BODY_LIMIT = 64 << 20
-_ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "body_limit", "reply",
-               "handler", "compress", "static", "websocket")
-_REPLY_KEYS = ("status", "type", "text", "json")
-# Codings a route may offer, with their level ranges (gzip level, brotli quality).
-_CODINGS = {"gzip": (1, 9), "br": (0, 11)}
+_CODINGS = {k: key.bounds for k, key in spec_keys.COMPRESS.keys.items()}  # gzip level, brotli quality
 
 # RFC 3986 unreserved and sub-delims: what a literal path segment may contain.
 _PATH_CHAR = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]")
@@ -136,6 +124,11 @@ class _Checker:
     def warn(self, path: tuple, message: str, code: str, hint: str | None = None) -> None:
         self.error(path, message, code, hint, severity="warning")
 
+    def unused(self, path: tuple, message: str, hint: str) -> None:
+        """RS090, under the parameter's name (a path parameter's: under the path)."""
+        at = "value" if path[-1] == "path" else "key"
+        self.error(path, message, "RS090", hint, at=at, severity="warning")
+
     # -- generic helpers ---------------------------------------------------------------
 
     def table(self, parent: dict, key: str, path: tuple) -> dict:
@@ -175,7 +168,7 @@ class _Checker:
 
     def check(self) -> Spec | None:
         data = self.source.data
-        self.only_keys(data, (), ("server", "route", "profile", "shape", "data"))
+        self.only_keys(data, (), spec_keys.SPEC.names)
         server = self.server(self.table(data, "server", ("server",)))
         self.default_body_limit = server.limits.body
         self.protocols_listed = server.protocols
@@ -191,15 +184,14 @@ class _Checker:
 
     def server(self, raw: dict) -> Server:
         path = ("server",)
-        self.only_keys(raw, path, ("port", "workers", "max_connections", "limits", "timeouts", "buffers",
-                                  "violations", "protocols"))
+        self.only_keys(raw, path, spec_keys.SERVER.names)
         self.violations = parse_violations(self, self.table(raw, "violations", path + ("violations",)),
                                             path + ("violations",))
         port, max_conn = (self.integer(raw, k, path, *bounds) for k, bounds in _SERVER_INTS.items())
         workers = self.workers(raw.get("workers", "auto"), path + ("workers",))
 
         limits_raw = self.table(raw, "limits", path + ("limits",))
-        self.only_keys(limits_raw, path + ("limits",), tuple(_LIMITS))
+        self.only_keys(limits_raw, path + ("limits",), spec_keys.LIMITS.names)
         limits = Limits(**{k: self.integer(limits_raw, k, path + ("limits",), *bounds)
                            for k, bounds in _LIMITS.items()})
         if limits.target > limits.head:  # reported on the key the spec sets
@@ -211,12 +203,12 @@ class _Checker:
                            f"{limits.head} is less than limits.target ({limits.target}), which it includes", code="RS014")
 
         timeouts_raw = self.table(raw, "timeouts", path + ("timeouts",))
-        self.only_keys(timeouts_raw, path + ("timeouts",), tuple(_TIMEOUTS))
+        self.only_keys(timeouts_raw, path + ("timeouts",), spec_keys.TIMEOUTS.names)
         timeouts = Timeouts(**{k: self.timeout(timeouts_raw, k, path + ("timeouts",), d)
                                for k, d in _TIMEOUTS.items()})
 
         buffers_raw = self.table(raw, "buffers", path + ("buffers",))
-        self.only_keys(buffers_raw, path + ("buffers",), tuple(_BUFFERS))
+        self.only_keys(buffers_raw, path + ("buffers",), spec_keys.BUFFERS.names)
         recv_count, recv_size = (self.integer(buffers_raw, k, path + ("buffers",), *bounds)
                                  for k, bounds in _BUFFERS.items())
         if recv_count & (recv_count - 1):
@@ -239,8 +231,8 @@ class _Checker:
             self.error(path + (key,), f"expected seconds (a number), got {_describe(value)}", code="RS012")
             return default * 1000
         ms = round(value * 1000)
-        if not 1 <= ms <= _MAX_TIMEOUT_S * 1000:
-            self.error(path + (key,), f"{value} s is out of range (expected 0.001..{_MAX_TIMEOUT_S})", code="RS013")
+        if not 1 <= ms <= spec_keys.MAX_TIMEOUT_S * 1000:
+            self.error(path + (key,), f"{value} s is out of range (expected 0.001..{spec_keys.MAX_TIMEOUT_S})", code="RS013")
             return default * 1000
         return ms
 
@@ -256,7 +248,9 @@ class _Checker:
         routes, shapes = [], []
         for index, table in enumerate(raw):
             route = self.route(index, table, shapes)
+            tests = route_tests.check(self, index, table, route)  # [[route.test]] cases
             if route is not None:
+                route.tests = tests
                 routes.append(route)
         self.unique_paths(shapes)
         self.unique_c_names(routes)
@@ -271,7 +265,7 @@ class _Checker:
         if "static" in raw:
             return self.static_route(index, raw, shapes)
         errors_before = len(self.errors)
-        self.only_keys(raw, path, _ROUTE_KEYS)
+        self.only_keys(raw, path, spec_keys.ROUTE.names)
         if "path" not in raw:
             self.error(path, 'missing "path"', code="RS011")
         url = self.string(raw, "path", path, None)
@@ -303,7 +297,7 @@ class _Checker:
             declared.append(("body", 0, "body", path + ("body",), True, Constraints(), ""))
         elif body_text is not None:
             declared.append(("body", *self.param_checker.shorthand(body_text, path + ("body",), "body"), ""))
-        default_limit = _STREAM_BODY_LIMIT if body_stream else self.default_body_limit
+        default_limit = spec_keys.STREAM_BODY_LIMIT if body_stream else self.default_body_limit
         body_limit = self.integer(raw, "body_limit", path, default_limit, *_LIMITS["body"][1:])
         params = self.params(declared, path)
         reply = raw.get("reply")
@@ -325,9 +319,11 @@ class _Checker:
         by_name = {p.name: p for p in params}
         segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
         body = by_name["body"] if body_text is not None else None
-        return Route(index, url, segments, methods, params, body, body_limit, status, content_type,
-                     template, text, _c_name(url), json_reply, compress, handler=handler,
-                     body_stream=body_stream)
+        route = Route(index, url, segments, methods, params, body, body_limit, status, content_type,
+                      template, text, _c_name(url), json_reply, compress, handler=handler,
+                      body_stream=body_stream)
+        unused_params.check(route, declared, self.unused)
+        return route
 
     def handler(self, raw: dict, path: tuple, reply) -> str | None:
         """handler = "name": the route is answered by a C function in handlers/*.c."""
@@ -350,7 +346,7 @@ class _Checker:
         """A prefix route serving a directory: path "/x/", GET (and HEAD) only."""
         path = ("route", index)
         errors_before = len(self.errors)
-        self.only_keys(raw, path, ("path", "methods", "static"))
+        self.only_keys(raw, path, spec_keys.STATIC_ROUTE_KEYS)
         url = self.string(raw, "path", path, None)
         if url is None:
             self.error(path, 'missing "path"')
@@ -486,8 +482,8 @@ class _Checker:
         return out
 
     def reply(self, raw: dict, key: tuple, names: list):
-        self.only_keys(raw, key, _REPLY_KEYS)
-        status = self.integer(raw, "status", key, 200, 100, 599)
+        self.only_keys(raw, key, spec_keys.REPLY.names)
+        status = self.integer(raw, "status", key, *spec_keys.defaults_and_bounds(spec_keys.REPLY)["status"])
         if status in BODILESS_STATUSES:
             self.error(key + ("status",), f"status {status} cannot carry a body; v1 replies always have one", code="RS040")
         elif status not in STATUS_REASONS and "status" in raw:
@@ -584,7 +580,7 @@ class _Checker:
             if not isinstance(table, dict):
                 self.error(key, f"expected a table, got {_describe(table)}", code="RS012")
                 continue
-            self.only_keys(table, key, ("routes",) + _PROFILE_TUNING_KEYS)
+            self.only_keys(table, key, spec_keys.PROFILE.names)
             paths = table.get("routes")
             if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
                 shown = "missing" if paths is None else f"got {_describe(paths)}"
