@@ -223,8 +223,9 @@ arena-check: deps-test
 # Benchmarks (BENCHMARKS.md): make bench BENCH_ARGS='--quick' | '--update-benchmarks-md' ...
 bench: ; bench/run $(BENCH_ARGS)
 
-# WebSocket echo (echo-ws) against Node's ws package: make bench-ws BENCH_WS_ARGS='--runs 5'
-bench-ws: ; bench/ws_echo.sh $(BENCH_WS_ARGS)
+# Only the WebSocket echo scenarios of bench/run (ringspec against Node's ws package):
+# make bench-ws BENCH_WS_ARGS='--runs 5'
+bench-ws: ; bench/run --only echo-ws,echo-ws-p16 $(BENCH_WS_ARGS)
 
 format:
 	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true

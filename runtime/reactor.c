@@ -302,7 +302,10 @@ static void expire_timers(rs_reactor *r)
         rs_timer_kind kind = (rs_timer_kind)c->timer_kind;
         rs_timer_cancel(&r->timers, &r->conns, c);
         r->stats.timeouts[kind]++;
-        rs_conn_timeout(r, c, kind);
+        if (kind == RS_TIMER_IDLE && c->proto == RS_PROTO_WS)
+            rs_ws_idle_timeout(r, c); /* a close frame, where HTTP just closes */
+        else
+            rs_conn_timeout(r, c, kind);
     }
     if (r->accept_retry_ms && (int32_t)(r->now_ms - r->accept_retry_ms) >= 0) {
         r->accept_retry_ms = 0;
