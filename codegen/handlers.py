@@ -34,11 +34,12 @@ def signature(route) -> str:
 def stub(route) -> str:
     """A starting point for handlers/<name>.c: typed routes return their first response
     (or first error), untyped ones write a text reply."""
-    fields = ", ".join(f"in->{p.name}" for p in route.params) or "no parameters"
+    names = [p.name for p in route.params] + (["body"] if route.json_body is not None else [])
+    fields = ", ".join(f"in->{n}" for n in names) or "no parameters"
     head = (f'/* {route.handler}: answers {", ".join(route.methods)} {route.path} ({fields}). */\n'
             f'#include "handlers.h"\n\n{signature(route)}\n{{\n'
-            + "".join(f"    (void)in->{p.name};\n" for p in route.params)
-            + ("    (void)in;\n" if not route.params else ""))
+            + "".join(f"    (void)in->{n};\n" for n in names)
+            + ("    (void)in;\n" if not names else ""))
     if route.typed:
         return head + "".join(_typed_body(route)) + "}\n"
     return (head + '    static const char head[] = "HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n";\n'

@@ -189,6 +189,7 @@ class Route:
     body_stream: bool = False  # body = "stream": `body` is the number of bytes read
     static: StaticDir | None = None  # a prefix route serving files (path ends in "/")
     websocket: str | None = None  # behaviour after the upgrade ("echo"), None for HTTP routes
+    json_body: object = None  # body_shapes.Body: a JSON request body parsed into rs_body_<shape>
     tests: list = field(default_factory=list)  # route_tests.TestCase: its [[route.test]] cases
     responses: list = field(default_factory=list)  # responses.Response, for a typed handler
     errors: list = field(default_factory=list)  # responses.NamedError the handler may return
@@ -227,6 +228,7 @@ class Spec:
     violations: Violations = field(default_factory=Violations)
     errors: dict = field(default_factory=dict)  # name -> responses.NamedError, in spec order
     error_body: object = None  # responses.ErrorBody
+    body_shapes: dict = field(default_factory=dict)  # name -> body_shapes.BodyShape
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""

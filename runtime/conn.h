@@ -44,6 +44,7 @@ enum {
     RS_CF_IN_BODY = 1u << 6,    /* its head is complete, its body is not */
     RS_CF_STATIC = 1u << 7,     /* the request is for a static file: `stat` is live */
     RS_CF_FILE = 1u << 8,       /* its file is being read into the output (none mode) */
+    RS_CF_POLLOUT = 1u << 9,    /* the send slot holds a POLLOUT wait (send_direct.c) */
 };
 
 typedef enum rs_timer_kind {
@@ -117,7 +118,13 @@ typedef struct rs_conn {
             uint8_t body_param;
             uint8_t method;
             uint8_t coding; /* rs_coding negotiated at the head */
-            rs_int_body int_body;
+            union {
+                rs_int_body int_body; /* RS_BODY_INT */
+                struct {              /* RS_BODY_JSON: the body so far (body_seen bytes) */
+                    char *body_buf;
+                    uint32_t body_cap;
+                };
+            };
             const char *allow;
             uint64_t body_limit;
             uint64_t body_seen;

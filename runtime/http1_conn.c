@@ -13,6 +13,7 @@
 
 #include "accept_encoding.h"
 #include "conn_lifecycle.h"
+#include "json_body.h"
 #include "log.h"
 #include "reply.h"
 #include "spill.h"
@@ -28,6 +29,8 @@ void rs_http1_release(rs_reactor *r, rs_conn *c)
 {
     (void)r;
     rs_spill_free(c);
+    if (c->body_kind == RS_BODY_JSON)
+        rs_json_body_release(c);
 }
 
 static void reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
@@ -52,6 +55,8 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
     reply_init(&reply, r, c, true);
     reply.allow = NULL;
     rs_reply_error(&reply, status);
+    if (c->body_kind == RS_BODY_JSON)
+        rs_json_body_release(c);
     c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     rs_conn_finish(r, c);
 }
@@ -61,8 +66,13 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
  * reply. */
 static void reply_refusal(rs_reply *reply, const rs_conn *c, unsigned status)
 {
+    static const char json_only_head[] =
+        "HTTP/1.1 415 Unsupported Media Type\r\nContent-Type: text/plain\r\n";
+    static const char json_only[] = "this route takes a JSON body: send Content-Type: application/json\n";
     if (c->route >= 0 && c->params.violations)
         rs_route_invalid(c->route, &c->params, reply);
+    else if (status == 415)
+        rs_reply_text(reply, json_only_head, sizeof json_only_head - 1, json_only, sizeof json_only - 1);
     else
         rs_reply_error(reply, status);
 }
@@ -106,11 +116,15 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
                     ? rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress)
                     : RS_CODING_NONE;
     c->body_seen = 0;
-    memset(&c->int_body, 0, sizeof c->int_body);
+    memset(&c->int_body, 0, sizeof c->int_body); /* also the JSON body buffer: none yet */
     r->stats.requests++;
 
     bool has_body =
         (p->flags & RS_HTTP1_CHUNKED) || ((p->flags & RS_HTTP1_HAS_LENGTH) && p->content_length > 0);
+    if (c->body_kind == RS_BODY_JSON && !rs_json_body_type_ok(&view, has_body)) {
+        c->status = 415; /* answered once the body is read, or at once for 100-continue */
+        c->body_kind = RS_BODY_DISCARD;
+    }
     c->flags |= RS_CF_IN_REQUEST;
     if (has_body)
         c->flags |= RS_CF_IN_BODY;
@@ -185,6 +199,8 @@ static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
     }
     if (c->body_kind == RS_BODY_INT)
         int_body_feed(&c->int_body, data, len);
+    else if (c->body_kind == RS_BODY_JSON && !rs_json_body_append(c, data, len))
+        fail(r, c, 500);
 }
 
 static void on_done(rs_reactor *r, rs_conn *c)
@@ -209,6 +225,10 @@ static void on_done(rs_reactor *r, rs_conn *c)
     bool keep_alive = (c->parser.flags & RS_HTTP1_KEEP_ALIVE) && !r->stopping;
     rs_reply reply;
     reply_init(&reply, r, c, !keep_alive);
+    if (c->body_kind == RS_BODY_JSON) {
+        reply.request_body = c->body_buf;
+        reply.request_body_len = (size_t)c->body_seen;
+    }
     if (status)
         reply_refusal(&reply, c, status);
     else if (c->flags & RS_CF_STATIC)
@@ -217,6 +237,8 @@ static void on_done(rs_reactor *r, rs_conn *c)
         rs_route_respond(c->route, &c->params, &reply);
     if (!reply.status) /* generated code must always answer; never leave the client waiting */
         rs_reply_error(&reply, 500);
+    if (c->body_kind == RS_BODY_JSON)
+        rs_json_body_release(c);
     if (!keep_alive)
         rs_conn_finish(r, c);
 }

@@ -102,6 +102,7 @@ typedef struct rs_reactor {
     bool multishot_recv;
     bool recv_budget; /* kernel honours a byte limit on multishot recv */
     bool multishot_accept;
+    bool sendfile; /* by_file chunks go by sendfile (off after the kernel refused it) */
     bool accept_armed;
     bool stopping;
     bool ring_ready;          /* for teardown after a failed start */
