@@ -311,3 +311,10 @@ def test_body_cut_off_by_the_client_or_the_body_timeout(srv):
         r = c.read_response(method="POST", deadline=8)
         assert r.status == 408 and r.closes
     assert send(srv, "/orders", VALID).status == 201
+
+
+def test_at_most_32_violations_are_listed(srv):
+    many = dict(VALID, **{f"k{i}": i for i in range(40)})
+    v = violations(send(srv, "/orders", many))
+    assert v == [(f"k{i}", "unknown", "one of: customer, qty, priority, gift, note, ship_to, lines, tags, codes")
+                 for i in range(32)]
