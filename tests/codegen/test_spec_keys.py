@@ -46,12 +46,12 @@ def _tables_in(data: dict) -> dict:
             used["[route.body]"] |= set(route["body"])
         for case in route.get("test", []):
             used["[[route.test]]"] |= set(case)
+        for response in route.get("response", []):
+            used["[[route.response]]"] |= set(response)
     for shape in data["shape"].values():
         for field in shape.values():
             if isinstance(field, dict):
                 used["shape field table"] |= set(field)
-        for response in route.get("response", []):
-            used["[[route.response]]"] |= set(response)
     for error in data["error"].values():
         used["[error.NAME]"] |= set(error)
     used["[error_body]"] |= set(data["error_body"])
