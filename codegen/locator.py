@@ -54,6 +54,18 @@ class Locator:
     def exact(self, path: tuple) -> Place | None:
         return self._places.get(tuple(path))
 
+    def inner(self, span: Span, offset: int, length: int) -> Span:
+        """The span of characters offset..offset+length inside the one-line string value
+        at span (the caret under one token of an expression); span itself otherwise."""
+        line = self.lines[span.line - 1] if span.line <= len(self.lines) else ""
+        opening = line[span.col - 1:span.col + 2]
+        if opening.startswith(('"""', "'''")) or opening[:1] not in ('"', "'"):
+            return span
+        col = span.col + 1 + offset
+        if col > len(line):
+            return span
+        return Span(span.line, col, max(1, min(length, len(line) - col + 1)))
+
     def line_of(self, path: tuple) -> int | None:
         found = self.place(path)
         return found.key.line if found else None

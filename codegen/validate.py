@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import expr
 from .json_reply import JsonChecker
+from .query import param_infos
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
                     Limits, Literal, Param, Route, Server, Spec, Timeouts)
@@ -45,7 +46,7 @@ _MAX_WORKERS = 1024
 _STREAM_BODY_LIMIT = 64 << 20
 _ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "body_limit", "reply",
                "handler", "compress", "static", "websocket")
-_REPLY_KEYS = ("status", "type", "text", "json")
+_REPLY_KEYS = ("status", "type", "text", "json", "let")
 # Codings a route may offer, with their level ranges (gzip level, brotli quality).
 _CODINGS = {"gzip": (1, 9), "br": (0, 11)}
 
@@ -117,13 +118,17 @@ class _Checker:
         self.handlers: dict = {}  # handler name -> route index
 
     def error(self, path: tuple, message: str, code: str = "RS014", hint: str | None = None,
-              at: str = "value", severity: str = "error") -> None:
+              at: str = "value", severity: str = "error", inner: tuple | None = None) -> None:
         """Records a diagnostic. The caret goes under the value of path (at="value") or its
-        key (at="key"); a path with no place of its own points at its closest parent."""
+        key (at="key"); a path with no place of its own points at its closest parent.
+        inner = (offset, length) narrows the caret to part of a string value, e.g. the
+        token of an expression that is wrong (one-line strings without escapes before it)."""
         locator = self.source.locator
         place = locator.exact(path)
         if place is not None:
             span = place.value if at == "value" and place.value else place.key
+            if inner is not None and at == "value" and place.value:
+                span = self.source.locator.inner(span, *inner)
         else:
             parent = locator.place(path)
             span = parent.key if parent else None
@@ -316,7 +321,7 @@ class _Checker:
             self.error(path + ("reply",), f"expected a table, got {_describe(reply)}", code="RS012")
         else:
             status, content_type, template, text, json_reply = self.reply(
-                reply, path + ("reply",), [d[0] for d in declared])
+                reply, path + ("reply",), [d[0] for d in declared], param_infos(declared))
         compress = self.compress(raw.get("compress"), path + ("compress",))
         if compress and reply is not None and "json" not in reply:
             self.error(path + ("compress",), "compression applies to json replies only", code="RS040")
@@ -485,8 +490,10 @@ class _Checker:
                        f"at most {MAX_PARAMS} are supported", code="RS031")
         return out
 
-    def reply(self, raw: dict, key: tuple, names: list):
+    def reply(self, raw: dict, key: tuple, names: list, param_infos: list | None = None):
         self.only_keys(raw, key, _REPLY_KEYS)
+        if "let" in raw and "json" not in raw:
+            self.error(key + ("let",), '"let" names queries of a json reply', code="RS040", at="key")
         status = self.integer(raw, "status", key, 200, 100, 599)
         if status in BODILESS_STATUSES:
             self.error(key + ("status",), f"status {status} cannot carry a body; v1 replies always have one", code="RS040")
@@ -501,8 +508,13 @@ class _Checker:
             if "text" in raw:
                 self.error(key, 'a reply has either "text" or "json", not both', code="RS040")
             known = [n for n in dict.fromkeys(names) if _name_problem(n) is None]
-            checker = JsonChecker(self.coded("RS041"), self.shapes, self.data, _name_problem)
-            json_reply = checker.reply(raw["json"], key + ("json",), known)
+            infos = [i for i in (param_infos or []) if i.name in known] or known
+
+            def report(path, message, code="RS041", inner=None, hint=None):
+                self.error(path, message, code=code, inner=inner, hint=hint)
+            statuses = [s for s in STATUS_REASONS if s not in BODILESS_STATUSES]
+            checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses)
+            json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
         if "text" not in raw:
             self.error(key, 'missing "text" (or "json")', code="RS011")
@@ -614,3 +626,4 @@ def _c_name(url: str) -> str:
     if not words:
         return "root"
     return words if not words[0].isdigit() else "r" + words
+

@@ -44,6 +44,7 @@ enum {
     RS_CF_IN_BODY = 1u << 6,    /* its head is complete, its body is not */
     RS_CF_STATIC = 1u << 7,     /* the request is for a static file: `stat` is live */
     RS_CF_FILE = 1u << 8,       /* its file is being read into the output (none mode) */
+    RS_CF_TEXT = 1u << 9,       /* holds request-scoped text (request_text.h) */
 };
 
 typedef enum rs_timer_kind {
@@ -55,13 +56,6 @@ typedef enum rs_timer_kind {
     RS_TIMER_LINGER, /* graceful close: wait for the peer's EOF */
     RS_TIMER_KINDS
 } rs_timer_kind;
-
-/* Incremental strict parse of an integer request body. */
-typedef struct rs_int_body {
-    int64_t value;
-    uint8_t stage; /* 0 leading space, 1 sign seen, 2 digits, 3 trailing space, 4 invalid */
-    uint8_t negative;
-} rs_int_body;
 
 /* What the bytes of a connection are.  Every connection starts as HTTP/1.1;
  * a 101 on a WebSocket route switches it for good. */
@@ -117,7 +111,6 @@ typedef struct rs_conn {
             uint8_t body_param;
             uint8_t method;
             uint8_t coding; /* rs_coding negotiated at the head */
-            rs_int_body int_body;
             const char *allow;
             uint64_t body_limit;
             uint64_t body_seen;
@@ -125,6 +118,10 @@ typedef struct rs_conn {
                 rs_params params;
                 rs_static_pending stat; /* RS_CF_STATIC: a static route has no parameters */
             };
+            /* An integer body is accumulated straight into params.value[body_param]
+             * (no copy of it in the slot); these say how far its strict parse got. */
+            uint8_t int_stage;
+            uint8_t int_negative;
         };
         rs_ws_conn ws; /* RS_PROTO_WS */
     };

@@ -15,6 +15,7 @@
 #include "conn_lifecycle.h"
 #include "log.h"
 #include "reply.h"
+#include "request_text.h"
 #include "spill.h"
 #include "static_serve.h"
 #include "ws_conn.h"
@@ -26,9 +27,12 @@ void rs_http1_open(rs_reactor *r, rs_conn *c)
 
 void rs_http1_release(rs_reactor *r, rs_conn *c)
 {
-    (void)r;
     rs_spill_free(c);
+    rs_request_text_free(r, c);
 }
+
+/* Stages of the strict parse of an integer body (rs_conn.int_stage). */
+enum { INT_LEADING, INT_SIGN, INT_DIGITS, INT_TRAILING, INT_INVALID };
 
 static void reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
 {
@@ -80,6 +84,8 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
         .accept_encoding_len = p->accept_encoding.len,
         .head = base,
         .head_len = head_len,
+        .reactor = r,
+        .conn = c,
     };
     rs_route_match m = {.route = -1};
     c->params.present = 0;
@@ -106,7 +112,10 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
                     ? rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress)
                     : RS_CODING_NONE;
     c->body_seen = 0;
-    memset(&c->int_body, 0, sizeof c->int_body);
+    c->int_stage = INT_LEADING;
+    c->int_negative = 0;
+    if (c->body_kind == RS_BODY_INT)
+        c->params.value[c->body_param] = 0; /* accumulated by int_body_feed */
     r->stats.requests++;
 
     bool has_body =
@@ -132,39 +141,38 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
     }
 }
 
-enum { INT_LEADING, INT_SIGN, INT_DIGITS, INT_TRAILING, INT_INVALID };
-
 static inline bool is_body_space(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 }
 
-/* Strict decimal, whitespace allowed around it, overflow is invalid. */
-static void int_body_feed(rs_int_body *b, const char *s, size_t n)
+/* Strict decimal, whitespace allowed around it, overflow is invalid.  The
+ * value accumulates in *value (the body's parameter slot). */
+static void int_body_feed(rs_conn *c, int64_t *value, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n && b->stage != INT_INVALID; i++) {
+    for (size_t i = 0; i < n && c->int_stage != INT_INVALID; i++) {
         char ch = s[i];
         if (ch >= '0' && ch <= '9') {
-            if (b->stage == INT_TRAILING) {
-                b->stage = INT_INVALID;
+            if (c->int_stage == INT_TRAILING) {
+                c->int_stage = INT_INVALID;
                 break;
             }
             int64_t d = ch - '0';
-            if (__builtin_mul_overflow(b->value, 10, &b->value) ||
-                __builtin_add_overflow(b->value, b->negative ? -d : d, &b->value)) {
-                b->stage = INT_INVALID;
+            if (__builtin_mul_overflow(*value, 10, value) ||
+                __builtin_add_overflow(*value, c->int_negative ? -d : d, value)) {
+                c->int_stage = INT_INVALID;
                 break;
             }
-            b->stage = INT_DIGITS;
-        } else if (ch == '-' && b->stage == INT_LEADING) {
-            b->negative = 1;
-            b->stage = INT_SIGN;
-        } else if (is_body_space(ch) &&
-                   (b->stage == INT_LEADING || b->stage == INT_DIGITS || b->stage == INT_TRAILING)) {
-            if (b->stage == INT_DIGITS)
-                b->stage = INT_TRAILING;
+            c->int_stage = INT_DIGITS;
+        } else if (ch == '-' && c->int_stage == INT_LEADING) {
+            c->int_negative = 1;
+            c->int_stage = INT_SIGN;
+        } else if (is_body_space(ch) && (c->int_stage == INT_LEADING || c->int_stage == INT_DIGITS ||
+                                         c->int_stage == INT_TRAILING)) {
+            if (c->int_stage == INT_DIGITS)
+                c->int_stage = INT_TRAILING;
         } else {
-            b->stage = INT_INVALID;
+            c->int_stage = INT_INVALID;
         }
     }
 }
@@ -184,7 +192,7 @@ static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
         return;
     }
     if (c->body_kind == RS_BODY_INT)
-        int_body_feed(&c->int_body, data, len);
+        int_body_feed(c, &c->params.value[c->body_param], data, len);
 }
 
 static void on_done(rs_reactor *r, rs_conn *c)
@@ -192,11 +200,9 @@ static void on_done(rs_reactor *r, rs_conn *c)
     c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     unsigned status = c->status;
     if (!status && c->body_kind == RS_BODY_INT) {
-        const rs_int_body *b = &c->int_body;
-        if (b->stage == INT_DIGITS || b->stage == INT_TRAILING) {
-            c->params.value[c->body_param] = b->value;
-            c->params.present |= 1u << c->body_param;
-        } else if (b->stage == INT_SIGN || b->stage == INT_INVALID) {
+        if (c->int_stage == INT_DIGITS || c->int_stage == INT_TRAILING) {
+            c->params.present |= 1u << c->body_param; /* the value is already in its slot */
+        } else if (c->int_stage == INT_SIGN || c->int_stage == INT_INVALID) {
             status = 400;
             rs_params_refuse(&c->params, c->body_param, RS_V_TYPE);
         } /* empty or all whitespace: absent, the spec's default applies */
@@ -217,6 +223,7 @@ static void on_done(rs_reactor *r, rs_conn *c)
         rs_route_respond(c->route, &c->params, &reply);
     if (!reply.status) /* generated code must always answer; never leave the client waiting */
         rs_reply_error(&reply, 500);
+    rs_request_text_free(r, c); /* the reply has been written: its text is no longer read */
     if (!keep_alive)
         rs_conn_finish(r, c);
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 
 #include "conn_lifecycle.h"
 #include "date_cache.h"
+#include "request_text.h"
 #include "http1_conn.h"
 #include "json_scratch.h"
 #include "listener.h"
@@ -131,6 +133,8 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     if (sendv == MAP_FAILED)
         return -ENOMEM;
     r->sendv = sendv;
+    if (rs_request_text_init(r) < 0)
+        return -ENOMEM;
     rs_timers_init(&r->timers);
     r->timers.duration_ms[RS_TIMER_HEADER] = opt->timeouts.header;
     r->timers.duration_ms[RS_TIMER_BODY] = opt->timeouts.body;
@@ -155,6 +159,8 @@ void rs_reactor_destroy(rs_reactor *r)
     rs_chunk_pool_destroy(&r->file_chunks);
     if (r->sendv)
         munmap(r->sendv, (size_t)r->opt->max_connections * sizeof(rs_send_vec));
+    rs_request_text_destroy(r);
+    free(r->query_index);
     rs_json_scratch_free(&r->json);
     rs_compressor_destroy(&r->compress);
     if (r->ring_ready)

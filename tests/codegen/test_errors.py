@@ -49,7 +49,7 @@ EXPECTED = {
         'routes.toml:22:18: error[RS041]: route[3].reply.text: {1 / 0} always divides by zero',
         'routes.toml:22:18: error[RS041]: route[3].reply.text: {9223372036854775807 + 1} always overflows int64',
         "routes.toml:22:18: error[RS041]: route[3].reply.text: bad expression {(}: expected a number, a name or '(' at the end",
-        'routes.toml:24:1: error[RS031]: route[4]: 7 parameters (path, query, headers and body together); at most 6 are supported',
+        'routes.toml:24:1: error[RS031]: route[4]: 9 parameters (path, query, headers and body together); at most 8 are supported',
         'routes.toml:27:8: error[RS015]: route[4].body: "body" is already the name of a query parameter',
         'routes.toml:30:1: error[RS011]: route[5]: missing "reply" (or "handler")',
         'routes.toml:34:8: error[RS021]: route[6].path: "/p/{x:int}/{y:int}" matches the same requests as route[4] "/p/{a:int}/{b:int}"',

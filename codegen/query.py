@@ -1,0 +1,601 @@
+"""Data queries in JSON replies: parse and type-check `where`, `order by`, slices.
+
+    products where price >= min_price and (q is absent or icontains(name, q))
+             order by sort [offset : offset + limit]
+
+A query starts from a data source (an array of shapes) or a `let` binding of the reply,
+keeps the items whose condition holds, orders them (stable: ties keep data order) and
+slices the result. Conditions are typed (int, string, bool) and checked here, before any
+C is written; every error carries the offset of the offending token in the expression so
+the diagnostic's caret points at it.
+
+Names: inside a query a bare name is a field of the item or a parameter of the route; a
+name that is both must be qualified (`query.category`, `path.id`, `header.x_key`).
+`NAME is absent` / `NAME is present` test an optional parameter (required = false, no
+default); an absent one reads as 0, "" or false.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import expr
+
+KEYWORDS = ("where", "order", "by", "asc", "desc", "and", "or", "not", "is", "absent", "present",
+            "true", "false", "with")
+STRING_TESTS = ("contains", "icontains", "starts_with", "iequals")  # (string, string) -> bool
+SOURCES = ("query", "path", "header")  # qualifiers of a parameter name; "item" names a field
+
+_TOKEN = re.compile(r'\s*(?:(?P<int>\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)'
+                    r'|(?P<str>"(?:[^"\\]|\\.)*"|\'[^\']*\')|(?P<op>==|!=|<=|>=|[-+*/%<>()\[\]:,{}=]))')
+
+
+class QueryError(ValueError):
+    """A problem at offset..offset+length of the expression; code is the diagnostic id."""
+
+    def __init__(self, message: str, offset: int = 0, length: int = 1, code: str = "RS041",
+                 hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+        self.offset = offset
+        self.length = max(1, length)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str  # int name str op end
+    text: str
+    pos: int
+
+
+def tokenize(source: str) -> list:
+    out, pos = [], 0
+    while pos < len(source):
+        if source[pos:].strip() == "":
+            break
+        m = _TOKEN.match(source, pos)
+        if not m or m.end() == pos:
+            bad = pos + len(source[pos:]) - len(source[pos:].lstrip())
+            raise QueryError(f'unexpected "{source[bad]}"', bad)
+        kind = m.lastgroup
+        start = m.start(kind)
+        out.append(Tok(kind, m.group(kind), start))
+        pos = m.end()
+    out.append(Tok("end", "", len(source)))
+    return out
+
+
+# -- syntax tree: conditions and values ---------------------------------------------------
+
+
+@dataclass
+class Node:
+    pos: int
+    length: int
+    type: str = ""  # int / string / bool, set by the checker
+
+
+@dataclass
+class Lit(Node):
+    value: object = None
+
+
+@dataclass
+class Ref(Node):
+    name: str = ""
+    qualifier: str | None = None
+    field: bool = False  # resolved: an item field (else a parameter)
+
+
+@dataclass
+class Unary(Node):
+    op: str = ""  # "-" or "not"
+    operand: Node | None = None
+
+
+@dataclass
+class Bin(Node):
+    op: str = ""
+    left: Node | None = None
+    right: Node | None = None
+
+
+@dataclass
+class Call(Node):
+    fn: str = ""
+    args: list = field(default_factory=list)
+
+
+@dataclass
+class Presence(Node):
+    name: str = ""
+    absent: bool = True
+
+
+# -- the query ------------------------------------------------------------------------------
+
+
+@dataclass
+class OrderKey:
+    field: str
+    kind: str  # int / string / bool
+    descending: bool
+
+
+@dataclass
+class Query:
+    source: str  # the expression as written
+    base: str  # data source or let name
+    data: object  # shapes.DataSource the items come from
+    shape: object  # shapes.Shape of the items
+    where: Node | None = None
+    order: list = field(default_factory=list)  # OrderKey, for a fixed order
+    order_param: str | None = None  # an enum parameter choosing the order per request
+    order_choices: list = field(default_factory=list)  # [OrderKey] per enum value
+    start: expr.Node | None = None  # slice bounds (int expressions over parameters)
+    end: expr.Node | None = None
+    extra: list = field(default_factory=list)  # with { k = expr }: (name, source, tree)
+
+    @property
+    def materialized(self) -> bool:
+        """Needs an index array: filtered, ordered, sliced from the front or from a let."""
+        return bool(self.where is not None or self.order or self.order_param or self.start is not None
+                    or self.base != self.data.name)
+
+
+@dataclass
+class ParamInfo:
+    """What the query checker needs to know about a route parameter."""
+
+    name: str
+    source: str  # path / query / header / body
+    kind: str  # int / string / bool
+    enum: tuple = ()
+    optional: bool = False
+
+
+_COMPARE = ("==", "!=", "<", "<=", ">", ">=")
+
+
+def param_infos(declared: list) -> list:
+    """ParamInfo of each parameter the validator declared for a route:
+    (name, default, source, key, ok, Constraints | None, wire) tuples."""
+    out = []
+    for name, _, source, _, _, c, _ in declared:
+        kind = c.kind if c is not None else "int"
+        enum = tuple(c.enum) if c is not None and kind == "string" else ()
+        out.append(ParamInfo(name, source, kind, enum, bool(c is not None and c.optional)))
+    return out
+
+
+class Parser:
+    def __init__(self, source: str):
+        self.source = source
+        self.toks = tokenize(source)
+        self.i = 0
+
+    # helpers
+    def peek(self, offset: int = 0) -> Tok:
+        return self.toks[min(self.i + offset, len(self.toks) - 1)]
+
+    def take(self) -> Tok:
+        tok = self.peek()
+        self.i += 1
+        return tok
+
+    def at(self, *texts) -> bool:
+        tok = self.peek()
+        return tok.kind in ("op", "name") and tok.text in texts
+
+    def expect(self, text: str, what: str | None = None) -> Tok:
+        tok = self.peek()
+        if tok.text != text or tok.kind not in ("op", "name"):
+            found = f'"{tok.text}"' if tok.kind != "end" else "the end"
+            raise QueryError(f'expected {what or repr(text)} but found {found}', tok.pos, len(tok.text))
+        return self.take()
+
+    def fail_here(self, message: str):
+        tok = self.peek()
+        raise QueryError(message, tok.pos, len(tok.text))
+
+    # condition grammar: or < and < not < comparison < + - < * / % < unary < primary
+    def condition(self) -> Node:
+        node = self.conjunction()
+        while self.at("or"):
+            tok = self.take()
+            right = self.conjunction()
+            node = Bin(node.pos, right.pos + right.length - node.pos, op="or", left=node, right=right)
+            del tok
+        return node
+
+    def conjunction(self) -> Node:
+        node = self.negation()
+        while self.at("and"):
+            self.take()
+            right = self.negation()
+            node = Bin(node.pos, right.pos + right.length - node.pos, op="and", left=node, right=right)
+        return node
+
+    def negation(self) -> Node:
+        if self.at("not"):
+            tok = self.take()
+            operand = self.negation()
+            return Unary(tok.pos, operand.pos + operand.length - tok.pos, op="not", operand=operand)
+        return self.comparison()
+
+    def comparison(self) -> Node:
+        node = self.additive()
+        if self.peek().kind == "op" and self.peek().text in _COMPARE:
+            op = self.take().text
+            right = self.additive()
+            node = Bin(node.pos, right.pos + right.length - node.pos, op=op, left=node, right=right)
+            if self.peek().kind == "op" and self.peek().text in _COMPARE:
+                self.fail_here("comparisons do not chain; join them with \"and\"")
+        elif self.at("is"):
+            if not isinstance(node, Ref):
+                raise QueryError('"is absent" / "is present" follow a parameter name', node.pos, node.length)
+            self.take()
+            word = self.take()
+            if word.text not in ("absent", "present"):
+                raise QueryError('expected "absent" or "present" after "is"', word.pos, len(word.text))
+            node = Presence(node.pos, word.pos + len(word.text) - node.pos, name=node.name, absent=word.text == "absent")
+        return node
+
+    def additive(self) -> Node:
+        node = self.term()
+        while self.peek().kind == "op" and self.peek().text in "+-" and self.peek().text:
+            op = self.take().text
+            right = self.term()
+            node = Bin(node.pos, right.pos + right.length - node.pos, op=op, left=node, right=right)
+        return node
+
+    def term(self) -> Node:
+        node = self.unary()
+        while self.peek().kind == "op" and self.peek().text in ("*", "/", "%"):
+            op = self.take().text
+            right = self.unary()
+            node = Bin(node.pos, right.pos + right.length - node.pos, op=op, left=node, right=right)
+        return node
+
+    def unary(self) -> Node:
+        if self.peek().kind == "op" and self.peek().text == "-":
+            tok = self.take()
+            operand = self.unary()
+            if isinstance(operand, Lit) and isinstance(operand.value, int) and not isinstance(operand.value, bool):
+                return Lit(tok.pos, operand.pos + operand.length - tok.pos, value=-operand.value)
+            return Unary(tok.pos, operand.pos + operand.length - tok.pos, op="-", operand=operand)
+        return self.primary()
+
+    def primary(self) -> Node:
+        tok = self.peek()
+        if tok.kind == "end":
+            self.fail_here("expected a value at the end")
+        if tok.kind == "int":
+            self.take()
+            value = int(tok.text)
+            if value > expr.INT64_MAX:
+                raise QueryError(f"integer {tok.text} does not fit int64", tok.pos, len(tok.text))
+            return Lit(tok.pos, len(tok.text), value=value)
+        if tok.kind == "str":
+            self.take()
+            return Lit(tok.pos, len(tok.text), value=_unquote(tok.text))
+        if tok.kind == "op" and tok.text == "(":
+            self.take()
+            node = self.condition()
+            close = self.expect(")", '")"')
+            node.pos, node.length = tok.pos, close.pos + 1 - tok.pos
+            return node
+        if tok.kind == "name":
+            if tok.text in ("true", "false"):
+                self.take()
+                return Lit(tok.pos, len(tok.text), value=tok.text == "true")
+            if tok.text in KEYWORDS:
+                self.fail_here(f'"{tok.text}" is a keyword here, not a value')
+            self.take()
+            if self.peek().kind == "op" and self.peek().text == "(":
+                return self.call(tok)
+            qualifier, _, name = tok.text.rpartition(".")
+            return Ref(tok.pos, len(tok.text), name=name, qualifier=qualifier or None)
+        self.fail_here(f'expected a value but found "{tok.text}"')
+
+    def call(self, name: Tok) -> Node:
+        if name.text not in STRING_TESTS:
+            raise QueryError(f'unknown function "{name.text}" (known: {", ".join(STRING_TESTS)})',
+                             name.pos, len(name.text))
+        self.expect("(")
+        args = [self.additive()]
+        while self.at(","):
+            self.take()
+            args.append(self.additive())
+        close = self.expect(")", '")"')
+        return Call(name.pos, close.pos + 1 - name.pos, fn=name.text, args=args)
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    if text[0] == "'":
+        return body
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# -- a whole query, checked -----------------------------------------------------------------
+
+
+class QueryChecker:
+    """Parses and checks one query. data: name -> DataSource; lets: name -> Query already
+    checked in this reply; params: name -> ParamInfo."""
+
+    def __init__(self, shapes: dict, data: dict, lets: dict, params: dict):
+        self.shapes = shapes
+        self.data = data
+        self.lets = lets
+        self.params = params
+
+    def starts_query(self, text: str) -> bool:
+        """Whether text is a query (begins with a data source or let name)."""
+        m = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*($|\[|where\b|order\b|with\b)", text)
+        return bool(m) and (m.group(1) in self.data or m.group(1) in self.lets)
+
+    def query(self, text: str) -> Query:
+        p = Parser(text)
+        head = p.take()
+        if head.text in self.lets:
+            base_query = self.lets[head.text]
+            data, shape = base_query.data, base_query.shape
+        else:
+            data = self.data[head.text]
+            element = data.type.of if data.type.kind == "array" else None
+            if element is None or element.kind != "shape":
+                if p.peek().kind == "end" or (p.at("[") and data.type.kind == "array"):
+                    shape = None  # a plain source or slice of scalars: the existing forms
+                else:
+                    raise QueryError(f'"{data.name}" is a {data.type}: queries need an array of shapes',
+                                     head.pos, len(head.text))
+            else:
+                shape = self.shapes[element.shape]
+        q = Query(text, head.text, data, shape)
+        if p.at("where"):
+            p.take()
+            q.where = p.condition()
+            self.check_condition(q.where, shape)
+        if p.at("order"):
+            p.take()
+            p.expect("by", '"by"')
+            self.order(p, q)
+        if p.at("["):
+            self.slice(p, q, text)
+        if p.at("with"):
+            q.extra = self.with_fields(p, q, text)
+        if p.peek().kind != "end":
+            tok = p.peek()
+            raise QueryError(f'unexpected "{tok.text}" (a query is SOURCE [where ...] [order by ...] '
+                             f'[start:end] [with {{...}}])', tok.pos, len(tok.text))
+        return q
+
+    # -- where -----------------------------------------------------------------------
+
+    def check_condition(self, node: Node, shape) -> None:
+        self.type_of(node, shape)
+        if node.type != "bool":
+            raise QueryError(f"a condition is true or false; this is {_a(node.type)}", node.pos, node.length,
+                             "RS042")
+
+    def type_of(self, node: Node, shape) -> str:
+        if isinstance(node, Lit):
+            node.type = "bool" if isinstance(node.value, bool) else "int" if _is_int(node.value) else "string"
+        elif isinstance(node, Ref):
+            node.type = self.resolve(node, shape)
+        elif isinstance(node, Presence):
+            info = self.params.get(node.name)
+            if info is None:
+                raise QueryError(f'"{node.name}" is not a parameter of this route', node.pos, len(node.name))
+            if not info.optional:
+                raise QueryError(f'"{node.name}" always has a value (it is required or has a default), '
+                                 f'so "is {"absent" if node.absent else "present"}" is constant',
+                                 node.pos, node.length, "RS042")
+            node.type = "bool"
+        elif isinstance(node, Unary):
+            t = self.type_of(node.operand, shape)
+            want = "bool" if node.op == "not" else "int"
+            if t != want:
+                raise QueryError(f'"{node.op}" needs {_a(want)}, got {_a(t)}', node.operand.pos,
+                                 node.operand.length, "RS042")
+            node.type = want
+        elif isinstance(node, Call):
+            if len(node.args) != 2:
+                raise QueryError(f"{node.fn}(text, part) takes 2 arguments, got {len(node.args)}",
+                                 node.pos, node.length, "RS042")
+            for arg in node.args:
+                t = self.type_of(arg, shape)
+                if t != "string":
+                    raise QueryError(f"{node.fn}() compares strings; this is {_a(t)}", arg.pos, arg.length,
+                                     "RS042")
+            node.type = "bool"
+        else:
+            self.binary(node, shape)
+        return node.type
+
+    def binary(self, node: Bin, shape) -> None:
+        left, right = self.type_of(node.left, shape), self.type_of(node.right, shape)
+        if node.op in ("and", "or"):
+            for side, t in ((node.left, left), (node.right, right)):
+                if t != "bool":
+                    raise QueryError(f'"{node.op}" joins conditions; this is {_a(t)}', side.pos, side.length,
+                                     "RS042")
+            node.type = "bool"
+        elif node.op in _COMPARE:
+            if left != right:
+                raise QueryError(f"cannot compare {_a(left)} with {_a(right)}", node.pos, node.length, "RS042")
+            if left == "bool" and node.op not in ("==", "!="):
+                raise QueryError(f'"{node.op}" does not order true and false; use == or !=', node.pos,
+                                 node.length, "RS042")
+            for side in (node.left, node.right):  # "name == 'x'" against an enum: the value must exist
+                other = node.right if side is node.left else node.left
+                if isinstance(side, Ref) and not side.field and isinstance(other, Lit):
+                    enum = self.params[side.name].enum
+                    if enum and other.value not in enum:
+                        raise QueryError(f"{other.value!r} is not one of {side.name}'s values ({', '.join(enum)})",
+                                         other.pos, other.length, "RS042")
+            node.type = "bool"
+        else:
+            for side, t in ((node.left, left), (node.right, right)):
+                if t != "int":
+                    raise QueryError(f'"{node.op}" is arithmetic on ints; this is {_a(t)}', side.pos,
+                                     side.length, "RS042")
+            node.type = "int"
+
+    def resolve(self, ref: Ref, shape) -> str:
+        field_type = shape.field_type(ref.name) if shape is not None and ref.qualifier in (None, "item") else None
+        param = self.params.get(ref.name) if ref.qualifier != "item" else None
+        if ref.qualifier == "item" and field_type is None:
+            raise QueryError(f'"{ref.name}" is not a field of {shape.name if shape else "these items"}',
+                             ref.pos, ref.length)
+        if ref.qualifier not in (None, "item"):
+            if ref.qualifier not in SOURCES:
+                raise QueryError(f'unknown qualifier "{ref.qualifier}" (expected item, {", ".join(SOURCES)})',
+                                 ref.pos, ref.length)
+            if param is None or param.source != ref.qualifier:
+                raise QueryError(f'"{ref.name}" is not a {ref.qualifier} parameter of this route', ref.pos,
+                                 ref.length)
+            return param.kind
+        if field_type is not None and param is not None:
+            raise QueryError(f'"{ref.name}" is both a field of {shape.name} and a parameter', ref.pos,
+                             ref.length, hint=f"write item.{ref.name} for the field, {param.source}.{ref.name} "
+                             f"for the parameter")
+        if field_type is not None:
+            if field_type.kind not in ("int", "string", "bool"):
+                raise QueryError(f'field "{ref.name}" is {field_type}; conditions compare int, string and '
+                                 f"bool fields", ref.pos, ref.length, "RS042")
+            ref.field = True
+            return field_type.kind
+        if param is not None:
+            return param.kind
+        known = [n for n, t in shape.fields if t.kind in ("int", "string", "bool")] if shape else []
+        raise QueryError(f'unknown name "{ref.name}" (fields: {", ".join(known) or "none"}; parameters: '
+                         f'{", ".join(self.params) or "none"})', ref.pos, ref.length)
+
+    # -- order by ------------------------------------------------------------------------
+
+    def order(self, p: Parser, q: Query) -> None:
+        if q.shape is None:
+            p.fail_here("order by needs items with fields")
+        first = p.peek()
+        info = self.params.get(first.text)
+        if first.kind == "name" and info is not None and q.shape.field_type(first.text) is None:
+            p.take()
+            if info.kind != "string" or not info.enum:
+                raise QueryError(f'"{first.text}" orders only as a string enum whose values name fields '
+                                 f'("price", "-price" for descending)', first.pos, len(first.text), "RS042")
+            q.order_param = first.text
+            for value in info.enum:
+                name = value[1:] if value.startswith("-") else value
+                t = q.shape.field_type(name)
+                if t is None or t.kind not in ("int", "string", "bool"):
+                    raise QueryError(f'enum value "{value}" of {first.text} does not name an int, string or '
+                                     f"bool field of {q.shape.name}", first.pos, len(first.text), "RS042")
+                q.order_choices.append([OrderKey(name, t.kind, value.startswith("-"))])
+            return
+        while True:
+            tok = p.take()
+            t = q.shape.field_type(tok.text) if tok.kind == "name" else None
+            if t is None or t.kind not in ("int", "string", "bool"):
+                raise QueryError(f'order by names an int, string or bool field of {q.shape.name} (or a string '
+                                 f'enum parameter), got "{tok.text}"', tok.pos, len(tok.text), "RS042")
+            descending = False
+            if p.at("asc", "desc"):
+                descending = p.take().text == "desc"
+            q.order.append(OrderKey(tok.text, t.kind, descending))
+            if not p.at(","):
+                return
+            p.take()
+
+    # -- [start:end] and with {...} ------------------------------------------------------
+
+    def slice(self, p: Parser, q: Query, text: str) -> None:
+        if q.data.type.kind != "array":
+            p.fail_here(f'"{q.data.name}" is a {q.data.type}, not an array: it cannot be sliced')
+        open_tok = p.take()
+        depth, colon, close = 0, None, None
+        while p.peek().kind != "end":
+            tok = p.take()
+            if tok.text == "[":
+                depth += 1
+            elif tok.text == "]" and depth == 0:
+                close = tok
+                break
+            elif tok.text == "]":
+                depth -= 1
+            elif tok.text == ":" and depth == 0 and colon is None:
+                colon = tok
+        if close is None or colon is None:
+            raise QueryError('a slice is [start:end] (either may be left out)', open_tok.pos)
+        q.start = self.int_expr(text, open_tok.pos + 1, colon.pos)
+        q.end = self.int_expr(text, colon.pos + 1, close.pos)
+
+    def int_expr(self, text: str, start: int, end: int, extra_names=()):
+        part = text[start:end]
+        if not part.strip():
+            return None
+        try:
+            tree = expr.parse_expr(part)
+            names = list(self.params) + list(extra_names)  # a string reads as its length here
+            unknown = [n for n in expr.names_in(tree) if n not in names]
+            if unknown:
+                at = start + part.find(unknown[0])
+                raise QueryError(f'unknown name "{unknown[0]}" in {part.strip()!r} (known: {", ".join(names) or "none"})',
+                                 at, len(unknown[0]))
+            return expr.fold(tree, part.strip())
+        except expr.ExprError as exc:
+            raise QueryError(str(exc), start + len(part) - len(part.lstrip()), len(part.strip())) from None
+
+    def with_fields(self, p: Parser, q: Query, text: str) -> list:
+        tok = p.take()
+        brace = text.find("{", tok.pos)
+        close = text.rfind("}")
+        if brace < 0 or close < brace:
+            raise QueryError('expected "with { name = expression, ... }"', tok.pos, 4)
+        if q.shape is None:
+            raise QueryError(f'"with" adds fields to objects; "{q.data.name}" is a {q.data.type}', tok.pos, 4)
+        ints = [n for n, t in q.shape.fields if t.kind == "int"]
+        clash = sorted(set(ints) & set(self.params))
+        if clash:
+            raise QueryError(f"{', '.join(clash)}: both a route parameter and a field of {q.shape.name}; "
+                             f"rename the parameter", tok.pos, 4)
+        extra, pos = [], brace + 1
+        for part in _split_commas(text[brace + 1:close]):
+            m = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)", part, re.S)
+            if not m:
+                raise QueryError(f'expected "name = expression" in with {{...}}, got {part.strip()!r}', pos,
+                                 len(part))
+            name = m.group(1)
+            if q.shape.field_type(name) is not None or name in [e[0] for e in extra]:
+                raise QueryError(f'"{name}" is already a field of {q.shape.name} items', pos + m.start(1), len(name))
+            tree = self.int_expr(text, pos + m.start(2), pos + m.end(2), ints)
+            extra.append((name, m.group(2).strip(), tree))
+            pos += len(part) + 1
+        p.i = len(p.toks) - 1  # consumed to the end
+        return extra
+
+
+def _split_commas(text: str) -> list:
+    """Splits on commas outside parentheses, keeping empty parts so offsets add up."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if c == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    while parts and not parts[-1].strip():
+        parts.pop()
+    return parts
+
+
+def _a(kind: str) -> str:
+    return {"int": "an int", "string": "a string", "bool": "a bool"}.get(kind, kind)
