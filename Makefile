@@ -6,6 +6,7 @@
 #   make stress run the stress tests at full length on both builds
 #   make arena-entry  write the HttpArena entry folders into frameworks/
 #   make arena-check  build each entry folder with its build.sh and run the arena's checks
+#   make readme rewrite README.md's spec reference from codegen/spec_keys.py
 #
 # Both install missing Debian packages first (scripts/install-deps.sh).
 # `ringspec build` calls the internal `server` target below to compile a
@@ -39,7 +40,7 @@ RUNTIME_SRC := $(wildcard runtime/*.c)
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
-.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz \
+.PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz readme \
         stress test-stress format clean help bench bench-ws arena-entry arena-check
 
 all: build
@@ -87,12 +88,15 @@ server:
 
 # ---- tests ----
 
-UNIT_TESTS := test_http1_parser test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
-              test_ws_parser test_utf8
-UNIT_BIN   := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
+HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_http1_bodies test_http1_limits \
+               test_http1_fixtures
+UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
+               test_ws_parser test_utf8
+UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
-$(OBJ_DIR)/tests/test_http1_parser: generated/http1_parser.c
+# The HTTP/1.1 parser suites share their case machinery (tests/unit/http1_case.h).
+$(patsubst %,$(OBJ_DIR)/tests/%,$(HTTP1_TESTS)): generated/http1_parser.c tests/unit/http1_case.h
 $(OBJ_DIR)/tests/test_outq: runtime/outq.c
 $(OBJ_DIR)/tests/test_timers: runtime/timers.c runtime/conn.c
 $(OBJ_DIR)/tests/test_json_writer: runtime/json_writer.c runtime/http_util.c
@@ -110,12 +114,16 @@ unit: $(UNIT_BIN)
 test-codegen:
 	$(PYTHON) -m pytest -q tests/codegen
 
+# README.md's spec reference, from the validator's key registry (codegen/spec_keys.py).
+readme:
+	@./ringspec reference --readme README.md
+
 # ---- fuzzing (clang + libFuzzer, ASan+UBSan) ----
 #
 # Each harness runs for FUZZ_SECONDS on its own corpus under build/fuzz,
 # seeded from tests/fuzz/seeds; all run at once.  A crash leaves its input
 # in build/fuzz/artifacts/ and fails the target: turn it into a case in
-# tests/unit/test_http1_parser.c or test_ws_parser.c.
+# the tests/unit/test_http1_*.c suite of its concern or test_ws_parser.c.
 CLANG        ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split

@@ -1,4 +1,5 @@
-"""Command line: ringspec {generate,build,check,routes,arena} SPEC ...
+"""Command line: ringspec {generate,build,check,routes,arena,stub} SPEC ..., init DIR,
+explain RSxxx, reference [--readme FILE].
 
 Spec errors go to stderr as file:line: key: message, all of them, with exit status 1;
 nothing is written then. `build` runs the Makefile's `server` target after generating.
@@ -11,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import arena_entry, diagnostics, emit, handlers, profile_tuning, scaffold
+from . import arena_entry, diagnostics, emit, handlers, profile_tuning, reference, scaffold
 from .model import Spec
 from .diagnostics import SpecError, SpecErrors
 from .spec_loader import load
@@ -72,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("code", metavar="RSxxx")
     explain.set_defaults(run=_explain)
     command("routes", _routes, "Print the route table of SPEC.")
+    ref_help = "Print the spec-language reference (every key, type, default; diagnostic ids) as Markdown."
+    ref = commands.add_parser("reference", help=ref_help, description=ref_help)
+    ref.add_argument("--readme", metavar="FILE", type=Path,
+                     help="rewrite the section between the spec-reference markers of FILE instead")
+    ref.add_argument("--check", action="store_true", help="with --readme: exit 1 if FILE is out of date")
+    ref.set_defaults(run=_reference)
     arena = command("arena", _arena, "Write an HttpArena entry folder (Dockerfile, meta.json, build.sh).")
     arena.add_argument("-o", dest="out_dir", metavar="DIR", type=Path, required=True,
                        help="entry folder, e.g. frameworks/ringspec (replaced if it exists)")
@@ -173,6 +180,13 @@ def _explain(args) -> int:
         return 2
     print(text, end="")
     return 0
+
+
+def _reference(args) -> int:
+    if args.readme is None:
+        print(reference.render(), end="")
+        return 0
+    return reference.update_readme(args.readme, args.check)
 
 
 def _routes(args) -> int:

@@ -16,22 +16,12 @@ import json
 import re
 from dataclasses import dataclass
 
-from . import expr, pattern
+from . import expr, pattern, spec_keys
 
-# key -> (TOML type, default, meaning). Also the source of the README reference.
-PARAM_KEYS = {
-    "type": ("string", '"int"', '"int" (64-bit signed), "string" or "bool" (true/false, bound as 1/0)'),
-    "required": ("boolean", "true unless default is set", "absent -> violation \"missing\""),
-    "default": ("integer or string", "none", "value used when absent (int, or a member of enum)"),
-    "min": ("integer", "none", "int: lowest allowed value"),
-    "max": ("integer", "none", "int: highest allowed value"),
-    "enum": ("array", "none", "allowed values; a string enum is bound as its 0-based index"),
-    "min_length": ("integer", "none", "string: fewest bytes (after percent-decoding)"),
-    "max_length": ("integer", f"{256}", "string: most bytes (after percent-decoding)"),
-    "pattern": ("string", "none", "string: regular expression the whole value must match"),
-}
+# key -> spec_keys.Key (TOML type, default, meaning): the registry the README reference is made of.
+PARAM_KEYS = spec_keys.PARAM.keys
 TYPES = ("int", "string", "bool")
-DEFAULT_MAX_LENGTH = 256  # bounds the stack buffer a string is decoded into
+DEFAULT_MAX_LENGTH = PARAM_KEYS["max_length"].default  # bounds the stack buffer a string is decoded into
 _INT_TYPE = re.compile(r"\s*int\s*(?:=\s*(\S.*?))?\s*")
 _INT_LITERAL = re.compile(r"-?[0-9]+")
 _HEADER_NAME = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+")
@@ -75,7 +65,7 @@ class ParamChecker:
             expected = "a table of constraints" if path_param else 'a type such as "int" or a table'
             self.error(key, f"expected {expected}, got {self.describe(raw)}", code="RS030")
             return None, source, key, False, Constraints()
-        allowed = [k for k in PARAM_KEYS if not path_param or k in ("min", "max", "enum")]
+        allowed = list(spec_keys.PATH_PARAM_KEYS if path_param else spec_keys.PARAM.names)
         bad_key = False
         for name in raw:
             if name not in allowed:
@@ -231,29 +221,23 @@ def header_name_problem(name: str) -> str | None:
     return None
 
 
-# [server.violations] keys -> (TOML type, default, meaning), also for the README reference.
-VIOLATIONS_KEYS = {
-    "status": ("integer", "400", "status of the violations reply (400..499)"),
-    "message": ("string", '"invalid request"', "value of the message member"),
-    "message_key": ("string", '"error"', "name of the message member"),
-    "list_key": ("string", '"violations"', "name of the array member"),
-    "fields": ("table", "identity", "renames where/name/what/expected, e.g. { where = \"in\" }"),
-}
+# [server.violations] keys -> spec_keys.Key, also for the README reference.
+VIOLATIONS_KEYS = spec_keys.VIOLATIONS.keys
 
 
 def violations(checker, raw: dict, path: tuple):
     """[server.violations] -> model.Violations (defaults for what is absent or wrong)."""
     from .model import STATUS_REASONS, Violations
-    checker.only_keys(raw, path, tuple(VIOLATIONS_KEYS))
+    checker.only_keys(raw, path, spec_keys.VIOLATIONS.names)
     base = Violations()
-    status = checker.integer(raw, "status", path, base.status, 400, 499)
+    status = checker.integer(raw, "status", path, *spec_keys.defaults_and_bounds(spec_keys.VIOLATIONS)["status"])
     if status not in STATUS_REASONS:
         checker.error(path + ("status",), f"{status} is not a registered status code", code="RS013")
         status = base.status
     texts = {k: checker.string(raw, k, path, getattr(base, k)) for k in ("message", "message_key", "list_key")}
     fields_raw = checker.table(raw, "fields", path + ("fields",))
     names = [name for name, _ in base.fields]
-    checker.only_keys(fields_raw, path + ("fields",), tuple(names))
+    checker.only_keys(fields_raw, path + ("fields",), spec_keys.VIOLATION_FIELDS.names)
     fields = tuple((n, checker.string(fields_raw, n, path + ("fields",), n)) for n in names)
     if len({renamed for _, renamed in fields}) != len(fields):
         checker.error(path + ("fields",), "two members would have the same name", code="RS015")

@@ -19,17 +19,17 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from . import spec_keys
 from .json_reply import JSource
 from .model import Spec
 from .diagnostics import SpecError, SpecErrors
 from .spec_loader import SpecSource, format_key
 
-# The bounds are those of [server] (validate.py), so a profile cannot reach a setting the
+# The bounds are those of [server] (spec_keys.py), so a profile cannot reach a setting the
 # server table could not.
 _MAX_WORKERS = 1024
-_INTS = {"recv_count": (1, 32768), "recv_size": (256, 1 << 20), "output_queue": (1024, 1 << 30)}
-_LEVELS = {"gzip": (1, 9), "br": (0, 11)}
-KEYS = ("workers", "compress") + tuple(_INTS)
+_INTS = {name: key.bounds for name, key in spec_keys.PROFILE.keys.items() if key.bounds}
+_LEVELS = {name: key.bounds for name, key in spec_keys.COMPRESS.keys.items()}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .spec_keys import DATA
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SCALARS = ("int", "string", "bool")
 
@@ -172,8 +174,8 @@ class ShapeChecker:
                 self.error(key, 'expected a table with "file" and "type"')
                 continue
             for extra in table:
-                if extra not in ("file", "type"):
-                    self.error(key + (extra,), 'unknown key (expected one of: file, type)')
+                if extra not in DATA.names:
+                    self.error(key + (extra,), f'unknown key (expected one of: {", ".join(DATA.names)})')
             path, type_text = table.get("file"), table.get("type")
             if not isinstance(path, str) or not path:
                 self.error(key, 'missing "file" (a path such as "/data/dataset.json")')

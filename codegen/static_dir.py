@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from .model import StaticDir
+from .spec_keys import STATIC
 
-_KEYS = ("dir", "precompressed", "cache", "mime")
 _CODINGS = {"br": "br", "gz": "gzip", "gzip": "gzip"}
 _CACHE = ("memory", "none")
 _EXT = re.compile(r"[a-z0-9][a-z0-9+_-]{0,15}")
@@ -56,7 +56,7 @@ def check_static(checker, raw, key: tuple, media_type_re) -> StaticDir | None:
     if not isinstance(raw, dict):
         checker.error(key, "expected a table such as { dir = \"/data/static\" }")
         return None
-    checker.only_keys(raw, key, _KEYS)
+    checker.only_keys(raw, key, STATIC.names)
     directory = raw.get("dir")
     if not isinstance(directory, str) or not directory.startswith("/"):
         checker.error(key + ("dir",), 'expected an absolute directory such as "/data/static"')

@@ -13,7 +13,7 @@ import math
 import re
 from pathlib import Path
 
-from . import expr
+from . import expr, spec_keys
 from .json_reply import JsonChecker
 from .query import param_infos
 from .shapes import ShapeChecker
@@ -24,31 +24,16 @@ from .params import violations as parse_violations
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
 from .static_dir import check_static
-from .profile_tuning import KEYS as _PROFILE_TUNING_KEYS  # checked in profile_tuning.py
 from .websocket_route import check_protocols, check_websocket_route
 
-# Defaults and bounds: key -> (default, lowest, highest). Bounds keep values inside the
-# C types of rs_spec_config and away from settings that cannot work.
-_SERVER_INTS = {"port": (8080, 1, 65535), "max_connections": (16384, 1, 1 << 20)}
-_LIMITS = {
-    "target": (8192, 64, 1 << 20),
-    "head": (16384, 256, 1 << 24),
-    "headers": (64, 1, 1024),
-    "body": (1 << 20, 0, 1 << 62),
-    "output_queue": (65536, 1024, 1 << 30),
-    "ws_message": (16 << 20, 125, 1 << 30),  # fits the runtime's uint32_t assembly buffer
-}
-_TIMEOUTS = {"header": 10, "body": 10, "idle": 60, "write": 10}  # seconds
-_MAX_TIMEOUT_S = 86400
-_BUFFERS = {"recv_count": (1024, 1, 32768), "recv_size": (2048, 256, 1 << 20)}
+# Keys, defaults and bounds come from the registry (spec_keys.py), which the README
+# reference is generated from: key -> (default, lowest, highest).
+_SERVER_INTS = spec_keys.defaults_and_bounds(spec_keys.SERVER)
+_LIMITS = spec_keys.defaults_and_bounds(spec_keys.LIMITS)
+_TIMEOUTS = {k: key.default for k, key in spec_keys.TIMEOUTS.keys.items()}  # seconds
+_BUFFERS = spec_keys.defaults_and_bounds(spec_keys.BUFFERS)
 _MAX_WORKERS = 1024
-# A streamed body costs no memory, so its default limit is far above [server.limits] body.
-_STREAM_BODY_LIMIT = 64 << 20
-_ROUTE_KEYS = ("path", "methods", "path_params", "query", "headers", "body", "body_limit", "reply",
-               "handler", "compress", "static", "websocket")
-_REPLY_KEYS = ("status", "type", "text", "json", "let")
-# Codings a route may offer, with their level ranges (gzip level, brotli quality).
-_CODINGS = {"gzip": (1, 9), "br": (0, 11)}
+_CODINGS = {k: key.bounds for k, key in spec_keys.COMPRESS.keys.items()}  # gzip level, brotli quality
 
 # RFC 3986 unreserved and sub-delims: what a literal path segment may contain.
 _PATH_CHAR = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]")
@@ -180,7 +165,7 @@ class _Checker:
 
     def check(self) -> Spec | None:
         data = self.source.data
-        self.only_keys(data, (), ("server", "route", "profile", "shape", "data"))
+        self.only_keys(data, (), spec_keys.SPEC.names)
         server = self.server(self.table(data, "server", ("server",)))
         self.default_body_limit = server.limits.body
         self.protocols_listed = server.protocols
@@ -196,15 +181,14 @@ class _Checker:
 
     def server(self, raw: dict) -> Server:
         path = ("server",)
-        self.only_keys(raw, path, ("port", "workers", "max_connections", "limits", "timeouts", "buffers",
-                                  "violations", "protocols"))
+        self.only_keys(raw, path, spec_keys.SERVER.names)
         self.violations = parse_violations(self, self.table(raw, "violations", path + ("violations",)),
                                             path + ("violations",))
         port, max_conn = (self.integer(raw, k, path, *bounds) for k, bounds in _SERVER_INTS.items())
         workers = self.workers(raw.get("workers", "auto"), path + ("workers",))
 
         limits_raw = self.table(raw, "limits", path + ("limits",))
-        self.only_keys(limits_raw, path + ("limits",), tuple(_LIMITS))
+        self.only_keys(limits_raw, path + ("limits",), spec_keys.LIMITS.names)
         limits = Limits(**{k: self.integer(limits_raw, k, path + ("limits",), *bounds)
                            for k, bounds in _LIMITS.items()})
         if limits.target > limits.head:  # reported on the key the spec sets
@@ -216,12 +200,12 @@ class _Checker:
                            f"{limits.head} is less than limits.target ({limits.target}), which it includes", code="RS014")
 
         timeouts_raw = self.table(raw, "timeouts", path + ("timeouts",))
-        self.only_keys(timeouts_raw, path + ("timeouts",), tuple(_TIMEOUTS))
+        self.only_keys(timeouts_raw, path + ("timeouts",), spec_keys.TIMEOUTS.names)
         timeouts = Timeouts(**{k: self.timeout(timeouts_raw, k, path + ("timeouts",), d)
                                for k, d in _TIMEOUTS.items()})
 
         buffers_raw = self.table(raw, "buffers", path + ("buffers",))
-        self.only_keys(buffers_raw, path + ("buffers",), tuple(_BUFFERS))
+        self.only_keys(buffers_raw, path + ("buffers",), spec_keys.BUFFERS.names)
         recv_count, recv_size = (self.integer(buffers_raw, k, path + ("buffers",), *bounds)
                                  for k, bounds in _BUFFERS.items())
         if recv_count & (recv_count - 1):
@@ -244,8 +228,8 @@ class _Checker:
             self.error(path + (key,), f"expected seconds (a number), got {_describe(value)}", code="RS012")
             return default * 1000
         ms = round(value * 1000)
-        if not 1 <= ms <= _MAX_TIMEOUT_S * 1000:
-            self.error(path + (key,), f"{value} s is out of range (expected 0.001..{_MAX_TIMEOUT_S})", code="RS013")
+        if not 1 <= ms <= spec_keys.MAX_TIMEOUT_S * 1000:
+            self.error(path + (key,), f"{value} s is out of range (expected 0.001..{spec_keys.MAX_TIMEOUT_S})", code="RS013")
             return default * 1000
         return ms
 
@@ -276,7 +260,7 @@ class _Checker:
         if "static" in raw:
             return self.static_route(index, raw, shapes)
         errors_before = len(self.errors)
-        self.only_keys(raw, path, _ROUTE_KEYS)
+        self.only_keys(raw, path, spec_keys.ROUTE.names)
         if "path" not in raw:
             self.error(path, 'missing "path"', code="RS011")
         url = self.string(raw, "path", path, None)
@@ -308,7 +292,7 @@ class _Checker:
             declared.append(("body", 0, "body", path + ("body",), True, Constraints(), ""))
         elif body_text is not None:
             declared.append(("body", *self.param_checker.shorthand(body_text, path + ("body",), "body"), ""))
-        default_limit = _STREAM_BODY_LIMIT if body_stream else self.default_body_limit
+        default_limit = spec_keys.STREAM_BODY_LIMIT if body_stream else self.default_body_limit
         body_limit = self.integer(raw, "body_limit", path, default_limit, *_LIMITS["body"][1:])
         params = self.params(declared, path)
         reply = raw.get("reply")
@@ -355,7 +339,7 @@ class _Checker:
         """A prefix route serving a directory: path "/x/", GET (and HEAD) only."""
         path = ("route", index)
         errors_before = len(self.errors)
-        self.only_keys(raw, path, ("path", "methods", "static"))
+        self.only_keys(raw, path, spec_keys.STATIC_ROUTE_KEYS)
         url = self.string(raw, "path", path, None)
         if url is None:
             self.error(path, 'missing "path"')
@@ -491,10 +475,10 @@ class _Checker:
         return out
 
     def reply(self, raw: dict, key: tuple, names: list, param_infos: list | None = None):
-        self.only_keys(raw, key, _REPLY_KEYS)
+        self.only_keys(raw, key, spec_keys.REPLY.names)
         if "let" in raw and "json" not in raw:
             self.error(key + ("let",), '"let" names queries of a json reply', code="RS040", at="key")
-        status = self.integer(raw, "status", key, 200, 100, 599)
+        status = self.integer(raw, "status", key, *spec_keys.defaults_and_bounds(spec_keys.REPLY)["status"])
         if status in BODILESS_STATUSES:
             self.error(key + ("status",), f"status {status} cannot carry a body; v1 replies always have one", code="RS040")
         elif status not in STATUS_REASONS and "status" in raw:
@@ -596,7 +580,7 @@ class _Checker:
             if not isinstance(table, dict):
                 self.error(key, f"expected a table, got {_describe(table)}", code="RS012")
                 continue
-            self.only_keys(table, key, ("routes",) + _PROFILE_TUNING_KEYS)
+            self.only_keys(table, key, spec_keys.PROFILE.names)
             paths = table.get("routes")
             if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
                 shown = "missing" if paths is None else f"got {_describe(paths)}"

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 
 from .model import WS_BEHAVIOURS, Route
+from .spec_keys import WEBSOCKET_ROUTE_KEYS as _WS_ROUTE_KEYS
 
 PROTOCOLS = ("http1", "websocket")
-# What a WebSocket route may say besides its behaviour: the rest is HTTP reply machinery.
-_WS_ROUTE_KEYS = ("path", "methods", "websocket")
 
 
 def check_protocols(checker, raw, key: tuple) -> tuple:

@@ -68,7 +68,7 @@ EXPECTED = {
         'params_v2.toml:3:12: error[RS010]: server.violations.fields.were: unknown key',
         'params_v2.toml:7:30: error[RS032]: route[0].path_params.id.min: min 5 is greater than max 1',
         'params_v2.toml:7:44: error[RS031]: route[0].path_params.nope: "nope" is not a parameter of the path',
-        'params_v2.toml:8:24: error[RS030]: route[0].query.n.type: unknown type "float" (expected "int" or "string")',
+        'params_v2.toml:8:24: error[RS030]: route[0].query.n.type: unknown type "float" (expected "int", "string" or "bool")',
         'params_v2.toml:8:55: error[RS010]: route[0].query.m.defualt: unknown key',
         'params_v2.toml:8:99: error[RS032]: route[0].query.s.min: min applies to int parameters; a string takes min_length/max_length',
         "params_v2.toml:8:112: error[RS033]: route[0].query.s.pattern: pattern 'a(?=b)': groups with (? (look-around, named or non-capturing) are not supported (at offset 2)",
@@ -198,7 +198,7 @@ def test_caret_and_hint(tmp_path):
         "t.toml:3:23: error[RS010]: route[0].reply.colour: unknown key\n"
         ' 3 | reply = { text = "x", colour = 1 }\n'
         "   |                       ^^^^^^\n"
-        "  = hint: expected one of: status, type, text, json\n"
+        "  = hint: expected one of: status, type, text, json, let\n"
         "1 error, 0 warnings\n")
 
 

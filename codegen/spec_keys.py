@@ -1,0 +1,188 @@
+"""The spec language's key registry: every table, every key, its TOML type, default and meaning.
+
+The validator takes the keys it accepts from these tables (unknown keys are RS010 with a
+"did you mean"), and `make readme` writes README.md's spec reference from them, so a key
+cannot be accepted without being documented, nor documented without being accepted.
+
+To add a key: add it here (and check its value where the table is checked), then run
+`make readme`. A key's default is either a value the validator uses (int, float, bool) or
+display text ('"auto"', "none", "required", ...) for defaults that are not one number.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Key(NamedTuple):
+    type: str  # TOML type, as the reference shows it
+    default: object  # the value used when absent, or display text (see the module docstring)
+    meaning: str
+    bounds: tuple | None = None  # (lowest, highest) for integers the validator range-checks
+
+
+class Table(NamedTuple):
+    title: str  # how the reference names the table, e.g. "[server.limits]"
+    about: str  # one line on what the table is
+    keys: dict  # name -> Key; a name in <angle brackets> stands for any name the user picks
+
+    @property
+    def names(self) -> tuple:
+        """The fixed key names: what only_keys accepts (placeholders excluded)."""
+        return tuple(k for k in self.keys if not k.startswith("<"))
+
+
+# Top level of the file.
+SPEC = Table("top level", "the tables a spec may contain", {
+    "server": Key("table", "defaults", "the listener, limits, timeouts, buffers and the violations reply"),
+    "route": Key("array of tables", "required", "[[route]]: one per path; at least one"),
+    "profile": Key("table of tables", "none", "[profile.NAME]: a build variant with a subset of the routes"),
+    "shape": Key("table of tables", "none", "[shape.NAME]: a JSON object type"),
+    "data": Key("table of tables", "none", "[data.NAME]: a JSON file loaded at start-up"),
+})
+
+SERVER = Table("[server]", "the listener", {
+    "port": Key("integer", 8080, "TCP port; the server's --port flag overrides it", (1, 65535)),
+    "workers": Key("string or integer", '"auto"', '"auto" = one reactor per CPU of the affinity mask, or 1..1024'),
+    "max_connections": Key("integer", 16384, "open connections per worker", (1, 1 << 20)),
+    "protocols": Key("array of strings", '["http1"]', '"http1" (always) and "websocket" (for websocket routes)'),
+    "limits": Key("table", "defaults", "[server.limits]"),
+    "timeouts": Key("table", "defaults", "[server.timeouts]"),
+    "buffers": Key("table", "defaults", "[server.buffers]"),
+    "violations": Key("table", "defaults", "[server.violations]: the reply to a request breaking constraints"),
+})
+
+# Bounds keep values inside the C types of rs_spec_config and away from settings that cannot work.
+LIMITS = Table("[server.limits]", "sizes a request or connection may reach (bytes unless said)", {
+    "target": Key("integer", 8192, "request-target bytes; longer -> 414", (64, 1 << 20)),
+    "head": Key("integer", 16384, "request line + headers (includes target); larger -> 431", (256, 1 << 24)),
+    "headers": Key("integer", 64, "header lines; more -> 431", (1, 1024)),
+    "body": Key("integer", 1 << 20, "default body limit of a route; larger -> 413", (0, 1 << 62)),
+    "output_queue": Key("integer", 65536, "queued output per connection before backpressure", (1024, 1 << 30)),
+    # fits the runtime's uint32_t message assembly buffer
+    "ws_message": Key("integer", 16 << 20, "largest WebSocket message after reassembly; larger -> close 1009",
+                      (125, 1 << 30)),
+})
+
+MAX_TIMEOUT_S = 86400
+TIMEOUTS = Table("[server.timeouts]", f"seconds (integer or float, 0.001..{MAX_TIMEOUT_S})", {
+    "header": Key("number", 10, "first byte of a request to its last header; slower -> 408"),
+    "body": Key("number", 10, "silence inside a request body; longer -> 408"),
+    "idle": Key("number", 60, "an idle keep-alive connection is closed"),
+    "write": Key("number", 10, "output that makes no progress is dropped"),
+})
+
+BUFFERS = Table("[server.buffers]", "the io_uring provided-buffer ring of each worker", {
+    "recv_count": Key("integer", 1024, "receive buffers per worker (a power of two)", (1, 32768)),
+    "recv_size": Key("integer", 2048, "bytes per receive buffer", (256, 1 << 20)),
+})
+
+VIOLATIONS = Table("[server.violations]", "the JSON body listing every broken parameter of a request", {
+    "status": Key("integer", 400, "status of the violations reply (400..499, registered)", (400, 499)),
+    "message": Key("string", '"invalid request"', "value of the message member"),
+    "message_key": Key("string", '"error"', "name of the message member"),
+    "list_key": Key("string", '"violations"', "name of the array member"),
+    "fields": Key("table", "identity", "[server.violations.fields]: renames the members of each violation"),
+})
+
+VIOLATION_FIELDS = Table("[server.violations.fields]", "member names of one violation, e.g. { where = \"in\" }", {
+    "where": Key("string", '"where"', 'name of the member saying "path", "query", "header" or "body"'),
+    "name": Key("string", '"name"', "name of the member naming the parameter"),
+    "what": Key("string", '"what"', "name of the member naming the broken rule (missing, type, min, ...)"),
+    "expected": Key("string", '"expected"', 'name of the member saying what was expected, e.g. "<= 100"'),
+})
+
+ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory or a WebSocket behaviour", {
+    "path": Key("string", "required", '"/items/{id:int}": literal segments and typed parameters'),
+    "methods": Key("array of strings", '["GET"]', "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS; GET implies HEAD"),
+    "path_params": Key("table", "none", "constraints on path parameters: { id = { min = 1 } } (min, max, enum)"),
+    "query": Key("table", "none", 'query parameters: name = "int", "int = N", "string" or a parameter table'),
+    "headers": Key("table", "none", "header parameters, by lower-case name (bound with - as _)"),
+    "body": Key("string", "none", '"int", "int = N" (integer body) or "stream" (read and counted: `body` = bytes)'),
+    "body_limit": Key("integer", "[server.limits] body; 64 MiB for stream", "largest body; larger -> 413",
+                      (0, 1 << 62)),
+    "reply": Key("table", "required unless handler", "[route.reply]"),
+    "handler": Key("string", "none", "a C function in handlers/*.c answering the route (instead of reply)"),
+    "compress": Key("table", "none", "[route.compress]: codings offered for json replies, preferred first"),
+    "static": Key("table", "none", "[route.static]: serve a directory under a prefix path such as \"/static/\""),
+    "websocket": Key("string", "none", 'behaviour after the upgrade: "echo"'),
+})
+# A stream body costs no memory, so its default limit is far above [server.limits] body.
+STREAM_BODY_LIMIT = 64 << 20
+
+# What a route serving a directory, or upgrading to WebSocket, may say: the rest is reply machinery.
+STATIC_ROUTE_KEYS = ("path", "methods", "static")
+WEBSOCKET_ROUTE_KEYS = ("path", "methods", "websocket")
+
+PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum', {
+    "type": Key("string", '"int"', '"int" (64-bit signed), "string" or "bool" (true/false, bound as 1/0)'),
+    "required": Key("boolean", "true unless default is set", 'absent -> violation "missing"'),
+    "default": Key("integer or string", "none", "value used when absent (int, or a member of enum)"),
+    "min": Key("integer", "none", "int: lowest allowed value"),
+    "max": Key("integer", "none", "int: highest allowed value"),
+    "enum": Key("array", "none", "allowed values; a string enum is bound as its 0-based index"),
+    "min_length": Key("integer", "none", "string: fewest bytes (after percent-decoding)"),
+    "max_length": Key("integer", 256, "string: most bytes (after percent-decoding)"),
+    "pattern": Key("string", "none", "string: regular expression the whole value must match"),
+})
+PATH_PARAM_KEYS = ("min", "max", "enum")
+
+REPLY = Table("[route.reply]", "the answer of a route without a handler", {
+    "status": Key("integer", 200, "a registered status that carries a body", (100, 599)),
+    "type": Key("string", '"text/plain" or "application/json"', "Content-Type (a media type)"),
+    "text": Key("string", "required unless json", 'a template: "{a + b}" holes are int expressions'),
+    "json": Key("table or string", "none", "[route.reply.json]: output fields in order; a string: "
+                '"QUERY" or "first(QUERY) else 404" as the whole body'),
+    "let": Key("table", "none", "[route.reply.let]: named data queries the json fields reuse"),
+})
+
+REPLY_LET = Table("[route.reply.let]", "named data queries of a json reply, computed per request", {
+    "<name>": Key("string", "none", "a query: SOURCE [where COND] [order by KEY] [start:end]"),
+})
+
+REPLY_JSON = Table("[route.reply.json]", "a JSON object reply, members in order", {
+    "<field>": Key("string", "none", 'an expression: a query (SOURCE [where ...] [order by ...] [start:end] '
+                   'with { k = expr }), first(QUERY) [else STATUS], len(FIELD or let), or int arithmetic'),
+})
+
+# brotli quality and gzip level ranges; profiles may retune them within the same bounds.
+COMPRESS = Table("[route.compress]", "codings a json route offers, in the server's order of preference", {
+    "gzip": Key("integer", "not offered", "gzip level", (1, 9)),
+    "br": Key("integer", "not offered", "brotli quality", (0, 11)),
+})
+
+STATIC = Table("[route.static]", "a prefix route serving the files of a directory (GET and HEAD)", {
+    "dir": Key("string", "required", 'absolute directory, e.g. "/data/static" (/data resolves under --data-root)'),
+    "precompressed": Key("array of strings", "[]", 'serve .br / .gz siblings: ["br", "gz"]'),
+    "cache": Key("string", '"memory"', '"memory" (loaded at start-up) or "none" (read per request)'),
+    "mime": Key("table", "built-in list", 'extension -> media type, added to the defaults: { avif = "image/avif" }'),
+})
+
+SHAPE = Table("[shape.NAME]", "a JSON object type, fields in output order", {
+    "<field>": Key("string", "required", '"int", "string", "bool", "[T]" (array) or a shape name'),
+})
+
+DATA = Table("[data.NAME]", "a JSON file loaded once at start-up into generated C structs", {
+    "file": Key("string", "required", 'e.g. "/data/dataset.json" (/data resolves under --data-root)'),
+    "type": Key("string", "required", 'its type: a shape name or "[Shape]"'),
+})
+
+# Same bounds as [server], so a profile cannot reach a setting the server table could not.
+PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tuned (NAME: letters, digits, - _)", {
+    "routes": Key("array of strings", "required", "paths of the routes this build serves"),
+    "workers": Key("string or integer", "[server] workers", 'overrides [server] workers ("auto" or 1..1024)'),
+    "compress": Key("table", "the routes' levels", "{ br = Q, gzip = L }: levels for codings the routes offer"),
+    "recv_count": Key("integer", "[server.buffers]", "overrides [server.buffers] recv_count", BUFFERS.keys["recv_count"].bounds),
+    "recv_size": Key("integer", "[server.buffers]", "overrides [server.buffers] recv_size", BUFFERS.keys["recv_size"].bounds),
+    "output_queue": Key("integer", "[server.limits]", "overrides [server.limits] output_queue",
+                        LIMITS.keys["output_queue"].bounds),
+})
+
+# Every table, in the order the reference shows them.
+TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, REPLY,
+          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, SHAPE, DATA, PROFILE)
+
+
+def defaults_and_bounds(table: Table) -> dict:
+    """{name: (default, lowest, highest)} of a table's range-checked integer keys."""
+    return {name: (k.default, *k.bounds) for name, k in table.keys.items() if k.bounds is not None}

@@ -1,0 +1,125 @@
+"""The key registry (codegen/spec_keys.py) is what the validator accepts, no more, no less.
+
+* every fixed key of every table appears in specs/every_key.toml, which must validate: a
+  documented key the validator refuses fails here (and a new key must be added there);
+* an unknown key in each table is RS010 and its hint lists exactly the registry's keys, so
+  the validator cannot keep a private list that accepts an undocumented key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from conftest import SPECS
+from codegen import profile_tuning, spec_keys
+from codegen.diagnostics import SpecErrors
+from codegen.model import Violations
+from codegen.spec_loader import load
+from codegen.validate import validate_all
+
+EVERY_KEY = SPECS / "every_key.toml"
+
+
+def _tables_in(data: dict) -> dict:
+    """Registry table title -> the key names specs/every_key.toml uses in such tables."""
+    used: dict[str, set] = {t.title: set() for t in spec_keys.TABLES}
+    used["top level"] |= set(data)
+    server = data["server"]
+    used["[server]"] |= set(server)
+    for sub, title in (("limits", "[server.limits]"), ("timeouts", "[server.timeouts]"),
+                       ("buffers", "[server.buffers]"), ("violations", "[server.violations]")):
+        used[title] |= set(server[sub])
+    used["[server.violations.fields]"] |= set(server["violations"]["fields"])
+    for route in data["route"]:
+        used["[[route]]"] |= set(route)
+        for table in (*route.get("query", {}).values(), *route.get("headers", {}).values(),
+                      *route.get("path_params", {}).values()):
+            if isinstance(table, dict):
+                used["parameter table"] |= set(table)
+        used["[route.reply]"] |= set(route.get("reply", {}))
+        used["[route.compress]"] |= set(route.get("compress", {}))
+        used["[route.static]"] |= set(route.get("static", {}))
+    for data_source in data["data"].values():
+        used["[data.NAME]"] |= set(data_source)
+    for profile in data["profile"].values():
+        used["[profile.NAME]"] |= set(profile)
+    return used
+
+
+def test_every_documented_key_is_used_by_the_every_key_spec():
+    used = _tables_in(tomllib.loads(EVERY_KEY.read_text()))
+    for table in spec_keys.TABLES:
+        missing = set(table.names) - used[table.title]
+        assert not missing, f"{table.title}: add {sorted(missing)} to {EVERY_KEY.name}"
+
+
+def test_the_every_key_spec_validates():
+    source = load(str(EVERY_KEY))
+    try:
+        spec, warnings = validate_all(source)
+        profile_tuning.check(source, spec)
+    except SpecErrors as exc:
+        pytest.fail("\n".join(e.format(EVERY_KEY.name, exc.lines) for e in exc.errors))
+    assert spec.server.limits.ws_message == 65536 and spec.violations.list_key == "problems"
+    assert [e.code for e in warnings if e.code == "RS010"] == []
+
+
+ROUTE = '[[route]]\npath = "/a"\n'
+REPLY = 'reply = { text = "x" }\n'
+# Registry table -> a spec with an unknown key "zzq" in that table.
+UNKNOWN_KEY_SPECS = {
+    "top level": "zzq = 1\n" + ROUTE + REPLY,
+    "[server]": "[server]\nzzq = 1\n" + ROUTE + REPLY,
+    "[server.limits]": "[server.limits]\nzzq = 1\n" + ROUTE + REPLY,
+    "[server.timeouts]": "[server.timeouts]\nzzq = 1\n" + ROUTE + REPLY,
+    "[server.buffers]": "[server.buffers]\nzzq = 1\n" + ROUTE + REPLY,
+    "[server.violations]": "[server.violations]\nzzq = 1\n" + ROUTE + REPLY,
+    "[server.violations.fields]": "[server.violations.fields]\nzzq = \"x\"\n" + ROUTE + REPLY,
+    "[[route]]": ROUTE + REPLY + "zzq = 1\n",
+    "parameter table": ROUTE + REPLY + 'query = { a = { type = "int", zzq = 1 } }\n',
+    "[route.reply]": ROUTE + 'reply = { text = "x", zzq = 1 }\n',
+    "[route.compress]": ROUTE + 'compress = { gzip = 1, zzq = 1 }\nreply = { json = { n = "1" } }\n',
+    "[route.static]": '[[route]]\npath = "/s/"\nstatic = { dir = "/data/static", zzq = 1 }\n',
+    "[data.NAME]": '[shape.P]\na = "int"\n[data.d]\nfile = "/data/d.json"\ntype = "[P]"\nzzq = 1\n' + ROUTE + REPLY,
+    "[profile.NAME]": ROUTE + REPLY + '[profile.p]\nroutes = ["/a"]\nzzq = 1\n',
+}
+
+
+@pytest.mark.parametrize("title", list(UNKNOWN_KEY_SPECS))
+def test_an_unknown_key_lists_exactly_the_registry_keys(tmp_path, title):
+    table = next(t for t in spec_keys.TABLES if t.title == title)
+    spec = tmp_path / "t.toml"
+    spec.write_text(UNKNOWN_KEY_SPECS[title])
+    with pytest.raises(SpecErrors) as caught:
+        validate_all(load(str(spec)))
+    [error] = [e for e in caught.value.errors if e.key.endswith("zzq")]
+    assert error.code in ("RS010", "RS050")  # RS050: a [data] table's own id
+    listed = re.search(r"expected one of: ([^)]*)", f"{error.message} {error.hint or ''}").group(1)
+    assert listed.strip().split(", ") == list(table.names)
+
+
+def test_every_table_with_fixed_keys_has_an_unknown_key_case():
+    fixed = {t.title for t in spec_keys.TABLES if t.names}
+    assert fixed == set(UNKNOWN_KEY_SPECS)
+
+
+def test_websocket_route_keys_are_route_keys():
+    for subset in (spec_keys.STATIC_ROUTE_KEYS, spec_keys.WEBSOCKET_ROUTE_KEYS, spec_keys.PATH_PARAM_KEYS):
+        assert set(subset) <= set(spec_keys.ROUTE.names) | set(spec_keys.PARAM.names)
+
+
+def test_violation_fields_are_the_model_members():
+    assert spec_keys.VIOLATION_FIELDS.names == tuple(name for name, _ in Violations().fields)
+
+
+def test_every_key_has_a_type_and_a_meaning():
+    for table in spec_keys.TABLES:
+        assert table.about, table.title
+        for name, key in table.keys.items():
+            assert key.type and key.meaning and key.default is not None, (table.title, name)
+            if key.bounds is not None and isinstance(key.default, int):
+                low, high = key.bounds
+                assert low <= key.default <= high, (table.title, name)

@@ -1,0 +1,74 @@
+/* test_http1_request_line.c — the HTTP/1.1 parser on request lines: methods,
+ * request targets (origin and asterisk form), versions, leading empty lines
+ * and pipelining of whole requests.  Case machinery: http1_case.h.
+ *
+ * Usage: test_http1_request_line */
+#include "http1_case.h"
+
+static void test_request_line_valid(void)
+{
+    CASE("get with query", "GET /baseline11?a=13&b=42 HTTP/1.1\r\nHost: localhost:8080\r\n\r\n",
+         "HEAD GET /baseline11 ?a=13&b=42 v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("http/1.0 without keep-alive", "GET /old HTTP/1.0\r\n\r\n",
+         "HEAD GET /old - v1.0 f=00 cl=0 hosts=0 hdrs=0\nDONE body=\n");
+    CASE("asterisk-form", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD OPTIONS * - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("method names are case-sensitive tokens",
+         "get / HTTP/1.1\r\nHost: a\r\n\r\nPURGE / HTTP/1.1\r\nHost: a\r\n\r\nDELETE / HTTP/1.1\r\nHost: "
+         "a\r\n\r\n"
+         "HEAD / HTTP/1.1\r\nHost: a\r\n\r\nPATCH / HTTP/1.1\r\nHost: a\r\n\r\nTRACE / HTTP/1.1\r\nHost: "
+         "a\r\n\r\n"
+         "CONNECT / HTTP/1.1\r\nHost: a\r\n\r\nGETS / HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD OTHER / - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n"
+         "HEAD OTHER / - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n"
+         "HEAD DELETE / - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n"
+         "HEAD HEAD / - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n"
+         "HEAD PATCH / - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n"
+         "HEAD TRACE / - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n"
+         "HEAD CONNECT / - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n"
+         "HEAD OTHER / - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("leading empty lines",
+         "\r\n\r\n\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n\r\nGET /y HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD GET /x - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n"
+         "HEAD GET /y - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("pipelined two",
+         "GET /pipeline HTTP/1.1\r\nHost: localhost:8080\r\n\r\nGET /pipeline HTTP/1.1\r\nHost: "
+         "localhost:8080\r\n\r\n",
+         "HEAD GET /pipeline - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n"
+         "HEAD GET /pipeline - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+}
+
+static void test_request_line_reject(void)
+{
+    REJECT("HTTP/2.0", "GET / HTTP/2.0\r\n" H "\r\n", 505);
+    REJECT("HTTP/0.9", "GET / HTTP/0.9\r\n" H "\r\n", 505);
+    REJECT("h2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505);
+    REJECT("lowercase http", "GET / http/1.1\r\n" H "\r\n", 400);
+    REJECT("HTTP/1.10", "GET / HTTP/1.10\r\n" H "\r\n", 400);
+    REJECT("HTTP/1", "GET / HTTP/1\r\n" H "\r\n", 400);
+    REJECT("HTTP/11", "GET / HTTP/11\r\n" H "\r\n", 400);
+    REJECT("no version", "GET /\r\n" H "\r\n", 400);
+    REJECT("space after version", "GET / HTTP/1.1 \r\n" H "\r\n", 400);
+    REJECT("absolute-form", "GET http://a/ HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("authority-form", "CONNECT a:443 HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("asterisk with more", "OPTIONS *x HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("double space after method", "GET  / HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("double space after target", "GET /  HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("leading space", " GET / HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("tab as separator", "GET\t/ HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("empty method", " / HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("too many leading empty lines", "\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("bare LF as a leading empty line", "\nGET / HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("bare CR after request line", "GET / HTTP/1.1\rHost: a\r\n\r\n", 400);
+
+    /* Bytes a target may not hold. */
+    REJECT("NUL in target", "GET /base\0line HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("byte >= 0x80 in target", "GET /caf\xc3\xa9 HTTP/1.1\r\n" H "\r\n", 400);
+}
+
+int main(void)
+{
+    test_request_line_valid();
+    test_request_line_reject();
+    return tu_summary("http1_request_line");
+}
