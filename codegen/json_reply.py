@@ -97,6 +97,7 @@ class JsonChecker:
         self.name_problem = name_problem
         self.statuses = statuses
         self.lets: dict = {}
+        self.broken_lets: set = set()  # reported once; fields using them are not reported again
 
     def reply(self, raw, key: tuple, params: list, let_raw=None, let_key=None) -> JsonReply | None:
         """params: ParamInfo of the route (or plain names, read as ints)."""
@@ -153,7 +154,9 @@ class JsonChecker:
                 self.error(lkey, f"expected a query string, got {text!r}", code="RS012")
             else:
                 q = self.query(text, lkey)
-                if q is not None and q.shape is None:
+                if q is None:
+                    self.broken_lets.add(name)
+                elif q is not None and q.shape is None:
                     self.error(lkey, "a let names a query over items with fields")
                 elif q is not None:
                     if q.extra:
@@ -180,6 +183,10 @@ class JsonChecker:
             return None
 
     def value(self, text: str, key: tuple, whole: bool = False):
+        uses = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+        if uses & self.broken_lets:
+            self.reported += 1  # the let's own error stands for this one
+            return None
         m = _FIRST.fullmatch(text)
         if m:
             status = int(m.group("status")) if m.group("status") else None
