@@ -83,6 +83,14 @@ def test_caret_points_at_the_token(tmp_path):
     assert lines[2] == '    |                                  ^^^^^^^^^^'
 
 
+def test_caret_inside_a_multi_line_string(tmp_path):
+    (tmp_path / "t.toml").write_text(HEAD + '[route.reply.let]\nm = """ps where\n    (q is absent or price >= q)"""\n'
+                                     '[route.reply.json]\nn = "len(m)"\n')
+    lines = ringspec("check", "t.toml", cwd=tmp_path).stderr.splitlines()
+    assert lines[0] == "t.toml:17:21: error[RS042]: route[0].reply.let.m: cannot compare an int with a string"
+    assert lines[2] == "    |                     ^^^^^^^^^^"
+
+
 def test_every_problem_of_a_reply_is_reported_once(tmp_path):
     found = check(tmp_path, '[route.reply.let]\nm = "ps where price == q"\n[route.reply.json]\n'
                   'a = "ps where name == 1"\nb = "ps order by nope"\nc = "len(m)"\nd = "m[0:2]"\n')
