@@ -204,10 +204,9 @@ class Parser:
     def condition(self) -> Node:
         node = self.conjunction()
         while self.at("or"):
-            tok = self.take()
+            self.take()
             right = self.conjunction()
             node = Bin(node.pos, right.pos + right.length - node.pos, op="or", left=node, right=right)
-            del tok
         return node
 
     def conjunction(self) -> Node:
@@ -448,6 +447,8 @@ class QueryChecker:
                 if t != "int":
                     raise QueryError(f'"{node.op}" is arithmetic on ints; this is {_a(t)}', side.pos,
                                      side.length, "RS042")
+            if node.op in "/%" and isinstance(node.right, Lit) and node.right.value == 0:
+                raise QueryError("always divides by zero", node.pos, node.length)
             node.type = "int"
 
     def resolve(self, ref: Ref, shape) -> str:

@@ -13,11 +13,11 @@
 
 #include "conn_lifecycle.h"
 #include "date_cache.h"
-#include "request_text.h"
 #include "http1_conn.h"
 #include "json_scratch.h"
 #include "listener.h"
 #include "log.h"
+#include "request_text.h"
 #include "stats.h"
 #include "ws_conn.h"
 

@@ -93,7 +93,7 @@ typedef struct rs_params {
 
 /* Packed so that rs_params (and the connection slot) did not grow. */
 #define RS_VIOLATION_BITS 4
-_Static_assert(RS_MAX_PARAMS * RS_VIOLATION_BITS <= 32, "violations of every slot fit in 32 bits");
+_Static_assert((RS_MAX_PARAMS * RS_VIOLATION_BITS) <= 32, "violations of every slot fit in 32 bits");
 static inline rs_violation rs_violation_of(const rs_params *p, unsigned slot)
 {
     return (rs_violation)((p->violations >> (RS_VIOLATION_BITS * slot)) & 0xFu);
