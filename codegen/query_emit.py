@@ -105,6 +105,8 @@ class QueryEmitter:
     def bound(self, tree, size: str, absent: str) -> str:
         if tree is None:
             return absent
+        if isinstance(tree, expr.Num):  # a constant: clamp what can be known now
+            return "0" if tree.value <= 0 else f"{tree.value}u > {size} ? {size} : (size_t){tree.value}u"
         self.used.update(expr.names_in(tree))
         before = len(self.slices.statements)
         value = self.slices.emit(tree)
