@@ -14,7 +14,8 @@ locals the respond function already binds; a string parameter is the rs_str rs_s
 from __future__ import annotations
 
 from . import expr
-from .query import Bin, Call, Lit, Presence, Query, Ref, Unary
+from .query import Query
+from .query_syntax import Bin, Call, Lit, Presence, Ref, Unary
 
 _TEXT_TESTS = {"contains": "rs_text_contains", "icontains": "rs_text_icontains",
                "starts_with": "rs_text_starts_with", "iequals": "rs_text_iequal"}
