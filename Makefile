@@ -2,6 +2,7 @@
 #
 #   make run    build spec/arena.toml and serve it on :8080
 #   make test   build everything (release + ASan/UBSan) and run every suite
+#   make test-specs   run the [[route.test]] cases of spec/arena.toml and spec/examples/
 #   make fuzz   run each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make stress run the stress tests at full length on both builds
 #   make arena-entry  write the HttpArena entry folders into frameworks/
@@ -41,12 +42,12 @@ PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
 .PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz readme \
-        stress test-stress format clean help bench bench-ws arena-entry arena-check
+        stress test-stress test-specs format clean help bench bench-ws arena-entry arena-check
 
 all: build
 
 help:
-	@sed -n '2,10p' Makefile
+	@sed -n '2,12p' Makefile
 
 deps:
 	@scripts/install-deps.sh build
@@ -60,9 +61,10 @@ build: deps
 build-asan: deps
 	@./ringspec build $(SPEC) --sanitize
 
-# Users have no /data: make run serves the sample data shipped in data/.
-run: build
-	exec build/$(SPEC_NAME)/server --data-root $(CURDIR)/data $(RUN_ARGS)
+# Users have no /data: `ringspec run` serves the sample data shipped in data/ (its default
+# --data-root for specs of this checkout). make run RUN_ARGS='--workers 1' passes server flags.
+run: deps
+	@exec ./ringspec run $(SPEC) -- $(RUN_ARGS)
 
 # ---- compile (used by `ringspec build`: GEN_DIR=generated/<name> OUT=<dir>) ----
 
@@ -153,6 +155,18 @@ fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 	if [ $$fail -ne 0 ]; then grep -h -B2 -A30 -E 'ERROR|invariant|differs' $(FUZZ_DIR)/*.log | head -80; \
 	    echo "fuzz: a harness failed (inputs in $(FUZZ_DIR)/artifacts/)"; exit 1; fi
 
+# In-spec tests: `ringspec test` builds each spec, serves it on a free loopback port and runs
+# its [[route.test]] cases, on a release and an ASan/UBSan build. Examples are picked up by
+# glob: spec/examples/<name>/<name>.toml (handlers/ and data/ beside it) or spec/examples/<name>.toml.
+EXAMPLES    ?= spec/examples
+EXAMPLE_DIRS = $(patsubst %/,%,$(wildcard $(EXAMPLES)/*/))
+SPEC_TESTS   = $(SPEC) $(wildcard $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)).toml) $(EXAMPLES)/*.toml)
+
+test-specs: deps-test
+	@fail=0; for s in $(SPEC_TESTS); do \
+	    for v in "" --sanitize; do ./ringspec test $$s --keep-going $$v || fail=1; done; \
+	done; exit $$fail
+
 test-conformance:
 	RS_SERVER=$(RS_SERVER) RS_ARENA_DIR=$(ARENA_DIR) $(PYTHON) -m pytest -q tests/conformance
 
@@ -180,6 +194,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory test-codegen
 	@$(MAKE) --no-print-directory -C bench/loadgen test
+	@$(MAKE) --no-print-directory test-specs
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
 	@rm -f $(STRESS_REPORT)
@@ -208,8 +223,9 @@ arena-check: deps-test
 # Benchmarks (BENCHMARKS.md): make bench BENCH_ARGS='--quick' | '--update-benchmarks-md' ...
 bench: ; bench/run $(BENCH_ARGS)
 
-# WebSocket echo (echo-ws) against Node's ws package: make bench-ws BENCH_WS_ARGS='--runs 5'
-bench-ws: ; bench/ws_echo.sh $(BENCH_WS_ARGS)
+# Only the WebSocket echo scenarios of bench/run (ringspec against Node's ws package):
+# make bench-ws BENCH_WS_ARGS='--runs 5'
+bench-ws: ; bench/run --only echo-ws,echo-ws-p16 $(BENCH_WS_ARGS)
 
 format:
 	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true

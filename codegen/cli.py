@@ -1,18 +1,23 @@
-"""Command line: ringspec {generate,build,check,routes,arena,stub} SPEC ..., init DIR,
+"""Command line: ringspec {generate,build,run,test,check,routes,openapi,arena,stub} SPEC ..., init DIR,
 explain RSxxx, reference [--readme FILE].
 
 Spec errors go to stderr as file:line: key: message, all of them, with exit status 1;
-nothing is written then. `build` runs the Makefile's `server` target after generating.
+nothing is written then. `build` runs the Makefile's `server` target after generating;
+`run` builds and execs the server; `test` builds, starts it and runs the spec's
+[[route.test]] cases (codegen/case_runner.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from . import arena_entry, diagnostics, emit, handlers, profile_tuning, reference, scaffold
+from . import (arena_entry, case_runner, diagnostics, emit, handlers, openapi, profile_tuning, reference,
+               route_tests, scaffold)
 from .model import Spec
 from .diagnostics import SpecError, SpecErrors
 from .spec_loader import load
@@ -20,7 +25,15 @@ from .validate import validate_all
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    server_args = []
+    if "--" in argv:  # ringspec run SPEC [options] -- SERVER_ARGS: the rest goes to the server
+        server_args, argv = argv[argv.index("--") + 1:], argv[:argv.index("--")]
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if server_args and args.run is not _run:
+        parser.error("-- SERVER_ARGS is for `ringspec run` only")
+    args.server_args = server_args
     try:
         return args.run(args)
     except SpecErrors as exc:
@@ -46,8 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    def command(name: str, run, help_text: str, profile: bool = True) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+    def command(name: str, run, help_text: str, profile: bool = True, about: str | None = None):
+        sub = commands.add_parser(name, help=help_text, description=about or help_text)
         sub.add_argument("spec", metavar="SPEC", help="spec file, e.g. spec/arena.toml")
         if profile:
             sub.add_argument("--profile", metavar="NAME", help="only the routes of [profile.NAME]")
@@ -61,6 +74,27 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-o", dest="out_dir", metavar="OUT_DIR", type=Path,
                        help="build directory (default: build/<name>, build/<name>-asan with --sanitize)")
     build.add_argument("--sanitize", action="store_true", help="build with ASan and UBSan")
+    run = command("run", _run, "Build, then run the server in the foreground.",
+                  about="Build, then run the server in the foreground (exec). Flags after -- go to the server, "
+                        "e.g. -- --workers 1 (see build/<name>/server --help); --data-root defaults to the "
+                        "data/ directory beside SPEC (see test).")
+    run.usage = "ringspec run [-h] [--profile NAME] [--port N] [--sanitize] [-o OUT_DIR] SPEC [-- SERVER_ARGS ...]"
+    run.add_argument("--port", type=int, metavar="N", help="TCP port (default: the spec's [server] port)")
+    run.add_argument("--sanitize", action="store_true", help="build and run with ASan and UBSan")
+    run.add_argument("-o", dest="out_dir", metavar="OUT_DIR", type=Path,
+                     help="build directory (default: as build); generated C goes to OUT_DIR/generated")
+    test = command("test", _test, "Build, serve and run the [[route.test]] cases of SPEC.",
+                   about="Build, start the server on a free loopback port and run every [[route.test]] case "
+                         "of SPEC: one PASS/FAIL line per case with what differs, a summary, exit 1 on any "
+                         "failure or if the server dies, or stops badly after the SIGTERM it gets at the end.")
+    test.add_argument("--sanitize", action="store_true", help="test an ASan + UBSan build (sanitizer reports fail)")
+    test.add_argument("--keep-going", action="store_true",
+                      help="run every case (default: stop at the first failing case)")
+    test.add_argument("-o", dest="out_dir", metavar="OUT_DIR", type=Path,
+                      help="build directory (default: as build); generated C goes to OUT_DIR/generated")
+    test.add_argument("--data-root", metavar="DIR", type=Path,
+                      help="the server's --data-root (default: data/ beside SPEC; for specs in this "
+                           "checkout without one, its data/ as make run serves)")
     command("check", _check, "Validate SPEC only: print every diagnostic.", profile=False)
     command("stub", _stub, "Print a C starting point for each handler SPEC names (for handlers/*.c).",
             profile=False)
@@ -73,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("code", metavar="RSxxx")
     explain.set_defaults(run=_explain)
     command("routes", _routes, "Print the route table of SPEC.")
+    api = command("openapi", _openapi, "Write the OpenAPI 3.1 document (JSON) of SPEC's routes.")
+    api.add_argument("-o", dest="out_file", metavar="FILE", type=Path, help="output file (default: stdout)")
     ref_help = "Print the spec-language reference (every key, type, default; diagnostic ids) as Markdown."
     ref = commands.add_parser("reference", help=ref_help, description=ref_help)
     ref.add_argument("--readme", metavar="FILE", type=Path,
@@ -125,6 +161,11 @@ def _generate(args) -> int:
 
 
 def _build(args) -> int:
+    return _build_server(args)[0]
+
+
+def _build_server(args) -> tuple[int, Path, Spec]:
+    """Generates and compiles; (make's status, the server binary, the spec as built)."""
     spec, gen_dir = _generate_into(args)
     name = spec.output_name(args.profile) + ("-asan" if args.sanitize else "")
     out_dir = args.out_dir or emit.REPO_ROOT / "build" / name
@@ -134,16 +175,68 @@ def _build(args) -> int:
     if any(r.handler for r in spec.routes):  # the user's C, checked by handlers.find_problems
         command.append("HANDLERS=" + " ".join(str(p) for p in handlers.sources(spec.file)))
     print("compiling: " + " ".join(command), flush=True)
+    binary = out_dir / "server"
     try:
         status = subprocess.run(command).returncode
     except FileNotFoundError:
         print("ringspec: make not found", file=sys.stderr)
-        return 127
+        return 127, binary, spec
     if status != 0:
         print(f"ringspec: make failed with status {status}", file=sys.stderr)
+        return status, binary, spec
+    print(f"built {_shown(binary)}", flush=True)
+    return 0, binary, spec
+
+
+def default_data_root(spec_file: str) -> Path | None:
+    """data/ beside the spec (spec/examples/<name>/data); for a spec inside this checkout
+    without one, the checkout's data/ (the sample data `make run` serves); else None (the
+    server's own default, /data)."""
+    spec_dir = Path(spec_file).resolve().parent
+    if (spec_dir / "data").is_dir():
+        return spec_dir / "data"
+    if spec_dir.is_relative_to(emit.REPO_ROOT) and (emit.REPO_ROOT / "data").is_dir():
+        return emit.REPO_ROOT / "data"
+    return None
+
+
+def _test(args) -> int:
+    spec = _load(args.spec, args.profile)  # diagnostics first: no build for a broken spec
+    selection = route_tests.select(spec, args.profile)
+    if not selection.cases:
+        print(f"ringspec test: {args.spec} has no [[route.test]] cases"
+              + (f" in profile {args.profile}" if args.profile else ""), file=sys.stderr)
+        return 1
+    if args.out_dir is not None:
+        args.gen_dir = args.out_dir / "generated"
+    status, binary, _ = _build_server(args)
+    if status != 0:
         return status
-    print(f"built {_shown(out_dir / 'server')}")
-    return 0
+    data_root = args.data_root or default_data_root(args.spec)
+    server_args = ["--data-root", str(data_root)] if data_root else []
+    routes = len(spec.select(args.profile)) - len(selection.untested)
+    print(f"testing {args.spec}" + (f" (profile {args.profile})" if args.profile else "")
+          + f": {len(selection.cases)} case{'s' * (len(selection.cases) != 1)} on {routes} route{'s' * (routes != 1)}"
+          + (f" (no cases: {', '.join(selection.untested)})" if selection.untested else ""), flush=True)
+    server = case_runner.Server(binary, server_args)
+    return case_runner.run(server, selection.cases, args.spec, args.keep_going)
+
+
+def _run(args) -> int:
+    if args.out_dir is not None:
+        args.gen_dir = args.out_dir / "generated"
+    status, binary, _ = _build_server(args)
+    if status != 0:
+        return status
+    server_args = list(args.server_args)
+    if args.port is not None:
+        server_args = ["--port", str(args.port)] + server_args
+    data_root = default_data_root(args.spec)
+    if "--data-root" not in server_args and data_root is not None:
+        server_args = ["--data-root", str(data_root)] + server_args
+    print(f"exec {_shown(binary)} {' '.join(server_args)}".rstrip(), flush=True)
+    os.execv(binary, [str(binary), *server_args])
+    return 127  # not reached: execv returns only by raising
 
 
 def _check(args) -> int:
@@ -179,6 +272,16 @@ def _explain(args) -> int:
               file=sys.stderr)
         return 2
     print(text, end="")
+    return 0
+
+
+def _openapi(args) -> int:
+    text = json.dumps(openapi.document(_load(args.spec, args.profile), args.profile), indent=2) + "\n"
+    if args.out_file is None:
+        sys.stdout.write(text)
+    else:
+        args.out_file.write_text(text, encoding="utf-8")
+        print(f"wrote {_shown(args.out_file)}")
     return 0
 
 

@@ -88,11 +88,40 @@ A [profile.NAME] lists paths of routes of this spec; NAME names a build director
 `handler = "name"` makes a route call a C function the user writes in handlers/*.c. The
 name must be a C identifier, unique across routes."""),
     "RS080": ("bad test case", """
-[[route.test]] cases describe a request (method, query, headers, body) and the expected
-response (status, headers, body or a JSON subset); `ringspec test SPEC` runs them."""),
+[[route.test]] cases describe a request and the response it must get; `ringspec test SPEC`
+builds the server, starts it and runs them:
+
+    [[route.test]]
+    name = "sum"                              # optional; default "<METHOD> <target>"
+    request = "POST /baseline11?a=13&b=42"    # METHOD, one space, an origin-form target
+    headers = { Content-Type = "text/plain" } # optional; Content-Length is computed from body
+    body = "20"                               # optional
+    status = 200                              # required
+    expect_headers = { Content-Type = "text/plain", Content-Encoding = false }
+    expect_body = "75"                        # or expect_json = { ... }, expect_body_size = N
+
+The target is printable ASCII without spaces (percent-encode the rest); header names are
+tokens and values have no control characters. expect_headers values are exact strings,
+false (the header must be absent) or true (present, any value). expect_json is a subset:
+objects need the listed keys, arrays the same length, scalars equal; TOML dates have no
+JSON equivalent."""),
+    "RS081": ("test request does not match its route", """
+A [[route.test]] case is written under the [[route]] that serves its request: the target's
+path must match that route's path (literal segments exactly, an {x:int} segment as any
+one segment, so a case can test what a bad integer gets; a static route by its prefix).
+Move the case under the route it exercises."""),
+    "RS082": ("bad websocket test case", """
+`websocket = ["hello", ...]` opens the handshake at the case's target and sends each
+string as a text message, expecting each echoed back, then closes with 1000. It is allowed
+on websocket routes only, with a GET request and status = 101, and without a body or body
+expectations. A 101 status needs `websocket` (use [] for the handshake alone). To test a
+refused handshake, write a plain case with the upgrade headers in `headers`."""),
     "RS090": ("unused parameter", """
-Warning: a parameter is declared but neither the reply nor a handler uses it. It is still
-parsed and checked; remove it or use it."""),
+Warning: a path, query or header parameter is declared but neither the reply (a template
+hole, a json field, a slice bound, a `with` field) nor a handler uses it, and it has no
+constraint (min, max, enum, lengths, pattern) the server would refuse requests by. It is
+still parsed and type-checked on every request, for nothing: use it, constrain it, or
+remove it. The build goes on."""),
 }
 
 SEVERITIES = ("error", "warning")

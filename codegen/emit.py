@@ -281,7 +281,7 @@ class _RouteView:
     @property
     def reads_params(self) -> bool:
         if self.route.handler:
-            return True  # the handler gets every parameter
+            return bool(self.route.params)  # the handler gets every parameter (if it has any)
         return bool(self.bindings or self.query_bindings) or self.required_body_slot is not None
 
     @property

@@ -189,6 +189,7 @@ class Route:
     body_stream: bool = False  # body = "stream": `body` is the number of bytes read
     static: StaticDir | None = None  # a prefix route serving files (path ends in "/")
     websocket: str | None = None  # behaviour after the upgrade ("echo"), None for HTTP routes
+    tests: list = field(default_factory=list)  # route_tests.TestCase: its [[route.test]] cases
 
     @property
     def is_literal(self) -> bool:

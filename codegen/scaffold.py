@@ -28,6 +28,18 @@ reply = {{ type = "text/plain", text = "hello x{{times}}" }}
 path = "/items/{{id:int}}"
 path_params = {{ id = {{ min = 1 }} }}
 handler = "item"
+
+# Cases `ringspec test {name}.toml` runs against the built server (any route may have them).
+[[route.test]]
+request = "GET /items/7"
+status = 200
+expect_headers = {{ Content-Type = "text/plain" }}
+expect_body = "item 7"
+
+[[route.test]]
+name = "ids start at 1"
+request = "GET /items/0"
+status = 400
 '''
 
 HANDLER = '''/* item: answers GET /items/{{id}}.  Written by hand; ringspec never touches it.
@@ -55,7 +67,10 @@ run: build
 check:
 \t$(RINGSPEC) check {name}.toml
 
-.PHONY: build run check
+test:
+\t$(RINGSPEC) test {name}.toml -o build
+
+.PHONY: build run check test
 '''
 
 

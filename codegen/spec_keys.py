@@ -106,13 +106,14 @@ ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory
     "compress": Key("table", "none", "[route.compress]: codings offered for json replies, preferred first"),
     "static": Key("table", "none", "[route.static]: serve a directory under a prefix path such as \"/static/\""),
     "websocket": Key("string", "none", 'behaviour after the upgrade: "echo"'),
+    "test": Key("array of tables", "none", "[[route.test]]: cases `ringspec test` runs against the built server"),
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
 STREAM_BODY_LIMIT = 64 << 20
 
 # What a route serving a directory, or upgrading to WebSocket, may say: the rest is reply machinery.
-STATIC_ROUTE_KEYS = ("path", "methods", "static")
-WEBSOCKET_ROUTE_KEYS = ("path", "methods", "websocket")
+STATIC_ROUTE_KEYS = ("path", "methods", "static", "test")
+WEBSOCKET_ROUTE_KEYS = ("path", "methods", "websocket", "test")
 
 PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum', {
     "type": Key("string", '"int"', '"int" (64-bit signed), "string" or "bool" (true/false, bound as 1/0)'),
@@ -158,6 +159,23 @@ STATIC = Table("[route.static]", "a prefix route serving the files of a director
     "mime": Key("table", "built-in list", 'extension -> media type, added to the defaults: { avif = "image/avif" }'),
 })
 
+# Checked in route_tests.py; run by `ringspec test` (case_runner.py).
+ROUTE_TEST = Table("[[route.test]]", "a request to the route and the response it must get (ringspec test)", {
+    "name": Key("string", '"METHOD target"', "a label for the case in the report"),
+    "request": Key("string", "required", '"METHOD /target?query": the target must go to this route'),
+    "headers": Key("table", "none", 'request headers: { Accept-Encoding = "br" } (Content-Length is computed)'),
+    "body": Key("string", "none", "request body; sent with Content-Length, chunked if headers say Transfer-Encoding"),
+    "status": Key("integer", "required", "expected status code", (100, 599)),
+    "expect_headers": Key("table", "none", "exact header values (names case-insensitive); false = absent, "
+                                          "true = present"),
+    "expect_body": Key("string", "none", "exact body, after undoing Content-Encoding br/gzip"),
+    "expect_json": Key("any", "none", "JSON subset: objects need the listed keys, arrays the same length, "
+                                      "scalars equal"),
+    "expect_body_size": Key("integer", "none", "exact body length in bytes, after undoing Content-Encoding"),
+    "websocket": Key("array of strings", "none", "websocket routes: text messages sent after the handshake "
+                                                 "(status 101), each echoed back"),
+})
+
 SHAPE = Table("[shape.NAME]", "a JSON object type, fields in output order", {
     "<field>": Key("string", "required", '"int", "string", "bool", "[T]" (array) or a shape name'),
 })
@@ -180,7 +198,7 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 
 # Every table, in the order the reference shows them.
 TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, REPLY,
-          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, SHAPE, DATA, PROFILE)
+          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, ROUTE_TEST, SHAPE, DATA, PROFILE)
 
 
 def defaults_and_bounds(table: Table) -> dict:

@@ -1,4 +1,7 @@
-"""Checks a parsed spec against spec v1 and builds the model (codegen/model.py).
+"""Checks a parsed spec against the spec language and builds the model (codegen/model.py).
+
+The keys each table accepts, with their defaults and bounds, come from the key registry
+(codegen/spec_keys.py), which README.md's spec reference is generated from (make readme).
 
 Every problem is collected, not just the first, each as file:line: key.path: message.
 Checks are written so that one mistake produces one message: a route with a bad path is
@@ -13,7 +16,7 @@ import math
 import re
 from pathlib import Path
 
-from . import expr, spec_keys
+from . import expr, route_tests, spec_keys, unused_params
 from .json_reply import JsonChecker
 from .query import param_infos
 from .shapes import ShapeChecker
@@ -125,6 +128,11 @@ class _Checker:
 
     def warn(self, path: tuple, message: str, code: str, hint: str | None = None) -> None:
         self.error(path, message, code, hint, severity="warning")
+
+    def unused(self, path: tuple, message: str, hint: str) -> None:
+        """RS090, under the parameter's name (a path parameter's: under the path)."""
+        at = "value" if path[-1] == "path" else "key"
+        self.error(path, message, "RS090", hint, at=at, severity="warning")
 
     # -- generic helpers ---------------------------------------------------------------
 
@@ -245,7 +253,9 @@ class _Checker:
         routes, shapes = [], []
         for index, table in enumerate(raw):
             route = self.route(index, table, shapes)
+            tests = route_tests.check(self, index, table, route)  # [[route.test]] cases
             if route is not None:
+                route.tests = tests
                 routes.append(route)
         self.unique_paths(shapes)
         self.unique_c_names(routes)
@@ -314,9 +324,11 @@ class _Checker:
         by_name = {p.name: p for p in params}
         segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
         body = by_name["body"] if body_text is not None else None
-        return Route(index, url, segments, methods, params, body, body_limit, status, content_type,
-                     template, text, _c_name(url), json_reply, compress, handler=handler,
-                     body_stream=body_stream)
+        route = Route(index, url, segments, methods, params, body, body_limit, status, content_type,
+                      template, text, _c_name(url), json_reply, compress, handler=handler,
+                      body_stream=body_stream)
+        unused_params.check(route, declared, self.unused)
+        return route
 
     def handler(self, raw: dict, path: tuple, reply) -> str | None:
         """handler = "name": the route is answered by a C function in handlers/*.c."""

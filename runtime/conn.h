@@ -44,7 +44,8 @@ enum {
     RS_CF_IN_BODY = 1u << 6,    /* its head is complete, its body is not */
     RS_CF_STATIC = 1u << 7,     /* the request is for a static file: `stat` is live */
     RS_CF_FILE = 1u << 8,       /* its file is being read into the output (none mode) */
-    RS_CF_TEXT = 1u << 9,       /* holds request-scoped text (request_text.h) */
+    RS_CF_POLLOUT = 1u << 9,    /* the send slot holds a POLLOUT wait (send_direct.c) */
+    RS_CF_TEXT = 1u << 10,      /* holds request-scoped text (request_text.h) */
 };
 
 typedef enum rs_timer_kind {

@@ -2,11 +2,13 @@
 #include "conn_lifecycle.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "http1_conn.h"
 #include "log.h"
+#include "send_direct.h"
 #include "static_serve.h"
 #include "uring_compat.h"
 #include "ws_conn.h"
@@ -62,21 +64,65 @@ static void arm_recv(rs_reactor *r, rs_conn *c)
     c->flags &= (uint16_t) ~(RS_CF_NOBUFS | RS_CF_CANCELING);
 }
 
+static void sent(rs_reactor *r, rs_conn *c, size_t n, bool in_flush);
+
+/* The socket buffer is full under a direct send: the send slot waits for
+ * POLLOUT instead of a send (cancelled like one, by its user_data). */
+static void submit_pollout(rs_reactor *r, rs_conn *c)
+{
+    struct io_uring_sqe *sqe = rs_get_sqe(r);
+    io_uring_prep_poll_add(sqe, c->fd, POLLOUT);
+    io_uring_sqe_set_data64(sqe, conn_ud(r, c, RS_OP_SEND));
+    c->ops |= RS_OP_SEND_BIT;
+    c->flags |= RS_CF_POLLOUT;
+}
+
+/* A by_file chunk at the head of the queue: sendfile, synchronously.
+ * Returns true when that settled the send slot for now (sent everything,
+ * waits for POLLOUT, or failed); false when bytes that are not a file body
+ * come next, or the kernel refused sendfile: the ring sends them. */
+static bool send_direct(rs_reactor *r, rs_conn *c)
+{
+    size_t n;
+    rs_direct_result res = rs_send_direct(r, c, &n);
+    if (res == RS_DIRECT_REFUSED) {
+        r->sendfile = false;
+        rs_log("sendfile refused on a socket; static bodies are copied from now on");
+        return false;
+    }
+    if (res == RS_DIRECT_FAILED) {
+        rs_conn_abort(r, c); /* reset by peer and the like */
+        return true;
+    }
+    if (res == RS_DIRECT_FULL)
+        submit_pollout(r, c);
+    sent(r, c, n, true);
+    return res != RS_DIRECT_BYTES || c->state == RS_CONN_CLOSING || (c->ops & RS_OP_SEND_BIT) ||
+           c->out.queued == 0;
+}
+
 /* One send per connection in flight.  A single chunk goes out with send;
- * several (a response head and a file reference, pipelined responses)
- * with one sendmsg over up to RS_SEND_IOV of them. */
+ * several (a response head and a body reference, pipelined responses)
+ * with one sendmsg over up to RS_SEND_IOV of them.  With file bodies
+ * queued, the ring sends what comes before the next one with MSG_MORE (the
+ * head waits in the socket for its body) and the body goes by sendfile
+ * once the ring send has completed. */
 static void submit_send(rs_reactor *r, rs_conn *c)
 {
+    bool files = c->out.file_queued > 0 && r->sendfile;
+    if (files && send_direct(r, c))
+        return;
+    files = c->out.file_queued > 0 && r->sendfile;
     uint32_t len;
     struct io_uring_sqe *sqe = rs_get_sqe(r);
-    if (c->out.head == c->out.tail) {
+    if (c->out.head == c->out.tail && !files) {
         const char *data = rs_outq_peek(&c->out, &len);
         io_uring_prep_send(sqe, c->fd, data, len, MSG_NOSIGNAL);
     } else {
         rs_send_vec *v = &r->sendv[rs_conn_index(&r->conns, c)];
-        int n = rs_outq_gather(&c->out, v->iov, RS_SEND_IOV, &len);
+        int n = rs_outq_gather(&c->out, v->iov, RS_SEND_IOV, &len, files);
         v->msg = (struct msghdr){.msg_iov = v->iov, .msg_iovlen = (size_t)n};
-        io_uring_prep_sendmsg(sqe, c->fd, &v->msg, MSG_NOSIGNAL);
+        io_uring_prep_sendmsg(sqe, c->fd, &v->msg, MSG_NOSIGNAL | (files ? MSG_MORE : 0));
     }
     io_uring_sqe_set_data64(sqe, conn_ud(r, c, RS_OP_SEND));
     c->out.inflight = len;
@@ -255,16 +301,33 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
 {
     c->ops &= (uint8_t)~RS_OP_SEND_BIT;
     c->out.inflight = 0;
+    if (c->flags & RS_CF_POLLOUT) {
+        /* The socket has room again (or an error the next send will see):
+         * the flush phase sends directly. */
+        c->flags &= (uint16_t)~RS_CF_POLLOUT;
+        rs_conn_touch(r, c);
+        return;
+    }
     if (cqe->res < 0) {
         rs_conn_abort(r, c);
         return;
     }
     rs_outq_consume(&c->out, &r->pool, (size_t)cqe->res);
+    sent(r, c, (size_t)cqe->res, false);
+}
+
+/* n bytes of c's queue went out (already consumed): timers, backpressure.
+ * in_flush: called from rs_conn_advance, which goes on to settle the
+ * connection itself, so it is not queued for another visit unless resuming
+ * the parser changed something (that touches it). */
+static void sent(rs_reactor *r, rs_conn *c, size_t n, bool in_flush)
+{
     if (c->state == RS_CONN_CLOSING) {
-        rs_conn_touch(r, c);
+        if (!in_flush)
+            rs_conn_touch(r, c);
         return;
     }
-    settle_timer(r, c, cqe->res > 0);
+    settle_timer(r, c, n > 0);
     if ((c->flags & RS_CF_PAUSED) && rs_outq_owned(&c->out) <= r->opt->limits.output_queue / 2) {
         c->flags &= (uint16_t)~RS_CF_PAUSED;
         if (c->proto == RS_PROTO_WS)
@@ -272,7 +335,8 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
         else
             rs_http1_resume(r, c);
     }
-    rs_conn_touch(r, c);
+    if (!in_flush)
+        rs_conn_touch(r, c);
 }
 
 static void release(rs_reactor *r, rs_conn *c)

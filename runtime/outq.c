@@ -58,6 +58,7 @@ static rs_chunk *chunk_get(rs_chunk_pool *pool, size_t need)
     c->ref = NULL;
     c->owner = NULL;
     c->len = 0;
+    c->by_file = 0;
     pool->allocated++;
     return c;
 }
@@ -151,9 +152,12 @@ int rs_outq_append_ref(rs_outq *q, rs_chunk_pool *ref_pool, rs_shared_buf *buf, 
     c->ref = buf->data + off;
     c->len = (uint32_t)n;
     c->cap = 0;
+    c->by_file = buf->fd >= 0 && n >= RS_SENDFILE_MIN;
     link_tail(q, c);
     q->queued += (uint32_t)n;
     q->ref_queued += (uint32_t)n;
+    if (c->by_file)
+        q->file_queued += (uint32_t)n;
     return 0;
 }
 
@@ -163,7 +167,7 @@ void rs_outq_push(rs_outq *q, rs_chunk *c)
     q->queued += c->len;
 }
 
-int rs_outq_gather(const rs_outq *q, struct iovec *iov, int max, uint32_t *total)
+int rs_outq_gather(const rs_outq *q, struct iovec *iov, int max, uint32_t *total, bool stop_at_file)
 {
     int n = 0;
     uint32_t sum = 0;
@@ -171,6 +175,8 @@ int rs_outq_gather(const rs_outq *q, struct iovec *iov, int max, uint32_t *total
     for (const rs_chunk *c = q->head; c && n < max; c = c->next, off = 0) {
         if (c->len == off)
             continue;
+        if (stop_at_file && c->by_file)
+            break;
         iov[n].iov_base = (void *)(rs_chunk_bytes(c) + off);
         iov[n].iov_len = c->len - off;
         sum += c->len - off;
@@ -189,6 +195,8 @@ void rs_outq_consume(rs_outq *q, rs_chunk_pool *pool, size_t n)
         if (n < avail) {
             if (q->head->ref)
                 q->ref_queued -= (uint32_t)n;
+            if (q->head->by_file)
+                q->file_queued -= (uint32_t)n;
             q->head_off += (uint32_t)n;
             return;
         }
@@ -196,6 +204,8 @@ void rs_outq_consume(rs_outq *q, rs_chunk_pool *pool, size_t n)
         rs_chunk *done = q->head;
         if (done->ref)
             q->ref_queued -= (uint32_t)avail;
+        if (done->by_file)
+            q->file_queued -= (uint32_t)avail;
         q->head = done->next;
         q->head_off = 0;
         if (!q->head)
@@ -219,5 +229,5 @@ void rs_outq_clear(rs_outq *q, rs_chunk_pool *pool)
         chunk_put(c);
     }
     q->tail = NULL;
-    q->head_off = q->queued = q->inflight = q->ref_queued = 0;
+    q->head_off = q->queued = q->inflight = q->ref_queued = q->file_queued = 0;
 }

@@ -5,7 +5,10 @@
  * chunks point into an immutable shared buffer (a static file loaded at
  * start-up) and hold a reference to it, so a file goes out without a copy
  * into the queue.  Only owned bytes cost memory per connection, so only
- * they count towards the backpressure cap (rs_outq_owned).
+ * they count towards the backpressure cap (rs_outq_owned).  A reference
+ * into a memfd-backed buffer of at least RS_SENDFILE_MIN bytes is marked
+ * by_file: the sender (send_direct.c) hands it to sendfile, so the kernel
+ * takes page references instead of copying the bytes.
  *
  * Lifetime rule (DESIGN.md §2.4): bytes handed to an in-flight send are
  * never moved or freed.  Appending is always safe because it only writes
@@ -14,6 +17,7 @@
 #ifndef RS_OUTQ_H
 #define RS_OUTQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -27,6 +31,7 @@ typedef struct rs_chunk {
     rs_shared_buf *owner;       /* reference chunk: the buffer it keeps alive */
     uint32_t len;               /* bytes written (or referenced) */
     uint32_t cap;               /* bytes available in data[]; 0 for a reference */
+    uint8_t by_file;            /* reference chunk sent by sendfile from owner->fd */
     char data[];
 } rs_chunk;
 
@@ -51,11 +56,17 @@ typedef struct rs_chunk_pool {
 typedef struct rs_outq {
     rs_chunk *head;
     rs_chunk *tail;
-    uint32_t head_off;   /* bytes of head already sent */
-    uint32_t queued;     /* bytes not yet sent (including in flight) */
-    uint32_t inflight;   /* bytes handed to the kernel, from head + head_off */
-    uint32_t ref_queued; /* of queued, bytes in reference chunks */
+    uint32_t head_off;    /* bytes of head already sent */
+    uint32_t queued;      /* bytes not yet sent (including in flight) */
+    uint32_t inflight;    /* bytes handed to the kernel, from head + head_off */
+    uint32_t ref_queued;  /* of queued, bytes in reference chunks */
+    uint32_t file_queued; /* of ref_queued, bytes in by_file chunks */
 } rs_outq;
+
+/* Below this a body is cheaper copied than spliced: sendfile's fixed cost
+ * (a pipe round trip, per-page references) outweighs copying a few
+ * kilobytes.  Chosen on bench/static_upload numbers (BENCHMARKS.md). */
+#define RS_SENDFILE_MIN 4096
 
 void rs_chunk_pool_init(rs_chunk_pool *pool, uint32_t small_cap, uint32_t large_cap, uint32_t max_free_small,
                         uint32_t max_free_large);
@@ -101,8 +112,9 @@ static inline const char *rs_outq_peek(const rs_outq *q, uint32_t *len)
 }
 
 /* The unsent bytes of up to max chunks from the head, for one gathered
- * send; returns the number of iovecs and sets *total. */
-int rs_outq_gather(const rs_outq *q, struct iovec *iov, int max, uint32_t *total);
+ * send; returns the number of iovecs and sets *total.  With stop_at_file
+ * it stops before the first by_file chunk (sent by sendfile instead). */
+int rs_outq_gather(const rs_outq *q, struct iovec *iov, int max, uint32_t *total, bool stop_at_file);
 
 /* A send of n bytes completed: advance, releasing fully sent chunks. */
 void rs_outq_consume(rs_outq *q, rs_chunk_pool *pool, size_t n);

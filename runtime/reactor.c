@@ -98,6 +98,7 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     r->multishot_recv = true;
     r->recv_budget = true;
     r->multishot_accept = true;
+    r->sendfile = true;
     r->http1_limits = (rs_http1_limits){
         .max_target = opt->limits.max_target,
         .max_head = opt->limits.max_head,
@@ -171,10 +172,12 @@ void rs_reactor_destroy(rs_reactor *r)
 static void arm_accept(rs_reactor *r)
 {
     struct io_uring_sqe *sqe = rs_get_sqe(r);
+    /* Non-blocking sockets: send_direct.c calls sendfile from the loop,
+     * which must never wait.  Ring operations do not depend on the flag. */
     if (r->multishot_accept)
-        io_uring_prep_multishot_accept(sqe, r->listen_fd, NULL, NULL, 0);
+        io_uring_prep_multishot_accept(sqe, r->listen_fd, NULL, NULL, SOCK_NONBLOCK);
     else
-        io_uring_prep_accept(sqe, r->listen_fd, NULL, NULL, 0);
+        io_uring_prep_accept(sqe, r->listen_fd, NULL, NULL, SOCK_NONBLOCK);
     io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_ACCEPT, 0, 0));
     r->accept_armed = true;
 }
@@ -305,7 +308,10 @@ static void expire_timers(rs_reactor *r)
         rs_timer_kind kind = (rs_timer_kind)c->timer_kind;
         rs_timer_cancel(&r->timers, &r->conns, c);
         r->stats.timeouts[kind]++;
-        rs_conn_timeout(r, c, kind);
+        if (kind == RS_TIMER_IDLE && c->proto == RS_PROTO_WS)
+            rs_ws_idle_timeout(r, c); /* a close frame, where HTTP just closes */
+        else
+            rs_conn_timeout(r, c, kind);
     }
     if (r->accept_retry_ms && (int32_t)(r->now_ms - r->accept_retry_ms) >= 0) {
         r->accept_retry_ms = 0;

@@ -23,6 +23,35 @@
 
 #define RS_PARSE_ERROR_KINDS 9 /* the statuses below + other */
 
+/* The close codes --stats counts apart (the server's own: normal, going
+ * away, protocol error, invalid data, too big), in the order it prints
+ * them; other codes (echoed from a peer's close) are "other", a close frame
+ * without a code "none". */
+#define RS_WS_CLOSE_CODES                                                                                    \
+    {                                                                                                        \
+        1000, 1001, 1002, 1007, 1009                                                                         \
+    }
+#define RS_WS_CLOSE_KINDS 7 /* the codes above + other + none */
+
+typedef struct rs_ws_stats {
+    uint64_t upgrades;                  /* 101 sent */
+    uint64_t frames_in, frames_out;     /* every frame, control frames included */
+    uint64_t messages_in, messages_out; /* data messages to and from the route */
+    uint64_t pings_in, pongs_out, pongs_in, closes_in;
+    uint64_t closes_sent[RS_WS_CLOSE_KINDS];
+} rs_ws_stats;
+
+static inline unsigned rs_ws_close_kind(unsigned code)
+{
+    static const unsigned codes[] = RS_WS_CLOSE_CODES;
+    if (code == 0)
+        return RS_WS_CLOSE_KINDS - 1;
+    for (unsigned i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (codes[i] == code)
+            return i;
+    return RS_WS_CLOSE_KINDS - 2;
+}
+
 typedef struct rs_stats {
     uint64_t accepted, closed, refused_full, accept_errors;
     uint64_t requests, responses_by_class[6]; /* index = status / 100 */
@@ -30,6 +59,7 @@ typedef struct rs_stats {
     uint64_t timeouts[RS_TIMER_KINDS];
     uint64_t parse_errors; /* requests refused by fail(): all statuses */
     uint64_t parse_errors_by_status[RS_PARSE_ERROR_KINDS];
+    rs_ws_stats ws;
 } rs_stats;
 
 /* The statuses a refused request can get, in the order --stats prints them;
@@ -75,6 +105,7 @@ typedef struct rs_reactor {
     bool multishot_recv;
     bool recv_budget; /* kernel honours a byte limit on multishot recv */
     bool multishot_accept;
+    bool sendfile; /* by_file chunks go by sendfile (off after the kernel refused it) */
     bool accept_armed;
     bool stopping;
     bool ring_ready;          /* for teardown after a failed start */

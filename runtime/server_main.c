@@ -68,13 +68,15 @@ static int parse_uint(const char *flag, const char *s, unsigned long min, unsign
     return 0;
 }
 
+/* The spec's range for timeouts: timers count whole milliseconds, and a
+ * value that rounded to 0 ms would time every connection out at once. */
 static int parse_seconds(const char *flag, const char *s, uint32_t *ms)
 {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v > 0) || v > 86400) {
-        fprintf(stderr, "server: %s expects seconds in (0, 86400], got '%s'\n", flag, s);
+    if (errno || end == s || *end || !(v >= 0.001) || v > 86400) {
+        fprintf(stderr, "server: %s expects seconds in 0.001..86400, got '%s'\n", flag, s);
         return -1;
     }
     *ms = (uint32_t)(v * 1000.0 + 0.5);

@@ -6,8 +6,10 @@
  * range, kept in the connection slot (rs_static_pending) until on_done
  * writes the response.
  *
- *   memory  files and siblings live in rs_shared_bufs loaded at start-up;
- *           the body is a reference chunk into the buffer, never a copy.
+ *   memory  files and siblings live in rs_shared_bufs loaded at start-up,
+ *           backed by one sealed memfd (static_memfd.c); the body is a
+ *           reference chunk into the buffer, never a copy into the queue,
+ *           and large bodies leave by sendfile from the memfd.
  *   none    the file is opened at the head (openat2 RESOLVE_BENEATH) and
  *           its bytes are read through the ring into pooled chunks, one
  *           read at a time, only while the output queue is under its cap. */
@@ -46,6 +48,7 @@ typedef struct rs_static_file {
 struct rs_static_mount {
     const rs_static_dir *cfg;
     int dir_fd; /* O_PATH descriptor of the directory (none mode) */
+    int memfd;  /* memory mode: the sealed memfd holding every file, or -1 */
     rs_static_file *files;
     uint32_t file_count;
     uint32_t *table; /* open addressing: file index + 1, 0 = empty */

@@ -128,5 +128,16 @@ uint16_t rs_static_evaluate(const rs_str h[RS_COND_FIELDS], const rs_static_vali
     return byte_range(h[RS_COND_RANGE], v->size, off, len);
 }
 
+bool rs_static_may_be_conditional(const char *head, size_t len)
+{
+    const char *p = head, *end = head + len;
+    /* The request line starts the head with no '\n' before it: only field
+     * lines (and the blank line ending the head) are looked at. */
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL && ++p < end)
+        if ((*p | 0x20) == 'i' || (*p | 0x20) == 'r')
+            return true;
+    return false;
+}
+
 const char *const rs_cond_field_names[RS_COND_FIELDS] = {"if-none-match", "if-modified-since", "range",
                                                          "if-range"};

@@ -3,6 +3,8 @@
 #ifndef RS_STATIC_COND_H
 #define RS_STATIC_COND_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ringspec.h"
@@ -19,6 +21,11 @@ typedef struct rs_static_validators {
     int64_t mtime;
     uint64_t size;
 } rs_static_validators;
+
+/* Whether the head may hold any of the fields above: some field line starts
+ * with 'I' or 'R' (any case).  Most requests have none; one memchr pass then
+ * replaces matching every field name against the four. */
+bool rs_static_may_be_conditional(const char *head, size_t len);
 
 /* 304, 416, 206 (with the range in off and len) or 200 (the whole: off 0, len size). */
 uint16_t rs_static_evaluate(const rs_str h[RS_COND_FIELDS], const rs_static_validators *v, uint64_t *off,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "static.h"
+#include "static_memfd.h"
 
 #define MAX_DEPTH 16
 #define MAX_FILES 65536
@@ -91,7 +92,7 @@ static int read_all(int fd, rs_shared_buf *b)
 {
     size_t done = 0;
     while (done < b->len) {
-        ssize_t n = read(fd, b->data + done, b->len - done);
+        ssize_t n = read(fd, rs_shared_buf_fill(b) + done, b->len - done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -277,6 +278,7 @@ static int load_one(rs_static_dir *d, const char *data_root)
     if (!m)
         return -1;
     m->cfg = d;
+    m->memfd = -1;
     m->dir_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (m->dir_fd < 0) {
         fprintf(stderr, "ringspec: %s: cannot open static directory: %s\n", path, strerror(errno));
@@ -285,7 +287,7 @@ static int load_one(rs_static_dir *d, const char *data_root)
     }
     if (d->cache == RS_STATIC_MEMORY) {
         walk w = {.m = m, .root = path};
-        if (walk_dir(&w, m->dir_fd, "", 0) < 0 || index_files(m) < 0) {
+        if (walk_dir(&w, m->dir_fd, "", 0) < 0 || rs_static_memfd_adopt(m, path) < 0 || index_files(m) < 0) {
             fprintf(stderr, "ringspec: %s: cannot load static files\n", path);
             return -1;
         }

@@ -123,8 +123,9 @@ void rs_static_resolve(rs_conn *c, const rs_request_view *v, const rs_route_matc
         s->status = 404;
         return;
     }
-    rs_str h[RS_COND_FIELDS];
-    rs_request_headers(v, rs_cond_field_names, RS_COND_FIELDS, h);
+    rs_str h[RS_COND_FIELDS] = {{NULL, 0}};
+    if (v->head && rs_static_may_be_conditional(v->head, v->head_len))
+        rs_request_headers(v, rs_cond_field_names, RS_COND_FIELDS, h);
     s->mime = rs_static_mime(s->dir, rel, n);
     if (s->dir->cache == RS_STATIC_MEMORY)
         resolve_memory(s, v, rel, n, h);

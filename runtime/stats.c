@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 typedef struct line {
-    char buf[1536];
+    char buf[2048];
     size_t len;
 } line;
 
@@ -20,6 +20,28 @@ static void put(line *l, const char *key, uint64_t value)
     int n = snprintf(l->buf + l->len, sizeof l->buf - l->len, " %s=%" PRIu64, key, value);
     if (n > 0)
         l->len += (size_t)n;
+}
+
+static void put_ws(line *l, const rs_ws_stats *ws)
+{
+    static const unsigned close_codes[] = RS_WS_CLOSE_CODES;
+    put(l, "ws_upgrades", ws->upgrades);
+    put(l, "ws_frames_in", ws->frames_in);
+    put(l, "ws_frames_out", ws->frames_out);
+    put(l, "ws_messages_in", ws->messages_in);
+    put(l, "ws_messages_out", ws->messages_out);
+    put(l, "ws_pings_in", ws->pings_in);
+    put(l, "ws_pongs_out", ws->pongs_out);
+    put(l, "ws_pongs_in", ws->pongs_in);
+    put(l, "ws_closes_in", ws->closes_in);
+    for (unsigned i = 0; i < RS_WS_CLOSE_KINDS; i++) {
+        char key[32];
+        if (i < sizeof close_codes / sizeof close_codes[0])
+            snprintf(key, sizeof key, "ws_closes_sent_%u", close_codes[i]);
+        else
+            snprintf(key, sizeof key, "ws_closes_sent_%s", i == RS_WS_CLOSE_KINDS - 1 ? "none" : "other");
+        put(l, key, ws->closes_sent[i]);
+    }
 }
 
 void rs_stats_print(const rs_reactor *r)
@@ -56,6 +78,7 @@ void rs_stats_print(const rs_reactor *r)
     put(&l, "backpressure_pauses", s->backpressure_pauses);
     for (int k = RS_TIMER_HEADER; k < RS_TIMER_KINDS; k++)
         put(&l, timeout_names[k], s->timeouts[k]);
+    put_ws(&l, &s->ws);
     if (l.len > sizeof l.buf - 1)
         l.len = sizeof l.buf - 1;
     l.buf[l.len++] = '\n';

@@ -61,8 +61,9 @@ static bool msg_reserve(rs_ws_conn *w, uint64_t need)
     return true;
 }
 
-/* One unfragmented, unmasked frame into the output queue. */
-static void send_frame(rs_reactor *r, rs_conn *c, unsigned opcode, const char *data, size_t len)
+/* One unfragmented, unmasked frame into the output queue; false when it
+ * could not be queued (the connection is aborted then). */
+static bool send_frame(rs_reactor *r, rs_conn *c, unsigned opcode, const char *data, size_t len)
 {
     unsigned char head[10];
     size_t hlen;
@@ -84,19 +85,21 @@ static void send_frame(rs_reactor *r, rs_conn *c, unsigned opcode, const char *d
     char *out = rs_outq_reserve(&c->out, &r->pool, hlen + len);
     if (!out) {
         rs_conn_abort(r, c);
-        return;
+        return false;
     }
     memcpy(out, head, hlen);
     if (len)
         memcpy(out + hlen, data, len);
     rs_outq_commit(&c->out, hlen + len);
     rs_conn_touch(r, c);
+    r->stats.ws.frames_out++;
+    return true;
 }
 
 void rs_ws_send(rs_ws *ws, unsigned opcode, const char *data, size_t len)
 {
-    if (ws->c->state == RS_CONN_OPEN)
-        send_frame(ws->r, ws->c, opcode, data, len);
+    if (ws->c->state == RS_CONN_OPEN && send_frame(ws->r, ws->c, opcode, data, len))
+        ws->r->stats.ws.messages_out++;
 }
 
 void rs_ws_echo(rs_ws *ws, unsigned opcode, const char *data, size_t len)
@@ -104,14 +107,25 @@ void rs_ws_echo(rs_ws *ws, unsigned opcode, const char *data, size_t len)
     rs_ws_send(ws, opcode, data, len);
 }
 
-/* Sends a close frame (code 0: none) and closes after it is flushed;
- * nothing more is parsed. */
-static void close_with(rs_reactor *r, rs_conn *c, unsigned code)
+/* Sends a close frame (code 0: none; reason: NULL or a short UTF-8 text)
+ * and closes after it is flushed; nothing more is parsed.  The peer's
+ * closing answer then ends the linger (rs_conn_finish), or its bound does. */
+static void close_with_reason(rs_reactor *r, rs_conn *c, unsigned code, const char *reason)
 {
-    char payload[2] = {(char)(code >> 8), (char)code};
-    send_frame(r, c, RS_WS_OP_CLOSE, payload, code ? 2 : 0);
+    char payload[2 + 32] = {(char)(code >> 8), (char)code};
+    size_t len = code ? 2 : 0, rlen = reason && code ? strlen(reason) : 0;
+    if (rlen > sizeof payload - 2)
+        rlen = sizeof payload - 2;
+    memcpy(payload + 2, reason ? reason : "", rlen);
+    if (send_frame(r, c, RS_WS_OP_CLOSE, payload, len + rlen))
+        r->stats.ws.closes_sent[rs_ws_close_kind(code)]++;
     msg_free(&c->ws);
     rs_conn_finish(r, c);
+}
+
+static void close_with(rs_reactor *r, rs_conn *c, unsigned code)
+{
+    close_with_reason(r, c, code, NULL);
 }
 
 /* Close codes a peer may send (RFC 6455 §7.4, IANA registry). */
@@ -124,9 +138,12 @@ static void on_control(rs_reactor *r, rs_conn *c, unsigned opcode, const char *d
 {
     switch (opcode) {
     case RS_WS_OP_PING:
-        send_frame(r, c, RS_WS_OP_PONG, data, len);
+        r->stats.ws.pings_in++;
+        if (send_frame(r, c, RS_WS_OP_PONG, data, len))
+            r->stats.ws.pongs_out++;
         break;
     case RS_WS_OP_CLOSE: {
+        r->stats.ws.closes_in++;
         if (len == 0) {
             close_with(r, c, 0);
             break;
@@ -141,6 +158,7 @@ static void on_control(rs_reactor *r, rs_conn *c, unsigned opcode, const char *d
         break;
     }
     default: /* PONG: unsolicited, ignored (§5.5.3) */
+        r->stats.ws.pongs_in++;
         break;
     }
 }
@@ -155,6 +173,7 @@ static void deliver(rs_reactor *r, rs_conn *c, const char *data, size_t len)
         return;
     }
     rs_ws ws = {r, c};
+    r->stats.ws.messages_in++;
     w->route->on_message(&ws, opcode, data, len);
     w->msg_len = 0;
     if (w->msg_cap > MSG_KEEP_CAP)
@@ -259,6 +278,7 @@ void rs_ws_process(rs_reactor *r, rs_conn *c, char *in, size_t n)
             break;
         switch (ev) {
         case RS_WS_HEADER:
+            r->stats.ws.frames_in++;
             on_header(r, c, n - pos);
             break;
         case RS_WS_PAYLOAD:
@@ -306,6 +326,19 @@ void rs_ws_stop(rs_reactor *r, rs_conn *c)
 {
     if (c->state == RS_CONN_OPEN)
         close_with(r, c, CLOSE_GOING_AWAY);
+}
+
+/* 1001 as on a stop: RFC 6455 §7.4.1 defines it as an endpoint "going away"
+ * (a server going down, a browser leaving the page), which is what an idle
+ * timeout is from the peer's side; 1000 would claim the session's purpose
+ * was fulfilled and 1008 is for a message that breaks a policy, and there
+ * was no message.  The reason tells the two 1001s apart. */
+void rs_ws_idle_timeout(rs_reactor *r, rs_conn *c)
+{
+    if (c->state == RS_CONN_OPEN)
+        close_with_reason(r, c, CLOSE_GOING_AWAY, "idle timeout");
+    else
+        rs_conn_abort(r, c); /* already closing: the idle clock no longer applies */
 }
 
 void rs_ws_release(rs_reactor *r, rs_conn *c)

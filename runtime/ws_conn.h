@@ -31,6 +31,10 @@ void rs_ws_resume(rs_reactor *r, rs_conn *c);
 /* The server is stopping: close with 1001 (going away). */
 void rs_ws_stop(rs_reactor *r, rs_conn *c);
 
+/* No frame arrived for the idle timeout: close with 1001 (going away),
+ * reason "idle timeout", then the usual close handshake and linger. */
+void rs_ws_idle_timeout(rs_reactor *r, rs_conn *c);
+
 /* The slot is being freed: drop the message buffer and the spill. */
 void rs_ws_release(rs_reactor *r, rs_conn *c);
 

@@ -153,6 +153,7 @@ unsigned rs_ws_handshake(rs_reactor *r, rs_conn *c, const rs_request_view *req, 
     rs_outq_commit(&c->out, len);
     r->stats.requests++;
     r->stats.responses_by_class[1]++;
+    r->stats.ws.upgrades++;
     switch_to_ws(c, route);
     rs_conn_touch(r, c);
     return 0;

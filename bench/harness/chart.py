@@ -2,7 +2,7 @@
 
 from .common import warn
 from .fmt import find, fmt_n
-from .scenarios import LOAD_SCENARIOS, SERVERS, body_mode
+from .scenarios import HTTP_SERVERS, LOAD_SCENARIOS, body_mode
 
 
 def render_chart(s, path):
@@ -26,7 +26,7 @@ def render_chart(s, path):
     axl = [a for row in axes for a in row]
     for ax, (sc, c) in zip(axl, panels):
         names, vals, lo, hi, cols_, hatch = [], [], [], [], [], []
-        for server in SERVERS:
+        for server in HTTP_SERVERS:
             e = find(s, sc, c, server)
             if not e or e.get("skipped") or not e["agg"].get("rps_per_cpu"):
                 continue
@@ -62,10 +62,10 @@ def render_chart(s, path):
     if idle:
         groups.append(("16384 idle\n(VmRSS)", lambda srv: (find(s, "idle", 16384, srv) or {}).get(
             "agg", {}).get("vmrss_kib") or 0))
-    width = 0.8 / len(SERVERS)
-    for i, server in enumerate(SERVERS):
+    width = 0.8 / len(HTTP_SERVERS)
+    for i, server in enumerate(HTTP_SERVERS):
         ys = [g[1](server) / 1024 for g in groups]
-        xs = [j + (i - (len(SERVERS) - 1) / 2) * width for j in range(len(groups))]
+        xs = [j + (i - (len(HTTP_SERVERS) - 1) / 2) * width for j in range(len(groups))]
         bs = axm.bar(xs, ys, width, color=colors[server], label=server)
         for b, y in zip(bs, ys):
             if y:

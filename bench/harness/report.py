@@ -7,7 +7,7 @@ from .chart import render_chart
 from .common import BENCHMARKS_MD, LOAD_CORE, MD_BEGIN, MD_END, ROOT, SERVER_CORE, log
 from .fmt import find, fmt_f, fmt_mib, fmt_n
 from .scenarios import (JSON_SCENARIOS, LOAD_SCENARIOS, PEER_NOTES, SCENARIO_ORDER, SCENARIOS, SERVERS,
-                        body_mode)
+                        WS_SCENARIOS, body_mode)
 
 
 def render_tables(s):
@@ -23,9 +23,11 @@ def render_tables(s):
              f"core {SERVER_CORE} (one worker), loadgen to core {LOAD_CORE} (one thread). "
              f"Total bench time {m.get('elapsed_s', 0) / 60:.1f} min.")
     L.append("")
-    L.append("| scenario | conns | server | body | rps | 2xx/s | **rps/CPU-s** | ringspec ÷ server (rps/CPU-s) "
-             "| server CPU % | user µs/req | sys µs/req | user s | sys s | VmHWM MiB | p50 ms | p99 ms | non-2xx | errors |")
-    L.append("|" + "---|" * 18)
+    if any(e["scenario"] in LOAD_SCENARIOS for e in s["results"]):  # not for a run of --only json, say
+        L.append("| scenario | conns | server | body | rps | 2xx/s | **rps/CPU-s** | ringspec ÷ server (rps/CPU-s) "
+                 "| server CPU % | user µs/req | sys µs/req | user s | sys s | VmHWM MiB | p50 ms | p99 ms | non-2xx "
+                 "| errors |")
+        L.append("|" + "---|" * 18)
     for scen in LOAD_SCENARIOS:
         for conns in sorted({e["conns"] for e in s["results"] if e["scenario"] == scen}):
             rs = find(s, scen, conns, "ringspec")
@@ -55,6 +57,7 @@ def render_tables(s):
                  "VM): rps there is depressed; rps/CPU-s is less affected but batching suffers when the "
                  "server is not saturated.")
     L.extend(render_json_table(s))
+    L.extend(render_ws_table(s))
     idle = [e for e in s["results"] if e["scenario"] == "idle"]
     if idle:
         L.append("")
@@ -133,6 +136,42 @@ def render_json_table(s):
         L.append("json-comp bodies (decoded and compared with the identity body before the runs): "
                  + ", ".join(f"`{t}` {v}" for t, v in probes[0].items()) + ". json bodies are checked on "
                  "every response (`--expect-body`).")
+    return L
+
+
+def render_ws_table(s):
+    """echo-ws: ringspec against Node's ws (nginx-light and h2o as configured have no echo)."""
+    rows = [e for e in s["results"] if e["scenario"] in WS_SCENARIOS]
+    if not rows:
+        return []
+    L = ["", "| echo-ws scenario | conns | server | echoes/s | **echoes/CPU-s** | ringspec ÷ server | "
+         "server CPU % | user µs/echo | sys µs/echo | VmHWM MiB | p50 ms | p99 ms | errors |",
+         "|" + "---|" * 13]
+    for scen in WS_SCENARIOS:
+        for conns in sorted({e["conns"] for e in rows if e["scenario"] == scen}):
+            rs = find(s, scen, conns, "ringspec")
+            for server in SERVERS:
+                e = find(s, scen, conns, server)
+                if not e:
+                    continue
+                a = e["agg"]
+                if e.get("na") or e.get("skipped"):
+                    L.append(f"| {scen} | {conns} | {server} | {e.get('na') or 'skipped: ' + e['skipped']} |"
+                             + " |" * 9)
+                    continue
+                ratio = "—"
+                if server != "ringspec" and rs and rs["agg"].get("rps_per_cpu") and a.get("rps_per_cpu"):
+                    ratio = f"{rs['agg']['rps_per_cpu'] / a['rps_per_cpu']:.2f}×"
+                L.append(
+                    f"| {scen} | {conns} | {server} | {fmt_n(a['ok_ps'])} | **{fmt_n(a['rps_per_cpu'])}** | "
+                    f"{ratio} | {fmt_f(a['cpu_util'] * 100 if a['cpu_util'] is not None else None, 0)}"
+                    f"{'†' if (a.get('core0_other_frac') or 0) > 0.10 else ''} | "
+                    f"{fmt_f(a['user_us_per_req'], 3)} | {fmt_f(a['sys_us_per_req'], 3)} | "
+                    f"{fmt_mib(e.get('vmhwm_kib'))} | {fmt_f(a['p50_ms'], 2)} | {fmt_f(a['p99_ms'], 2)} | "
+                    f"{a['errors']} |")
+    L.append("")
+    L.append("errors: echoes that did not match what was sent, plus frames loadgen gave up on after "
+             "2 s (counted, and their connection reopened).")
     return L
 
 

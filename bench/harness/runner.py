@@ -7,7 +7,7 @@ import time
 from .common import log, warn
 from .loadrun import aggregate, idle_run, load_run, probe_compressed
 from .fmt import fmt_n
-from .scenarios import NA_PEERS, SCENARIOS, runs_on
+from .scenarios import SCENARIOS, na_reason, runs_on, takes_part
 from .servers import Server
 
 
@@ -23,7 +23,7 @@ def plan(a, servers):
         for c in conns_list:
             points.append((scen, c))
     n_load = sum(sum(1 for sv in servers if runs_on(p[0], sv)) for p in points if p[0] != "idle") * a.runs
-    n_idle = sum(1 for p in points if p[0] == "idle") * len(servers) * a.runs
+    n_idle = sum(sum(1 for sv in servers if takes_part("idle", sv)) for p in points if p[0] == "idle") * a.runs
     est = n_load * (a.warmup + a.duration + 0.6) + n_idle * (a.idle_window + 6)
     return points, n_load, n_idle, est
 
@@ -42,7 +42,7 @@ def load_point(scen, conns, servers, bins, confs, outdir, a, prog):
     live = {}
     for sv in servers:
         if not runs_on(scen, sv):
-            entries[sv]["na"] = NA_PEERS
+            entries[sv]["na"] = na_reason(scen)
             continue
         try:
             live[sv] = Server(sv, bins, confs, os.path.join(outdir, "logs", f"{sv}-{scen}-c{conns}.log"),
@@ -133,11 +133,12 @@ def measure(a, servers, bins, confs, outdir, summary):
     log(f"{n_load} load runs + {n_idle} idle runs; about {est / 60:.1f} min")
     prog = Progress(n_load + n_idle)
     for scen, conns in points:
+        point_servers = [sv for sv in servers if takes_part(scen, sv)]
         if scen != "idle":
-            entries = load_point(scen, conns, servers, bins, confs, outdir, a, prog)
+            entries = load_point(scen, conns, point_servers, bins, confs, outdir, a, prog)
         else:
-            entries = idle_point(conns, servers, bins, confs, outdir, a, prog)
-        summary["results"].extend(entries[sv] for sv in servers)
+            entries = idle_point(conns, point_servers, bins, confs, outdir, a, prog)
+        summary["results"].extend(entries[sv] for sv in point_servers)
         # keep partial results if a later point fails hard
         with open(os.path.join(outdir, "summary.json"), "w") as f:
             json.dump(summary, f, indent=1)

@@ -6,8 +6,13 @@ import re
 
 from .common import REQ_DIR, ROOT
 
-SERVERS = ["ringspec", "nginx", "h2o"]
-PORTS = {"ringspec": 18180, "nginx": 18181, "h2o": 18182}
+HTTP_SERVERS = ["ringspec", "nginx", "h2o"]
+SERVERS = HTTP_SERVERS + ["node-ws"]
+PORTS = {"ringspec": 18180, "nginx": 18181, "h2o": 18182, "node-ws": 18183}
+# Peers that take part only in some scenarios (no row at all elsewhere), and the
+# program each needs on PATH.
+PEER_SCENARIOS = {"node-ws": ["echo-ws", "echo-ws-p16"]}
+PEER_PROGRAM = {"node-ws": "node"}
 
 BASE_MIX = ["get.raw", "post_cl.raw", "post_chunked.raw"]
 BODIES = {"get.raw": "55", "post_cl.raw": "75", "post_chunked.raw": "75", "pipeline.raw": "ok"}
@@ -30,13 +35,24 @@ SCENARIOS = {
     "json-comp": dict(templates=JSON_COMP_MIX, depth=1, reqs=25, conns=[256, 1024], only=["ringspec"],
                       what="GET /json/{25,40,50}?m=.. with `Accept-Encoding: gzip, br` (the arena's 3 "
                            "templates), depth 1, reconnect after every 25 responses"),
+    # ARENA.md §3.20 (the arena runs -p 1 at 512/4096/16384 connections); loadgen --ws checks
+    # every echo against the 5-byte "hello" it sent.
+    "echo-ws": dict(ws="/ws", depth=1, reqs=0, conns=[512, 4096], only=["ringspec", "node-ws"],
+                    na="n/a: no WebSocket echo",
+                    what="WebSocket echo on /ws: upgrade, then one masked 5-byte text frame (`hello`, as "
+                         "the arena's gcannon) in flight per connection; each echo is checked"),
+    "echo-ws-p16": dict(ws="/ws", depth=16, reqs=0, conns=[512, 4096], only=["ringspec", "node-ws"],
+                        na="n/a: no WebSocket echo",
+                        what="echo-ws with 16 frames in flight per connection (sent in one write)"),
 }
 # The spec/arena.toml profile whose variant serves each scenario.
 SCENARIO_PROFILE = {"baseline": "baseline", "pipelined": "pipelined", "limited-conn": "limited-conn",
-                    "json": "json", "json-comp": "json-comp", "idle": "baseline"}
-SCENARIO_ORDER = ["baseline", "pipelined", "limited-conn", "json", "json-comp", "idle"]
+                    "json": "json", "json-comp": "json-comp", "echo-ws": "echo-ws", "echo-ws-p16": "echo-ws",
+                    "idle": "baseline"}
+SCENARIO_ORDER = ["baseline", "pipelined", "limited-conn", "json", "json-comp", "echo-ws", "echo-ws-p16", "idle"]
 LOAD_SCENARIOS = ["baseline", "pipelined", "limited-conn"]
 JSON_SCENARIOS = ["json", "json-comp"]
+WS_SCENARIOS = ["echo-ws", "echo-ws-p16"]
 NA_PEERS = "n/a: no JSON processing"  # nginx-light and Debian's h2o config have none; not faked
 
 # What each server does for each route: "computed" (the body is computed from
@@ -57,6 +73,8 @@ PEER_NOTES = {
     "h2o": ("h2o (Debian), `num-threads: 1`, no access log; `/baseline11` is a mruby handler that "
             "computes a+b(+body) (Debian's h2o has mruby); `/pipeline` is `file.file` on a 2-byte "
             "file (2.3x faster here than an equivalent mruby handler, so the stronger config)"),
+    "node-ws": ("Node.js with the `ws` package from npm (echo-ws only): one process, `perMessageDeflate` "
+                "off like ringspec, every message sent back with its type"),
 }
 
 
@@ -68,9 +86,18 @@ def body_mode(server, scen):
     return "const" if scen == "pipelined" else "—"
 
 
+def takes_part(scen, server):
+    """Whether server has a row in scen at all (a peer of some scenarios only has none elsewhere)."""
+    return scen in PEER_SCENARIOS.get(server, [scen])
+
+
 def runs_on(scen, server):
     only = SCENARIOS[scen].get("only")
-    return not only or server in only
+    return takes_part(scen, server) and (not only or server in only)
+
+
+def na_reason(scen):
+    return SCENARIOS[scen].get("na", NA_PEERS)
 
 
 def json_target(template):
@@ -92,6 +119,8 @@ def json_body(count, m, data_root=os.path.join(ROOT, "data")):
 def expected_bodies(scen):
     """--expect-body values per template; compressed bodies are checked by a probe instead."""
     sc = SCENARIOS[scen]
+    if sc.get("ws"):
+        return {}  # loadgen --ws checks every echo itself
     if scen == "json":
         return {t: json_body(*json_target(t)) for t in sc["templates"]}
     if scen == "json-comp":

@@ -90,7 +90,7 @@ EXPECTED = {
         'websocket.toml:6:11: error[RS014]: route[0].methods: a websocket route takes ["GET"] (the opening handshake)',
         'websocket.toml:7:13: error[RS014]: route[0].websocket: unknown behaviour "chat" (expected one of: echo)',
         'websocket.toml:8:1: error[RS010]: route[0].reply: not allowed on a websocket route (allowed: path, methods, '
-        'websocket)',
+        'websocket, test)',
     ],
 }
 

@@ -49,3 +49,13 @@ def test_scaffold_builds_and_mistyped_handler_does_not(tmp_path):
     result = ringspec("build", "shop.toml", "-o", root / "build2", cwd=root)
     assert result.returncode != 0
     assert "conflicting types for" in result.stderr and "item" in result.stderr
+
+
+def test_scaffold_cases_pass_with_ringspec_test(tmp_path):
+    root = init(tmp_path)
+    result = ringspec("test", "shop.toml", "-o", root / "build", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASS  /items/{id:int}  GET /items/7" in result.stdout
+    assert "PASS  /items/{id:int}  ids start at 1" in result.stdout
+    assert "2 passed, 0 failed in " in result.stdout
+    assert "test:" in (root / "Makefile").read_text()

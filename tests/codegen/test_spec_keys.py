@@ -13,7 +13,7 @@ import tomllib
 
 import pytest
 
-from conftest import SPECS
+from conftest import SPECS, ringspec
 from codegen import profile_tuning, spec_keys
 from codegen.diagnostics import SpecErrors
 from codegen.model import Violations
@@ -42,6 +42,8 @@ def _tables_in(data: dict) -> dict:
         used["[route.reply]"] |= set(route.get("reply", {}))
         used["[route.compress]"] |= set(route.get("compress", {}))
         used["[route.static]"] |= set(route.get("static", {}))
+        for case in route.get("test", []):
+            used["[[route.test]]"] |= set(case)
     for data_source in data["data"].values():
         used["[data.NAME]"] |= set(data_source)
     for profile in data["profile"].values():
@@ -67,6 +69,14 @@ def test_the_every_key_spec_validates():
     assert [e.code for e in warnings if e.code == "RS010"] == []
 
 
+def test_the_every_key_spec_builds(tmp_path):
+    """Compiled with -Werror, its handler (specs/handlers/custom.c) included: a route whose
+    handler takes no parameters once generated an unused rs_p."""
+    result = ringspec("build", EVERY_KEY, "-o", tmp_path / "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "build" / "server").is_file()
+
+
 ROUTE = '[[route]]\npath = "/a"\n'
 REPLY = 'reply = { text = "x" }\n'
 # Registry table -> a spec with an unknown key "zzq" in that table.
@@ -83,6 +93,7 @@ UNKNOWN_KEY_SPECS = {
     "[route.reply]": ROUTE + 'reply = { text = "x", zzq = 1 }\n',
     "[route.compress]": ROUTE + 'compress = { gzip = 1, zzq = 1 }\nreply = { json = { n = "1" } }\n',
     "[route.static]": '[[route]]\npath = "/s/"\nstatic = { dir = "/data/static", zzq = 1 }\n',
+    "[[route.test]]": ROUTE + REPLY + '[[route.test]]\nrequest = "GET /a"\nstatus = 200\nzzq = 1\n',
     "[data.NAME]": '[shape.P]\na = "int"\n[data.d]\nfile = "/data/d.json"\ntype = "[P]"\nzzq = 1\n' + ROUTE + REPLY,
     "[profile.NAME]": ROUTE + REPLY + '[profile.p]\nroutes = ["/a"]\nzzq = 1\n',
 }

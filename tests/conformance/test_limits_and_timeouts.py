@@ -3,14 +3,15 @@ timeout, the 1 MiB body limit (413 before the body), limit boundaries, and
 shutdown on SIGTERM."""
 
 import signal
+import subprocess
 import threading
 import time
 
 import pytest
 
 from conftest import (BODY_LIMIT, BODY_TIMEOUT, HEAD_LIMIT, HEADER_COUNT_LIMIT, HEADER_TIMEOUT,
-                      IDLE_TIMEOUT, TARGET_LIMIT, RawConn, assert_ok, baseline, get, start_server,
-                      stop_server)
+                      IDLE_TIMEOUT, TARGET_LIMIT, RawConn, assert_ok, baseline, get, server_binary,
+                      start_server, stop_server)
 
 
 def read_408_and_close(c, started, timeout, what):
@@ -99,6 +100,26 @@ def test_idle_keep_alive_closed_silently(server):
         assert rest == b"", f"idle close must be silent, got {rest[:200]!r}"
         assert elapsed >= IDLE_TIMEOUT - 1.5, (
             f"idle keep-alive connection closed after {elapsed:.2f}s (idle timeout {IDLE_TIMEOUT}s)")
+
+
+@pytest.mark.parametrize("flag", ["--header-timeout", "--body-timeout", "--idle-timeout", "--write-timeout"])
+def test_timeout_flags_below_one_millisecond_are_refused(flag):
+    """Timers count whole milliseconds: 0.0004 s would be a 0 ms timeout that closes every
+    connection at once, so the flags take the spec's range, 0.001..86400."""
+    r = subprocess.run([str(server_binary()), "--port", "1", flag, "0.0004"], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert f"{flag} expects seconds in 0.001..86400, got '0.0004'" in r.stderr
+
+
+def test_one_millisecond_idle_timeout_is_accepted(tmp_path):
+    srv = start_server(tmp_path, name="idle-1ms", idle_timeout=0.001)
+    try:
+        with srv.conn() as c:
+            assert_ok(c.request(get(baseline(2, 3))), 5)
+            c.expect_eof(deadline=2, what="after 1 ms idle")
+    finally:
+        stop_server(srv)
 
 
 def test_keep_alive_outlives_the_header_timeout(server):

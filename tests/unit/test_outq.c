@@ -132,7 +132,7 @@ static void test_reference_chunks(void)
     rs_chunk_pool_init(&pool, 32, 64, 2, 1);
     rs_chunk_pool_init(&refs, 0, 0, 4, 0);
     rs_shared_buf *buf = rs_shared_buf_new(10);
-    memcpy(buf->data, "0123456789", 10);
+    memcpy(rs_shared_buf_fill(buf), "0123456789", 10);
     rs_outq q = {0};
     rs_outq_append(&q, &pool, "head:", 5);
     CHECK(rs_outq_append_ref(&q, &refs, buf, 2, 6) == 0);
@@ -142,8 +142,9 @@ static void test_reference_chunks(void)
     CHECK_EQ_INT(rs_outq_owned(&q), 10);
     struct iovec iov[8];
     uint32_t total;
-    CHECK_EQ_INT(rs_outq_gather(&q, iov, 8, &total), 3);
+    CHECK_EQ_INT(rs_outq_gather(&q, iov, 8, &total, false), 3);
     CHECK_EQ_INT(total, 16);
+    CHECK_EQ_INT(q.file_queued, 0); /* inline bytes: never by sendfile */
     char *got = drain(&q, &pool, 3);
     CHECK_EQ_STR(got, "head:234567:tail", "owned and referenced bytes in order");
     free(got);
@@ -155,9 +156,52 @@ static void test_reference_chunks(void)
     rs_chunk_pool_destroy(&refs);
 }
 
+/* References into a memfd-backed buffer: at RS_SENDFILE_MIN bytes and more
+ * they are by_file (counted in file_queued, and a gather for sendmsg stops
+ * before them); smaller ones are copied like any reference.  Partial sends
+ * of a by_file chunk and its release keep the counters exact. */
+static void test_file_chunks(void)
+{
+    rs_chunk_pool pool, refs;
+    rs_chunk_pool_init(&pool, 32, 64, 2, 1);
+    rs_chunk_pool_init(&refs, 0, 0, 4, 0);
+    static char mapped[2 * RS_SENDFILE_MIN];
+    rs_shared_buf *buf = rs_shared_buf_in_memfd(mapped, 7, 4096, sizeof mapped);
+    CHECK(buf != NULL);
+    rs_outq q = {0};
+    rs_outq_append(&q, &pool, "head", 4);
+    CHECK(rs_outq_append_ref(&q, &refs, buf, 0, 16) == 0); /* small: copied */
+    rs_outq_append(&q, &pool, "mid", 3);
+    CHECK(rs_outq_append_ref(&q, &refs, buf, 100, RS_SENDFILE_MIN) == 0);
+    rs_outq_append(&q, &pool, "tail", 4);
+    CHECK_EQ_INT(q.file_queued, RS_SENDFILE_MIN);
+    CHECK_EQ_INT(q.ref_queued, 16 + RS_SENDFILE_MIN);
+    struct iovec iov[8];
+    uint32_t total;
+    CHECK_EQ_INT(rs_outq_gather(&q, iov, 8, &total, true), 3);
+    CHECK_EQ_INT(total, 4 + 16 + 3);
+    CHECK_EQ_INT(rs_outq_gather(&q, iov, 8, &total, false), 5);
+    rs_outq_consume(&q, &pool, 4 + 16 + 3); /* up to the file chunk */
+    CHECK(q.head->by_file);
+    rs_outq_consume(&q, &pool, 1000); /* a partial sendfile */
+    CHECK_EQ_INT(q.file_queued, RS_SENDFILE_MIN - 1000);
+    CHECK_EQ_INT(q.head_off, 1000);
+    rs_outq_consume(&q, &pool, RS_SENDFILE_MIN - 1000);
+    CHECK_EQ_INT(q.file_queued, 0);
+    CHECK_EQ_INT(q.ref_queued, 0);
+    CHECK(!q.head->by_file);
+    CHECK_EQ_INT(atomic_load(&buf->refs), 1);
+    rs_outq_clear(&q, &pool);
+    CHECK_EQ_INT(pool.allocated + refs.allocated, 0);
+    rs_shared_buf_unref(buf);
+    rs_chunk_pool_destroy(&pool);
+    rs_chunk_pool_destroy(&refs);
+}
+
 int main(void)
 {
     test_reference_chunks();
+    test_file_chunks();
     test_size_classes();
     test_order_across_chunks();
     test_append_does_not_move_inflight_bytes();

@@ -1,0 +1,132 @@
+"""The OpenAPI document (`ringspec openapi`) describes what the running server answers:
+for each request below, the status is one the document lists for that operation, the
+Content-Type is the documented media type, and a JSON body validates against the
+documented schema (python3-jsonschema, draft 2020-12, $refs into components).
+
+Runs against the arena server under test (spec/arena.toml) and the constraints server
+(specs/constraints.toml, whose violations body is renamed)."""
+
+import http.client
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator, RefResolver
+
+from conftest import REPO_ROOT, build_spec_server, start_server, stop_server
+
+HERE = Path(__file__).resolve().parent
+
+
+def openapi(spec) -> dict:
+    r = subprocess.run([str(REPO_ROOT / "ringspec"), "openapi", str(spec)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def operation(doc: dict, method: str, path: str):
+    """The operation whose path template matches the request path."""
+    for template, item in doc["paths"].items():
+        pattern = "".join("[^/]+" if part.startswith("{") and part != "{path}" else
+                          ".+" if part == "{path}" else re.escape(part)
+                          for part in re.split(r"(\{[^}]+\})", template))
+        if re.fullmatch(pattern, path.split("?")[0]):
+            return item[method.lower()]
+    raise AssertionError(f"no path of the document matches {path}")
+
+
+def deref(doc: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = RefResolver("", doc).resolve(node["$ref"])[1]
+    return node
+
+
+def check(doc: dict, port: int, method: str, path: str, headers=None, body=None) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+    finally:
+        conn.close()
+    op = operation(doc, method, path)
+    documented = op["responses"].get(str(resp.status)) or op["responses"].get("default")
+    assert documented is not None, f"{method} {path}: {resp.status} is not documented ({sorted(op['responses'])})"
+    documented = deref(doc, documented)
+    content = documented.get("content")
+    if content and method != "HEAD" and "*/*" not in content:
+        media = (resp.getheader("Content-Type") or "").split(";")[0].strip()
+        assert media in content, f"{method} {path}: Content-Type {media} not in {list(content)}"
+        schema = content[media].get("schema")
+        if schema is not None:
+            value = json.loads(data) if media == "application/json" else data.decode()
+            Draft202012Validator(schema, resolver=RefResolver("", doc)).validate(value)
+    return resp.status
+
+
+@pytest.fixture(scope="module")
+def arena_doc():
+    return openapi(REPO_ROOT / "spec" / "arena.toml")
+
+
+@pytest.mark.parametrize("method, path, headers, body, status", [
+    ("GET", "/baseline11?a=13&b=42", None, None, 200),
+    ("HEAD", "/baseline11?a=13&b=42", None, None, 200),
+    ("POST", "/baseline11?a=13&b=42", {"Content-Type": "text/plain"}, b"20", 200),
+    ("GET", "/baseline11?a=13", None, None, 400),
+    ("GET", "/baseline11?a=x&b=1", None, None, 400),
+    ("GET", "/pipeline", None, None, 200),
+    # Only the head is sent: the server answers 413 on the Content-Length alone.
+    ("GET", "/pipeline", {"Content-Type": "text/plain", "Content-Length": "2000000"}, None, 413),
+    ("GET", "/baseline11?a=13&b=42", {"Content-Type": "text/plain"}, b"20", 200),
+    ("GET", "/baseline11?a=13&b=42", {"Content-Type": "text/plain"}, b"abc", 400),
+    ("GET", "/pipeline?" + "x" * 9000, None, None, 414),
+    ("GET", "/json/3?m=2", None, None, 200),
+    ("GET", "/json/0", None, None, 200),
+    ("GET", "/json/5", {"Accept-Encoding": "identity"}, None, 200),
+    ("GET", "/json/3?m=nope", None, None, 400),
+    ("GET", "/json/3?m=9223372036854775807", None, None, 500),
+    ("POST", "/upload", {"Content-Type": "application/octet-stream"}, b"x" * 5000, 200),
+    ("GET", "/static/analytics.js", None, None, 200),
+    ("GET", "/static/missing.css", None, None, 404),
+    ("GET", "/ws", None, None, 400),
+    ("HEAD", "/ws", None, None, 400),
+    ("GET", "/ws", {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "12",
+                    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}, None, 426),
+])
+def test_arena_replies_match_the_document(server, arena_doc, method, path, headers, body, status):
+    assert check(arena_doc, server.port, method, path, headers, body) == status
+
+
+def test_websocket_upgrade_is_documented(server, arena_doc):
+    """101 with a real handshake (http.client cannot speak frames; the status is enough)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("GET", "/ws", headers={"Upgrade": "websocket", "Connection": "Upgrade",
+                                            "Sec-WebSocket-Version": "13",
+                                            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+        resp = conn.getresponse()
+        assert resp.status == 101
+        assert "101" in operation(arena_doc, "GET", "/ws")["responses"]
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def cons_server(tmp_path_factory):
+    binary = build_spec_server(HERE / "specs" / "constraints.toml", tmp_path_factory.mktemp("openapi-cons-build"))
+    srv = start_server(tmp_path_factory.mktemp("openapi-cons"), name="openapi-cons", binary=binary)
+    yield srv
+    stop_server(srv)
+
+
+@pytest.mark.parametrize("path, headers, status", [
+    ("/items/5", {"X-Api-Key": "k-1234"}, 200),
+    ("/items/0?limit=0&sort=size&q=A", {"X-Api-Key": "k-12", "X-N": "7"}, 400),
+    ("/items/5", {}, 400),
+])
+def test_constraint_violations_match_the_document(cons_server, path, headers, status):
+    doc = openapi(HERE / "specs" / "constraints.toml")
+    assert check(doc, cons_server.port, "GET", path, headers) == status
