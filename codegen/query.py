@@ -48,6 +48,29 @@ class Query:
     end: expr.Node | None = None
     extra: list = field(default_factory=list)  # with { k = expr }: (name, source, tree)
 
+    def params_read(self) -> set:
+        """Names of the route parameters this query reads (conditions, presence tests,
+        the order parameter, slice bounds, with {...} fields)."""
+        names, stack = set(), [self.where] if self.where is not None else []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Ref) and not node.field:
+                names.add(node.name)
+            elif isinstance(node, Presence):
+                names.add(node.name)
+            elif isinstance(node, Unary):
+                stack.append(node.operand)
+            elif isinstance(node, Bin):
+                stack += [node.left, node.right]
+            elif isinstance(node, Call):
+                stack += node.args
+        if self.order_param:
+            names.add(self.order_param)
+        for tree in [self.start, self.end] + [tree for _, _, tree in self.extra]:
+            if tree is not None:
+                names.update(expr.names_in(tree))
+        return names
+
     @property
     def materialized(self) -> bool:
         """Needs an index array: filtered, ordered, sliced from the front or from a let."""

@@ -111,8 +111,8 @@ typedef struct rs_conn {
             uint8_t body_kind;
             uint8_t body_param;
             uint8_t method;
-            uint8_t coding; /* rs_coding negotiated at the head */
-            const char *allow;
+            uint8_t coding; /* rs_coding negotiated at the head; a 405's Allow comes
+                             * from rs_route_allow(route), not from the slot */
             uint64_t body_limit;
             uint64_t body_seen;
             union {

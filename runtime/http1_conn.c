@@ -39,7 +39,7 @@ static void reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
     memset(reply, 0, sizeof *reply);
     reply->reactor = r;
     reply->conn = c;
-    reply->allow = c->allow;
+    reply->allow = c->status == 405 ? rs_route_allow(c->route) : NULL;
     reply->head_only = c->method == RS_METHOD_HEAD;
     reply->close = close;
     reply->keep_alive_http10 = !close && c->parser.version_minor == 0;
@@ -105,7 +105,6 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
     c->body_kind = m.status ? RS_BODY_DISCARD : m.body_kind;
     c->body_param = m.body_param;
     c->body_limit = m.body_limit;
-    c->allow = m.status == 405 ? m.allow : NULL;
     c->method = p->method;
     /* Decided now: the head's bytes are gone by the time the body ends. */
     c->coding = m.compress && !m.status

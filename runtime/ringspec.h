@@ -229,6 +229,10 @@ extern const rs_spec_config rs_spec;
  * (applying defaults) and fills *m.  Never allocates. */
 void rs_route_dispatch(const rs_request_view *req, rs_params *params, rs_route_match *m);
 
+/* The Allow header value of a route (for 405), or NULL for no route.  Asked
+ * again when the 405 is written, so the connection slot need not keep it. */
+const char *rs_route_allow(int route);
+
 typedef struct rs_reply rs_reply;
 
 /* The static directories of this build (count may be 0).  The runtime

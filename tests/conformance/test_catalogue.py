@@ -1,10 +1,7 @@
 """The catalogue example (spec/examples/catalogue) against its running server: data
 queries (where / order by / slices / let / first() else 404) compiled to C.
 
-Three kinds of checks, each able to fail on its own:
-* the spec's own [[route.test]] cases, run here with http.client until `ringspec test`
-  runs them (the expected values were computed from products.json with a script, not
-  taken from the server);
+The spec's own [[route.test]] cases run through `ringspec test` (make test-specs); here:
 * 400 seeded random queries compared with catalogue_model.py, an independent Python
   model of the same spec over the same file, item by item;
 * request-scoped text: a string filter must survive the head's bytes being gone (a body
@@ -17,7 +14,6 @@ import random
 import time
 import tomllib
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
@@ -29,23 +25,10 @@ CASES = [(route["path"], case) for route in tomllib.loads(SPEC.read_text())["rou
          for case in route.get("test", [])]
 
 
-def without_test_tables(text: str) -> str:
-    """The spec minus its [[route.test]] tables (for a validator that predates them)."""
-    out, skipping = [], False
-    for line in text.splitlines(keepends=True):
-        if line.startswith("["):
-            skipping = line.strip() == "[[route.test]]"
-        if not skipping:
-            out.append(line)
-    return "".join(out)
-
-
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory):
     work = tmp_path_factory.mktemp("catalogue-build")
-    spec = work / "catalogue.toml"
-    spec.write_text(without_test_tables(SPEC.read_text()))
-    binary = build_spec_server(spec, work)
+    binary = build_spec_server(SPEC, work)
     srv = start_server(tmp_path_factory.mktemp("catalogue"), name="catalogue", binary=binary,
                        extra_args=("--data-root", str(EXAMPLE / "data")))
     yield srv
@@ -62,44 +45,13 @@ def fetch(srv, target, headers=None):
         c.close()
 
 
-def subset(expected, actual, where="$"):
-    """expect_json semantics: tables match key by key, arrays have the same length and
-    match item by item, scalars are equal (and of the same JSON type)."""
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict), f"{where}: expected an object, got {actual!r}"
-        for key, value in expected.items():
-            assert key in actual, f"{where}: no member {key!r} in {actual!r}"
-            subset(value, actual[key], f"{where}.{key}")
-    elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(expected), \
-            f"{where}: expected {len(expected)} items, got {actual!r}"
-        for i, (e, a) in enumerate(zip(expected, actual)):
-            subset(e, a, f"{where}[{i}]")
-    else:
-        assert type(expected) is type(actual) and expected == actual, f"{where}: {expected!r} != {actual!r}"
-
-
 def test_the_spec_has_cases_for_every_route():
+    """`ringspec test` runs them; they must cover every route, filters, pages and errors."""
     paths = {path for path, _ in CASES}
     assert paths == {"/products", "/products/{id:int}", "/categories"}
     assert len(CASES) >= 15
-
-
-@pytest.mark.parametrize("path,case", CASES, ids=[c.get("name", c["request"]) for _, c in CASES])
-def test_in_spec_case(catalogue, path, case):
-    method, _, target = case["request"].partition(" ")
-    assert method == "GET"
-    status, headers, body = fetch(catalogue, target, case.get("headers"))
-    assert status == case["status"], body
-    for name, value in case.get("expect_headers", {}).items():
-        if value is False:
-            assert name.lower() not in headers
-        else:
-            assert headers.get(name.lower()) == value
-    if "expect_body" in case:
-        assert body.decode() == case["expect_body"]
-    if "expect_json" in case:
-        subset(case["expect_json"], json.loads(body))
+    statuses = {case["status"] for _, case in CASES}
+    assert statuses == {200, 400, 404}
 
 
 def random_query(rng):
