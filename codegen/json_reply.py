@@ -319,6 +319,10 @@ class JsonPlan:
             self.views[name] = f"rs_q{k}"
             bounds[name] = f"rs_q{k}_c"
         for key, v in reply.fields:
+            if isinstance(v, (JQuery, JFirst)):
+                qe.iterated.add(self.views[key])
+        qe.drop_unread_views()
+        for key, v in reply.fields:
             if isinstance(v, JFirst) and v.missing is not None:
                 qe.statements.append(f"if ({self.views[key]}_c == 0) {{ /* nothing matched */\n"
                                      f"    rs_reply_error(rs_r, {v.missing});\n    return;\n}}")

@@ -36,6 +36,7 @@ class QueryEmitter:
         self.views: dict[str, str] = {}  # let name -> query number
         self._count = 0
         self._next = "rs_ix"  # where the next query's stretch of the index array starts
+        self.iterated: set[str] = set()  # rs_qK whose items are read (not only counted)
 
     # -- per query ----------------------------------------------------------------------
 
@@ -57,6 +58,7 @@ class QueryEmitter:
         s.append(f"size_t rs_q{k}_n = 0;")
         if q.base in self.views:
             base = self.views[q.base]
+            self.iterated.add(f"rs_q{base}")
             count, at = f"rs_q{base}_c", f"rs_q{base}_v[rs_i]"
         else:
             count, at = f"rs_data_{q.data.name}.n", "(uint32_t)rs_i"
@@ -102,6 +104,12 @@ class QueryEmitter:
         s.append(f"size_t rs_q{k}_to = {end};")
         s.append(f"const uint32_t *rs_q{k}_v = rs_q{k} + rs_q{k}_from;")
         s.append(f"size_t rs_q{k}_c = rs_q{k}_to > rs_q{k}_from ? rs_q{k}_to - rs_q{k}_from : 0;")
+
+    def drop_unread_views(self) -> None:
+        """A query only counted (len(...)) has no reader of its item view."""
+        self.statements = [line for line in self.statements
+                           if not (line.startswith("const uint32_t *rs_q")
+                                   and line.split(" = ")[0][len("const uint32_t *"):-2] not in self.iterated)]
 
     def bound(self, tree, size: str, absent: str) -> str:
         if tree is None:

@@ -100,7 +100,8 @@ def test_every_problem_of_a_reply_is_reported_once(tmp_path):
 
 def test_a_good_query_generates_a_filter_a_stable_sort_and_a_window(tmp_path):
     (tmp_path / "t.toml").write_text(HEAD + '[route.reply.let]\n'
-                                     'm = "ps where (q is absent or icontains(name, q)) and item.active == on"\n'
+                                     'm = "ps where (q is absent or icontains(name, q)) and item.active == on '
+                                     'and (query.id is absent or item.id != query.id)"\n'
                                      '[route.reply.json]\nitems = "m order by sort [lo : lo + 10]"\n'
                                      'total = "len(m)"\n')
     routes = generate(tmp_path / "t.toml", tmp_path / "gen").read_text()
