@@ -311,6 +311,8 @@ def _routes(args) -> int:
         else:
             reply = f"{route.status} {route.content_type} {route.text_source!r}"
             path = route.path
+        if route.json_body is not None:
+            params = ", ".join(filter(None, [params, f"body body: json {route.json_body.shape}"]))
         rows.append((str(number), ", ".join(route.methods), path, params or "-", reply))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:

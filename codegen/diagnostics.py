@@ -65,6 +65,13 @@ whole value. Supported: literals, ".", character classes [a-z] and [^...], escap
 \\s and \\. , grouping ( ), alternation |, and the repeats * + ? {n} {n,} {n,m}.
 Anchors ^ and $ are implied and may be written; back-references and look-around are not
 regular and are refused."""),
+    "RS034": ("bad request body", """
+`body = { shape = "X" }` makes a route take a JSON body (Content-Type application/json)
+parsed into a typed C struct. X must be a [shape.X]; the route must allow POST, PUT or
+PATCH; arrays of arrays are not supported; the typed struct (arrays are inline, sized by
+max_items, default 64) must stay within 256 KiB. Shape fields may be constraint tables:
+{ type = "int", min = 1 }, { type = "string", required = false, max_length = 200 },
+{ type = "[string]", max_items = 5, pattern = "[a-z]+" } (element constraints)."""),
     "RS040": ("bad reply", """
 A reply has a status (a registered code that may carry a body), a media type, and either
 `text` (a template with {expression} holes) or `json` (a table of output fields)."""),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import checks_emit, expr, shapes_emit
+from . import body_emit, checks_emit, expr, shapes_emit
 from .json_reply import JsonPlan
 from .model import STATUS_REASONS, WS_BEHAVIOURS, Literal, Route, Spec
 
@@ -57,6 +57,7 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     }
     context.update(shapes_emit.context(spec, c_string))
     context.update(checks_emit.context(spec, routes, c_string))
+    context.update(body_emit.context(spec, routes, c_string, c_comment))  # after patterns are numbered
     names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h",) if context["any_handler"] else ())
     files = {name: clang_format(env.get_template(name + ".j2").render(context)) for name in names}
     if context["patterns"]:  # Ragel output is compiled as is: formatting it would gain nothing
@@ -234,6 +235,8 @@ class _RouteView:
 
     @property
     def body_kind(self) -> str:
+        if self.route.json_body is not None:
+            return "RS_BODY_JSON"
         if self.route.body_stream:
             return "RS_BODY_STREAM"
         return "RS_BODY_INT" if self.route.body else "RS_BODY_DISCARD"

@@ -31,11 +31,12 @@ def signature(route) -> str:
 
 def stub(route) -> str:
     """A starting point for handlers/<name>.c."""
-    fields = ", ".join(f"in->{p.name}" for p in route.params) or "no parameters"
+    names = [p.name for p in route.params] + (["body"] if route.json_body is not None else [])
+    fields = ", ".join(f"in->{n}" for n in names) or "no parameters"
     return (f'/* {route.handler}: answers {", ".join(route.methods)} {route.path} ({fields}). */\n'
             f'#include "handlers.h"\n\n{signature(route)}\n{{\n'
-            + "".join(f"    (void)in->{p.name};\n" for p in route.params)
-            + (f"    (void)in;\n" if not route.params else "")
+            + "".join(f"    (void)in->{n};\n" for n in names)
+            + (f"    (void)in;\n" if not names else "")
             + '    static const char head[] = "HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n";\n'
             f'    static const char body[] = "{route.handler}\\n";\n'
             "    rs_reply_text(reply, head, sizeof head - 1, body, sizeof body - 1);\n}\n")

@@ -189,6 +189,7 @@ class Route:
     body_stream: bool = False  # body = "stream": `body` is the number of bytes read
     static: StaticDir | None = None  # a prefix route serving files (path ends in "/")
     websocket: str | None = None  # behaviour after the upgrade ("echo"), None for HTTP routes
+    json_body: object = None  # body_shapes.Body: a JSON request body parsed into rs_body_<shape>
     tests: list = field(default_factory=list)  # route_tests.TestCase: its [[route.test]] cases
 
     @property
@@ -218,6 +219,7 @@ class Spec:
     shapes: dict = field(default_factory=dict)  # name -> shapes.Shape, in spec order
     data: dict = field(default_factory=dict)  # name -> shapes.DataSource
     violations: Violations = field(default_factory=Violations)
+    body_shapes: dict = field(default_factory=dict)  # name -> body_shapes.BodyShape
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""

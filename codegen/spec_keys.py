@@ -98,9 +98,10 @@ ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory
     "path_params": Key("table", "none", "constraints on path parameters: { id = { min = 1 } } (min, max, enum)"),
     "query": Key("table", "none", 'query parameters: name = "int", "int = N", "string" or a parameter table'),
     "headers": Key("table", "none", "header parameters, by lower-case name (bound with - as _)"),
-    "body": Key("string", "none", '"int", "int = N" (integer body) or "stream" (read and counted: `body` = bytes)'),
-    "body_limit": Key("integer", "[server.limits] body; 64 MiB for stream", "largest body; larger -> 413",
-                      (0, 1 << 62)),
+    "body": Key("string or table", "none", '"int", "int = N" (integer body), "stream" (read and counted: '
+                '`body` = bytes) or [route.body] (a JSON body of a shape)'),
+    "body_limit": Key("integer", "[server.limits] body; 64 MiB for stream; at most 16 MiB for a JSON body",
+                      "largest body; larger -> 413", (0, 1 << 62)),
     "reply": Key("table", "required unless handler", "[route.reply]"),
     "handler": Key("string", "none", "a C function in handlers/*.c answering the route (instead of reply)"),
     "compress": Key("table", "none", "[route.compress]: codings offered for json replies, preferred first"),
@@ -110,6 +111,15 @@ ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
 STREAM_BODY_LIMIT = 64 << 20
+# A JSON body is kept whole until it is parsed, so its limit is capped.
+JSON_BODY_LIMIT = 16 << 20
+
+ROUTE_BODY = Table("[route.body]", "a JSON request body (Content-Type application/json, else 415) parsed into a "
+                   "typed C struct; routes with POST, PUT or PATCH", {
+    "shape": Key("string", "required", "the [shape.NAME] the body must match; its fields' constraints are enforced"),
+    "additional": Key("boolean", False, 'true ignores members the shape does not declare; false lists each as '
+                      'violation "unknown"'),
+})
 
 # What a route serving a directory, or upgrading to WebSocket, may say: the rest is reply machinery.
 STATIC_ROUTE_KEYS = ("path", "methods", "static", "test")
@@ -177,7 +187,23 @@ ROUTE_TEST = Table("[[route.test]]", "a request to the route and the response it
 })
 
 SHAPE = Table("[shape.NAME]", "a JSON object type, fields in output order", {
-    "<field>": Key("string", "required", '"int", "string", "bool", "[T]" (array) or a shape name'),
+    "<field>": Key("string or table", "required", '"int", "string", "bool", "[T]" (array) or a shape name; '
+                   "or a shape field table"),
+})
+
+# A shape field written as a table; the constraints act where the shape is a request body.
+SHAPE_FIELD = Table("shape field table", "{ type = ..., ... }: a field with constraints (checked in request "
+                    "bodies; an array's element constraints apply to each element)", {
+    "type": Key("string", "required", '"int", "string", "bool", a shape name, or "[T]" of one of them'),
+    "required": Key("boolean", "true unless default is set", 'absent -> violation "missing"; JSON null counts '
+                    "as absent for a field that is not required"),
+    "default": Key("integer, string or boolean", "none", "value used when absent (int, string and bool fields)"),
+    **{k: v for k, v in PARAM.keys.items() if k in ("min", "max", "pattern")},
+    "enum": Key("array", "none", "allowed values (ints, or strings: the struct holds the string)"),
+    "min_length": Key("integer", "none", "string: fewest bytes (UTF-8, after JSON unescaping)"),
+    "max_length": Key("integer", 256, "string: most bytes (UTF-8, after JSON unescaping)"),
+    "min_items": Key("integer", 0, "array: fewest elements", (0, 4096)),
+    "max_items": Key("integer", 64, "array: most elements; the typed struct holds this many inline", (1, 4096)),
 })
 
 DATA = Table("[data.NAME]", "a JSON file loaded once at start-up into generated C structs", {
@@ -197,8 +223,8 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 })
 
 # Every table, in the order the reference shows them.
-TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, REPLY,
-          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, ROUTE_TEST, SHAPE, DATA, PROFILE)
+TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
+          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA, PROFILE)
 
 
 def defaults_and_bounds(table: Table) -> dict:

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from . import expr, route_tests, spec_keys, unused_params
+from .body_shapes import BodyChecker, expression_names
 from .json_reply import JsonChecker
 from .query import param_infos
 from .shapes import ShapeChecker
@@ -180,12 +181,14 @@ class _Checker:
         shape_checker = ShapeChecker(self.coded("RS050"), _name_problem)
         self.shapes = shape_checker.shapes(data.get("shape", {}))
         self.data = shape_checker.data(data.get("data", {}), self.shapes)
+        self.body_checker = BodyChecker(self.error, _describe, self.param_checker)  # JSON request bodies
+        self.body_checker.check_shapes(self.shapes)
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if any(e.severity == "error" for e in self.errors):
             return None
         return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles,
-                    self.shapes, self.data, self.violations)
+                    self.shapes, self.data, self.violations, self.body_checker.shapes)
 
     def server(self, raw: dict) -> Server:
         path = ("server",)
@@ -295,7 +298,12 @@ class _Checker:
                 self.error(key, problem, code="RS031", at="key")
             c_name = name.replace("-", "_")
             declared.append((c_name, *self.param_checker.declaration(value, key, "header"), name))
-        body_text = self.string(raw, "body", path, None)
+        json_body = None
+        if isinstance(raw.get("body"), dict):  # body = { shape = "X" }: a JSON body (body_shapes.py)
+            json_body = self.body_checker.route_body(raw["body"], path + ("body",), methods)
+            body_text = None
+        else:
+            body_text = self.string(raw, "body", path, None)
         # "stream": the body is read and dropped as it arrives; `body` is the byte count.
         body_stream = body_text is not None and body_text.strip() == "stream"
         if body_stream:
@@ -304,6 +312,9 @@ class _Checker:
             declared.append(("body", *self.param_checker.shorthand(body_text, path + ("body",), "body"), ""))
         default_limit = spec_keys.STREAM_BODY_LIMIT if body_stream else self.default_body_limit
         body_limit = self.integer(raw, "body_limit", path, default_limit, *_LIMITS["body"][1:])
+        if json_body is not None:  # buffered whole: bounded like the JSON scratch
+            body_limit = self.integer(raw, "body_limit", path, min(body_limit, spec_keys.JSON_BODY_LIMIT), 0,
+                                      spec_keys.JSON_BODY_LIMIT)
         params = self.params(declared, path)
         reply = raw.get("reply")
         handler = self.handler(raw, path, reply)
@@ -315,7 +326,9 @@ class _Checker:
             self.error(path + ("reply",), f"expected a table, got {_describe(reply)}", code="RS012")
         else:
             status, content_type, template, text, json_reply = self.reply(
-                reply, path + ("reply",), [d[0] for d in declared], param_infos(declared))
+                reply, path + ("reply",), [d[0] for d in declared] +
+                (expression_names(json_body.shape, self.body_checker.shapes) if json_body else []),
+                param_infos(declared))
         compress = self.compress(raw.get("compress"), path + ("compress",))
         if compress and reply is not None and "json" not in reply:
             self.error(path + ("compress",), "compression applies to json replies only", code="RS040")
@@ -326,7 +339,7 @@ class _Checker:
         body = by_name["body"] if body_text is not None else None
         route = Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                       template, text, _c_name(url), json_reply, compress, handler=handler,
-                      body_stream=body_stream)
+                      body_stream=body_stream, json_body=json_body)
         unused_params.check(route, declared, self.unused)
         return route
 
@@ -503,8 +516,9 @@ class _Checker:
         if is_json:
             if "text" in raw:
                 self.error(key, 'a reply has either "text" or "json", not both', code="RS040")
-            known = [n for n in dict.fromkeys(names) if _name_problem(n) is None]
-            infos = [i for i in (param_infos or []) if i.name in known] or known
+            known = [n for n in dict.fromkeys(names) if _name_problem(n.split(".")[0]) is None]
+            typed = {i.name: i for i in param_infos or []}
+            infos = [typed.get(n, n) for n in known]  # plain names (body.x fields) read as ints
 
             def report(path, message, code="RS041", inner=None, hint=None):
                 self.error(path, message, code=code, inner=inner, hint=hint)
@@ -525,7 +539,7 @@ class _Checker:
         except expr.ExprError as exc:
             self.error(key, str(exc), code="RS041")
             return []
-        known = [n for n in dict.fromkeys(names) if _name_problem(n) is None]
+        known = [n for n in dict.fromkeys(names) if _name_problem(n.split(".")[0]) is None]
         out: list = []
         for part in parts:
             if isinstance(part, str):

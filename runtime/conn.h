@@ -111,24 +111,37 @@ typedef struct rs_conn {
             uint8_t body_kind;
             uint8_t body_param;
             uint8_t method;
-            uint8_t coding; /* rs_coding negotiated at the head; a 405's Allow comes
-                             * from rs_route_allow(route), not from the slot */
-            uint64_t body_limit;
+            uint8_t coding; /* rs_coding negotiated at the head */
+            /* A 405's Allow and the body limit are properties of the route: asked of
+             * generated code (rs_route_allow, rs_route_body_limit), not kept here. */
+            union {
+                struct {                  /* RS_BODY_INT: the value accumulates in */
+                    uint8_t int_stage;    /* params.value[body_param]; this is how far */
+                    uint8_t int_negative; /* its strict parse got */
+                };
+                struct { /* RS_BODY_JSON: the body so far (body_seen bytes) */
+                    char *body_buf;
+                    uint32_t body_cap;
+                };
+            };
             uint64_t body_seen;
             union {
                 rs_params params;
                 rs_static_pending stat; /* RS_CF_STATIC: a static route has no parameters */
             };
-            /* An integer body is accumulated straight into params.value[body_param]
-             * (no copy of it in the slot); these say how far its strict parse got. */
-            uint8_t int_stage;
-            uint8_t int_negative;
         };
         rs_ws_conn ws; /* RS_PROTO_WS */
     };
 } rs_conn;
 
 _Static_assert(sizeof(rs_conn) <= 256, "connection slot must stay within 256 bytes");
+
+/* The body limit of the connection's request: its route's (the spec default
+ * when no route matched), asked of generated code rather than kept per slot. */
+static inline uint64_t rs_conn_body_limit(const rs_conn *c)
+{
+    return rs_route_body_limit(c->route);
+}
 
 typedef struct rs_conn_table {
     rs_conn *slots; /* mmap'ed, pages touched only as slots are first used */

@@ -13,6 +13,7 @@
 
 #include "accept_encoding.h"
 #include "conn_lifecycle.h"
+#include "json_body.h"
 #include "log.h"
 #include "reply.h"
 #include "request_text.h"
@@ -29,6 +30,8 @@ void rs_http1_release(rs_reactor *r, rs_conn *c)
 {
     rs_spill_free(c);
     rs_request_text_free(r, c);
+    if (c->body_kind == RS_BODY_JSON)
+        rs_json_body_release(c);
 }
 
 /* Stages of the strict parse of an integer body (rs_conn.int_stage). */
@@ -56,6 +59,8 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
     reply_init(&reply, r, c, true);
     reply.allow = NULL;
     rs_reply_error(&reply, status);
+    if (c->body_kind == RS_BODY_JSON)
+        rs_json_body_release(c);
     c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     rs_conn_finish(r, c);
 }
@@ -65,8 +70,13 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
  * reply. */
 static void reply_refusal(rs_reply *reply, const rs_conn *c, unsigned status)
 {
+    static const char json_only_head[] =
+        "HTTP/1.1 415 Unsupported Media Type\r\nContent-Type: text/plain\r\n";
+    static const char json_only[] = "this route takes a JSON body: send Content-Type: application/json\n";
     if (c->route >= 0 && c->params.violations)
         rs_route_invalid(c->route, &c->params, reply);
+    else if (status == 415)
+        rs_reply_text(reply, json_only_head, sizeof json_only_head - 1, json_only, sizeof json_only - 1);
     else
         rs_reply_error(reply, status);
 }
@@ -104,25 +114,32 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
     c->status = m.status;
     c->body_kind = m.status ? RS_BODY_DISCARD : m.body_kind;
     c->body_param = m.body_param;
-    c->body_limit = m.body_limit;
     c->method = p->method;
     /* Decided now: the head's bytes are gone by the time the body ends. */
     c->coding = m.compress && !m.status
                     ? rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress)
                     : RS_CODING_NONE;
     c->body_seen = 0;
-    c->int_stage = INT_LEADING;
-    c->int_negative = 0;
-    if (c->body_kind == RS_BODY_INT)
+    if (c->body_kind == RS_BODY_INT) {
+        c->int_stage = INT_LEADING;
+        c->int_negative = 0;
         c->params.value[c->body_param] = 0; /* accumulated by int_body_feed */
+    } else {
+        c->body_buf = NULL; /* no JSON body buffer yet */
+        c->body_cap = 0;
+    }
     r->stats.requests++;
 
     bool has_body =
         (p->flags & RS_HTTP1_CHUNKED) || ((p->flags & RS_HTTP1_HAS_LENGTH) && p->content_length > 0);
+    if (c->body_kind == RS_BODY_JSON && !rs_json_body_type_ok(&view, has_body)) {
+        c->status = 415; /* answered once the body is read, or at once for 100-continue */
+        c->body_kind = RS_BODY_DISCARD;
+    }
     c->flags |= RS_CF_IN_REQUEST;
     if (has_body)
         c->flags |= RS_CF_IN_BODY;
-    if ((p->flags & RS_HTTP1_HAS_LENGTH) && p->content_length > c->body_limit) {
+    if ((p->flags & RS_HTTP1_HAS_LENGTH) && p->content_length > m.body_limit) {
         fail(r, c, 413); /* before reading a byte of it */
         return;
     }
@@ -180,7 +197,7 @@ static void int_body_feed(rs_conn *c, int64_t *value, const char *s, size_t n)
  * line announces too much, before its data arrives. */
 static bool body_over_limit(const rs_conn *c)
 {
-    return c->body_seen + rs_http1_body_announced(&c->parser) > c->body_limit;
+    return c->body_seen + rs_http1_body_announced(&c->parser) > rs_conn_body_limit(c);
 }
 
 static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
@@ -192,6 +209,8 @@ static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
     }
     if (c->body_kind == RS_BODY_INT)
         int_body_feed(c, &c->params.value[c->body_param], data, len);
+    else if (c->body_kind == RS_BODY_JSON && !rs_json_body_append(c, data, len))
+        fail(r, c, 500);
 }
 
 static void on_done(rs_reactor *r, rs_conn *c)
@@ -214,6 +233,10 @@ static void on_done(rs_reactor *r, rs_conn *c)
     bool keep_alive = (c->parser.flags & RS_HTTP1_KEEP_ALIVE) && !r->stopping;
     rs_reply reply;
     reply_init(&reply, r, c, !keep_alive);
+    if (c->body_kind == RS_BODY_JSON) {
+        reply.request_body = c->body_buf;
+        reply.request_body_len = (size_t)c->body_seen;
+    }
     if (status)
         reply_refusal(&reply, c, status);
     else if (c->flags & RS_CF_STATIC)
@@ -222,6 +245,8 @@ static void on_done(rs_reactor *r, rs_conn *c)
         rs_route_respond(c->route, &c->params, &reply);
     if (!reply.status) /* generated code must always answer; never leave the client waiting */
         rs_reply_error(&reply, 500);
+    if (c->body_kind == RS_BODY_JSON)
+        rs_json_body_release(c);
     rs_request_text_free(r, c); /* the reply has been written: its text is no longer read */
     if (!keep_alive)
         rs_conn_finish(r, c);

@@ -132,6 +132,8 @@ typedef enum rs_body_kind {
     RS_BODY_STREAM,      /* read and drop as it arrives (constant memory, any
                           * size up to the limit); the body param receives the
                           * number of body bytes read, always present */
+    RS_BODY_JSON,        /* Content-Type application/json (else 415), kept whole
+                          * up to the limit; the route parses it (rs_body_parse) */
 } rs_body_kind;
 
 /* ---- static files (runtime/static_*.c) ---- */
@@ -229,9 +231,12 @@ extern const rs_spec_config rs_spec;
  * (applying defaults) and fills *m.  Never allocates. */
 void rs_route_dispatch(const rs_request_view *req, rs_params *params, rs_route_match *m);
 
-/* The Allow header value of a route (for 405), or NULL for no route.  Asked
- * again when the 405 is written, so the connection slot need not keep it. */
+/* The Allow header value of a route (for 405), or NULL for no route, and its
+ * body limit in bytes (route -1: the spec's default, as rs_route_match says
+ * for an unknown path).  Asked again when needed, so the connection slot need
+ * not keep them. */
 const char *rs_route_allow(int route);
+uint64_t rs_route_body_limit(int route);
 
 typedef struct rs_reply rs_reply;
 
@@ -378,5 +383,54 @@ rs_json *rs_reply_json_begin(rs_reply *r);
  * coding negotiated for this request when the route offers one (cfg, or
  * NULL), with Vary: Accept-Encoding whenever cfg is given. */
 void rs_reply_json_end(rs_reply *r, const char *head, size_t head_len, const rs_compress *cfg);
+
+/* ---- JSON request bodies (body = { shape = "X" }) ---------------------- */
+
+/* Generated code reads a route's JSON body into its typed struct and
+ * records every broken field here; a body with any violation is answered
+ * with the spec's violations reply (where "body", name the JSON path).
+ * Bounded: at most RS_BODY_MAX_VIOLATIONS are listed, paths are cut at
+ * RS_BODY_PATH_MAX - 1 bytes. */
+#define RS_BODY_MAX_VIOLATIONS 32
+#define RS_BODY_PATH_MAX 128
+
+typedef struct rs_body_violation {
+    const char *what;            /* "missing", "type", "min", ..., "malformed" */
+    const char *expected;        /* e.g. "<= 99" */
+    char name[RS_BODY_PATH_MAX]; /* JSON path: "items[2].qty"; "" = the whole body */
+} rs_body_violation;
+
+typedef struct rs_body_check {
+    unsigned count; /* violations recorded (at most the array's size) */
+    size_t path_len;
+    char path[RS_BODY_PATH_MAX]; /* path of the value being read */
+    char detail[208];            /* expected text of a malformed body */
+    rs_body_violation v[RS_BODY_MAX_VIOLATIONS];
+} rs_body_check;
+
+struct json_t; /* libjansson */
+
+/* Parses the request body of the route being answered (RS_BODY_JSON) into
+ * a libjansson document, duplicate keys refused, allocation bounded by
+ * the body's size.  Returns the document, a JSON object, or NULL after
+ * recording one violation: "missing" (no body), "malformed" (expected
+ * names jansson's reason and the byte offset) or "type" (not an object).
+ * Strings of the typed body point into the document: free it with
+ * rs_body_free only once the reply has been written. */
+struct json_t *rs_body_parse(const rs_reply *r, rs_body_check *c);
+void rs_body_free(struct json_t *doc);
+
+/* Records a violation at the current path (ignored past the maximum). */
+void rs_body_refuse(rs_body_check *c, const char *what, const char *expected);
+
+/* Extends the path by ".key" (no dot at the root) or "[i]"; returns the
+ * mark rs_body_path_pop restores. */
+size_t rs_body_path_key(rs_body_check *c, const char *key);
+size_t rs_body_path_index(rs_body_check *c, size_t i);
+static inline void rs_body_path_pop(rs_body_check *c, size_t mark)
+{
+    c->path_len = mark;
+    c->path[mark] = '\0';
+}
 
 #endif

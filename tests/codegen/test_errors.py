@@ -9,6 +9,23 @@ from conftest import REPO, SPECS, ringspec
 ERRORS = SPECS / "errors"
 
 EXPECTED = {
+    "bodies.toml": [
+        'bodies.toml:2:29: error[RS032]: shape.Order.qty.min: min 5 is greater than max 1',
+        'bodies.toml:2:54: error[RS032]: shape.Order.qty.max_length: max_length does not apply to a field of type int',
+        'bodies.toml:3:36: error[RS033]: shape.Order.sku.pattern: pattern \'a(b\': unclosed "(" (at offset 3)',
+        'bodies.toml:4:38: error[RS032]: shape.Order.note.required: a field with a default is not required',
+        'bodies.toml:5:41: error[RS013]: shape.Order.tags.max_items: 0 is out of range (expected 1..4096)',
+        'bodies.toml:5:44: error[RS010]: shape.Order.tags.colour: unknown key',
+        'bodies.toml:6:35: error[RS012]: shape.Order.flag.default: expected a bool, got integer 3',
+        'bodies.toml:8:8: error[RS050]: shape.Order.kind: missing "type" (e.g. { type = "int", min = 1 })',
+        'bodies.toml:18:18: error[RS034]: route[0].body.shape: unknown shape "Ordr"',
+        'bodies.toml:24:18: error[RS034]: route[1].body.shape: Order.grid: arrays of arrays ("[[int]]") are not supported in request bodies',
+        'bodies.toml:24:27: error[RS010]: route[1].body.extra: unknown key',
+        'bodies.toml:24:54: error[RS012]: route[1].body.additional: expected true or false, got string "yes"',
+        'bodies.toml:30:18: error[RS034]: route[2].body.shape: the typed body of Big would take 262208 bytes (at most 262144); lower max_items of its arrays',
+        "bodies.toml:38:8: error[RS034]: route[3].body: a JSON body needs one of POST, PUT, PATCH among the route's methods (it has GET, HEAD)",
+        'bodies.toml:39:18: error[RS041]: route[3].reply.text: unknown name "body.m" in {body.m} (known: body.n)',
+    ],
     "server.toml": [
         'server.toml:2:8: error[RS012]: server.port: expected an integer, got string "8080"',
         'server.toml:3:11: error[RS012]: server.workers: expected "auto" or an integer 1..1024, got integer 0',
