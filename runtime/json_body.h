@@ -1,6 +1,6 @@
 /* json_body.h — the runtime side of JSON request bodies (RS_BODY_JSON):
  * the Content-Type check at the head, the per-request buffer the body is
- * kept in until it is complete, and libjansson's allocation budget.
+ * kept in until it is complete.
  * Parsing into typed structs is generated (rs_body_parse in ringspec.h is
  * where the two meet). */
 #ifndef RS_JSON_BODY_H
@@ -10,11 +10,6 @@
 #include <stddef.h>
 
 #include "conn.h"
-
-/* Routes every libjansson allocation through a counter, so that parsing a
- * request body can be given a budget (start-up loads have none).  Call
- * once, before any jansson function runs. */
-void rs_json_body_init(void);
 
 /* True when the request's Content-Type is application/json (parameters
  * such as charset allowed), or when it is absent and so is the body. */

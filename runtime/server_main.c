@@ -17,7 +17,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "json_body.h"
 #include "log.h"
 #include "reactor.h"
 #include "server_options.h"
@@ -188,7 +187,6 @@ int main(int argc, char **argv)
         return 2;
     /* Data sources are read once, here, before any worker exists: workers
      * then share them read-only without synchronisation. */
-    rs_json_body_init(); /* before jansson's first allocation */
     if (rs_data_load(opt.data_root) < 0 || rs_static_load_all(opt.data_root) < 0)
         return 1;
 

@@ -318,3 +318,14 @@ def test_at_most_32_violations_are_listed(srv):
     v = violations(send(srv, "/orders", many))
     assert v == [(f"k{i}", "unknown", "one of: customer, qty, priority, gift, note, ship_to, lines, tags, codes")
                  for i in range(32)]
+
+
+def test_deep_nesting_then_garbage_does_not_take_the_server_down(srv):
+    """Found by fuzz_json_body: 2085 '[' then junk. When jansson's allocations were capped
+    mid-parse, its lexer hit an assert() and the process aborted; the cost is now
+    estimated before jansson runs."""
+    seed = (HERE.parent / "fuzz" / "seeds-json_body" / "deep-then-garbage.json").read_bytes()
+    for path in ("/orders", "/orders/summary"):
+        v = violations(send(srv, path, seed[1:]))
+        assert len(v) == 1 and v[0][:2] == ("", "malformed"), v
+    assert send(srv, "/orders", VALID).status == 201

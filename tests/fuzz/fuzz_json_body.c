@@ -2,7 +2,7 @@
  *
  * Links the routes generated from tests/conformance/specs/json_bodies
  * (Makefile: build/fuzz/json_bodies_gen) with runtime/json_body.c, so the
- * input goes through rs_body_parse (libjansson under its allocation budget)
+ * input goes through rs_body_parse (its cost estimate, then libjansson)
  * and the generated readers of NewOrder / Ping exactly as a request body.
  * The first byte picks the route; the rest is the body.  The reply writers
  * of the runtime are stood in for below, keeping what was answered.
@@ -24,7 +24,7 @@ static unsigned answers;
 
 static unsigned status_of(const char *head)
 {
-    return (unsigned)strtoul(head + sizeof "HTTP/1.1" , NULL, 10);
+    return (unsigned)strtoul(head + sizeof "HTTP/1.1", NULL, 10);
 }
 
 void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *body, size_t body_len)
@@ -78,11 +78,6 @@ static const unsigned success[] = {201, 200, 200};
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static bool ready;
-    if (!ready) {
-        rs_json_body_init();
-        ready = true;
-    }
     int route = size ? data[0] % 3 : 0;
     rs_reply reply;
     memset(&reply, 0, sizeof reply);
