@@ -29,11 +29,11 @@ def expected_texts(p: Param) -> list:
     c = p.constraints
     kind = p.kind
     out = [""] * len(VIOLATIONS)
-    describe = "an integer" if kind == "int" else "a string"
+    describe = {"int": "an integer", "bool": "true or false"}.get(kind, "a string")
     if c and c.enum:
         describe = _enum_text(c.enum)
     out[1] = describe
-    out[2] = "an integer" if kind == "int" else "valid percent-encoding"
+    out[2] = {"int": "an integer", "bool": "true or false"}.get(kind, "valid percent-encoding")
     out[3] = "at most one value"
     if c:
         if c.min is not None:
@@ -58,6 +58,7 @@ class ParamCheck:
     param: Param
     fn: str  # name of its take_/check_ function
     pattern_id: int | None = None  # rs_pattern_N in patterns.c
+    text_offset: int | None = None  # where its decoded text is kept for the reply, if it is
 
     @property
     def slot(self) -> int:
@@ -128,6 +129,7 @@ def context(spec: Spec, routes, c_string) -> dict:
     head = f"HTTP/1.1 {v.status} {STATUS_REASONS[v.status]}\r\nContent-Type: application/json\r\n"
     return {
         "checked_routes": [r for r in routes if r.checks],
+        "any_text": any(r.text_size for r in routes),
         "patterns": patterns(routes, body_emit.body_fields_with_patterns(routes, spec.body_shapes)),
         "violation_names": VIOLATIONS,
         "violation_keys": [json_key(name) for _, name in v.fields],

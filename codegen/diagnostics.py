@@ -78,6 +78,14 @@ A reply has a status (a registered code that may carry a body), a media type, an
     "RS041": ("bad expression", """
 An expression in a reply refers to an unknown name, cannot be parsed, or would always
 fail (division by zero, overflow). Expressions are type-checked at generation time."""),
+    "RS042": ("type error in a data query", """
+A `where` condition, `order by` or string test mixes types: comparing a string with an int
+(`price == "cheap"`), `and`/`or` over something that is not a condition, `<` between
+bools, a string test such as icontains() on an int, `is absent` on a parameter that always
+has a value, or ordering by a field that is not an int, string or bool. Conditions are
+typed at generation time: int (fields, int parameters, arithmetic), string (fields,
+string parameters, "literals") and bool (fields, bool parameters, true/false, comparisons).
+The caret points at the part of the expression that has the wrong type."""),
     "RS050": ("bad shape or data source", """
 [shape.X] tables declare JSON objects (fields "int", "string", "bool", "[T]" or another
 shape); [data.x] tables name a JSON file and its type, loaded once at start-up."""),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Must equal RS_MAX_PARAMS in runtime/ringspec.h (a test keeps the two in step).
-MAX_PARAMS = 6
+MAX_PARAMS = 8
 
 # Methods a spec may list, in rs_method enum order. This order is also the order of the
 # Allow header, so "GET, HEAD, POST" reads the same in every route.

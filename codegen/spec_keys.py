@@ -130,7 +130,7 @@ STATIC_ROUTE_KEYS = ("path", "methods", "static", "test")
 WEBSOCKET_ROUTE_KEYS = ("path", "methods", "websocket", "test")
 
 PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum', {
-    "type": Key("string", '"int"', '"int" (64-bit signed) or "string"'),
+    "type": Key("string", '"int"', '"int" (64-bit signed), "string" or "bool" (true/false, bound as 1/0)'),
     "required": Key("boolean", "true unless default is set", 'absent -> violation "missing"'),
     "default": Key("integer or string", "none", "value used when absent (int, or a member of enum)"),
     "min": Key("integer", "none", "int: lowest allowed value"),
@@ -146,11 +146,18 @@ REPLY = Table("[route.reply]", "the answer of a route without a handler", {
     "status": Key("integer", 200, "a registered status that carries a body", (100, 599)),
     "type": Key("string", '"text/plain" or "application/json"', "Content-Type (a media type)"),
     "text": Key("string", "required unless json", 'a template: "{a + b}" holes are int expressions'),
-    "json": Key("table", "none", "[route.reply.json]: output fields in order"),
+    "json": Key("table or string", "none", "[route.reply.json]: output fields in order; a string: "
+                '"QUERY" or "first(QUERY) else 404" as the whole body'),
+    "let": Key("table", "none", "[route.reply.let]: named data queries the json fields reuse"),
+})
+
+REPLY_LET = Table("[route.reply.let]", "named data queries of a json reply, computed per request", {
+    "<name>": Key("string", "none", "a query: SOURCE [where COND] [order by KEY] [start:end]"),
 })
 
 REPLY_JSON = Table("[route.reply.json]", "a JSON object reply, members in order", {
-    "<field>": Key("string", "none", 'an expression: SOURCE[:n] with { k = expr }, len(FIELD), or int arithmetic'),
+    "<field>": Key("string", "none", 'an expression: a query (SOURCE [where ...] [order by ...] [start:end] '
+                   'with { k = expr }), first(QUERY) [else STATUS], len(FIELD or let), or int arithmetic'),
 })
 
 # brotli quality and gzip level ranges; profiles may retune them within the same bounds.
@@ -243,7 +250,8 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 
 # Every table, in the order the reference shows them.
 TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
-          REPLY_JSON, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA, PROFILE)
+          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
+          PROFILE)
 
 
 def defaults_and_bounds(table: Table) -> dict:

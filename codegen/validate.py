@@ -19,6 +19,7 @@ from pathlib import Path
 from . import expr, route_tests, spec_keys, unused_params
 from .body_shapes import BodyChecker, expression_names
 from .json_reply import JsonChecker
+from .query import param_infos
 from .responses import ResponseChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
@@ -107,13 +108,17 @@ class _Checker:
         self.handlers: dict = {}  # handler name -> route index
 
     def error(self, path: tuple, message: str, code: str = "RS014", hint: str | None = None,
-              at: str = "value", severity: str = "error") -> None:
+              at: str = "value", severity: str = "error", inner: tuple | None = None) -> None:
         """Records a diagnostic. The caret goes under the value of path (at="value") or its
-        key (at="key"); a path with no place of its own points at its closest parent."""
+        key (at="key"); a path with no place of its own points at its closest parent.
+        inner = (offset, length) narrows the caret to part of a string value, e.g. the
+        token of an expression that is wrong (one-line strings without escapes before it)."""
         locator = self.source.locator
         place = locator.exact(path)
         if place is not None:
             span = place.value if at == "value" and place.value else place.key
+            if inner is not None and at == "value" and place.value:
+                span = self.source.locator.inner(span, *inner)
         else:
             parent = locator.place(path)
             span = parent.key if parent else None
@@ -328,7 +333,8 @@ class _Checker:
         else:
             status, content_type, template, text, json_reply = self.reply(
                 reply, path + ("reply",), [d[0] for d in declared] +
-                (expression_names(json_body.shape, self.body_checker.shapes) if json_body else []))
+                (expression_names(json_body.shape, self.body_checker.shapes) if json_body else []),
+                param_infos(declared))
         compress = self.compress(raw.get("compress"), path + ("compress",))
         if compress and reply is not None and "json" not in reply:
             self.error(path + ("compress",), "compression applies to json replies only", code="RS040")
@@ -499,8 +505,10 @@ class _Checker:
                        f"at most {MAX_PARAMS} are supported", code="RS031")
         return out
 
-    def reply(self, raw: dict, key: tuple, names: list):
+    def reply(self, raw: dict, key: tuple, names: list, param_infos: list | None = None):
         self.only_keys(raw, key, spec_keys.REPLY.names)
+        if "let" in raw and "json" not in raw:
+            self.error(key + ("let",), '"let" names queries of a json reply', code="RS040", at="key")
         status = self.integer(raw, "status", key, *spec_keys.defaults_and_bounds(spec_keys.REPLY)["status"])
         if status in BODILESS_STATUSES:
             self.error(key + ("status",), f"status {status} cannot carry a body; v1 replies always have one", code="RS040")
@@ -515,8 +523,14 @@ class _Checker:
             if "text" in raw:
                 self.error(key, 'a reply has either "text" or "json", not both', code="RS040")
             known = [n for n in dict.fromkeys(names) if _name_problem(n.split(".")[0]) is None]
-            checker = JsonChecker(self.coded("RS041"), self.shapes, self.data, _name_problem)
-            json_reply = checker.reply(raw["json"], key + ("json",), known)
+            typed = {i.name: i for i in param_infos or []}
+            infos = [typed.get(n, n) for n in known]  # plain names (body.x fields) read as ints
+
+            def report(path, message, code="RS041", inner=None, hint=None):
+                self.error(path, message, code=code, inner=inner, hint=hint)
+            statuses = [s for s in STATUS_REASONS if s not in BODILESS_STATUSES]
+            checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses)
+            json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
         if "text" not in raw:
             self.error(key, 'missing "text" (or "json")', code="RS011")
@@ -628,3 +642,4 @@ def _c_name(url: str) -> str:
     if not words:
         return "root"
     return words if not words[0].isdigit() else "r" + words
+

@@ -91,12 +91,13 @@ bool rs_json_body_append(rs_conn *c, const char *data, size_t len)
     if (need > c->body_cap) {
         size_t cap = c->body_cap ? (size_t)c->body_cap * 2 : 4096;
         uint64_t announced = c->parser.flags & RS_HTTP1_HAS_LENGTH ? c->parser.content_length : 0;
-        if (announced >= need && announced <= c->body_limit)
+        uint64_t limit = rs_conn_body_limit(c);
+        if (announced >= need && announced <= limit)
             cap = (size_t)announced; /* Content-Length: one allocation of the exact size */
         while (cap < need)
             cap *= 2;
-        if (cap > c->body_limit)
-            cap = (size_t)c->body_limit;
+        if (cap > limit)
+            cap = (size_t)limit;
         char *grown = realloc(c->body_buf, cap);
         if (!grown)
             return false;

@@ -64,8 +64,10 @@ typedef struct rs_spec_config {
 
 /* Typed parameters of one request, filled by dispatch (path, query) and by
  * the runtime (body).  Storage lives in the connection slot, so it must
- * stay small: codegen rejects routes with more than RS_MAX_PARAMS. */
-#define RS_MAX_PARAMS 6
+ * stay small: codegen rejects routes with more than RS_MAX_PARAMS (8: the
+ * violations word has 4 bits per slot).  String values a reply reads live
+ * off the slot, in request-scoped text (rs_request_text). */
+#define RS_MAX_PARAMS 8
 
 /* Why a parameter was refused (spec v2 constraints).  Dispatch records one
  * per slot and answers 400; generated rs_route_invalid turns them into the
@@ -85,13 +87,14 @@ typedef enum rs_violation {
 } rs_violation;
 
 typedef struct rs_params {
-    int64_t value[RS_MAX_PARAMS]; /* ints; a string's enum index or length */
+    int64_t value[RS_MAX_PARAMS]; /* ints, bools (0/1); a string's enum index or length */
     uint32_t present;             /* bit i set when value[i] was supplied */
     uint32_t violations;          /* rs_violation of slot i in bits 4i..4i+3 */
 } rs_params;
 
 /* Packed so that rs_params (and the connection slot) did not grow. */
 #define RS_VIOLATION_BITS 4
+_Static_assert((RS_MAX_PARAMS * RS_VIOLATION_BITS) <= 32, "violations of every slot fit in 32 bits");
 static inline rs_violation rs_violation_of(const rs_params *p, unsigned slot)
 {
     return (rs_violation)((p->violations >> (RS_VIOLATION_BITS * slot)) & 0xFu);
@@ -217,6 +220,8 @@ typedef struct rs_request_view {
     size_t accept_encoding_len;
     const char *head; /* the whole validated head, for rs_request_header */
     size_t head_len;
+    struct rs_reactor *reactor; /* opaque: where rs_request_text keeps its block */
+    struct rs_conn *conn;
 } rs_request_view;
 
 /* ---- provided by generated code --------------------------------------- */
@@ -226,6 +231,13 @@ extern const rs_spec_config rs_spec;
 /* Matches method + path, parses path and query parameters into *params
  * (applying defaults) and fills *m.  Never allocates. */
 void rs_route_dispatch(const rs_request_view *req, rs_params *params, rs_route_match *m);
+
+/* The Allow header value of a route (for 405), or NULL for no route, and its
+ * body limit in bytes (route -1: the spec's default, as rs_route_match says
+ * for an unknown path).  Asked again when needed, so the connection slot need
+ * not keep them. */
+const char *rs_route_allow(int route);
+uint64_t rs_route_body_limit(int route);
 
 typedef struct rs_reply rs_reply;
 
@@ -297,6 +309,31 @@ static inline rs_str rs_str_of(const char *s)
 {
     return (rs_str){s, s ? strlen(s) : 0};
 }
+
+/* ---- request-scoped text and data queries -------------------------------- */
+
+/* size bytes that stay valid until the request's response is written: dispatch
+ * decodes the string parameters a reply reads into it (the head's bytes are
+ * gone by the time the body has been read).  Kept off the 256-byte slot.
+ * NULL when out of memory. */
+char *rs_request_text(const rs_request_view *req, size_t size);
+
+/* The block rs_request_text gave during this request's dispatch, or NULL. */
+const char *rs_reply_request_text(const rs_reply *r);
+
+/* String tests of data queries (`where` in a spec), bytewise over UTF-8;
+ * the i- forms fold ASCII letters only.  rs_text_cmp orders like strcmp on
+ * the bytes, a prefix first.  (runtime/text_match.c) */
+bool rs_text_starts_with(const char *s, size_t n, const char *prefix, size_t prefix_len);
+bool rs_text_contains(const char *s, size_t n, const char *needle, size_t needle_len);
+bool rs_text_icontains(const char *s, size_t n, const char *needle, size_t needle_len);
+bool rs_text_iequal(const char *a, size_t a_len, const char *b, size_t b_len);
+int rs_text_cmp(const char *a, size_t a_len, const char *b, size_t b_len);
+
+/* An index array of n entries in the reactor's query scratch (grown to the
+ * largest need, then reused: no per-request malloc), valid until the reply
+ * is written.  NULL when out of memory. */
+uint32_t *rs_reply_index_scratch(rs_reply *r, size_t n);
 
 /* ---- JSON replies ------------------------------------------------------ */
 

@@ -66,7 +66,7 @@ EXPECTED = {
         'routes.toml:22:18: error[RS041]: route[3].reply.text: {1 / 0} always divides by zero',
         'routes.toml:22:18: error[RS041]: route[3].reply.text: {9223372036854775807 + 1} always overflows int64',
         "routes.toml:22:18: error[RS041]: route[3].reply.text: bad expression {(}: expected a number, a name or '(' at the end",
-        'routes.toml:24:1: error[RS031]: route[4]: 7 parameters (path, query, headers and body together); at most 6 are supported',
+        'routes.toml:24:1: error[RS031]: route[4]: 9 parameters (path, query, headers and body together); at most 8 are supported',
         'routes.toml:27:8: error[RS015]: route[4].body: "body" is already the name of a query parameter',
         'routes.toml:30:1: error[RS011]: route[5]: missing "reply" (or "handler")',
         'routes.toml:34:8: error[RS021]: route[6].path: "/p/{x:int}/{y:int}" matches the same requests as route[4] "/p/{a:int}/{b:int}"',
@@ -85,7 +85,7 @@ EXPECTED = {
         'params_v2.toml:3:12: error[RS010]: server.violations.fields.were: unknown key',
         'params_v2.toml:7:30: error[RS032]: route[0].path_params.id.min: min 5 is greater than max 1',
         'params_v2.toml:7:44: error[RS031]: route[0].path_params.nope: "nope" is not a parameter of the path',
-        'params_v2.toml:8:24: error[RS030]: route[0].query.n.type: unknown type "float" (expected "int" or "string")',
+        'params_v2.toml:8:24: error[RS030]: route[0].query.n.type: unknown type "float" (expected "int", "string" or "bool")',
         'params_v2.toml:8:55: error[RS010]: route[0].query.m.defualt: unknown key',
         'params_v2.toml:8:99: error[RS032]: route[0].query.s.min: min applies to int parameters; a string takes min_length/max_length',
         "params_v2.toml:8:112: error[RS033]: route[0].query.s.pattern: pattern 'a(?=b)': groups with (? (look-around, named or non-capturing) are not supported (at offset 2)",
@@ -215,7 +215,7 @@ def test_caret_and_hint(tmp_path):
         "t.toml:3:23: error[RS010]: route[0].reply.colour: unknown key\n"
         ' 3 | reply = { text = "x", colour = 1 }\n'
         "   |                       ^^^^^^\n"
-        "  = hint: expected one of: status, type, text, json\n"
+        "  = hint: expected one of: status, type, text, json, let\n"
         "1 error, 0 warnings\n")
 
 
