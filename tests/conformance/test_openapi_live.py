@@ -4,9 +4,11 @@ Content-Type is the documented media type, and a JSON body validates against the
 documented schema (python3-jsonschema, draft 2020-12, $refs into components).
 
 Runs against the arena server under test (spec/arena.toml), the constraints server
-(specs/constraints.toml, whose violations body is renamed) and the JSON bodies server
+(specs/constraints.toml, whose violations body is renamed), the JSON bodies server
 (specs/json_bodies: request bodies are also checked against the documented request schema,
-which must accept what the server accepts and refuse what it refuses as invalid)."""
+which must accept what the server accepts and refuse what it refuses as invalid), the typed
+responses server (specs/typed: shapes, named errors, contract breaches -> 500) and the
+catalogue and inventory examples."""
 
 import http.client
 import json
@@ -203,3 +205,48 @@ def catalogue_server(tmp_path_factory):
 def test_catalogue_example_matches_the_document(catalogue_server, path, status):
     assert check(openapi(CATALOGUE), catalogue_server.port, "GET", path) == status
 
+
+TYPED = HERE / "specs" / "typed" / "typed.toml"
+INVENTORY = REPO_ROOT / "spec" / "examples" / "inventory" / "inventory.toml"
+
+
+@pytest.fixture(scope="module")
+def typed_server(tmp_path_factory):
+    srv = build_and_start(tmp_path_factory, TYPED, "openapi-typed")
+    yield srv
+    stop_server(srv)
+
+
+@pytest.fixture(scope="module")
+def inventory_server(tmp_path_factory):
+    srv = build_and_start(tmp_path_factory, INVENTORY, "openapi-inventory")
+    yield srv
+    stop_server(srv)
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("GET", "/point/1", 200),   # shape Point
+    ("GET", "/point/2", 202),   # text/plain; charset=utf-8
+    ("GET", "/point/3", 410),   # named error, [error_body] renamed members
+    ("GET", "/point/9", 410),   # ... with a detail
+    ("GET", "/big/50", 200),    # [Point]
+    ("HEAD", "/point/1", 200),
+    ("GET", "/nothing", 500),   # a handler breaking its contract
+    ("GET", "/undeclared", 500),
+])
+def test_typed_responses_match_the_document(typed_server, method, path, status):
+    assert check(openapi(TYPED), typed_server.port, method, path) == status
+
+
+@pytest.mark.parametrize("method, path, body, status", [
+    ("GET", "/items/1", None, 200),
+    ("GET", "/items/99", None, 404),
+    ("GET", "/items", None, 200),
+    ("POST", "/items/4/reserve?quantity=1", None, None),  # 201, or 409 once the stock is gone
+    ("POST", "/items/1/reserve?quantity=101", None, 400),
+    ("POST", "/items/9/reserve", None, 404),
+    ("POST", "/items/5/restock", b"0", None),
+])
+def test_inventory_example_matches_the_document(inventory_server, method, path, body, status):
+    got = check(openapi(INVENTORY), inventory_server.port, method, path, None, body)
+    assert status is None or got == status
