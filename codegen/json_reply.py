@@ -38,6 +38,7 @@ from .query import ParamInfo, Query, QueryChecker, QueryError
 from .query_emit import QueryEmitter
 from .shapes import DataSource
 
+_ZERO = {"int": "0", "string": '""', "bool": "false"}
 _LEN = re.compile(r"\s*len\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*")
 _FIRST = re.compile(r"\s*first\s*\((?P<query>.*)\)\s*(?:else\s+(?P<status>\d+)\s*)?", re.S)
 
@@ -86,8 +87,8 @@ class JsonReply:
 
 
 class JsonChecker:
-    """report(key, message, code="RS041", inner=None, hint=None): inner = (offset, length)
-    of the problem inside the expression string, for the caret."""
+    """report(key, message, code="RS041", inner=None, hint=None, severity="error"): inner =
+    (offset, length) of the problem inside the expression string, for the caret."""
 
     def __init__(self, report, shapes: dict, data: dict, name_problem, statuses=()):
         self._report = report
@@ -177,10 +178,16 @@ class JsonChecker:
 
     def query(self, text: str, key: tuple, offset: int = 0) -> Query | None:
         try:
-            return self.checker().query(text)
+            q = self.checker().query(text)
         except QueryError as exc:
             self.error(key, str(exc), exc.code, (offset + exc.offset, exc.length), exc.hint)
             return None
+        for name, ref in q.unguarded:  # a warning: not counted as an error of the reply
+            self._report(key, f'optional parameter "{name}" is read without "{name} is absent": when the '
+                         f"request leaves it out it reads as {_ZERO[ref.type]}", "RS043",
+                         (offset + ref.pos, ref.length),
+                         f"e.g. ({name} is absent or ...), or give it a default", "warning")
+        return q
 
     def value(self, text: str, key: tuple, whole: bool = False):
         uses = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))

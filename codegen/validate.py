@@ -127,6 +127,9 @@ class _Checker:
         """error(path, message) for checkers that report one kind of problem."""
         return lambda path, message: self.error(path, message, code)
 
+    def error_count(self) -> int:
+        return sum(e.severity == "error" for e in self.errors)
+
     def warn(self, path: tuple, message: str, code: str, hint: str | None = None) -> None:
         self.error(path, message, code, hint, severity="warning")
 
@@ -272,7 +275,7 @@ class _Checker:
             return check_websocket_route(self, index, raw, shapes, _c_name)
         if "static" in raw:
             return self.static_route(index, raw, shapes)
-        errors_before = len(self.errors)
+        errors_before = self.error_count()  # warnings (RS043 in a reply) keep the route
         self.only_keys(raw, path, spec_keys.ROUTE.names)
         if "path" not in raw:
             self.error(path, 'missing "path"', code="RS011")
@@ -332,7 +335,7 @@ class _Checker:
         compress = self.compress(raw.get("compress"), path + ("compress",))
         if compress and reply is not None and "json" not in reply:
             self.error(path + ("compress",), "compression applies to json replies only", code="RS040")
-        if len(self.errors) != errors_before:
+        if self.error_count() != errors_before:
             return None
         by_name = {p.name: p for p in params}
         segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
@@ -520,8 +523,8 @@ class _Checker:
             typed = {i.name: i for i in param_infos or []}
             infos = [typed.get(n, n) for n in known]  # plain names (body.x fields) read as ints
 
-            def report(path, message, code="RS041", inner=None, hint=None):
-                self.error(path, message, code=code, inner=inner, hint=hint)
+            def report(path, message, code="RS041", inner=None, hint=None, severity="error"):
+                self.error(path, message, code=code, inner=inner, hint=hint, severity=severity)
             statuses = [s for s in STATUS_REASONS if s not in BODILESS_STATUSES]
             checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses)
             json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))

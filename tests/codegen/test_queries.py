@@ -119,3 +119,26 @@ def test_arena_json_route_does_not_use_queries(tmp_path):
     for absent in ("rs_reply_index_scratch", "rs_request_text", "qsort", "<stdlib.h>"):
         assert absent not in routes
     assert "for (size_t rs_i = 0; rs_i < rs_n0; rs_i++) {" in routes
+
+
+def test_an_unguarded_optional_parameter_is_a_warning_and_the_route_stays(tmp_path):
+    (tmp_path / "t.toml").write_text(HEAD + 'reply.json = { items = "ps where price <= query.id and name != q" }\n')
+    result = ringspec("check", "t.toml", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("ok: 1 route")
+    warnings = [line for line in result.stderr.splitlines() if ": warning[RS043]" in line]
+    assert warnings == [
+        't.toml:15:43: warning[RS043]: route[0].reply.json.items: optional parameter "id" is read without '
+        '"id is absent": when the request leaves it out it reads as 0',
+        't.toml:15:64: warning[RS043]: route[0].reply.json.items: optional parameter "q" is read without '
+        '"q is absent": when the request leaves it out it reads as ""',
+    ]
+
+
+def test_a_guarded_optional_parameter_is_not_a_warning(tmp_path):
+    (tmp_path / "t.toml").write_text(HEAD + 'reply.json = { items = "ps where (query.id is absent or price <= '
+                                     'query.id) and (q is present and name != q) and active == on order by sort '
+                                     '[lo:lo + 1]" }\n'
+                                     '[[route.test]]\nrequest = "GET /p"\nstatus = 200\n')
+    result = ringspec("check", "t.toml", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
