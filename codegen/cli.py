@@ -304,6 +304,9 @@ def _routes(args) -> int:
             )
         if route.websocket:
             reply, path = f"101 websocket {route.websocket}", route.path
+        elif route.handler:
+            outcomes = [r.label for r in route.responses] + [f"{e.status} {e.name}" for e in route.errors]
+            reply, path = f"handler {route.handler}()" + (": " + " | ".join(outcomes) if outcomes else ""), route.path
         elif route.static is not None:
             s = route.static
             reply = f"files under {s.dir} (cache {s.cache}, precompressed {', '.join(s.precompressed) or '-'})"

@@ -100,6 +100,16 @@ A [profile.NAME] lists paths of routes of this spec; NAME names a build director
     "RS070": ("bad handler", """
 `handler = "name"` makes a route call a C function the user writes in handlers/*.c. The
 name must be a C identifier, unique across routes."""),
+    "RS075": ("bad typed response", """
+A [[route.response]] table declares one status a handler route may answer with: a
+registered status that carries a body, at most one table per status, and either
+`shape` (a [shape.X] name or "[X]", sent as JSON) or `type` (text bytes). Responses and
+`errors` need `handler = "name"`; `errors` is a key of the route, written above its first
+[[route.response]] table."""),
+    "RS076": ("bad named error", """
+[error.NAME] declares an error handlers may return by name with rs_error_NAME(): a status
+400..599 and a message. NAME must be a C identifier. A route lists the errors its handler
+may return in `errors = ["NAME", ...]`; [error_body] names the members of their JSON body."""),
     "RS080": ("bad test case", """
 [[route.test]] cases describe a request and the response it must get; `ringspec test SPEC`
 builds the server, starts it and runs them:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import body_emit, checks_emit, expr, shapes_emit
+from . import body_emit, checks_emit, expr, responses_emit, shapes_emit
 from .json_reply import JsonPlan
 from .model import STATUS_REASONS, WS_BEHAVIOURS, Literal, Route, Spec
 
@@ -58,7 +58,8 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     context.update(shapes_emit.context(spec, c_string))
     context.update(checks_emit.context(spec, routes, c_string))
     context.update(body_emit.context(spec, routes, c_string, c_comment))  # after patterns are numbered
-    names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h",) if context["any_handler"] else ())
+    context.update(responses_emit.context(spec, routes, c_string))
+    names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h", "responses.c") if context["any_handler"] else ())
     files = {name: clang_format(env.get_template(name + ".j2").render(context)) for name in names}
     if context["patterns"]:  # Ragel output is compiled as is: formatting it would gain nothing
         files["patterns.c"] = checks_emit.run_ragel(env.get_template("patterns.rl.j2").render(context))

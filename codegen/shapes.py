@@ -200,9 +200,9 @@ class ShapeChecker:
         return out
 
 
-def ordered_types(shapes: dict, data: dict) -> list:
+def ordered_types(shapes: dict, data: dict, extra: list = ()) -> list:
     """Shape and array Types in C definition order (each after everything it contains),
-    limited to what any shape or data source reaches."""
+    limited to what any shape, data source or extra type (typed responses) reaches."""
     order: list[Type] = []
 
     def visit(t: Type) -> None:
@@ -219,4 +219,6 @@ def ordered_types(shapes: dict, data: dict) -> list:
         visit(Type("shape", shape=name))
     for source in data.values():
         visit(source.type)
+    for t in extra:
+        visit(t)
     return order

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from .responses import response_types
 from .shapes import Type, ordered_types
 
 
@@ -21,7 +22,7 @@ class Function:
 
 def context(spec, c_string) -> dict:
     """Template variables for shapes.h.j2 and shapes.c.j2."""
-    types = ordered_types(spec.shapes, spec.data)
+    types = ordered_types(spec.shapes, spec.data, response_types(spec.routes))
     # Loaders are static: only those a data source reaches (a shape used only in replies or
     # request bodies would be an unused function).
     loaded = ordered_types({name: spec.shapes[name] for name in _data_shapes(spec)}, spec.data)

@@ -39,6 +39,8 @@ SPEC = Table("top level", "the tables a spec may contain", {
     "profile": Key("table of tables", "none", "[profile.NAME]: a build variant with a subset of the routes"),
     "shape": Key("table of tables", "none", "[shape.NAME]: a JSON object type"),
     "data": Key("table of tables", "none", "[data.NAME]: a JSON file loaded at start-up"),
+    "error": Key("table of tables", "none", "[error.NAME]: a named error handlers may return"),
+    "error_body": Key("table", "defaults", "[error_body]: the members of every named error's JSON body"),
 })
 
 SERVER = Table("[server]", "the listener", {
@@ -107,6 +109,8 @@ ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory
     "compress": Key("table", "none", "[route.compress]: codings offered for json replies, preferred first"),
     "static": Key("table", "none", "[route.static]: serve a directory under a prefix path such as \"/static/\""),
     "websocket": Key("string", "none", 'behaviour after the upgrade: "echo"'),
+    "response": Key("array of tables", "none", "[[route.response]]: the typed responses of a handler route"),
+    "errors": Key("array of strings", "[]", "names of [error.NAME] tables the route's handler may return"),
     "test": Key("array of tables", "none", "[[route.test]]: cases `ringspec test` runs against the built server"),
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
@@ -211,6 +215,28 @@ DATA = Table("[data.NAME]", "a JSON file loaded once at start-up into generated 
     "type": Key("string", "required", 'its type: a shape name or "[Shape]"'),
 })
 
+RESPONSE = Table("[[route.response]]", "one status a handler route may answer with; the handler returns "
+                 "<handler>_reply_<status>(...)", {
+    "status": Key("integer", "required", "a registered status that carries a body; one table per status",
+                  (100, 599)),
+    "shape": Key("string", "none", 'JSON body: a shape name or "[Shape]"; the function takes a pointer to it'),
+    "type": Key("string", '"application/json" with shape, else "text/plain"',
+                "Content-Type; without shape the function takes text bytes"),
+    "description": Key("string", '""', "what the response means (generated comments, routes)"),
+})
+
+ERROR = Table("[error.NAME]", "a named error: rs_error_NAME(reply, detail) returns it (NAME: a C identifier)", {
+    "status": Key("integer", "required", "a registered status", (400, 599)),
+    "message": Key("string", "the status's reason phrase", "value of the message member"),
+})
+
+ERROR_BODY = Table("[error_body]", 'names of the members of a named error\'s JSON body ("" leaves one out)', {
+    "error_key": Key("string", '"error"', "member holding the error's name"),
+    "message_key": Key("string", '"message"', "member holding its message"),
+    "detail_key": Key("string", '"detail"', "member holding the handler's detail string (only when given)"),
+    "status_key": Key("string", '""', "member holding the status code"),
+})
+
 # Same bounds as [server], so a profile cannot reach a setting the server table could not.
 PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tuned (NAME: letters, digits, - _)", {
     "routes": Key("array of strings", "required", "paths of the routes this build serves"),
@@ -224,7 +250,8 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 
 # Every table, in the order the reference shows them.
 TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
-          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA, PROFILE)
+          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
+          PROFILE)
 
 
 def defaults_and_bounds(table: Table) -> dict:

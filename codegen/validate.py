@@ -20,6 +20,7 @@ from . import expr, route_tests, spec_keys, unused_params
 from .body_shapes import BodyChecker, expression_names
 from .json_reply import JsonChecker
 from .query import param_infos
+from .responses import ResponseChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
                     Limits, Literal, Param, Route, Server, Spec, Timeouts)
@@ -186,12 +187,16 @@ class _Checker:
         self.data = shape_checker.data(data.get("data", {}), self.shapes)
         self.body_checker = BodyChecker(self.error, _describe, self.param_checker)  # JSON request bodies
         self.body_checker.check_shapes(self.shapes)
+        self.typed = ResponseChecker(self, self.shapes, _name_problem, _MEDIA_TYPE)  # responses.py
+        named_errors = self.typed.errors(data.get("error", {}))
+        error_body = self.typed.error_body(data.get("error_body", {}))
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if any(e.severity == "error" for e in self.errors):
             return None
         return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles,
-                    self.shapes, self.data, self.violations, self.body_checker.shapes)
+                    self.shapes, self.data, self.violations, body_shapes=self.body_checker.shapes,
+                    errors=named_errors, error_body=error_body)
 
     def server(self, raw: dict) -> Server:
         path = ("server",)
@@ -321,6 +326,7 @@ class _Checker:
         params = self.params(declared, path)
         reply = raw.get("reply")
         handler = self.handler(raw, path, reply)
+        responses, route_errors = self.typed.route(raw, path, handler)
         if handler is not None:
             status, content_type, template, text, json_reply = 200, "", [], "", None
         elif reply is None:
@@ -342,7 +348,7 @@ class _Checker:
         body = by_name["body"] if body_text is not None else None
         route = Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                       template, text, _c_name(url), json_reply, compress, handler=handler,
-                      body_stream=body_stream, json_body=json_body)
+                      body_stream=body_stream, json_body=json_body, responses=responses, errors=route_errors)
         unused_params.check(route, declared, self.unused)
         return route
 

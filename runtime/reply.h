@@ -18,6 +18,7 @@ struct rs_reply {
     unsigned status;          /* set once a response has been written */
     const char *request_body; /* RS_BODY_JSON: the whole request body (rs_body_parse) */
     size_t request_body_len;
+    rs_status prepared; /* typed handlers: the response to send after it returns */
 };
 
 /* rs_reply_text with extra header lines (each ending in CRLF) after the

@@ -7,6 +7,7 @@
 #ifndef RINGSPEC_H
 #define RINGSPEC_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -302,6 +303,13 @@ void rs_request_headers(const rs_request_view *req, const char *const *lower_nam
 /* Writes v in decimal to dst (needs 20 bytes), returns bytes written. */
 size_t rs_format_i64(char *dst, int64_t v);
 
+/* An rs_str of a string literal, or of a NUL-terminated string (NULL -> empty). */
+#define RS_STR(literal) ((rs_str){(literal), sizeof(literal) - 1})
+static inline rs_str rs_str_of(const char *s)
+{
+    return (rs_str){s, s ? strlen(s) : 0};
+}
+
 /* ---- request-scoped text and data queries -------------------------------- */
 
 /* size bytes that stay valid until the request's response is written: dispatch
@@ -432,5 +440,36 @@ static inline void rs_body_path_pop(rs_body_check *c, size_t mark)
     c->path_len = mark;
     c->path[mark] = '\0';
 }
+
+/* ---- typed handler responses ([[route.response]], [error.X]) ------- */
+
+/* What a typed handler returns: the response it prepared with one of its
+ * generated functions (<handler>_reply_<status>, rs_error_<name>).  A
+ * struct, so that `return 404;` does not compile; {0} means nothing was
+ * prepared.  The generated code sends the prepared response after the
+ * handler returns, if the route declares it, else answers 500. */
+typedef struct rs_status {
+    uint16_t code;  /* HTTP status */
+    uint16_t error; /* the named error's number (1-based, spec order); 0 for a response */
+    uint16_t route; /* a response: 1 + the number of the route whose function made it */
+} rs_status;
+
+/* Records st as the request's prepared response, whose body is what was
+ * written since rs_reply_json_begin, and returns it.  The last one wins. */
+rs_status rs_reply_prepare(rs_reply *r, rs_status st);
+
+/* The response prepared last ({0} when none). */
+rs_status rs_reply_prepared(const rs_reply *r);
+
+/* The status of the response written for this request, 0 while none is. */
+unsigned rs_reply_status(const rs_reply *r);
+
+/* A handler broke its contract (answered nothing, returned a status its
+ * route does not declare, ...): answers 500 unless a response was already
+ * written, and logs the message the first time `once` is seen set (the
+ * generated code keeps one flag per route, so a bad handler cannot flood
+ * the log). */
+void rs_reply_handler_fault(rs_reply *r, atomic_flag *once, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

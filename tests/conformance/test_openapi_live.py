@@ -134,7 +134,7 @@ def test_constraint_violations_match_the_document(cons_server, path, headers, st
     assert check(doc, cons_server.port, "GET", path, headers) == status
 
 
-def build_and_start(tmp_path_factory, spec, name):
+def build_and_start(tmp_path_factory, spec, name, extra_args=()):
     """`ringspec build` (which also compiles the spec's handlers/), with ASan + UBSan when the
     suite runs against an ASan build, then the server."""
     out = tmp_path_factory.mktemp(f"{name}-build")
@@ -142,7 +142,7 @@ def build_and_start(tmp_path_factory, spec, name):
     r = subprocess.run([str(REPO_ROOT / "ringspec"), "build", str(spec), "-o", str(out), *sanitize],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
-    return start_server(tmp_path_factory.mktemp(name), name=name, binary=out / "server")
+    return start_server(tmp_path_factory.mktemp(name), name=name, binary=out / "server", extra_args=extra_args)
 
 
 BODIES = HERE / "specs" / "json_bodies" / "json_bodies.toml"
@@ -179,3 +179,27 @@ def test_json_bodies_match_the_document(bodies_server, path, headers, body, stat
     # What the server accepts the request schema accepts; what it refuses as invalid, it refuses.
     assert request_ok == (status < 300) or status == 415
     assert check(doc, bodies_server.port, "POST", path, headers, data) == status
+
+
+CATALOGUE = REPO_ROOT / "spec" / "examples" / "catalogue" / "catalogue.toml"
+
+
+@pytest.fixture(scope="module")
+def catalogue_server(tmp_path_factory):
+    srv = build_and_start(tmp_path_factory, CATALOGUE, "openapi-catalogue",
+                          extra_args=("--data-root", str(CATALOGUE.parent / "data")))
+    yield srv
+    stop_server(srv)
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/products", 200),
+    ("/products?category=books&min_price=500&max_price=2000&q=a&active=true&sort=-price&limit=5&offset=1", 200),
+    ("/products?limit=0&sort=weight&active=maybe", 400),
+    ("/products/3", 200),       # first(...): the item itself
+    ("/products/99999", 404),   # ... else 404
+    ("/categories", 200),
+])
+def test_catalogue_example_matches_the_document(catalogue_server, path, status):
+    assert check(openapi(CATALOGUE), catalogue_server.port, "GET", path) == status
+
