@@ -190,6 +190,7 @@ class _Checker:
         self.typed = ResponseChecker(self, self.shapes, _name_problem, _MEDIA_TYPE)  # responses.py
         named_errors = self.typed.errors(data.get("error", {}))
         error_body = self.typed.error_body(data.get("error_body", {}))
+        self.named_errors, self.error_body = named_errors, error_body  # first(...) else NAME
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if any(e.severity == "error" for e in self.errors):
@@ -532,7 +533,8 @@ class _Checker:
             def report(path, message, code="RS041", inner=None, hint=None, severity="error"):
                 self.error(path, message, code=code, inner=inner, hint=hint, severity=severity)
             statuses = [s for s in STATUS_REASONS if s not in BODILESS_STATUSES]
-            checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses)
+            checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses,
+                                  getattr(self, "named_errors", {}), getattr(self, "error_body", None))
             json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
         if "text" not in raw:

@@ -67,6 +67,9 @@ def check(tmp_path, json_lines: str) -> list:
      't.toml:15:33: error[RS041]: route[0].reply.json.items: unknown name "nope" in \'nope\' (known: q, lo, on, sort, id)'),
     ('reply.json = { item = "first(ps where price > lo) else 299" }',
      't.toml:15:56: error[RS040]: route[0].reply.json.item: 299 is not a status a reply can send'),
+    ('reply.json = { item = "first(ps where price > lo) else gone" }',
+     't.toml:15:56: error[RS040]: route[0].reply.json.item: unknown named error "gone" (known: none: declare one '
+     'as [error.NAME] with status and message)'),
     ('reply.json = { n = "len(nothing)" }',
      't.toml:15:20: error[RS041]: route[0].reply.json.n: len(nothing): "nothing" is not an array field or let of '
      'this reply (arrays: none)'),
@@ -142,3 +145,14 @@ def test_a_guarded_optional_parameter_is_not_a_warning(tmp_path):
                                      '[[route.test]]\nrequest = "GET /p"\nstatus = 200\n')
     result = ringspec("check", "t.toml", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_else_a_named_error_writes_its_body(tmp_path):
+    (tmp_path / "t.toml").write_text('[error.gone]\nstatus = 410\nmessage = "sold out"\n' + HEAD +
+                                     'reply.json = "first(ps where price > lo and active == on and '
+                                     '(query.id is absent or item.id == query.id) and (q is absent or name == q) '
+                                     'order by sort) else gone"\n')
+    routes = generate(tmp_path / "t.toml", tmp_path / "gen").read_text()
+    assert "/* nothing matched: [error.gone] */" in routes
+    assert 'HTTP/1.1 410 Gone\\r\\nContent-Type: application/json\\r\\n' in routes
+    assert '{\\"error\\":\\"gone\\",\\"message\\":\\"sold out\\"' in routes
