@@ -40,6 +40,17 @@ void rs_reply_error(rs_reply *r, unsigned status)
     answers++;
 }
 
+unsigned rs_reply_status(const rs_reply *r)
+{
+    return r->status;
+}
+
+void rs_reply_handler_fault(rs_reply *r, atomic_flag *once, const char *fmt, ...)
+{
+    (void)once, (void)fmt;
+    rs_reply_error(r, 500); /* a handler that answered nothing: breaks the status invariant */
+}
+
 rs_json *rs_reply_json_begin(rs_reply *r)
 {
     (void)r;
