@@ -123,12 +123,14 @@ readme:
 # ---- fuzzing (clang + libFuzzer, ASan+UBSan) ----
 #
 # Each harness runs for FUZZ_SECONDS on its own corpus under build/fuzz,
-# seeded from tests/fuzz/seeds; all run at once.  A crash leaves its input
-# in build/fuzz/artifacts/ and fails the target: turn it into a case in
-# the tests/unit/test_http1_*.c suite of its concern or test_ws_parser.c.
+# seeded from tests/fuzz/seeds-<harness> (else tests/fuzz/seeds), with
+# tests/fuzz/<harness>.dict (else http1.dict); all run at once.  A crash
+# leaves its input in build/fuzz/artifacts/ and fails the target: turn it
+# into a case in the tests/unit/test_http1_*.c suite of its concern,
+# test_ws_parser.c, or tests/conformance/test_json_bodies.py.
 CLANG        ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split
+FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split fuzz_json_body
 FUZZ_DIR     := build/fuzz
 FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -Itests/fuzz -O1 -g \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -141,13 +143,27 @@ $(FUZZ_DIR)/fuzz_ws_split: tests/fuzz/fuzz_ws_split.c generated/ws_parser.c runt
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< generated/ws_parser.c
 
+# JSON request bodies: the routes generated from the conformance spec, read
+# through runtime/json_body.c (the reply writers are stood in for).
+FUZZ_JSON_SPEC := tests/conformance/specs/json_bodies
+FUZZ_JSON_GEN  := $(FUZZ_DIR)/json_bodies_gen
+$(FUZZ_DIR)/fuzz_json_body: tests/fuzz/fuzz_json_body.c runtime/json_body.c runtime/json_body.h runtime/ringspec.h \
+                            $(FUZZ_JSON_SPEC)/json_bodies.toml $(wildcard $(FUZZ_JSON_SPEC)/handlers/*.c) \
+                            $(wildcard codegen/*.py codegen/templates/*.j2)
+	@mkdir -p $(dir $@)
+	@./ringspec generate $(FUZZ_JSON_SPEC)/json_bodies.toml -o $(FUZZ_JSON_GEN) >/dev/null
+	$(CLANG) $(FUZZ_CFLAGS) -I$(FUZZ_JSON_GEN) -o $@ $< $(FUZZ_JSON_GEN)/*.c $(FUZZ_JSON_SPEC)/handlers/*.c \
+	    runtime/json_body.c runtime/json_writer.c runtime/http_util.c runtime/request_headers.c -ljansson
+
 fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 	@mkdir -p $(FUZZ_DIR)/artifacts
 	@pids=""; for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(FUZZ_DIR)/corpus-$$t; \
+	    dict=tests/fuzz/$${t#fuzz_}.dict; [ -f $$dict ] || dict=tests/fuzz/http1.dict; \
+	    seeds=tests/fuzz/seeds-$${t#fuzz_}; [ -d $$seeds ] || seeds=tests/fuzz/seeds; \
 	    $(FUZZ_DIR)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=4096 \
-	        -dict=tests/fuzz/http1.dict -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- \
-	        $(FUZZ_DIR)/corpus-$$t tests/fuzz/seeds > $(FUZZ_DIR)/$$t.log 2>&1 & pids="$$pids $$!"; \
+	        -dict=$$dict -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- \
+	        $(FUZZ_DIR)/corpus-$$t $$seeds > $(FUZZ_DIR)/$$t.log 2>&1 & pids="$$pids $$!"; \
 	done; fail=0; for p in $$pids; do wait $$p || fail=1; done; \
 	for t in $(FUZZ_TARGETS); do \
 	    echo "$$t: $$(grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' $(FUZZ_DIR)/$$t.log | tr '\n' ' ')"; \

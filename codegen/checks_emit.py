@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import expr
+from . import body_emit, expr
 from .model import STATUS_REASONS, Param, Spec
 
 # rs_violation order (runtime/ringspec.h): the "what" of each violation.
@@ -29,11 +29,11 @@ def expected_texts(p: Param) -> list:
     c = p.constraints
     kind = p.kind
     out = [""] * len(VIOLATIONS)
-    describe = "an integer" if kind == "int" else "a string"
+    describe = {"int": "an integer", "bool": "true or false"}.get(kind, "a string")
     if c and c.enum:
         describe = _enum_text(c.enum)
     out[1] = describe
-    out[2] = "an integer" if kind == "int" else "valid percent-encoding"
+    out[2] = {"int": "an integer", "bool": "true or false"}.get(kind, "valid percent-encoding")
     out[3] = "at most one value"
     if c:
         if c.min is not None:
@@ -58,6 +58,7 @@ class ParamCheck:
     param: Param
     fn: str  # name of its take_/check_ function
     pattern_id: int | None = None  # rs_pattern_N in patterns.c
+    text_offset: int | None = None  # where its decoded text is kept for the reply, if it is
 
     @property
     def slot(self) -> int:
@@ -87,9 +88,9 @@ def check_name(route_c_name: str, p: Param) -> str:
     return f"take_{route_c_name}_{p.name}"
 
 
-def patterns(routes) -> list:
-    """[(id, Ragel expression, pattern text, ParamCheck)] for the string parameters with
-    a pattern, numbering them (and setting ParamCheck.pattern_id)."""
+def patterns(routes, body_fields=()) -> list:
+    """[(id, Ragel expression, pattern text, ParamCheck or BodyField)] for the string
+    parameters and JSON body fields with a pattern, numbering them (pattern_id)."""
     out = []
     for view in routes:
         for check in view.checks:
@@ -97,6 +98,9 @@ def patterns(routes) -> list:
             if c is not None and c.ragel is not None:
                 check.pattern_id = len(out)
                 out.append((len(out), c.ragel, c.pattern, check))
+    for f in body_fields:
+        f.pattern_id = len(out)
+        out.append((len(out), f.c.ragel, f.c.pattern, f))
     return out
 
 
@@ -125,7 +129,8 @@ def context(spec: Spec, routes, c_string) -> dict:
     head = f"HTTP/1.1 {v.status} {STATUS_REASONS[v.status]}\r\nContent-Type: application/json\r\n"
     return {
         "checked_routes": [r for r in routes if r.checks],
-        "patterns": patterns(routes),
+        "any_text": any(r.text_size for r in routes),
+        "patterns": patterns(routes, body_emit.body_fields_with_patterns(routes, spec.body_shapes)),
         "violation_names": VIOLATIONS,
         "violation_keys": [json_key(name) for _, name in v.fields],
         "violations_head": c_string(head),

@@ -304,6 +304,9 @@ def _routes(args) -> int:
             )
         if route.websocket:
             reply, path = f"101 websocket {route.websocket}", route.path
+        elif route.handler:
+            outcomes = [r.label for r in route.responses] + [f"{e.status} {e.name}" for e in route.errors]
+            reply, path = f"handler {route.handler}()" + (": " + " | ".join(outcomes) if outcomes else ""), route.path
         elif route.static is not None:
             s = route.static
             reply = f"files under {s.dir} (cache {s.cache}, precompressed {', '.join(s.precompressed) or '-'})"
@@ -311,6 +314,8 @@ def _routes(args) -> int:
         else:
             reply = f"{route.status} {route.content_type} {route.text_source!r}"
             path = route.path
+        if route.json_body is not None:
+            params = ", ".join(filter(None, [params, f"body body: json {route.json_body.shape}"]))
         rows.append((str(number), ", ".join(route.methods), path, params or "-", reply))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:

@@ -65,12 +65,33 @@ whole value. Supported: literals, ".", character classes [a-z] and [^...], escap
 \\s and \\. , grouping ( ), alternation |, and the repeats * + ? {n} {n,} {n,m}.
 Anchors ^ and $ are implied and may be written; back-references and look-around are not
 regular and are refused."""),
+    "RS034": ("bad request body", """
+`body = { shape = "X" }` makes a route take a JSON body (Content-Type application/json)
+parsed into a typed C struct. X must be a [shape.X]; the route must allow POST, PUT or
+PATCH; arrays of arrays are not supported; the typed struct (arrays are inline, sized by
+max_items, default 64) must stay within 256 KiB. Shape fields may be constraint tables:
+{ type = "int", min = 1 }, { type = "string", required = false, max_length = 200 },
+{ type = "[string]", max_items = 5, pattern = "[a-z]+" } (element constraints)."""),
     "RS040": ("bad reply", """
 A reply has a status (a registered code that may carry a body), a media type, and either
 `text` (a template with {expression} holes) or `json` (a table of output fields)."""),
     "RS041": ("bad expression", """
 An expression in a reply refers to an unknown name, cannot be parsed, or would always
 fail (division by zero, overflow). Expressions are type-checked at generation time."""),
+    "RS042": ("type error in a data query", """
+A `where` condition, `order by` or string test mixes types: comparing a string with an int
+(`price == "cheap"`), `and`/`or` over something that is not a condition, `<` between
+bools, a string test such as icontains() on an int, `is absent` on a parameter that always
+has a value, or ordering by a field that is not an int, string or bool. Conditions are
+typed at generation time: int (fields, int parameters, arithmetic), string (fields,
+string parameters, "literals") and bool (fields, bool parameters, true/false, comparisons).
+The caret points at the part of the expression that has the wrong type."""),
+    "RS043": ("optional parameter read without a presence test", """
+Warning: a `where` condition reads a parameter declared `required = false` without a
+default, and nothing in the condition tests `NAME is absent` (or `is present`). When a
+request leaves the parameter out it reads as 0, "" or false, so `price <= max_price` keeps
+no item at all. Guard it, `(max_price is absent or price <= max_price)`, or give the
+parameter a default."""),
     "RS050": ("bad shape or data source", """
 [shape.X] tables declare JSON objects (fields "int", "string", "bool", "[T]" or another
 shape); [data.x] tables name a JSON file and its type, loaded once at start-up."""),
@@ -79,6 +100,16 @@ A [profile.NAME] lists paths of routes of this spec; NAME names a build director
     "RS070": ("bad handler", """
 `handler = "name"` makes a route call a C function the user writes in handlers/*.c. The
 name must be a C identifier, unique across routes."""),
+    "RS075": ("bad typed response", """
+A [[route.response]] table declares one status a handler route may answer with: a
+registered status that carries a body, at most one table per status, and either
+`shape` (a [shape.X] name or "[X]", sent as JSON) or `type` (text bytes). Responses and
+`errors` need `handler = "name"`; `errors` is a key of the route, written above its first
+[[route.response]] table."""),
+    "RS076": ("bad named error", """
+[error.NAME] declares an error handlers may return by name with rs_error_NAME(): a status
+400..599 and a message. NAME must be a C identifier. A route lists the errors its handler
+may return in `errors = ["NAME", ...]`; [error_body] names the members of their JSON body."""),
     "RS080": ("bad test case", """
 [[route.test]] cases describe a request and the response it must get; `ringspec test SPEC`
 builds the server, starts it and runs them:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import checks_emit, expr, shapes_emit
+from . import body_emit, checks_emit, expr, responses_emit, shapes_emit
 from .json_reply import JsonPlan
 from .model import STATUS_REASONS, WS_BEHAVIOURS, Literal, Route, Spec
 
@@ -52,11 +52,14 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
         "static_routes": [r for r in routes if r.route.static is not None],
         "any_route_reads_params": any(r.reads_params for r in routes),
         "any_handler": any(r.route.handler for r in routes),
+        "any_query_order": any("qsort(" in s for r in routes for s in r.statements),
         "route_listing": _route_listing(routes),
     }
     context.update(shapes_emit.context(spec, c_string))
     context.update(checks_emit.context(spec, routes, c_string))
-    names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h",) if context["any_handler"] else ())
+    context.update(body_emit.context(spec, routes, c_string, c_comment))  # after patterns are numbered
+    context.update(responses_emit.context(spec, routes, c_string))
+    names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h", "responses.c") if context["any_handler"] else ())
     files = {name: clang_format(env.get_template(name + ".j2").render(context)) for name in names}
     if context["patterns"]:  # Ragel output is compiled as is: formatting it would gain nothing
         files["patterns.c"] = checks_emit.run_ragel(env.get_template("patterns.rl.j2").render(context))
@@ -168,6 +171,9 @@ class _RouteView:
     checks: list = field(default_factory=list)  # checks_emit.ParamCheck of query/header/checked path params
     const_text: str | None = None  # C string literal when the body has no numbers
     buffer_size: int = 0
+    query_bindings: list = field(default_factory=list)  # (C declaration) of query names
+    helpers: list = field(default_factory=list)  # file-scope C the respond function calls
+    text_size: int = 0  # bytes of request-scoped text dispatch keeps for the reply
 
     def __post_init__(self):
         route = self.route
@@ -230,6 +236,8 @@ class _RouteView:
 
     @property
     def body_kind(self) -> str:
+        if self.route.json_body is not None:
+            return "RS_BODY_JSON"
         if self.route.body_stream:
             return "RS_BODY_STREAM"
         return "RS_BODY_INT" if self.route.body else "RS_BODY_DISCARD"
@@ -278,11 +286,11 @@ class _RouteView:
     def reads_params(self) -> bool:
         if self.route.handler:
             return bool(self.route.params)  # the handler gets every parameter (if it has any)
-        return bool(self.bindings) or self.required_body_slot is not None
+        return bool(self.bindings or self.query_bindings) or self.required_body_slot is not None
 
     @property
     def has_checks(self) -> bool:
-        return any(expr.FAIL in s for s in self.statements + self.json_lines)
+        return any(expr.FAIL in s for s in self.statements + self.json_lines + self.query_bindings)
 
     @property
     def compress_name(self) -> str | None:
@@ -299,9 +307,10 @@ class _RouteView:
         if self.route.websocket or self.route.handler:
             return
         if self.route.json is not None:
-            plan = JsonPlan(self.route.json, c_string, self.shapes)
+            plan = JsonPlan(self.route.json, c_string, self.shapes, self.route.c_name)
             self.statements, self.temporaries, self.json_lines = plan.statements, plan.temporaries, plan.lines
             self._bind(plan.used)
+            self._bind_query_names(plan.queries)
             return
         emitter = expr.CEmitter()
         used: set[str] = set()
@@ -321,6 +330,38 @@ class _RouteView:
         if numbers == 0:
             self.const_text = c_string("".join(p.text for p in self.route.template))
         self._bind(used)
+
+    def _bind_query_names(self, queries) -> None:
+        """Strings and presence tests of data queries: rs_s_NAME is the text of a string
+        parameter (kept by dispatch in request-scoped text, at a fixed offset per
+        parameter, or its enum value's text), rs_has_NAME whether it was sent."""
+        self.helpers = list(queries.helpers)
+        by_name = {p.name: p for p in self.route.params}
+        kept = [p for p in self.route.params if p.name in queries.strings and not p.constraints.enum]
+        offsets = {}
+        for p in kept:
+            offsets[p.name] = self.text_size
+            self.text_size += p.constraints.max_length
+        for check in self.checks:
+            check.text_offset = offsets.get(check.param.name)
+        if kept:
+            self.query_bindings.append("const char *rs_text = rs_reply_request_text(rs_r);")
+            self.query_bindings.append(f"if (rs_text == NULL) /* dispatch kept no text: a runtime bug */\n"
+                                       f"    {expr.FAIL}")
+        for name in sorted(queries.strings):
+            p = by_name[name]
+            if p.constraints.enum:
+                table = f"rs_enum_{self.route.c_name}_{name}"
+                values = ", ".join(f"{{{c_string(v)}, {len(v.encode())}}}" for v in p.constraints.enum)
+                self.helpers.append(f"/* The values of {p.source} parameter {c_comment(p.key)}, by index. */\n"
+                                    f"static const rs_str {table}[] = {{{values}}};")
+                self.query_bindings.append(f"const rs_str rs_s_{name} = {table}[rs_p->value[{p.slot}]];")
+            else:
+                self.query_bindings.append(f"const rs_str rs_s_{name} = {{rs_text + {offsets[name]}, "
+                                           f"(size_t)rs_p->value[{p.slot}]}};")
+        for name in sorted(queries.presence):
+            slot = by_name[name].slot
+            self.query_bindings.append(f"const bool rs_has_{name} = (rs_p->present & RS_PARAM_BIT({slot})) != 0;")
 
     def _bind(self, used: set) -> None:
         for p in self.route.params:

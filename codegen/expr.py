@@ -97,7 +97,8 @@ class BinOp:
 
 Node = Num | Name | Neg | BinOp
 
-_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(.))")
+# A name may be dotted: body.qty is a field of a route's JSON body (body_shapes.py).
+_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)|(.))")
 
 
 def parse_expr(source: str) -> Node:

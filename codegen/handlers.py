@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from .diagnostics import SpecError
+from .responses_emit import c_value_type
 from .spec_loader import format_key
 
 
@@ -26,19 +27,47 @@ def sources(spec_file: str) -> list[Path]:
 
 
 def signature(route) -> str:
-    return f"void {route.handler}(const {route.handler}_params *in, rs_reply *reply)"
+    returns = "rs_status" if route.typed else "void"
+    return f"{returns} {route.handler}(const {route.handler}_params *in, rs_reply *reply)"
 
 
 def stub(route) -> str:
-    """A starting point for handlers/<name>.c."""
-    fields = ", ".join(f"in->{p.name}" for p in route.params) or "no parameters"
-    return (f'/* {route.handler}: answers {", ".join(route.methods)} {route.path} ({fields}). */\n'
+    """A starting point for handlers/<name>.c: typed routes return their first response
+    (or first error), untyped ones write a text reply."""
+    names = [p.name for p in route.params] + (["body"] if route.json_body is not None else [])
+    fields = ", ".join(f"in->{n}" for n in names) or "no parameters"
+    head = (f'/* {route.handler}: answers {", ".join(route.methods)} {route.path} ({fields}). */\n'
             f'#include "handlers.h"\n\n{signature(route)}\n{{\n'
-            + "".join(f"    (void)in->{p.name};\n" for p in route.params)
-            + (f"    (void)in;\n" if not route.params else "")
-            + '    static const char head[] = "HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n";\n'
+            + "".join(f"    (void)in->{n};\n" for n in names)
+            + ("    (void)in;\n" if not names else ""))
+    if route.typed:
+        return head + "".join(_typed_body(route)) + "}\n"
+    return (head + '    static const char head[] = "HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n";\n'
             f'    static const char body[] = "{route.handler}\\n";\n'
             "    rs_reply_text(reply, head, sizeof head - 1, body, sizeof body - 1);\n}\n")
+
+
+def _typed_body(route):
+    """The statements of a typed stub: every way out the route declares, first one taken."""
+    for r in route.responses[1:]:
+        yield f"    /* or: return {route.handler}_reply_{r.status}(reply, ...); ({r.label}) */\n"
+    for e in route.errors:
+        yield f'    /* or: return rs_error_{e.name}(reply, NULL); ({e.status}, or a detail string instead of NULL) */\n'
+    if not route.responses:
+        e = route.errors[0]
+        yield f"    return rs_error_{e.name}(reply, NULL);\n"
+        return
+    first = route.responses[0]
+    call = f"{route.handler}_reply_{first.status}"
+    if first.type is None:
+        yield f'    static const char text[] = "{route.handler}\\n";\n'
+        yield f"    return {call}(reply, text, sizeof text - 1);\n"
+    elif first.type.kind == "array":
+        yield f"    {c_value_type(first.type)} value = {{0}}; /* .v: the items, .n: how many */\n"
+        yield f"    return {call}(reply, &value);\n"
+    else:
+        yield f"    {first.type.shape} value = {{0}}; /* fill in the fields (strings: RS_STR(\"...\")) */\n"
+        yield f"    return {call}(reply, &value);\n"
 
 
 def find_problems(spec, locator) -> list[SpecError]:
@@ -48,7 +77,7 @@ def find_problems(spec, locator) -> list[SpecError]:
     for route in spec.routes:
         if route.handler is None:
             continue
-        definition = re.compile(rf"^\s*void\s+{re.escape(route.handler)}\s*\(", re.M)
+        definition = re.compile(rf"^\s*(?:void|rs_status)\s+{re.escape(route.handler)}\s*\(", re.M)
         found = [path for path, text in texts.items() if definition.search(text)]
         key = ("route", route.index, "handler")
         place = locator.exact(key)
@@ -59,11 +88,30 @@ def find_problems(spec, locator) -> list[SpecError]:
                                  f'"{route.handler}", which no file in {_shown(want.parent)}/ defines',
                                  "RS070", hint=f"create {_shown(want)} defining `{signature(route)}` "
                                  f"(`ringspec stub SPEC` prints a starting point)"))
-        elif not any('#include "handlers.h"' in texts[path] for path in found):
+        elif not any(_includes_generated_header(path) for path in found):
             out.append(SpecError(span, format_key(key), f"{_shown(found[0])} defines {route.handler} without "
                                  '#include "handlers.h", so its signature cannot be checked', "RS070",
                                  hint=f"add #include \"handlers.h\"; the prototype is `{signature(route)}`"))
     return out
+
+
+_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+
+def _includes_generated_header(path: Path, seen: frozenset = frozenset()) -> bool:
+    """Whether path includes handlers.h, directly or through headers of its own folder
+    (a handlers/stock.h shared by several files)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for name in _INCLUDE.findall(text):
+        if name == "handlers.h":
+            return True
+        local = path.parent / name
+        if local not in seen and local.is_file() and _includes_generated_header(local, seen | {path}):
+            return True
+    return False
 
 
 def _shown(path: Path) -> str:

@@ -1,18 +1,28 @@
-"""JSON replies: the `[route.reply.json]` table, checked and planned into C.
+"""JSON replies: the `[route.reply.json]` table (and `[route.reply.let]`), checked and
+planned into C.
 
-Each key of the table is an output field, in order; each value is a string in one of
-three forms:
+Each key of the json table is an output field, in order; each value is a string in one
+of these forms:
 
     items = "dataset[:count] with { total = price * quantity * m }"
     count = "len(items)"
     page  = "count + 1"
+    found = "products where price < max_price order by name [offset:offset + limit]"
+    item  = "first(products where id == path.id) else 404"
 
 * `SOURCE`, `SOURCE[:N]`: a data source (all of it, or its first N items; N is an int
   expression over route parameters, clamped to [0, size]). `with { k = expr, ... }`
   appends int fields to every item (arrays of shapes only); expr may use the item's int
   fields and the route's parameters.
-* `len(FIELD)`: the number of items another field of this reply produced.
+* a query (codegen/query.py): `where`, `order by`, `[start:end]` over a data source or a
+  `let` binding; computed per request into an index array, never cached.
+* `first(QUERY) [else STATUS]`: the first item, or (when none) `null` or that status.
+* `len(NAME)`: the number of items another field or a `let` produced.
 * anything else: an int expression over route parameters (codegen/expr.py).
+
+`json = "QUERY"` or `json = "first(...) else 404"` (a string, not a table) makes that
+value the whole body. `[route.reply.let]` names queries that fields reuse, e.g. the
+matches before paging: `total = "len(matches)"`, `items = "matches[offset:offset + limit]"`.
 
 All arithmetic is int64 and checked; an overflow replies 500 for that request.
 """
@@ -24,12 +34,14 @@ import re
 from dataclasses import dataclass
 
 from . import expr
+from .query import ParamInfo, Query, QueryChecker, QueryError
+from .query_emit import QueryEmitter
 from .shapes import DataSource
 
+_ZERO = {"int": "0", "string": '""', "bool": "false"}
 _LEN = re.compile(r"\s*len\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*")
-_SOURCE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*:(?P<limit>[^\]]*)\])?\s*"
-                     r"(?:with\s*\{(?P<with>.*)\}\s*)?")
-_ASSIGN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)")
+_FIRST = re.compile(r"\s*first\s*\((?P<query>.*)\)\s*(?:else\s+(?:(?P<status>\d+)|(?P<error>[A-Za-z_]\w*))\s*)?",
+                    re.S)
 
 
 @dataclass
@@ -47,29 +59,69 @@ class JSource:
 
 
 @dataclass
+class JQuery:
+    """A query that needs an index array (filtered, ordered, sliced from the front, or
+    over a let); also every `first(...)`."""
+
+    query: Query
+
+
+@dataclass
+class JFirst:
+    query: Query
+    missing: int | None  # status when nothing matches; None writes null
+    error: object = None  # responses.NamedError when `else NAME`: its JSON body, as handlers send it
+    error_body: object = None  # responses.ErrorBody: the members of that body
+
+
+@dataclass
 class JLen:
     of: str
 
 
 @dataclass
 class JsonReply:
-    fields: list  # (key, JInt | JSource | JLen)
+    fields: list  # (key, JInt | JSource | JQuery | JFirst | JLen); key None: the whole body
     text: str  # a one-line summary for comments and `ringspec routes`
+    lets: list = None  # (name, Query), in order
+
+    def __post_init__(self):
+        self.lets = self.lets or []
 
 
 class JsonChecker:
-    def __init__(self, error, shapes: dict, data: dict, name_problem):
-        self._report = error
+    """report(key, message, code="RS041", inner=None, hint=None, severity="error"): inner =
+    (offset, length) of the problem inside the expression string, for the caret."""
+
+    def __init__(self, report, shapes: dict, data: dict, name_problem, statuses=(), errors=None, error_body=None):
+        self._report = report
         self.reported = 0
         self.shapes = shapes
         self.data = data
         self.name_problem = name_problem
+        self.statuses = statuses
+        self.errors = errors or {}  # [error.NAME]: name -> responses.NamedError
+        self.error_body = error_body
+        self.lets: dict = {}
+        self.broken_lets: set = set()  # reported once; fields using them are not reported again
 
-    def reply(self, raw, key: tuple, params: list) -> JsonReply | None:
+    def reply(self, raw, key: tuple, params: list, let_raw=None, let_key=None) -> JsonReply | None:
+        """params: ParamInfo of the route (or plain names, read as ints)."""
+        infos = {p.name: p for p in params if isinstance(p, ParamInfo)}
+        infos.update({p: ParamInfo(p, "query", "int") for p in params if isinstance(p, str)})
+        self.infos = infos
+        self.int_names = list(infos)  # a string reads as its length (or enum index) here
+        before = self._errors()
+        lets = self.let_table(let_raw, let_key) if let_raw is not None else []
+        if isinstance(raw, str):
+            parsed = self.value(raw, key, whole=True)
+            if parsed is None or self._errors() != before:
+                return None
+            return JsonReply([(None, parsed)], raw.strip(), lets)
         if not isinstance(raw, dict) or not raw:
             self.error(key, 'expected a table of output fields, e.g. [route.reply.json] count = "len(items)"')
             return None
-        fields, before = [], self._errors()
+        fields = []
         for name, value in raw.items():
             fkey = key + (name,)
             problem = self.name_problem(name)
@@ -78,38 +130,123 @@ class JsonChecker:
             elif not isinstance(value, str):
                 self.error(fkey, f"expected an expression string, got {value!r}")
             else:
-                parsed = self.value(value, fkey, params)
+                parsed = self.value(value, fkey)
                 if parsed is not None:
                     fields.append((name, parsed))
-        sources = {n for n, v in fields if isinstance(v, JSource) and v.data.type.kind == "array"}
+        arrays = {n for n, v in fields if isinstance(v, JQuery)
+                  or isinstance(v, JSource) and v.data.type.kind == "array"} | set(self.lets)
         for name, v in fields:
-            if isinstance(v, JLen) and v.of not in sources:
-                known = ", ".join(sorted(sources)) or "none"
-                self.error(key + (name,), f'len({v.of}): "{v.of}" is not an array field of this reply '
-                           f"(array fields: {known})")
+            if isinstance(v, JLen) and v.of not in arrays:
+                known = ", ".join(sorted(arrays)) or "none"
+                self.error(key + (name,), f'len({v.of}): "{v.of}" is not an array field or let of this reply '
+                           f"(arrays: {known})")
         if self._errors() != before:
             return None
         text = "{" + ", ".join(f"{n}: {raw[n]}" for n, _ in fields) + "}"
-        return JsonReply(fields, text)
+        return JsonReply(fields, text, lets)
 
-    def error(self, key: tuple, message: str) -> None:
+    def let_table(self, raw, key: tuple) -> list:
+        if not isinstance(raw, dict):
+            self.error(key, 'expected a table of named queries, e.g. [route.reply.let] matches = "items where ..."',
+                       code="RS012")
+            return []
+        out = []
+        for name, text in raw.items():
+            lkey = key + (name,)
+            problem = self.name_problem(name)
+            if problem or name in self.data:
+                self.error(lkey, problem or f'"{name}" is already a data source')
+            elif not isinstance(text, str):
+                self.error(lkey, f"expected a query string, got {text!r}", code="RS012")
+            else:
+                q = self.query(text, lkey)
+                if q is None:
+                    self.broken_lets.add(name)
+                elif q is not None and q.shape is None:
+                    self.error(lkey, "a let names a query over items with fields")
+                elif q is not None:
+                    if q.extra:
+                        self.error(lkey, '"with" belongs to the output field, not to a let')
+                    self.lets[name] = q
+                    out.append((name, q))
+        return out
+
+    def error(self, key: tuple, message: str, code: str = "RS041", inner=None, hint=None) -> None:
         self.reported += 1
-        self._report(key, message)
+        self._report(key, message, code, inner, hint)
 
     def _errors(self) -> int:
         return self.reported
 
-    def value(self, text: str, key: tuple, params: list):
-        m = _LEN.fullmatch(text)
-        if m:
-            return JLen(m.group(1))
-        m = _SOURCE.fullmatch(text)
-        if m and m.group(1) in self.data:
-            return self.source(m, text, key, params)
-        if m and m.group(1) in self.shapes or (m and m.group("with") is not None):
-            self.error(key, f'unknown data source "{m.group(1)}" (known: {", ".join(self.data) or "none"})')
+    def checker(self) -> QueryChecker:
+        return QueryChecker(self.shapes, self.data, self.lets, self.infos)
+
+    def query(self, text: str, key: tuple, offset: int = 0) -> Query | None:
+        try:
+            q = self.checker().query(text)
+        except QueryError as exc:
+            self.error(key, str(exc), exc.code, (offset + exc.offset, exc.length), exc.hint)
             return None
-        tree = self.expression(text, key, params)
+        for name, ref in q.unguarded:  # a warning: not counted as an error of the reply
+            self._report(key, f'optional parameter "{name}" is read without "{name} is absent": when the '
+                         f"request leaves it out it reads as {_ZERO[ref.type]}", "RS043",
+                         (offset + ref.pos, ref.length),
+                         f"e.g. ({name} is absent or ...), or give it a default", "warning")
+        return q
+
+    def value(self, text: str, key: tuple, whole: bool = False):
+        uses = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+        if uses & self.broken_lets:
+            self.reported += 1  # the let's own error stands for this one
+            return None
+        m = _FIRST.fullmatch(text)
+        if m:
+            status = int(m.group("status")) if m.group("status") else None
+            error = None
+            if m.group("error"):
+                error = self.errors.get(m.group("error"))
+                if error is None:
+                    known = ", ".join(self.errors) or "none: declare one as [error.NAME] with status and message"
+                    self.error(key, f'unknown named error "{m.group("error")}" (known: {known})', code="RS040",
+                               inner=(m.start("error"), len(m.group("error"))))
+                    return None
+                status = error.status
+            elif status is not None and status not in self.statuses:
+                self.error(key, f"{status} is not a status a reply can send", code="RS040",
+                           inner=(m.start("status"), len(m.group("status"))))
+                return None
+            if not self.checker().starts_query(m.group("query")):
+                self.error(key, f"first() takes a query over a data source or let "
+                           f"(known: {', '.join([*self.data, *self.lets]) or 'none'})", inner=(m.start("query"), 1))
+                return None
+            q = self.query(m.group("query"), key, m.start("query"))
+            if q is None:
+                return None
+            if q.shape is None:
+                self.error(key, "first() needs items with fields")
+                return None
+            return JFirst(q, status, error, self.error_body)
+        if " else " in f" {text} ":
+            self.error(key, '"else STATUS" follows first(...) only', inner=(text.find("else"), 4))
+            return None
+        m = _LEN.fullmatch(text)
+        if m and not whole:
+            return JLen(m.group(1))
+        if self.checker().starts_query(text):
+            q = self.query(text, key)
+            if q is None:
+                return None
+            if q.materialized:
+                return JQuery(q)
+            return JSource(text, q.data, q.end, q.extra)
+        name = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)", text)
+        if name and name.group(1) in self.shapes:
+            self.error(key, f'unknown data source "{name.group(1)}" (known: {", ".join(self.data) or "none"})')
+            return None
+        if whole:
+            self.error(key, "a whole-body json value is a query or first(...); use a table for other fields")
+            return None
+        tree = self.expression(text, key, self.int_names)
         return JInt(text, tree) if tree is not None else None
 
     def expression(self, text: str, key: tuple, names: list) -> expr.Node | None:
@@ -124,67 +261,16 @@ class JsonChecker:
             self.error(key, str(exc))
             return None
 
-    def source(self, m: re.Match, text: str, key: tuple, params: list):
-        data: DataSource = self.data[m.group(1)]
-        limit = None
-        is_array = data.type.kind == "array"
-        if m.group("limit") is not None:
-            if not is_array:
-                self.error(key, f'"{data.name}" is a {data.type}, not an array: it cannot be sliced')
-                return None
-            limit = self.expression(m.group("limit"), key, params)
-            if limit is None:
-                return None
-        extra = []
-        if m.group("with") is not None:
-            element = data.type.of if is_array else None
-            if element is None or element.kind != "shape":
-                self.error(key, f'"with" adds fields to objects; "{data.name}" is a {data.type}')
-                return None
-            shape = self.shapes[element.shape]
-            ints = [n for n, t in shape.fields if t.kind == "int"]
-            clash = sorted(set(ints) & set(params))
-            if clash:
-                self.error(key, f"{', '.join(clash)}: both a route parameter and a field of "
-                           f"{shape.name}; rename the parameter")
-                return None
-            for part in _split_commas(m.group("with")):
-                a = _ASSIGN.fullmatch(part)
-                if not a:
-                    self.error(key, f'expected "name = expression" in with {{...}}, got {part.strip()!r}')
-                    return None
-                name, source = a.group(1), a.group(2).strip()
-                if shape.field_type(name) is not None or name in [e[0] for e in extra]:
-                    self.error(key, f'"{name}" is already a field of {shape.name} items')
-                    return None
-                tree = self.expression(source, key, params + ints)
-                if tree is None:
-                    return None
-                extra.append((name, source, tree))
-        return JSource(text, data, limit, extra)
-
-
-def _split_commas(text: str) -> list:
-    """Splits on commas outside parentheses; empty parts (a trailing comma) are dropped."""
-    parts, depth, start = [], 0, 0
-    for i, c in enumerate(text):
-        depth += (c == "(") - (c == ")")
-        if c == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [p for p in parts if p.strip()]
-
 
 # -- C plan ---------------------------------------------------------------------------
 
 
 class JsonPlan:
-    """The C statements of a JSON respond function: checked arithmetic first (so a
-    failure answers 500 before anything is written), then the writes, with runs of
-    literal bytes merged into one rs_json_raw."""
+    """The C statements of a JSON respond function: checked arithmetic and queries first
+    (so a failure answers 500, and an empty first() its status, before anything is
+    written), then the writes, with runs of literal bytes merged into one rs_json_raw."""
 
-    def __init__(self, reply: JsonReply, c_string, shapes: dict):
+    def __init__(self, reply: JsonReply, c_string, shapes: dict, route_c_name: str = "route"):
         self.c_string = c_string
         self.shapes = shapes
         self.used: set[str] = set()
@@ -209,22 +295,85 @@ class JsonPlan:
             elif isinstance(v, JInt):
                 self.used.update(expr.names_in(v.tree))
                 values[key] = top.emit(v.tree)
-        self.temporaries = top.temporaries
         self.statements = top.statements + [s for k, s in values.items() if k in bounds]
+        self.queries = QueryEmitter(route_c_name, c_string)
+        self._plan_queries(reply, bounds)
+        self.temporaries = top.temporaries + self.queries.slices.temporaries
+        self.used |= self.queries.used
 
-        self.raw("{")
+        whole = reply.fields[0][0] is None
+        if not whole:
+            self.raw("{")
         for number, (key, v) in enumerate(reply.fields):
-            self.raw(("," if number else "") + json.dumps(key) + ":")
+            if not whole:
+                self.raw(("," if number else "") + json.dumps(key) + ":")
             if isinstance(v, JInt):
                 self.code(f"rs_json_int(rs_w, {values[key]});")
             elif isinstance(v, JLen):
                 self.code(f"rs_json_int(rs_w, (int64_t){bounds[v.of]});")
+            elif isinstance(v, JFirst):
+                self.first(v, self.views[key])
+            elif isinstance(v, JQuery):
+                view = self.views[key]
+                self.loop(v.query.data, v.query.extra, f"{view}_c", number, f"{view}_v[rs_i]")
             elif v.data.type.kind != "array":
                 self.code(v.data.type.ser_call(f"rs_data_{v.data.name}"))
             else:
-                self.loop(v, bounds[key], number)
-        self.raw("}")
+                self.loop(v.data, v.extra, bounds[key], number)
+        if not whole:
+            self.raw("}")
         self.flush()
+
+    def _plan_queries(self, reply: JsonReply, bounds: dict) -> None:
+        """Lets, then the fields' queries, each into its stretch of the index array.
+        Sets bounds[name] to the count and self.views[name] to the rs_qK of each."""
+        self.views: dict[str, str] = {}
+        planned = [(name, q) for name, q in reply.lets]
+        planned += [(key, v.query) for key, v in reply.fields if isinstance(v, (JQuery, JFirst))]
+        if not planned:
+            return
+        qe = self.queries
+        qe.setup([q for _, q in planned])
+        lets = {name for name, _ in reply.lets}
+        for name, q in planned:
+            k = qe.query(q, name if name in lets else None)
+            self.views[name] = f"rs_q{k}"
+            bounds[name] = f"rs_q{k}_c"
+        for key, v in reply.fields:
+            if isinstance(v, (JQuery, JFirst)):
+                qe.iterated.add(self.views[key])
+        qe.drop_unread_views()
+        for key, v in reply.fields:
+            if isinstance(v, JFirst) and v.error is not None:
+                qe.statements.append(self.named_error(v, f"{self.views[key]}_c == 0"))
+            elif isinstance(v, JFirst) and v.missing is not None:
+                qe.statements.append(f"if ({self.views[key]}_c == 0) {{ /* nothing matched */\n"
+                                     f"    rs_reply_error(rs_r, {v.missing});\n    return;\n}}")
+        self.statements += qe.statements
+
+    def named_error(self, v: JFirst, condition: str) -> str:
+        """`else NAME`: the [error.NAME] body, written by the same generator as the
+        rs_error_NAME a typed handler returns (responses_emit.py), without a detail."""
+        from .model import STATUS_REASONS
+        from .responses import ErrorBody
+        from .responses_emit import error_body_lines
+        e = v.error
+        head = self.c_string(f"HTTP/1.1 {e.status} {STATUS_REASONS[e.status]}\r\nContent-Type: application/json\r\n")
+        lines = [f"if ({condition}) {{ /* nothing matched: [error.{e.name}] */",
+                 f"    static const char rs_error_head[] = {head};",
+                 "    const char *detail = NULL; /* no detail: the spec's message says it */",
+                 "    (void)detail;",
+                 "    rs_json *rs_w = rs_reply_json_begin(rs_r);"]
+        lines += ["    " + line for line in error_body_lines(e, v.error_body or ErrorBody(), self.c_string)]
+        lines += ["    rs_reply_json_end(rs_r, rs_error_head, sizeof rs_error_head - 1, NULL);", "    return;", "}"]
+        return "\n".join(lines)
+
+    def first(self, v: JFirst, view: str) -> None:
+        element = v.query.data.type.of
+        self.code(f"if ({view}_c)")
+        self.lines.append("    " + element.ser_call(f"rs_data_{v.query.data.name}.v[{view}_v[0]]"))
+        self.lines.append("else")
+        self.lines.append('    rs_json_raw(rs_w, "null", 4);')
 
     def raw(self, text: str) -> None:
         self._raw += text
@@ -238,21 +387,21 @@ class JsonPlan:
         self.flush()
         self.lines.append(line)
 
-    def loop(self, v: JSource, bound: str, number: int) -> None:
-        element = v.data.type.of
+    def loop(self, data: DataSource, extra: list, bound: str, number: int, at: str = "rs_i") -> None:
+        element = data.type.of
         self.raw("[")
         self.code(f"for (size_t rs_i = 0; rs_i < {bound}; rs_i++) {{")
-        self.lines.append(f"const {element.c_type} *rs_e = &rs_data_{v.data.name}.v[rs_i];")
+        self.lines.append(f"const {element.c_type} *rs_e = &rs_data_{data.name}.v[{at}];")
         inner = expr.CEmitter(f"rs_u{number}_")
         operands = []
-        for _, _, tree in v.extra:
+        for _, _, tree in extra:
             operands.append(inner.emit(tree))
         shape_ints = set()
-        if v.extra:
-            for name, _, tree in v.extra:
+        if extra:
+            for name, _, tree in extra:
                 shape_ints.update(expr.names_in(tree))
         params_used = set()
-        shape_fields = {n for n, _ in self.shapes[element.shape].fields} if v.extra else set()
+        shape_fields = {n for n, _ in self.shapes[element.shape].fields} if extra else set()
         for name in sorted(shape_ints):
             if name in shape_fields:
                 self.lines.append(f"int64_t {name} = rs_e->{name};")
@@ -264,11 +413,11 @@ class JsonPlan:
         self.lines.extend(inner.statements)
         self.lines.append("if (rs_i)")
         self.lines.append("    rs_json_raw(rs_w, \",\", 1);")
-        if not v.extra:
+        if not extra:
             self.lines.append(element.ser_call("*rs_e"))
         else:
             self.lines.append(f"rs_ser_{element.shape}_open(rs_w, rs_e);")
-            for (name, _, _), operand in zip(v.extra, operands):
+            for (name, _, _), operand in zip(extra, operands):
                 self.raw("," + json.dumps(name) + ":")
                 self.code(f"rs_json_int(rs_w, {operand});")
             self.raw("}")

@@ -54,6 +54,27 @@ class Locator:
     def exact(self, path: tuple) -> Place | None:
         return self._places.get(tuple(path))
 
+    def inner(self, span: Span, offset: int, length: int) -> Span:
+        """The span of characters offset..offset+length inside the string value at span
+        (the caret under one token of an expression), for basic and literal strings,
+        multi-line ones included, as long as no escape comes before offset; span itself
+        when the value is not a string."""
+        start = sum(len(line) + 1 for line in self.lines[:span.line - 1]) + span.col - 1
+        if self.text.startswith(('"""', "'''"), start):
+            content = start + 3 + (self.text[start + 3:start + 4] == "\n")  # TOML trims that newline
+        elif self.text[start:start + 1] in ('"', "'"):
+            content = start + 1
+        else:
+            return span
+        target = content + offset
+        if target > len(self.text):
+            return span
+        line_start = self.text.rfind("\n", 0, target) + 1
+        line_end = self.text.find("\n", target)
+        line_end = len(self.text) if line_end < 0 else line_end
+        return Span(self.text.count("\n", 0, target) + 1, target - line_start + 1,
+                    max(1, min(length, line_end - target)))
+
     def line_of(self, path: tuple) -> int | None:
         found = self.place(path)
         return found.key.line if found else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Must equal RS_MAX_PARAMS in runtime/ringspec.h (a test keeps the two in step).
-MAX_PARAMS = 6
+MAX_PARAMS = 8
 
 # Methods a spec may list, in rs_method enum order. This order is also the order of the
 # Allow header, so "GET, HEAD, POST" reads the same in every route.
@@ -189,7 +189,15 @@ class Route:
     body_stream: bool = False  # body = "stream": `body` is the number of bytes read
     static: StaticDir | None = None  # a prefix route serving files (path ends in "/")
     websocket: str | None = None  # behaviour after the upgrade ("echo"), None for HTTP routes
+    json_body: object = None  # body_shapes.Body: a JSON request body parsed into rs_body_<shape>
     tests: list = field(default_factory=list)  # route_tests.TestCase: its [[route.test]] cases
+    responses: list = field(default_factory=list)  # responses.Response, for a typed handler
+    errors: list = field(default_factory=list)  # responses.NamedError the handler may return
+
+    @property
+    def typed(self) -> bool:
+        """A handler that returns rs_status from generated functions (responses.py)."""
+        return self.handler is not None and bool(self.responses or self.errors)
 
     @property
     def is_literal(self) -> bool:
@@ -218,6 +226,9 @@ class Spec:
     shapes: dict = field(default_factory=dict)  # name -> shapes.Shape, in spec order
     data: dict = field(default_factory=dict)  # name -> shapes.DataSource
     violations: Violations = field(default_factory=Violations)
+    errors: dict = field(default_factory=dict)  # name -> responses.NamedError, in spec order
+    error_body: object = None  # responses.ErrorBody
+    body_shapes: dict = field(default_factory=dict)  # name -> body_shapes.BodyShape
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""

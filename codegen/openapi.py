@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .checks_emit import VIOLATIONS
 from .expr import Hole
-from .json_reply import JInt, JLen, JSource
+from .json_reply import JFirst, JInt, JLen, JQuery, JSource
 from .model import STATUS_REASONS, Literal, Spec
 from .shapes import Type
 
@@ -137,6 +137,11 @@ def _parameter(p) -> dict:
 
 def _param_schema(p) -> dict:
     c = p.constraints
+    if p.kind == "bool":
+        schema = {"type": "boolean"}
+        if p.default is not None:
+            schema["default"] = bool(p.default)  # the slot holds 1 or 0
+        return schema
     if p.kind == "string":
         schema = {"type": "string"}
         if c.enum:
@@ -195,6 +200,12 @@ def _reply(spec: Spec, route, method: str, used_shapes: set) -> dict:
                                "Content-Encoding": {"schema": {"type": "string",
                                                                "enum": [c for c, _ in route.compress]}}}
     out = {str(route.status): response}
+    for _, value in route.json.fields if route.json is not None else ():
+        if isinstance(value, JFirst) and value.missing is not None:
+            out[str(value.missing)] = {"description": f"no item of `{value.query.data.name}` matched"}
+            if value.error is not None:  # `else NAME`: the named error's JSON body
+                out[str(value.missing)]["content"] = {
+                    "application/json": {"schema": _error_body_schema(spec, [value.error])}}
     if _computes(route):
         out["500"] = {"description": "an expression overflowed int64 or divided by zero for this request"}
     return out
@@ -238,8 +249,9 @@ def _error_body_schema(spec: Spec, errors: list) -> dict:
 def _computes(route) -> bool:
     """Whether the reply evaluates checked arithmetic at request time."""
     if route.json is not None:
-        return any(isinstance(v, JInt) or (isinstance(v, JSource) and (v.extra or v.limit is not None))
-                   for _, v in route.json.fields)
+        return bool(route.json.lets) or any(
+            isinstance(v, (JInt, JQuery, JFirst)) or (isinstance(v, JSource) and (v.extra or v.limit is not None))
+            for _, v in route.json.fields)
     return any(isinstance(part, Hole) for part in route.template)
 
 
@@ -247,14 +259,31 @@ def _json_reply_schema(spec: Spec, reply, used_shapes: set) -> dict:
     """The object the reply writes: members in order, each typed from its expression."""
     properties = {}
     for name, value in reply.fields:
-        if isinstance(value, JSource):
-            properties[name] = _source_schema(value, used_shapes)
+        if name is None:  # json = "QUERY" or "first(...)": the value is the whole body
+            return _value_schema(value, used_shapes)
+        if isinstance(value, (JSource, JQuery, JFirst)):
+            properties[name] = _value_schema(value, used_shapes)
         elif isinstance(value, JLen):
             properties[name] = {**_INT64, "minimum": 0, "description": f"the number of items in `{value.of}`"}
         else:
             properties[name] = dict(_INT64)
     return {"type": "object", "properties": properties, "required": list(properties),
             "additionalProperties": False}
+
+
+def _value_schema(value, used_shapes: set) -> dict:
+    """A data source, a query's items or first()'s item (null when none matched and
+    there is no `else STATUS`)."""
+    if isinstance(value, JSource):
+        return _source_schema(value, used_shapes)
+    query = value.query
+    item = _type_schema(query.data.type.of, used_shapes)
+    if isinstance(value, JFirst):
+        return item if value.missing is not None else {"oneOf": [item, {"type": "null"}]}
+    if query.extra:
+        computed = {name: dict(_INT64) for name, _, _ in query.extra}
+        item = {"allOf": [item, {"type": "object", "properties": computed, "required": list(computed)}]}
+    return {"type": "array", "items": item, "description": f"a query: {query.source.strip()}"}
 
 
 def _source_schema(value: JSource, used_shapes: set) -> dict:

@@ -20,7 +20,7 @@ from . import expr, pattern, spec_keys
 
 # key -> spec_keys.Key (TOML type, default, meaning): the registry the README reference is made of.
 PARAM_KEYS = spec_keys.PARAM.keys
-TYPES = ("int", "string")
+TYPES = ("int", "string", "bool")
 DEFAULT_MAX_LENGTH = PARAM_KEYS["max_length"].default  # bounds the stack buffer a string is decoded into
 _INT_TYPE = re.compile(r"\s*int\s*(?:=\s*(\S.*?))?\s*")
 _INT_LITERAL = re.compile(r"-?[0-9]+")
@@ -29,7 +29,7 @@ _HEADER_NAME = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+")
 
 @dataclass(frozen=True)
 class Constraints:
-    kind: str = "int"  # "int" or "string"
+    kind: str = "int"  # "int", "string" or "bool"
     optional: bool = False  # absent and no default: the reply sees no value
     min: int | None = None
     max: int | None = None
@@ -42,7 +42,7 @@ class Constraints:
     @property
     def checked(self) -> bool:
         return any((self.min is not None, self.max is not None, self.enum, self.pattern,
-                    self.min_length is not None, self.kind == "string"))
+                    self.min_length is not None, self.kind in ("string", "bool")))
 
 
 def _is_int(value) -> bool:
@@ -74,7 +74,7 @@ class ParamChecker:
         kind = raw.get("type", "int")
         if kind not in TYPES:
             self.error(key + ("type",), f"unknown type {json.dumps(kind) if isinstance(kind, str) else self.describe(kind)}"
-                       f' (expected "int" or "string")', code="RS030")
+                       f' (expected "int", "string" or "bool")', code="RS030")
             return None, source, key, False, Constraints()
         errors = []
         c = self.constraints(raw, key, kind, errors)
@@ -133,6 +133,11 @@ class ParamChecker:
                 return None
             return value
 
+        if kind == "bool":
+            for name in ("min", "max", "enum", "min_length", "max_length", "pattern"):
+                if name in raw:
+                    errors.append((key + (name,), f"{name} does not apply to a bool (it is true or false)", "RS032"))
+            return Constraints("bool")
         for name in ("min", "max") if kind == "string" else ("min_length", "max_length", "pattern"):
             if name in raw:
                 other = "min_length/max_length" if kind == "string" else "min/max"
@@ -186,6 +191,11 @@ class ParamChecker:
             return None
         value = raw["default"]
         where = key + ("default",)
+        if c.kind == "bool":
+            if not isinstance(value, bool):
+                errors.append((where, f"expected true or false, got {self.describe(value)}", "RS012"))
+                return None
+            return int(value)
         if c.kind == "string":
             if not c.enum:
                 errors.append((where, "only a string with an enum may have a default (its index is the value)",

@@ -23,18 +23,37 @@ path = "/hello"
 query = {{ times = {{ type = "int", default = 1, min = 1, max = 10 }} }}
 reply = {{ type = "text/plain", text = "hello x{{times}}" }}
 
-# GET /items/7 -> answered by C in handlers/item.c (never in generated/)
+# GET /items/7 -> answered by C in handlers/item.c (never in generated/), which returns
+# one of the typed responses or named errors declared here
+[shape.Item]
+id = "int"
+name = "string"
+
+[error.not_found]
+status = 404
+message = "no such item"
+
 [[route]]
 path = "/items/{{id:int}}"
 path_params = {{ id = {{ min = 1 }} }}
 handler = "item"
+errors = ["not_found"]
+[[route.response]]
+status = 200
+shape = "Item"
 
 # Cases `ringspec test {name}.toml` runs against the built server (any route may have them).
 [[route.test]]
 request = "GET /items/7"
 status = 200
-expect_headers = {{ Content-Type = "text/plain" }}
-expect_body = "item 7"
+expect_headers = {{ Content-Type = "application/json" }}
+expect_json = {{ id = 7, name = "an item" }}
+
+[[route.test]]
+name = "the shop has 100 items"
+request = "GET /items/101"
+status = 404
+expect_body = '{{"error":"not_found","message":"no such item","detail":"the shop has 100 items"}}'
 
 [[route.test]]
 name = "ids start at 1"
@@ -43,15 +62,16 @@ status = 400
 '''
 
 HANDLER = '''/* item: answers GET /items/{{id}}.  Written by hand; ringspec never touches it.
- * The prototype and item_params come from generated/<spec>/handlers.h. */
+ * The prototype, item_params, Item, item_reply_200 and rs_error_not_found come
+ * from generated/<spec>/handlers.h. */
 #include "handlers.h"
 
-void item(const item_params *in, rs_reply *reply)
+rs_status item(const item_params *in, rs_reply *reply)
 {{
-    static const char head[] = "HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n";
-    char body[32] = "item ";
-    size_t len = 5 + rs_format_i64(body + 5, in->id);
-    rs_reply_text(reply, head, sizeof head - 1, body, len);
+    if (in->id > 100)
+        return rs_error_not_found(reply, "the shop has 100 items");
+    Item value = {{.id = in->id, .name = RS_STR("an item")}};
+    return item_reply_200(reply, &value); /* serialized as JSON at once */
 }}
 '''
 

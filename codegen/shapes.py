@@ -60,6 +60,9 @@ class Type:
 class Shape:
     name: str
     fields: list = field(default_factory=list)  # (name, Type), in output order
+    # Fields written as a constraint table ({ type = "int", min = 1 }): name -> the table,
+    # checked by body_shapes.py (they matter only where the shape is a request body).
+    rules: dict = field(default_factory=dict)
 
     def field_type(self, name: str) -> Type | None:
         return dict(self.fields).get(name)
@@ -114,6 +117,13 @@ class ShapeChecker:
                 if problem:
                     self.error(fkey, problem)
                     continue
+                if isinstance(type_text, dict):  # a constraint table: body_shapes.py checks the rest
+                    shape.rules[field_name] = type_text
+                    if "type" not in type_text:
+                        self.error(fkey, 'missing "type" (e.g. { type = "int", min = 1 })')
+                        continue
+                    type_text = type_text["type"]
+                    fkey = fkey + ("type",)
                 parsed = parse_type(type_text) if isinstance(type_text, str) else None
                 if parsed is None:
                     self.error(fkey, f'expected a type ("int", "string", "bool", "[T]" or a shape '
@@ -123,7 +133,8 @@ class ShapeChecker:
             out[name] = shape
         for name, shape in out.items():
             for field_name, t in shape.fields:
-                self.resolve(t, out, ("shape", name, field_name))
+                where = ("type",) if field_name in shape.rules else ()
+                self.resolve(t, out, ("shape", name, field_name) + where)
         self.no_cycles(out)
         return out
 
@@ -189,9 +200,9 @@ class ShapeChecker:
         return out
 
 
-def ordered_types(shapes: dict, data: dict) -> list:
+def ordered_types(shapes: dict, data: dict, extra: list = ()) -> list:
     """Shape and array Types in C definition order (each after everything it contains),
-    limited to what any shape or data source reaches."""
+    limited to what any shape, data source or extra type (typed responses) reaches."""
     order: list[Type] = []
 
     def visit(t: Type) -> None:
@@ -208,4 +219,6 @@ def ordered_types(shapes: dict, data: dict) -> list:
         visit(Type("shape", shape=name))
     for source in data.values():
         visit(source.type)
+    for t in extra:
+        visit(t)
     return order

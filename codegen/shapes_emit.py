@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from .responses import response_types
 from .shapes import Type, ordered_types
 
 
@@ -21,20 +22,38 @@ class Function:
 
 def context(spec, c_string) -> dict:
     """Template variables for shapes.h.j2 and shapes.c.j2."""
-    types = ordered_types(spec.shapes, spec.data)
+    types = ordered_types(spec.shapes, spec.data, response_types(spec.routes))
+    # Loaders are static: only those a data source reaches (a shape used only in replies or
+    # request bodies would be an unused function).
+    loaded = ordered_types({name: spec.shapes[name] for name in _data_shapes(spec)}, spec.data)
     serializers, loaders = [], []
     for t in types:
         if t.kind == "array":
             serializers.append(Function(t.c_stem, t.c_type, _array_serializer(t)))
-            loaders.append(Function(t.c_stem, t.c_type, _array_loader(t)))
         else:
             shape = spec.shapes[t.shape]
             serializers.append(Function(t.c_stem, t.c_type, _shape_open(shape, c_string), open=True))
             serializers.append(Function(t.c_stem, t.c_type,
                                         [f"rs_ser_{t.c_stem}_open(rs_w, v);", 'rs_json_raw(rs_w, "}", 1);']))
-            loaders.append(Function(t.c_stem, t.c_type, _shape_loader(shape, c_string)))
+        if t in loaded:
+            loader = _array_loader(t) if t.kind == "array" else _shape_loader(spec.shapes[t.shape], c_string)
+            loaders.append(Function(t.c_stem, t.c_type, loader))
     return {"types": types, "shapes": spec.shapes, "data": list(spec.data.values()),
             "serializers": serializers, "loaders": loaders}
+
+
+def _data_shapes(spec) -> list:
+    """Names of the shapes data sources contain, directly or through other shapes."""
+    found: list = []
+    pending = [source.type for source in spec.data.values()]
+    while pending:
+        t = pending.pop()
+        while t.kind == "array":
+            t = t.of
+        if t.kind == "shape" and t.shape not in found:
+            found.append(t.shape)
+            pending += [ft for _, ft in spec.shapes[t.shape].fields]
+    return found
 
 
 def _shape_open(shape, c_string) -> list:

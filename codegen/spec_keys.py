@@ -39,6 +39,8 @@ SPEC = Table("top level", "the tables a spec may contain", {
     "profile": Key("table of tables", "none", "[profile.NAME]: a build variant with a subset of the routes"),
     "shape": Key("table of tables", "none", "[shape.NAME]: a JSON object type"),
     "data": Key("table of tables", "none", "[data.NAME]: a JSON file loaded at start-up"),
+    "error": Key("table of tables", "none", "[error.NAME]: a named error handlers may return"),
+    "error_body": Key("table", "defaults", "[error_body]: the members of every named error's JSON body"),
 })
 
 SERVER = Table("[server]", "the listener", {
@@ -98,25 +100,37 @@ ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory
     "path_params": Key("table", "none", "constraints on path parameters: { id = { min = 1 } } (min, max, enum)"),
     "query": Key("table", "none", 'query parameters: name = "int", "int = N", "string" or a parameter table'),
     "headers": Key("table", "none", "header parameters, by lower-case name (bound with - as _)"),
-    "body": Key("string", "none", '"int", "int = N" (integer body) or "stream" (read and counted: `body` = bytes)'),
-    "body_limit": Key("integer", "[server.limits] body; 64 MiB for stream", "largest body; larger -> 413",
-                      (0, 1 << 62)),
+    "body": Key("string or table", "none", '"int", "int = N" (integer body), "stream" (read and counted: '
+                '`body` = bytes) or [route.body] (a JSON body of a shape)'),
+    "body_limit": Key("integer", "[server.limits] body; 64 MiB for stream; at most 16 MiB for a JSON body",
+                      "largest body; larger -> 413", (0, 1 << 62)),
     "reply": Key("table", "required unless handler", "[route.reply]"),
     "handler": Key("string", "none", "a C function in handlers/*.c answering the route (instead of reply)"),
     "compress": Key("table", "none", "[route.compress]: codings offered for json replies, preferred first"),
     "static": Key("table", "none", "[route.static]: serve a directory under a prefix path such as \"/static/\""),
     "websocket": Key("string", "none", 'behaviour after the upgrade: "echo"'),
+    "response": Key("array of tables", "none", "[[route.response]]: the typed responses of a handler route"),
+    "errors": Key("array of strings", "[]", "names of [error.NAME] tables the route's handler may return"),
     "test": Key("array of tables", "none", "[[route.test]]: cases `ringspec test` runs against the built server"),
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
 STREAM_BODY_LIMIT = 64 << 20
+# A JSON body is kept whole until it is parsed, so its limit is capped.
+JSON_BODY_LIMIT = 16 << 20
+
+ROUTE_BODY = Table("[route.body]", "a JSON request body (Content-Type application/json, else 415) parsed into a "
+                   "typed C struct; routes with POST, PUT or PATCH", {
+    "shape": Key("string", "required", "the [shape.NAME] the body must match; its fields' constraints are enforced"),
+    "additional": Key("boolean", False, 'true ignores members the shape does not declare; false lists each as '
+                      'violation "unknown"'),
+})
 
 # What a route serving a directory, or upgrading to WebSocket, may say: the rest is reply machinery.
 STATIC_ROUTE_KEYS = ("path", "methods", "static", "test")
 WEBSOCKET_ROUTE_KEYS = ("path", "methods", "websocket", "test")
 
 PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum', {
-    "type": Key("string", '"int"', '"int" (64-bit signed) or "string"'),
+    "type": Key("string", '"int"', '"int" (64-bit signed), "string" or "bool" (true/false, bound as 1/0)'),
     "required": Key("boolean", "true unless default is set", 'absent -> violation "missing"'),
     "default": Key("integer or string", "none", "value used when absent (int, or a member of enum)"),
     "min": Key("integer", "none", "int: lowest allowed value"),
@@ -132,11 +146,18 @@ REPLY = Table("[route.reply]", "the answer of a route without a handler", {
     "status": Key("integer", 200, "a registered status that carries a body", (100, 599)),
     "type": Key("string", '"text/plain" or "application/json"', "Content-Type (a media type)"),
     "text": Key("string", "required unless json", 'a template: "{a + b}" holes are int expressions'),
-    "json": Key("table", "none", "[route.reply.json]: output fields in order"),
+    "json": Key("table or string", "none", "[route.reply.json]: output fields in order; a string: "
+                '"QUERY" or "first(QUERY) else 404" as the whole body'),
+    "let": Key("table", "none", "[route.reply.let]: named data queries the json fields reuse"),
+})
+
+REPLY_LET = Table("[route.reply.let]", "named data queries of a json reply, computed per request", {
+    "<name>": Key("string", "none", "a query: SOURCE [where COND] [order by KEY] [start:end]"),
 })
 
 REPLY_JSON = Table("[route.reply.json]", "a JSON object reply, members in order", {
-    "<field>": Key("string", "none", 'an expression: SOURCE[:n] with { k = expr }, len(FIELD), or int arithmetic'),
+    "<field>": Key("string", "none", 'an expression: a query (SOURCE [where ...] [order by ...] [start:end] '
+                   'with { k = expr }), first(QUERY) [else STATUS], len(FIELD or let), or int arithmetic'),
 })
 
 # brotli quality and gzip level ranges; profiles may retune them within the same bounds.
@@ -170,12 +191,50 @@ ROUTE_TEST = Table("[[route.test]]", "a request to the route and the response it
 })
 
 SHAPE = Table("[shape.NAME]", "a JSON object type, fields in output order", {
-    "<field>": Key("string", "required", '"int", "string", "bool", "[T]" (array) or a shape name'),
+    "<field>": Key("string or table", "required", '"int", "string", "bool", "[T]" (array) or a shape name; '
+                   "or a shape field table"),
+})
+
+# A shape field written as a table; the constraints act where the shape is a request body.
+SHAPE_FIELD = Table("shape field table", "{ type = ..., ... }: a field with constraints (checked in request "
+                    "bodies; an array's element constraints apply to each element)", {
+    "type": Key("string", "required", '"int", "string", "bool", a shape name, or "[T]" of one of them'),
+    "required": Key("boolean", "true unless default is set", 'absent -> violation "missing"; JSON null counts '
+                    "as absent for a field that is not required"),
+    "default": Key("integer, string or boolean", "none", "value used when absent (int, string and bool fields)"),
+    **{k: v for k, v in PARAM.keys.items() if k in ("min", "max", "pattern")},
+    "enum": Key("array", "none", "allowed values (ints, or strings: the struct holds the string)"),
+    "min_length": Key("integer", "none", "string: fewest bytes (UTF-8, after JSON unescaping)"),
+    "max_length": Key("integer", 256, "string: most bytes (UTF-8, after JSON unescaping)"),
+    "min_items": Key("integer", 0, "array: fewest elements", (0, 4096)),
+    "max_items": Key("integer", 64, "array: most elements; the typed struct holds this many inline", (1, 4096)),
 })
 
 DATA = Table("[data.NAME]", "a JSON file loaded once at start-up into generated C structs", {
     "file": Key("string", "required", 'e.g. "/data/dataset.json" (/data resolves under --data-root)'),
     "type": Key("string", "required", 'its type: a shape name or "[Shape]"'),
+})
+
+RESPONSE = Table("[[route.response]]", "one status a handler route may answer with; the handler returns "
+                 "<handler>_reply_<status>(...)", {
+    "status": Key("integer", "required", "a registered status that carries a body; one table per status",
+                  (100, 599)),
+    "shape": Key("string", "none", 'JSON body: a shape name or "[Shape]"; the function takes a pointer to it'),
+    "type": Key("string", '"application/json" with shape, else "text/plain"',
+                "Content-Type; without shape the function takes text bytes"),
+    "description": Key("string", '""', "what the response means (generated comments, routes)"),
+})
+
+ERROR = Table("[error.NAME]", "a named error: rs_error_NAME(reply, detail) returns it (NAME: a C identifier)", {
+    "status": Key("integer", "required", "a registered status", (400, 599)),
+    "message": Key("string", "the status's reason phrase", "value of the message member"),
+})
+
+ERROR_BODY = Table("[error_body]", 'names of the members of a named error\'s JSON body ("" leaves one out)', {
+    "error_key": Key("string", '"error"', "member holding the error's name"),
+    "message_key": Key("string", '"message"', "member holding its message"),
+    "detail_key": Key("string", '"detail"', "member holding the handler's detail string (only when given)"),
+    "status_key": Key("string", '""', "member holding the status code"),
 })
 
 # Same bounds as [server], so a profile cannot reach a setting the server table could not.
@@ -190,8 +249,9 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 })
 
 # Every table, in the order the reference shows them.
-TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, REPLY,
-          REPLY_JSON, COMPRESS, STATIC, ROUTE_TEST, SHAPE, DATA, PROFILE)
+TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
+          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
+          PROFILE)
 
 
 def defaults_and_bounds(table: Table) -> dict:

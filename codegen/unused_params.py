@@ -1,7 +1,7 @@
 """RS090: a declared parameter that nothing uses.
 
 A path, query or header parameter is used when the reply reads it (a template hole, a
-json field, a slice bound or a `with { ... }` field), when the route has a handler (which
+json field, a slice bound, a `with { ... }` field or a data query), when the route has a handler (which
 gets every parameter), or when it carries constraints (min, max, enum, lengths, pattern):
 then the server refuses requests by it, which is a use of its own. Anything else is parsed
 and checked for its type on every request for nothing, and is most often a typo or a
@@ -11,7 +11,7 @@ leftover, so it gets a warning; the build goes on.
 from __future__ import annotations
 
 from . import expr, params
-from .json_reply import JInt, JSource
+from .json_reply import JFirst, JInt, JQuery, JSource
 
 SOURCES = ("path", "query", "header")  # the body is the reply's input by definition
 
@@ -19,14 +19,19 @@ SOURCES = ("path", "query", "header")  # the body is the reply's input by defini
 def names_read(route) -> set:
     """Parameter names the route's reply reads."""
     trees = [part.expr for part in route.template if isinstance(part, expr.Hole)]
+    queried = set()
     if route.json is not None:
+        for _, query in route.json.lets:
+            queried |= query.params_read()
         for _, value in route.json.fields:
+            if isinstance(value, (JQuery, JFirst)):
+                queried |= value.query.params_read()
             if isinstance(value, JInt):
                 trees.append(value.tree)
             elif isinstance(value, JSource):
                 trees += [value.limit] if value.limit is not None else []
                 trees += [tree for _, _, tree in value.extra]
-    return {name for tree in trees for name in expr.names_in(tree)}
+    return queried | {name for tree in trees for name in expr.names_in(tree)}
 
 
 def _constrained(constraints) -> bool:

@@ -17,7 +17,10 @@ import re
 from pathlib import Path
 
 from . import expr, route_tests, spec_keys, unused_params
+from .body_shapes import BodyChecker, expression_names
 from .json_reply import JsonChecker
+from .query import param_infos
+from .responses import ResponseChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
                     Limits, Literal, Param, Route, Server, Spec, Timeouts)
@@ -105,13 +108,17 @@ class _Checker:
         self.handlers: dict = {}  # handler name -> route index
 
     def error(self, path: tuple, message: str, code: str = "RS014", hint: str | None = None,
-              at: str = "value", severity: str = "error") -> None:
+              at: str = "value", severity: str = "error", inner: tuple | None = None) -> None:
         """Records a diagnostic. The caret goes under the value of path (at="value") or its
-        key (at="key"); a path with no place of its own points at its closest parent."""
+        key (at="key"); a path with no place of its own points at its closest parent.
+        inner = (offset, length) narrows the caret to part of a string value, e.g. the
+        token of an expression that is wrong (one-line strings without escapes before it)."""
         locator = self.source.locator
         place = locator.exact(path)
         if place is not None:
             span = place.value if at == "value" and place.value else place.key
+            if inner is not None and at == "value" and place.value:
+                span = self.source.locator.inner(span, *inner)
         else:
             parent = locator.place(path)
             span = parent.key if parent else None
@@ -120,6 +127,9 @@ class _Checker:
     def coded(self, code: str):
         """error(path, message) for checkers that report one kind of problem."""
         return lambda path, message: self.error(path, message, code)
+
+    def error_count(self) -> int:
+        return sum(e.severity == "error" for e in self.errors)
 
     def warn(self, path: tuple, message: str, code: str, hint: str | None = None) -> None:
         self.error(path, message, code, hint, severity="warning")
@@ -175,12 +185,19 @@ class _Checker:
         shape_checker = ShapeChecker(self.coded("RS050"), _name_problem)
         self.shapes = shape_checker.shapes(data.get("shape", {}))
         self.data = shape_checker.data(data.get("data", {}), self.shapes)
+        self.body_checker = BodyChecker(self.error, _describe, self.param_checker)  # JSON request bodies
+        self.body_checker.check_shapes(self.shapes)
+        self.typed = ResponseChecker(self, self.shapes, _name_problem, _MEDIA_TYPE)  # responses.py
+        named_errors = self.typed.errors(data.get("error", {}))
+        error_body = self.typed.error_body(data.get("error_body", {}))
+        self.named_errors, self.error_body = named_errors, error_body  # first(...) else NAME
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if any(e.severity == "error" for e in self.errors):
             return None
         return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles,
-                    self.shapes, self.data, self.violations)
+                    self.shapes, self.data, self.violations, body_shapes=self.body_checker.shapes,
+                    errors=named_errors, error_body=error_body)
 
     def server(self, raw: dict) -> Server:
         path = ("server",)
@@ -264,7 +281,7 @@ class _Checker:
             return check_websocket_route(self, index, raw, shapes, _c_name)
         if "static" in raw:
             return self.static_route(index, raw, shapes)
-        errors_before = len(self.errors)
+        errors_before = self.error_count()  # warnings (RS043 in a reply) keep the route
         self.only_keys(raw, path, spec_keys.ROUTE.names)
         if "path" not in raw:
             self.error(path, 'missing "path"', code="RS011")
@@ -290,7 +307,12 @@ class _Checker:
                 self.error(key, problem, code="RS031", at="key")
             c_name = name.replace("-", "_")
             declared.append((c_name, *self.param_checker.declaration(value, key, "header"), name))
-        body_text = self.string(raw, "body", path, None)
+        json_body = None
+        if isinstance(raw.get("body"), dict):  # body = { shape = "X" }: a JSON body (body_shapes.py)
+            json_body = self.body_checker.route_body(raw["body"], path + ("body",), methods)
+            body_text = None
+        else:
+            body_text = self.string(raw, "body", path, None)
         # "stream": the body is read and dropped as it arrives; `body` is the byte count.
         body_stream = body_text is not None and body_text.strip() == "stream"
         if body_stream:
@@ -299,9 +321,13 @@ class _Checker:
             declared.append(("body", *self.param_checker.shorthand(body_text, path + ("body",), "body"), ""))
         default_limit = spec_keys.STREAM_BODY_LIMIT if body_stream else self.default_body_limit
         body_limit = self.integer(raw, "body_limit", path, default_limit, *_LIMITS["body"][1:])
+        if json_body is not None:  # buffered whole: bounded like the JSON scratch
+            body_limit = self.integer(raw, "body_limit", path, min(body_limit, spec_keys.JSON_BODY_LIMIT), 0,
+                                      spec_keys.JSON_BODY_LIMIT)
         params = self.params(declared, path)
         reply = raw.get("reply")
         handler = self.handler(raw, path, reply)
+        responses, route_errors = self.typed.route(raw, path, handler)
         if handler is not None:
             status, content_type, template, text, json_reply = 200, "", [], "", None
         elif reply is None:
@@ -310,18 +336,20 @@ class _Checker:
             self.error(path + ("reply",), f"expected a table, got {_describe(reply)}", code="RS012")
         else:
             status, content_type, template, text, json_reply = self.reply(
-                reply, path + ("reply",), [d[0] for d in declared])
+                reply, path + ("reply",), [d[0] for d in declared] +
+                (expression_names(json_body.shape, self.body_checker.shapes) if json_body else []),
+                param_infos(declared))
         compress = self.compress(raw.get("compress"), path + ("compress",))
         if compress and reply is not None and "json" not in reply:
             self.error(path + ("compress",), "compression applies to json replies only", code="RS040")
-        if len(self.errors) != errors_before:
+        if self.error_count() != errors_before:
             return None
         by_name = {p.name: p for p in params}
         segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
         body = by_name["body"] if body_text is not None else None
         route = Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                       template, text, _c_name(url), json_reply, compress, handler=handler,
-                      body_stream=body_stream)
+                      body_stream=body_stream, json_body=json_body, responses=responses, errors=route_errors)
         unused_params.check(route, declared, self.unused)
         return route
 
@@ -481,8 +509,10 @@ class _Checker:
                        f"at most {MAX_PARAMS} are supported", code="RS031")
         return out
 
-    def reply(self, raw: dict, key: tuple, names: list):
+    def reply(self, raw: dict, key: tuple, names: list, param_infos: list | None = None):
         self.only_keys(raw, key, spec_keys.REPLY.names)
+        if "let" in raw and "json" not in raw:
+            self.error(key + ("let",), '"let" names queries of a json reply', code="RS040", at="key")
         status = self.integer(raw, "status", key, *spec_keys.defaults_and_bounds(spec_keys.REPLY)["status"])
         if status in BODILESS_STATUSES:
             self.error(key + ("status",), f"status {status} cannot carry a body; v1 replies always have one", code="RS040")
@@ -496,9 +526,16 @@ class _Checker:
         if is_json:
             if "text" in raw:
                 self.error(key, 'a reply has either "text" or "json", not both', code="RS040")
-            known = [n for n in dict.fromkeys(names) if _name_problem(n) is None]
-            checker = JsonChecker(self.coded("RS041"), self.shapes, self.data, _name_problem)
-            json_reply = checker.reply(raw["json"], key + ("json",), known)
+            known = [n for n in dict.fromkeys(names) if _name_problem(n.split(".")[0]) is None]
+            typed = {i.name: i for i in param_infos or []}
+            infos = [typed.get(n, n) for n in known]  # plain names (body.x fields) read as ints
+
+            def report(path, message, code="RS041", inner=None, hint=None, severity="error"):
+                self.error(path, message, code=code, inner=inner, hint=hint, severity=severity)
+            statuses = [s for s in STATUS_REASONS if s not in BODILESS_STATUSES]
+            checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses,
+                                  getattr(self, "named_errors", {}), getattr(self, "error_body", None))
+            json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
         if "text" not in raw:
             self.error(key, 'missing "text" (or "json")', code="RS011")
@@ -513,7 +550,7 @@ class _Checker:
         except expr.ExprError as exc:
             self.error(key, str(exc), code="RS041")
             return []
-        known = [n for n in dict.fromkeys(names) if _name_problem(n) is None]
+        known = [n for n in dict.fromkeys(names) if _name_problem(n.split(".")[0]) is None]
         out: list = []
         for part in parts:
             if isinstance(part, str):
@@ -610,3 +647,4 @@ def _c_name(url: str) -> str:
     if not words:
         return "root"
     return words if not words[0].isdigit() else "r" + words
+

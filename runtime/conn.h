@@ -45,6 +45,7 @@ enum {
     RS_CF_STATIC = 1u << 7,     /* the request is for a static file: `stat` is live */
     RS_CF_FILE = 1u << 8,       /* its file is being read into the output (none mode) */
     RS_CF_POLLOUT = 1u << 9,    /* the send slot holds a POLLOUT wait (send_direct.c) */
+    RS_CF_TEXT = 1u << 10,      /* holds request-scoped text (request_text.h) */
 };
 
 typedef enum rs_timer_kind {
@@ -56,13 +57,6 @@ typedef enum rs_timer_kind {
     RS_TIMER_LINGER, /* graceful close: wait for the peer's EOF */
     RS_TIMER_KINDS
 } rs_timer_kind;
-
-/* Incremental strict parse of an integer request body. */
-typedef struct rs_int_body {
-    int64_t value;
-    uint8_t stage; /* 0 leading space, 1 sign seen, 2 digits, 3 trailing space, 4 invalid */
-    uint8_t negative;
-} rs_int_body;
 
 /* What the bytes of a connection are.  Every connection starts as HTTP/1.1;
  * a 101 on a WebSocket route switches it for good. */
@@ -118,9 +112,18 @@ typedef struct rs_conn {
             uint8_t body_param;
             uint8_t method;
             uint8_t coding; /* rs_coding negotiated at the head */
-            rs_int_body int_body;
-            const char *allow;
-            uint64_t body_limit;
+            /* A 405's Allow and the body limit are properties of the route: asked of
+             * generated code (rs_route_allow, rs_route_body_limit), not kept here. */
+            union {
+                struct {                  /* RS_BODY_INT: the value accumulates in */
+                    uint8_t int_stage;    /* params.value[body_param]; this is how far */
+                    uint8_t int_negative; /* its strict parse got */
+                };
+                struct { /* RS_BODY_JSON: the body so far (body_seen bytes) */
+                    char *body_buf;
+                    uint32_t body_cap;
+                };
+            };
             uint64_t body_seen;
             union {
                 rs_params params;
@@ -132,6 +135,13 @@ typedef struct rs_conn {
 } rs_conn;
 
 _Static_assert(sizeof(rs_conn) <= 256, "connection slot must stay within 256 bytes");
+
+/* The body limit of the connection's request: its route's (the spec default
+ * when no route matched), asked of generated code rather than kept per slot. */
+static inline uint64_t rs_conn_body_limit(const rs_conn *c)
+{
+    return rs_route_body_limit(c->route);
+}
 
 typedef struct rs_conn_table {
     rs_conn *slots; /* mmap'ed, pages touched only as slots are first used */

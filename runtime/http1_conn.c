@@ -13,8 +13,10 @@
 
 #include "accept_encoding.h"
 #include "conn_lifecycle.h"
+#include "json_body.h"
 #include "log.h"
 #include "reply.h"
+#include "request_text.h"
 #include "spill.h"
 #include "static_serve.h"
 #include "ws_conn.h"
@@ -26,16 +28,21 @@ void rs_http1_open(rs_reactor *r, rs_conn *c)
 
 void rs_http1_release(rs_reactor *r, rs_conn *c)
 {
-    (void)r;
     rs_spill_free(c);
+    rs_request_text_free(r, c);
+    if (c->body_kind == RS_BODY_JSON)
+        rs_json_body_release(c);
 }
+
+/* Stages of the strict parse of an integer body (rs_conn.int_stage). */
+enum { INT_LEADING, INT_SIGN, INT_DIGITS, INT_TRAILING, INT_INVALID };
 
 static void reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
 {
     memset(reply, 0, sizeof *reply);
     reply->reactor = r;
     reply->conn = c;
-    reply->allow = c->allow;
+    reply->allow = c->status == 405 ? rs_route_allow(c->route) : NULL;
     reply->head_only = c->method == RS_METHOD_HEAD;
     reply->close = close;
     reply->keep_alive_http10 = !close && c->parser.version_minor == 0;
@@ -52,6 +59,8 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
     reply_init(&reply, r, c, true);
     reply.allow = NULL;
     rs_reply_error(&reply, status);
+    if (c->body_kind == RS_BODY_JSON)
+        rs_json_body_release(c);
     c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     rs_conn_finish(r, c);
 }
@@ -61,8 +70,13 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
  * reply. */
 static void reply_refusal(rs_reply *reply, const rs_conn *c, unsigned status)
 {
+    static const char json_only_head[] =
+        "HTTP/1.1 415 Unsupported Media Type\r\nContent-Type: text/plain\r\n";
+    static const char json_only[] = "this route takes a JSON body: send Content-Type: application/json\n";
     if (c->route >= 0 && c->params.violations)
         rs_route_invalid(c->route, &c->params, reply);
+    else if (status == 415)
+        rs_reply_text(reply, json_only_head, sizeof json_only_head - 1, json_only, sizeof json_only - 1);
     else
         rs_reply_error(reply, status);
 }
@@ -80,6 +94,8 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
         .accept_encoding_len = p->accept_encoding.len,
         .head = base,
         .head_len = head_len,
+        .reactor = r,
+        .conn = c,
     };
     rs_route_match m = {.route = -1};
     c->params.present = 0;
@@ -98,23 +114,32 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
     c->status = m.status;
     c->body_kind = m.status ? RS_BODY_DISCARD : m.body_kind;
     c->body_param = m.body_param;
-    c->body_limit = m.body_limit;
-    c->allow = m.status == 405 ? m.allow : NULL;
     c->method = p->method;
     /* Decided now: the head's bytes are gone by the time the body ends. */
     c->coding = m.compress && !m.status
                     ? rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress)
                     : RS_CODING_NONE;
     c->body_seen = 0;
-    memset(&c->int_body, 0, sizeof c->int_body);
+    if (c->body_kind == RS_BODY_INT) {
+        c->int_stage = INT_LEADING;
+        c->int_negative = 0;
+        c->params.value[c->body_param] = 0; /* accumulated by int_body_feed */
+    } else {
+        c->body_buf = NULL; /* no JSON body buffer yet */
+        c->body_cap = 0;
+    }
     r->stats.requests++;
 
     bool has_body =
         (p->flags & RS_HTTP1_CHUNKED) || ((p->flags & RS_HTTP1_HAS_LENGTH) && p->content_length > 0);
+    if (c->body_kind == RS_BODY_JSON && !rs_json_body_type_ok(&view, has_body)) {
+        c->status = 415; /* answered once the body is read, or at once for 100-continue */
+        c->body_kind = RS_BODY_DISCARD;
+    }
     c->flags |= RS_CF_IN_REQUEST;
     if (has_body)
         c->flags |= RS_CF_IN_BODY;
-    if ((p->flags & RS_HTTP1_HAS_LENGTH) && p->content_length > c->body_limit) {
+    if ((p->flags & RS_HTTP1_HAS_LENGTH) && p->content_length > m.body_limit) {
         fail(r, c, 413); /* before reading a byte of it */
         return;
     }
@@ -132,39 +157,38 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
     }
 }
 
-enum { INT_LEADING, INT_SIGN, INT_DIGITS, INT_TRAILING, INT_INVALID };
-
 static inline bool is_body_space(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 }
 
-/* Strict decimal, whitespace allowed around it, overflow is invalid. */
-static void int_body_feed(rs_int_body *b, const char *s, size_t n)
+/* Strict decimal, whitespace allowed around it, overflow is invalid.  The
+ * value accumulates in *value (the body's parameter slot). */
+static void int_body_feed(rs_conn *c, int64_t *value, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n && b->stage != INT_INVALID; i++) {
+    for (size_t i = 0; i < n && c->int_stage != INT_INVALID; i++) {
         char ch = s[i];
         if (ch >= '0' && ch <= '9') {
-            if (b->stage == INT_TRAILING) {
-                b->stage = INT_INVALID;
+            if (c->int_stage == INT_TRAILING) {
+                c->int_stage = INT_INVALID;
                 break;
             }
             int64_t d = ch - '0';
-            if (__builtin_mul_overflow(b->value, 10, &b->value) ||
-                __builtin_add_overflow(b->value, b->negative ? -d : d, &b->value)) {
-                b->stage = INT_INVALID;
+            if (__builtin_mul_overflow(*value, 10, value) ||
+                __builtin_add_overflow(*value, c->int_negative ? -d : d, value)) {
+                c->int_stage = INT_INVALID;
                 break;
             }
-            b->stage = INT_DIGITS;
-        } else if (ch == '-' && b->stage == INT_LEADING) {
-            b->negative = 1;
-            b->stage = INT_SIGN;
-        } else if (is_body_space(ch) &&
-                   (b->stage == INT_LEADING || b->stage == INT_DIGITS || b->stage == INT_TRAILING)) {
-            if (b->stage == INT_DIGITS)
-                b->stage = INT_TRAILING;
+            c->int_stage = INT_DIGITS;
+        } else if (ch == '-' && c->int_stage == INT_LEADING) {
+            c->int_negative = 1;
+            c->int_stage = INT_SIGN;
+        } else if (is_body_space(ch) && (c->int_stage == INT_LEADING || c->int_stage == INT_DIGITS ||
+                                         c->int_stage == INT_TRAILING)) {
+            if (c->int_stage == INT_DIGITS)
+                c->int_stage = INT_TRAILING;
         } else {
-            b->stage = INT_INVALID;
+            c->int_stage = INT_INVALID;
         }
     }
 }
@@ -173,7 +197,7 @@ static void int_body_feed(rs_int_body *b, const char *s, size_t n)
  * line announces too much, before its data arrives. */
 static bool body_over_limit(const rs_conn *c)
 {
-    return c->body_seen + rs_http1_body_announced(&c->parser) > c->body_limit;
+    return c->body_seen + rs_http1_body_announced(&c->parser) > rs_conn_body_limit(c);
 }
 
 static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
@@ -184,7 +208,9 @@ static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
         return;
     }
     if (c->body_kind == RS_BODY_INT)
-        int_body_feed(&c->int_body, data, len);
+        int_body_feed(c, &c->params.value[c->body_param], data, len);
+    else if (c->body_kind == RS_BODY_JSON && !rs_json_body_append(c, data, len))
+        fail(r, c, 500);
 }
 
 static void on_done(rs_reactor *r, rs_conn *c)
@@ -192,11 +218,9 @@ static void on_done(rs_reactor *r, rs_conn *c)
     c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     unsigned status = c->status;
     if (!status && c->body_kind == RS_BODY_INT) {
-        const rs_int_body *b = &c->int_body;
-        if (b->stage == INT_DIGITS || b->stage == INT_TRAILING) {
-            c->params.value[c->body_param] = b->value;
-            c->params.present |= 1u << c->body_param;
-        } else if (b->stage == INT_SIGN || b->stage == INT_INVALID) {
+        if (c->int_stage == INT_DIGITS || c->int_stage == INT_TRAILING) {
+            c->params.present |= 1u << c->body_param; /* the value is already in its slot */
+        } else if (c->int_stage == INT_SIGN || c->int_stage == INT_INVALID) {
             status = 400;
             rs_params_refuse(&c->params, c->body_param, RS_V_TYPE);
         } /* empty or all whitespace: absent, the spec's default applies */
@@ -209,6 +233,10 @@ static void on_done(rs_reactor *r, rs_conn *c)
     bool keep_alive = (c->parser.flags & RS_HTTP1_KEEP_ALIVE) && !r->stopping;
     rs_reply reply;
     reply_init(&reply, r, c, !keep_alive);
+    if (c->body_kind == RS_BODY_JSON) {
+        reply.request_body = c->body_buf;
+        reply.request_body_len = (size_t)c->body_seen;
+    }
     if (status)
         reply_refusal(&reply, c, status);
     else if (c->flags & RS_CF_STATIC)
@@ -217,6 +245,9 @@ static void on_done(rs_reactor *r, rs_conn *c)
         rs_route_respond(c->route, &c->params, &reply);
     if (!reply.status) /* generated code must always answer; never leave the client waiting */
         rs_reply_error(&reply, 500);
+    if (c->body_kind == RS_BODY_JSON)
+        rs_json_body_release(c);
+    rs_request_text_free(r, c); /* the reply has been written: its text is no longer read */
     if (!keep_alive)
         rs_conn_finish(r, c);
 }

@@ -23,6 +23,11 @@ void rs_json_string(rs_json *w, const char *s, size_t n)
         w->failed = true;
         return;
     }
+    if (n == 0) { /* also spares memcpy a NULL s (an unset rs_str of a handler's shape) */
+        memcpy(w->p, "\"\"", 2);
+        w->p += 2;
+        return;
+    }
     static const char hex[] = "0123456789abcdef";
     char *p = w->p;
     *p++ = '"';

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include "json_scratch.h"
 #include "listener.h"
 #include "log.h"
+#include "request_text.h"
 #include "stats.h"
 #include "ws_conn.h"
 
@@ -132,6 +134,8 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     if (sendv == MAP_FAILED)
         return -ENOMEM;
     r->sendv = sendv;
+    if (rs_request_text_init(r) < 0)
+        return -ENOMEM;
     rs_timers_init(&r->timers);
     r->timers.duration_ms[RS_TIMER_HEADER] = opt->timeouts.header;
     r->timers.duration_ms[RS_TIMER_BODY] = opt->timeouts.body;
@@ -156,6 +160,8 @@ void rs_reactor_destroy(rs_reactor *r)
     rs_chunk_pool_destroy(&r->file_chunks);
     if (r->sendv)
         munmap(r->sendv, (size_t)r->opt->max_connections * sizeof(rs_send_vec));
+    rs_request_text_destroy(r);
+    free(r->query_index);
     rs_json_scratch_free(&r->json);
     rs_compressor_destroy(&r->compress);
     if (r->ring_ready)

@@ -92,9 +92,12 @@ typedef struct rs_reactor {
     rs_chunk_pool refs;        /* reference chunks (static files in memory) */
     rs_chunk_pool file_chunks; /* targets of file reads (static files from disk) */
     struct rs_send_vec *sendv; /* per slot: the msghdr of a gathered send */
+    char **request_text;       /* per slot: request-scoped text (request_text.h) */
     rs_bufring bufs;
     rs_http1_limits http1_limits;
     rs_json json;           /* scratch for JSON bodies (json_scratch.h) */
+    uint32_t *query_index;  /* index array of data queries (query_scratch.c) */
+    size_t query_index_cap; /* entries */
     rs_compressor compress; /* per-reactor compression state */
     uint32_t dirty_head;
     uint32_t now_ms;

@@ -10,12 +10,15 @@
 struct rs_reply {
     rs_reactor *reactor;
     rs_conn *conn;
-    const char *allow;      /* Allow header value for a 405 */
-    bool head_only;         /* HEAD: headers with Content-Length, no body */
-    bool close;             /* send "Connection: close" (we close after it) */
-    bool keep_alive_http10; /* HTTP/1.0 client asked to keep the connection */
-    uint8_t coding;         /* rs_coding negotiated for this request */
-    unsigned status;        /* set once a response has been written */
+    const char *allow;        /* Allow header value for a 405 */
+    bool head_only;           /* HEAD: headers with Content-Length, no body */
+    bool close;               /* send "Connection: close" (we close after it) */
+    bool keep_alive_http10;   /* HTTP/1.0 client asked to keep the connection */
+    uint8_t coding;           /* rs_coding negotiated for this request */
+    unsigned status;          /* set once a response has been written */
+    const char *request_body; /* RS_BODY_JSON: the whole request body (rs_body_parse) */
+    size_t request_body_len;
+    rs_status prepared; /* typed handlers: the response to send after it returns */
 };
 
 /* rs_reply_text with extra header lines (each ending in CRLF) after the

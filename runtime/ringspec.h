@@ -7,6 +7,7 @@
 #ifndef RINGSPEC_H
 #define RINGSPEC_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,8 +64,10 @@ typedef struct rs_spec_config {
 
 /* Typed parameters of one request, filled by dispatch (path, query) and by
  * the runtime (body).  Storage lives in the connection slot, so it must
- * stay small: codegen rejects routes with more than RS_MAX_PARAMS. */
-#define RS_MAX_PARAMS 6
+ * stay small: codegen rejects routes with more than RS_MAX_PARAMS (8: the
+ * violations word has 4 bits per slot).  String values a reply reads live
+ * off the slot, in request-scoped text (rs_request_text). */
+#define RS_MAX_PARAMS 8
 
 /* Why a parameter was refused (spec v2 constraints).  Dispatch records one
  * per slot and answers 400; generated rs_route_invalid turns them into the
@@ -84,13 +87,14 @@ typedef enum rs_violation {
 } rs_violation;
 
 typedef struct rs_params {
-    int64_t value[RS_MAX_PARAMS]; /* ints; a string's enum index or length */
+    int64_t value[RS_MAX_PARAMS]; /* ints, bools (0/1); a string's enum index or length */
     uint32_t present;             /* bit i set when value[i] was supplied */
     uint32_t violations;          /* rs_violation of slot i in bits 4i..4i+3 */
 } rs_params;
 
 /* Packed so that rs_params (and the connection slot) did not grow. */
 #define RS_VIOLATION_BITS 4
+_Static_assert((RS_MAX_PARAMS * RS_VIOLATION_BITS) <= 32, "violations of every slot fit in 32 bits");
 static inline rs_violation rs_violation_of(const rs_params *p, unsigned slot)
 {
     return (rs_violation)((p->violations >> (RS_VIOLATION_BITS * slot)) & 0xFu);
@@ -129,6 +133,8 @@ typedef enum rs_body_kind {
     RS_BODY_STREAM,      /* read and drop as it arrives (constant memory, any
                           * size up to the limit); the body param receives the
                           * number of body bytes read, always present */
+    RS_BODY_JSON,        /* Content-Type application/json (else 415), kept whole
+                          * up to the limit; the route parses it (rs_body_parse) */
 } rs_body_kind;
 
 /* ---- static files (runtime/static_*.c) ---- */
@@ -214,6 +220,8 @@ typedef struct rs_request_view {
     size_t accept_encoding_len;
     const char *head; /* the whole validated head, for rs_request_header */
     size_t head_len;
+    struct rs_reactor *reactor; /* opaque: where rs_request_text keeps its block */
+    struct rs_conn *conn;
 } rs_request_view;
 
 /* ---- provided by generated code --------------------------------------- */
@@ -223,6 +231,13 @@ extern const rs_spec_config rs_spec;
 /* Matches method + path, parses path and query parameters into *params
  * (applying defaults) and fills *m.  Never allocates. */
 void rs_route_dispatch(const rs_request_view *req, rs_params *params, rs_route_match *m);
+
+/* The Allow header value of a route (for 405), or NULL for no route, and its
+ * body limit in bytes (route -1: the spec's default, as rs_route_match says
+ * for an unknown path).  Asked again when needed, so the connection slot need
+ * not keep them. */
+const char *rs_route_allow(int route);
+uint64_t rs_route_body_limit(int route);
 
 typedef struct rs_reply rs_reply;
 
@@ -288,6 +303,38 @@ void rs_request_headers(const rs_request_view *req, const char *const *lower_nam
 /* Writes v in decimal to dst (needs 20 bytes), returns bytes written. */
 size_t rs_format_i64(char *dst, int64_t v);
 
+/* An rs_str of a string literal, or of a NUL-terminated string (NULL -> empty). */
+#define RS_STR(literal) ((rs_str){(literal), sizeof(literal) - 1})
+static inline rs_str rs_str_of(const char *s)
+{
+    return (rs_str){s, s ? strlen(s) : 0};
+}
+
+/* ---- request-scoped text and data queries -------------------------------- */
+
+/* size bytes that stay valid until the request's response is written: dispatch
+ * decodes the string parameters a reply reads into it (the head's bytes are
+ * gone by the time the body has been read).  Kept off the 256-byte slot.
+ * NULL when out of memory. */
+char *rs_request_text(const rs_request_view *req, size_t size);
+
+/* The block rs_request_text gave during this request's dispatch, or NULL. */
+const char *rs_reply_request_text(const rs_reply *r);
+
+/* String tests of data queries (`where` in a spec), bytewise over UTF-8;
+ * the i- forms fold ASCII letters only.  rs_text_cmp orders like strcmp on
+ * the bytes, a prefix first.  (runtime/text_match.c) */
+bool rs_text_starts_with(const char *s, size_t n, const char *prefix, size_t prefix_len);
+bool rs_text_contains(const char *s, size_t n, const char *needle, size_t needle_len);
+bool rs_text_icontains(const char *s, size_t n, const char *needle, size_t needle_len);
+bool rs_text_iequal(const char *a, size_t a_len, const char *b, size_t b_len);
+int rs_text_cmp(const char *a, size_t a_len, const char *b, size_t b_len);
+
+/* An index array of n entries in the reactor's query scratch (grown to the
+ * largest need, then reused: no per-request malloc), valid until the reply
+ * is written.  NULL when out of memory. */
+uint32_t *rs_reply_index_scratch(rs_reply *r, size_t n);
+
 /* ---- JSON replies ------------------------------------------------------ */
 
 /* A JSON body being written into the reactor's scratch buffer.  The body
@@ -344,5 +391,85 @@ rs_json *rs_reply_json_begin(rs_reply *r);
  * coding negotiated for this request when the route offers one (cfg, or
  * NULL), with Vary: Accept-Encoding whenever cfg is given. */
 void rs_reply_json_end(rs_reply *r, const char *head, size_t head_len, const rs_compress *cfg);
+
+/* ---- JSON request bodies (body = { shape = "X" }) ---------------------- */
+
+/* Generated code reads a route's JSON body into its typed struct and
+ * records every broken field here; a body with any violation is answered
+ * with the spec's violations reply (where "body", name the JSON path).
+ * Bounded: at most RS_BODY_MAX_VIOLATIONS are listed, paths are cut at
+ * RS_BODY_PATH_MAX - 1 bytes. */
+#define RS_BODY_MAX_VIOLATIONS 32
+#define RS_BODY_PATH_MAX 128
+
+typedef struct rs_body_violation {
+    const char *what;            /* "missing", "type", "min", ..., "malformed" */
+    const char *expected;        /* e.g. "<= 99" */
+    char name[RS_BODY_PATH_MAX]; /* JSON path: "items[2].qty"; "" = the whole body */
+} rs_body_violation;
+
+typedef struct rs_body_check {
+    unsigned count; /* violations recorded (at most the array's size) */
+    size_t path_len;
+    char path[RS_BODY_PATH_MAX]; /* path of the value being read */
+    char detail[208];            /* expected text of a malformed body */
+    rs_body_violation v[RS_BODY_MAX_VIOLATIONS];
+} rs_body_check;
+
+struct json_t; /* libjansson */
+
+/* Parses the request body of the route being answered (RS_BODY_JSON) into
+ * a libjansson document, duplicate keys refused, allocation bounded by
+ * the body's size.  Returns the document, a JSON object, or NULL after
+ * recording one violation: "missing" (no body), "malformed" (expected
+ * names jansson's reason and the byte offset) or "type" (not an object).
+ * Strings of the typed body point into the document: free it with
+ * rs_body_free only once the reply has been written. */
+struct json_t *rs_body_parse(const rs_reply *r, rs_body_check *c);
+void rs_body_free(struct json_t *doc);
+
+/* Records a violation at the current path (ignored past the maximum). */
+void rs_body_refuse(rs_body_check *c, const char *what, const char *expected);
+
+/* Extends the path by ".key" (no dot at the root) or "[i]"; returns the
+ * mark rs_body_path_pop restores. */
+size_t rs_body_path_key(rs_body_check *c, const char *key);
+size_t rs_body_path_index(rs_body_check *c, size_t i);
+static inline void rs_body_path_pop(rs_body_check *c, size_t mark)
+{
+    c->path_len = mark;
+    c->path[mark] = '\0';
+}
+
+/* ---- typed handler responses ([[route.response]], [error.X]) ------- */
+
+/* What a typed handler returns: the response it prepared with one of its
+ * generated functions (<handler>_reply_<status>, rs_error_<name>).  A
+ * struct, so that `return 404;` does not compile; {0} means nothing was
+ * prepared.  The generated code sends the prepared response after the
+ * handler returns, if the route declares it, else answers 500. */
+typedef struct rs_status {
+    uint16_t code;  /* HTTP status */
+    uint16_t error; /* the named error's number (1-based, spec order); 0 for a response */
+    uint16_t route; /* a response: 1 + the number of the route whose function made it */
+} rs_status;
+
+/* Records st as the request's prepared response, whose body is what was
+ * written since rs_reply_json_begin, and returns it.  The last one wins. */
+rs_status rs_reply_prepare(rs_reply *r, rs_status st);
+
+/* The response prepared last ({0} when none). */
+rs_status rs_reply_prepared(const rs_reply *r);
+
+/* The status of the response written for this request, 0 while none is. */
+unsigned rs_reply_status(const rs_reply *r);
+
+/* A handler broke its contract (answered nothing, returned a status its
+ * route does not declare, ...): answers 500 unless a response was already
+ * written, and logs the message the first time `once` is seen set (the
+ * generated code keeps one flag per route, so a bad handler cannot flood
+ * the log). */
+void rs_reply_handler_fault(rs_reply *r, atomic_flag *once, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

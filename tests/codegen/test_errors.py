@@ -9,6 +9,23 @@ from conftest import REPO, SPECS, ringspec
 ERRORS = SPECS / "errors"
 
 EXPECTED = {
+    "bodies.toml": [
+        'bodies.toml:2:29: error[RS032]: shape.Order.qty.min: min 5 is greater than max 1',
+        'bodies.toml:2:54: error[RS032]: shape.Order.qty.max_length: max_length does not apply to a field of type int',
+        'bodies.toml:3:36: error[RS033]: shape.Order.sku.pattern: pattern \'a(b\': unclosed "(" (at offset 3)',
+        'bodies.toml:4:38: error[RS032]: shape.Order.note.required: a field with a default is not required',
+        'bodies.toml:5:41: error[RS013]: shape.Order.tags.max_items: 0 is out of range (expected 1..4096)',
+        'bodies.toml:5:44: error[RS010]: shape.Order.tags.colour: unknown key',
+        'bodies.toml:6:35: error[RS012]: shape.Order.flag.default: expected a bool, got integer 3',
+        'bodies.toml:8:8: error[RS050]: shape.Order.kind: missing "type" (e.g. { type = "int", min = 1 })',
+        'bodies.toml:18:18: error[RS034]: route[0].body.shape: unknown shape "Ordr"',
+        'bodies.toml:24:18: error[RS034]: route[1].body.shape: Order.grid: arrays of arrays ("[[int]]") are not supported in request bodies',
+        'bodies.toml:24:27: error[RS010]: route[1].body.extra: unknown key',
+        'bodies.toml:24:54: error[RS012]: route[1].body.additional: expected true or false, got string "yes"',
+        'bodies.toml:30:18: error[RS034]: route[2].body.shape: the typed body of Big would take 262208 bytes (at most 262144); lower max_items of its arrays',
+        "bodies.toml:38:8: error[RS034]: route[3].body: a JSON body needs one of POST, PUT, PATCH among the route's methods (it has GET, HEAD)",
+        'bodies.toml:39:18: error[RS041]: route[3].reply.text: unknown name "body.m" in {body.m} (known: body.n)',
+    ],
     "server.toml": [
         'server.toml:2:8: error[RS012]: server.port: expected an integer, got string "8080"',
         'server.toml:3:11: error[RS012]: server.workers: expected "auto" or an integer 1..1024, got integer 0',
@@ -49,7 +66,7 @@ EXPECTED = {
         'routes.toml:22:18: error[RS041]: route[3].reply.text: {1 / 0} always divides by zero',
         'routes.toml:22:18: error[RS041]: route[3].reply.text: {9223372036854775807 + 1} always overflows int64',
         "routes.toml:22:18: error[RS041]: route[3].reply.text: bad expression {(}: expected a number, a name or '(' at the end",
-        'routes.toml:24:1: error[RS031]: route[4]: 7 parameters (path, query, headers and body together); at most 6 are supported',
+        'routes.toml:24:1: error[RS031]: route[4]: 9 parameters (path, query, headers and body together); at most 8 are supported',
         'routes.toml:27:8: error[RS015]: route[4].body: "body" is already the name of a query parameter',
         'routes.toml:30:1: error[RS011]: route[5]: missing "reply" (or "handler")',
         'routes.toml:34:8: error[RS021]: route[6].path: "/p/{x:int}/{y:int}" matches the same requests as route[4] "/p/{a:int}/{b:int}"',
@@ -68,7 +85,7 @@ EXPECTED = {
         'params_v2.toml:3:12: error[RS010]: server.violations.fields.were: unknown key',
         'params_v2.toml:7:30: error[RS032]: route[0].path_params.id.min: min 5 is greater than max 1',
         'params_v2.toml:7:44: error[RS031]: route[0].path_params.nope: "nope" is not a parameter of the path',
-        'params_v2.toml:8:24: error[RS030]: route[0].query.n.type: unknown type "float" (expected "int" or "string")',
+        'params_v2.toml:8:24: error[RS030]: route[0].query.n.type: unknown type "float" (expected "int", "string" or "bool")',
         'params_v2.toml:8:55: error[RS010]: route[0].query.m.defualt: unknown key',
         'params_v2.toml:8:99: error[RS032]: route[0].query.s.min: min applies to int parameters; a string takes min_length/max_length',
         "params_v2.toml:8:112: error[RS033]: route[0].query.s.pattern: pattern 'a(?=b)': groups with (? (look-around, named or non-capturing) are not supported (at offset 2)",
@@ -198,7 +215,7 @@ def test_caret_and_hint(tmp_path):
         "t.toml:3:23: error[RS010]: route[0].reply.colour: unknown key\n"
         ' 3 | reply = { text = "x", colour = 1 }\n'
         "   |                       ^^^^^^\n"
-        "  = hint: expected one of: status, type, text, json\n"
+        "  = hint: expected one of: status, type, text, json, let\n"
         "1 error, 0 warnings\n")
 
 

@@ -24,11 +24,11 @@ def test_missing_handler_names_route_and_file(tmp_path):
     result = ringspec("check", "shop.toml", cwd=root)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == ('shop.toml:17:11: error[RS070]: route[1].handler: route "/items/{id:int}" needs handler '
+    assert lines[0] == ('shop.toml:26:11: error[RS070]: route[1].handler: route "/items/{id:int}" needs handler '
                         '"item", which no file in handlers/ defines')
-    assert "create handlers/item.c defining `void item(const item_params *in, rs_reply *reply)`" in lines[3]
+    assert "create handlers/item.c defining `rs_status item(const item_params *in, rs_reply *reply)`" in lines[3]
     stub = ringspec("stub", "shop.toml", cwd=root)
-    assert stub.returncode == 0 and "void item(const item_params *in, rs_reply *reply)" in stub.stdout
+    assert stub.returncode == 0 and "rs_status item(const item_params *in, rs_reply *reply)" in stub.stdout
 
 
 def test_handler_without_the_generated_header(tmp_path):
@@ -57,5 +57,6 @@ def test_scaffold_cases_pass_with_ringspec_test(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS  /items/{id:int}  GET /items/7" in result.stdout
     assert "PASS  /items/{id:int}  ids start at 1" in result.stdout
-    assert "2 passed, 0 failed in " in result.stdout
+    assert "PASS  /items/{id:int}  the shop has 100 items" in result.stdout
+    assert "3 passed, 0 failed in " in result.stdout
     assert "test:" in (root / "Makefile").read_text()

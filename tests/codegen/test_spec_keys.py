@@ -42,8 +42,19 @@ def _tables_in(data: dict) -> dict:
         used["[route.reply]"] |= set(route.get("reply", {}))
         used["[route.compress]"] |= set(route.get("compress", {}))
         used["[route.static]"] |= set(route.get("static", {}))
+        if isinstance(route.get("body"), dict):
+            used["[route.body]"] |= set(route["body"])
         for case in route.get("test", []):
             used["[[route.test]]"] |= set(case)
+        for response in route.get("response", []):
+            used["[[route.response]]"] |= set(response)
+    for shape in data["shape"].values():
+        for field in shape.values():
+            if isinstance(field, dict):
+                used["shape field table"] |= set(field)
+    for error in data["error"].values():
+        used["[error.NAME]"] |= set(error)
+    used["[error_body]"] |= set(data["error_body"])
     for data_source in data["data"].values():
         used["[data.NAME]"] |= set(data_source)
     for profile in data["profile"].values():
@@ -93,9 +104,15 @@ UNKNOWN_KEY_SPECS = {
     "[route.reply]": ROUTE + 'reply = { text = "x", zzq = 1 }\n',
     "[route.compress]": ROUTE + 'compress = { gzip = 1, zzq = 1 }\nreply = { json = { n = "1" } }\n',
     "[route.static]": '[[route]]\npath = "/s/"\nstatic = { dir = "/data/static", zzq = 1 }\n',
+    "[route.body]": '[shape.P]\na = "int"\n[[route]]\npath = "/a"\nmethods = ["POST"]\n'
+                    'body = { shape = "P", zzq = 1 }\n' + REPLY,
+    "shape field table": '[shape.P]\na = { type = "int", zzq = 1 }\n' + ROUTE + REPLY,
     "[[route.test]]": ROUTE + REPLY + '[[route.test]]\nrequest = "GET /a"\nstatus = 200\nzzq = 1\n',
     "[data.NAME]": '[shape.P]\na = "int"\n[data.d]\nfile = "/data/d.json"\ntype = "[P]"\nzzq = 1\n' + ROUTE + REPLY,
     "[profile.NAME]": ROUTE + REPLY + '[profile.p]\nroutes = ["/a"]\nzzq = 1\n',
+    "[[route.response]]": ROUTE + 'handler = "h"\n[[route.response]]\nstatus = 200\nzzq = 1\n',
+    "[error.NAME]": "[error.e]\nstatus = 404\nzzq = 1\n" + ROUTE + REPLY,
+    "[error_body]": "[error_body]\nzzq = 1\n" + ROUTE + REPLY,
 }
 
 

@@ -499,8 +499,9 @@ def build_spec_server(spec, out):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     sanitize = 1 if "asan" in str(server_binary()) else 0
+    handlers = " ".join(str(p) for p in sorted((Path(spec).parent / "handlers").glob("*.c")))
     r = subprocess.run(["make", "-s", "-C", str(REPO_ROOT), "server", f"GEN_DIR={gen}", f"OUT={out}",
-                        f"SANITIZE={sanitize}"], capture_output=True, text=True)
+                        f"SANITIZE={sanitize}", f"HANDLERS={handlers}"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     return Path(out) / "server"
 

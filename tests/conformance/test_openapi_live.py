@@ -3,8 +3,10 @@ for each request below, the status is one the document lists for that operation,
 Content-Type is the documented media type, and a JSON body validates against the
 documented schema (python3-jsonschema, draft 2020-12, $refs into components).
 
-Runs against the arena server under test (spec/arena.toml) and the constraints server
-(specs/constraints.toml, whose violations body is renamed)."""
+Runs against the arena server under test (spec/arena.toml), the constraints server
+(specs/constraints.toml, whose violations body is renamed) and the JSON bodies server
+(specs/json_bodies: request bodies are also checked against the documented request schema,
+which must accept what the server accepts and refuse what it refuses as invalid)."""
 
 import http.client
 import json
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator, RefResolver
 
-from conftest import REPO_ROOT, build_spec_server, start_server, stop_server
+from conftest import REPO_ROOT, build_spec_server, server_binary, start_server, stop_server
 
 HERE = Path(__file__).resolve().parent
 
@@ -130,3 +132,74 @@ def cons_server(tmp_path_factory):
 def test_constraint_violations_match_the_document(cons_server, path, headers, status):
     doc = openapi(HERE / "specs" / "constraints.toml")
     assert check(doc, cons_server.port, "GET", path, headers) == status
+
+
+def build_and_start(tmp_path_factory, spec, name, extra_args=()):
+    """`ringspec build` (which also compiles the spec's handlers/), with ASan + UBSan when the
+    suite runs against an ASan build, then the server."""
+    out = tmp_path_factory.mktemp(f"{name}-build")
+    sanitize = ["--sanitize"] if "asan" in str(server_binary()) else []
+    r = subprocess.run([str(REPO_ROOT / "ringspec"), "build", str(spec), "-o", str(out), *sanitize],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return start_server(tmp_path_factory.mktemp(name), name=name, binary=out / "server", extra_args=extra_args)
+
+
+BODIES = HERE / "specs" / "json_bodies" / "json_bodies.toml"
+
+
+@pytest.fixture(scope="module")
+def bodies_server(tmp_path_factory):
+    srv = build_and_start(tmp_path_factory, BODIES, "openapi-bodies")
+    yield srv
+    stop_server(srv)
+
+
+ORDER = {"customer": "ann", "qty": 2, "ship_to": {"city": "Oslo", "zip": 150},
+         "lines": [{"sku": "ABC-1234", "qty": 1}]}
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("path, headers, body, status", [
+    ("/orders", JSON, ORDER, 201),
+    ("/orders", JSON, {**ORDER, "note": None, "tags": ["a"], "priority": "high"}, 201),
+    ("/orders", JSON, {**ORDER, "qty": 0, "lines": [], "extra": 1, "ship_to": {"city": "O", "zip": 1, "x": 2}}, 400),
+    ("/orders", JSON, b'{"customer": ', 400),
+    ("/orders", {"Content-Type": "text/plain"}, ORDER, 415),
+    ("/ping", JSON, {"n": 3, "other": True}, 200),
+    ("/ping", JSON, {"n": -1}, 400),
+])
+def test_json_bodies_match_the_document(bodies_server, path, headers, body, status):
+    doc = openapi(BODIES)
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    op = operation(doc, "POST", path)
+    schema = op["requestBody"]["content"]["application/json"]["schema"]
+    request_ok = Draft202012Validator(schema, resolver=RefResolver("", doc)).is_valid(
+        json.loads(data) if status != 400 or not isinstance(body, bytes) else None)
+    # What the server accepts the request schema accepts; what it refuses as invalid, it refuses.
+    assert request_ok == (status < 300) or status == 415
+    assert check(doc, bodies_server.port, "POST", path, headers, data) == status
+
+
+CATALOGUE = REPO_ROOT / "spec" / "examples" / "catalogue" / "catalogue.toml"
+
+
+@pytest.fixture(scope="module")
+def catalogue_server(tmp_path_factory):
+    srv = build_and_start(tmp_path_factory, CATALOGUE, "openapi-catalogue",
+                          extra_args=("--data-root", str(CATALOGUE.parent / "data")))
+    yield srv
+    stop_server(srv)
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/products", 200),
+    ("/products?category=books&min_price=500&max_price=2000&q=a&active=true&sort=-price&limit=5&offset=1", 200),
+    ("/products?limit=0&sort=weight&active=maybe", 400),
+    ("/products/3", 200),       # first(...): the item itself
+    ("/products/99999", 404),   # ... else 404
+    ("/categories", 200),
+])
+def test_catalogue_example_matches_the_document(catalogue_server, path, status):
+    assert check(openapi(CATALOGUE), catalogue_server.port, "GET", path) == status
+

@@ -19,6 +19,7 @@ static void test_escaping(void)
 {
     CHECK_EQ_STR(str("plain", 5), "\"plain\"", "plain");
     CHECK_EQ_STR(str("", 0), "\"\"", "empty");
+    CHECK_EQ_STR(str(NULL, 0), "\"\"", "unset rs_str of a handler (NULL, 0): no memcpy from NULL");
     CHECK_EQ_STR(str("a\"b\\c", 5), "\"a\\\"b\\\\c\"", "quote and backslash");
     CHECK_EQ_STR(str("\b\f\n\r\t", 5), "\"\\b\\f\\n\\r\\t\"", "short forms");
     CHECK_EQ_STR(str("\x01\x1f\x0b", 3), "\"\\u0001\\u001f\\u000b\"", "other controls as \\u00XX");
