@@ -86,6 +86,12 @@ has a value, or ordering by a field that is not an int, string or bool. Conditio
 typed at generation time: int (fields, int parameters, arithmetic), string (fields,
 string parameters, "literals") and bool (fields, bool parameters, true/false, comparisons).
 The caret points at the part of the expression that has the wrong type."""),
+    "RS043": ("optional parameter read without a presence test", """
+Warning: a `where` condition reads a parameter declared `required = false` without a
+default, and nothing in the condition tests `NAME is absent` (or `is present`). When a
+request leaves the parameter out it reads as 0, "" or false, so `price <= max_price` keeps
+no item at all. Guard it, `(max_price is absent or price <= max_price)`, or give the
+parameter a default."""),
     "RS050": ("bad shape or data source", """
 [shape.X] tables declare JSON objects (fields "int", "string", "bool", "[T]" or another
 shape); [data.x] tables name a JSON file and its type, loaded once at start-up."""),

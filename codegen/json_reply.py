@@ -38,8 +38,10 @@ from .query import ParamInfo, Query, QueryChecker, QueryError
 from .query_emit import QueryEmitter
 from .shapes import DataSource
 
+_ZERO = {"int": "0", "string": '""', "bool": "false"}
 _LEN = re.compile(r"\s*len\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*")
-_FIRST = re.compile(r"\s*first\s*\((?P<query>.*)\)\s*(?:else\s+(?P<status>\d+)\s*)?", re.S)
+_FIRST = re.compile(r"\s*first\s*\((?P<query>.*)\)\s*(?:else\s+(?:(?P<status>\d+)|(?P<error>[A-Za-z_]\w*))\s*)?",
+                    re.S)
 
 
 @dataclass
@@ -68,6 +70,8 @@ class JQuery:
 class JFirst:
     query: Query
     missing: int | None  # status when nothing matches; None writes null
+    error: object = None  # responses.NamedError when `else NAME`: its JSON body, as handlers send it
+    error_body: object = None  # responses.ErrorBody: the members of that body
 
 
 @dataclass
@@ -86,16 +90,18 @@ class JsonReply:
 
 
 class JsonChecker:
-    """report(key, message, code="RS041", inner=None, hint=None): inner = (offset, length)
-    of the problem inside the expression string, for the caret."""
+    """report(key, message, code="RS041", inner=None, hint=None, severity="error"): inner =
+    (offset, length) of the problem inside the expression string, for the caret."""
 
-    def __init__(self, report, shapes: dict, data: dict, name_problem, statuses=()):
+    def __init__(self, report, shapes: dict, data: dict, name_problem, statuses=(), errors=None, error_body=None):
         self._report = report
         self.reported = 0
         self.shapes = shapes
         self.data = data
         self.name_problem = name_problem
         self.statuses = statuses
+        self.errors = errors or {}  # [error.NAME]: name -> responses.NamedError
+        self.error_body = error_body
         self.lets: dict = {}
         self.broken_lets: set = set()  # reported once; fields using them are not reported again
 
@@ -177,10 +183,16 @@ class JsonChecker:
 
     def query(self, text: str, key: tuple, offset: int = 0) -> Query | None:
         try:
-            return self.checker().query(text)
+            q = self.checker().query(text)
         except QueryError as exc:
             self.error(key, str(exc), exc.code, (offset + exc.offset, exc.length), exc.hint)
             return None
+        for name, ref in q.unguarded:  # a warning: not counted as an error of the reply
+            self._report(key, f'optional parameter "{name}" is read without "{name} is absent": when the '
+                         f"request leaves it out it reads as {_ZERO[ref.type]}", "RS043",
+                         (offset + ref.pos, ref.length),
+                         f"e.g. ({name} is absent or ...), or give it a default", "warning")
+        return q
 
     def value(self, text: str, key: tuple, whole: bool = False):
         uses = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
@@ -190,7 +202,16 @@ class JsonChecker:
         m = _FIRST.fullmatch(text)
         if m:
             status = int(m.group("status")) if m.group("status") else None
-            if status is not None and status not in self.statuses:
+            error = None
+            if m.group("error"):
+                error = self.errors.get(m.group("error"))
+                if error is None:
+                    known = ", ".join(self.errors) or "none: declare one as [error.NAME] with status and message"
+                    self.error(key, f'unknown named error "{m.group("error")}" (known: {known})', code="RS040",
+                               inner=(m.start("error"), len(m.group("error"))))
+                    return None
+                status = error.status
+            elif status is not None and status not in self.statuses:
                 self.error(key, f"{status} is not a status a reply can send", code="RS040",
                            inner=(m.start("status"), len(m.group("status"))))
                 return None
@@ -204,7 +225,7 @@ class JsonChecker:
             if q.shape is None:
                 self.error(key, "first() needs items with fields")
                 return None
-            return JFirst(q, status)
+            return JFirst(q, status, error, self.error_body)
         if " else " in f" {text} ":
             self.error(key, '"else STATUS" follows first(...) only', inner=(text.find("else"), 4))
             return None
@@ -323,10 +344,29 @@ class JsonPlan:
                 qe.iterated.add(self.views[key])
         qe.drop_unread_views()
         for key, v in reply.fields:
-            if isinstance(v, JFirst) and v.missing is not None:
+            if isinstance(v, JFirst) and v.error is not None:
+                qe.statements.append(self.named_error(v, f"{self.views[key]}_c == 0"))
+            elif isinstance(v, JFirst) and v.missing is not None:
                 qe.statements.append(f"if ({self.views[key]}_c == 0) {{ /* nothing matched */\n"
                                      f"    rs_reply_error(rs_r, {v.missing});\n    return;\n}}")
         self.statements += qe.statements
+
+    def named_error(self, v: JFirst, condition: str) -> str:
+        """`else NAME`: the [error.NAME] body, written by the same generator as the
+        rs_error_NAME a typed handler returns (responses_emit.py), without a detail."""
+        from .model import STATUS_REASONS
+        from .responses import ErrorBody
+        from .responses_emit import error_body_lines
+        e = v.error
+        head = self.c_string(f"HTTP/1.1 {e.status} {STATUS_REASONS[e.status]}\r\nContent-Type: application/json\r\n")
+        lines = [f"if ({condition}) {{ /* nothing matched: [error.{e.name}] */",
+                 f"    static const char rs_error_head[] = {head};",
+                 "    const char *detail = NULL; /* no detail: the spec's message says it */",
+                 "    (void)detail;",
+                 "    rs_json *rs_w = rs_reply_json_begin(rs_r);"]
+        lines += ["    " + line for line in error_body_lines(e, v.error_body or ErrorBody(), self.c_string)]
+        lines += ["    rs_reply_json_end(rs_r, rs_error_head, sizeof rs_error_head - 1, NULL);", "    return;", "}"]
+        return "\n".join(lines)
 
     def first(self, v: JFirst, view: str) -> None:
         element = v.query.data.type.of

@@ -203,6 +203,9 @@ def _reply(spec: Spec, route, method: str, used_shapes: set) -> dict:
     for _, value in route.json.fields if route.json is not None else ():
         if isinstance(value, JFirst) and value.missing is not None:
             out[str(value.missing)] = {"description": f"no item of `{value.query.data.name}` matched"}
+            if value.error is not None:  # `else NAME`: the named error's JSON body
+                out[str(value.missing)]["content"] = {
+                    "application/json": {"schema": _error_body_schema(spec, [value.error])}}
     if _computes(route):
         out["500"] = {"description": "an expression overflowed int64 or divided by zero for this request"}
     return out

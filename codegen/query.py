@@ -47,6 +47,7 @@ class Query:
     start: expr.Node | None = None  # slice bounds (int expressions over parameters)
     end: expr.Node | None = None
     extra: list = field(default_factory=list)  # with { k = expr }: (name, source, tree)
+    unguarded: list = field(default_factory=list)  # optional parameters read without a presence test
 
     def params_read(self) -> set:
         """Names of the route parameters this query reads (conditions, presence tests,
@@ -141,6 +142,7 @@ class QueryChecker:
             p.take()
             q.where = p.condition()
             self.check_condition(q.where, shape)
+            q.unguarded = self.unguarded(q.where)
         if p.at("order"):
             p.take()
             p.expect("by", '"by"')
@@ -258,6 +260,26 @@ class QueryChecker:
         known = [n for n, t in shape.fields if t.kind in ("int", "string", "bool")] if shape else []
         raise QueryError(f'unknown name "{ref.name}" (fields: {", ".join(known) or "none"}; parameters: '
                          f'{", ".join(self.params) or "none"})', ref.pos, ref.length)
+
+    def unguarded(self, where: Node) -> list:
+        """Optional parameters the condition reads with no `is absent` / `is present` test
+        of them anywhere in it: (name, Ref), first use each. An absent one reads as 0, ""
+        or false, which is rarely what a filter means (price <= max_price with no
+        max_price keeps nothing)."""
+        reads, tested, stack = {}, set(), [where]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Ref) and not node.field and self.params[node.name].optional:
+                reads.setdefault(node.name, node)
+            elif isinstance(node, Presence):
+                tested.add(node.name)
+            elif isinstance(node, Unary):
+                stack.append(node.operand)
+            elif isinstance(node, Bin):
+                stack += [node.right, node.left]
+            elif isinstance(node, Call):
+                stack += reversed(node.args)
+        return [(name, ref) for name, ref in reads.items() if name not in tested]
 
     # -- order by ------------------------------------------------------------------------
 

@@ -104,6 +104,12 @@ def context(spec, routes: list, c_string) -> dict:
     }
 
 
+def error_body_lines(e, body: ErrorBody, c_string) -> list:
+    """C statements writing [error.NAME]'s JSON body into rs_w (`detail` in scope, or NULL);
+    also what a data query's `first(...) else NAME` sends (json_reply.py)."""
+    return _error_function(e, body, c_string).lines
+
+
 def _error_function(e, body: ErrorBody, c_string) -> TypedFunction:
     members = []
     if body.error_key:

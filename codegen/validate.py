@@ -128,6 +128,9 @@ class _Checker:
         """error(path, message) for checkers that report one kind of problem."""
         return lambda path, message: self.error(path, message, code)
 
+    def error_count(self) -> int:
+        return sum(e.severity == "error" for e in self.errors)
+
     def warn(self, path: tuple, message: str, code: str, hint: str | None = None) -> None:
         self.error(path, message, code, hint, severity="warning")
 
@@ -187,6 +190,7 @@ class _Checker:
         self.typed = ResponseChecker(self, self.shapes, _name_problem, _MEDIA_TYPE)  # responses.py
         named_errors = self.typed.errors(data.get("error", {}))
         error_body = self.typed.error_body(data.get("error_body", {}))
+        self.named_errors, self.error_body = named_errors, error_body  # first(...) else NAME
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if any(e.severity == "error" for e in self.errors):
@@ -277,7 +281,7 @@ class _Checker:
             return check_websocket_route(self, index, raw, shapes, _c_name)
         if "static" in raw:
             return self.static_route(index, raw, shapes)
-        errors_before = len(self.errors)
+        errors_before = self.error_count()  # warnings (RS043 in a reply) keep the route
         self.only_keys(raw, path, spec_keys.ROUTE.names)
         if "path" not in raw:
             self.error(path, 'missing "path"', code="RS011")
@@ -338,7 +342,7 @@ class _Checker:
         compress = self.compress(raw.get("compress"), path + ("compress",))
         if compress and reply is not None and "json" not in reply:
             self.error(path + ("compress",), "compression applies to json replies only", code="RS040")
-        if len(self.errors) != errors_before:
+        if self.error_count() != errors_before:
             return None
         by_name = {p.name: p for p in params}
         segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
@@ -526,10 +530,11 @@ class _Checker:
             typed = {i.name: i for i in param_infos or []}
             infos = [typed.get(n, n) for n in known]  # plain names (body.x fields) read as ints
 
-            def report(path, message, code="RS041", inner=None, hint=None):
-                self.error(path, message, code=code, inner=inner, hint=hint)
+            def report(path, message, code="RS041", inner=None, hint=None, severity="error"):
+                self.error(path, message, code=code, inner=inner, hint=hint, severity=severity)
             statuses = [s for s in STATUS_REASONS if s not in BODILESS_STATUSES]
-            checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses)
+            checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses,
+                                  getattr(self, "named_errors", {}), getattr(self, "error_body", None))
             json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
         if "text" not in raw:

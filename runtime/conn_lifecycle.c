@@ -115,14 +115,18 @@ static void submit_send(rs_reactor *r, rs_conn *c)
     files = c->out.file_queued > 0 && r->sendfile;
     uint32_t len;
     struct io_uring_sqe *sqe = rs_get_sqe(r);
+    int flags = MSG_NOSIGNAL | (files ? MSG_MORE : 0);
     if (c->out.head == c->out.tail && !files) {
         const char *data = rs_outq_peek(&c->out, &len);
-        io_uring_prep_send(sqe, c->fd, data, len, MSG_NOSIGNAL);
+        io_uring_prep_send(sqe, c->fd, data, len, flags);
     } else {
         rs_send_vec *v = &r->sendv[rs_conn_index(&r->conns, c)];
         int n = rs_outq_gather(&c->out, v->iov, RS_SEND_IOV, &len, files);
         v->msg = (struct msghdr){.msg_iov = v->iov, .msg_iovlen = (size_t)n};
-        io_uring_prep_sendmsg(sqe, c->fd, &v->msg, MSG_NOSIGNAL | (files ? MSG_MORE : 0));
+        if (n == 1) /* a head before its file body: send skips sendmsg's msghdr import */
+            io_uring_prep_send(sqe, c->fd, v->iov[0].iov_base, len, flags);
+        else
+            io_uring_prep_sendmsg(sqe, c->fd, &v->msg, flags);
     }
     io_uring_sqe_set_data64(sqe, conn_ud(r, c, RS_OP_SEND));
     c->out.inflight = len;

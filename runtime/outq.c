@@ -152,7 +152,7 @@ int rs_outq_append_ref(rs_outq *q, rs_chunk_pool *ref_pool, rs_shared_buf *buf, 
     c->ref = buf->data + off;
     c->len = (uint32_t)n;
     c->cap = 0;
-    c->by_file = buf->fd >= 0 && n >= RS_SENDFILE_MIN;
+    c->by_file = buf->fd >= 0;
     link_tail(q, c);
     q->queued += (uint32_t)n;
     q->ref_queued += (uint32_t)n;

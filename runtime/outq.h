@@ -6,9 +6,10 @@
  * start-up) and hold a reference to it, so a file goes out without a copy
  * into the queue.  Only owned bytes cost memory per connection, so only
  * they count towards the backpressure cap (rs_outq_owned).  A reference
- * into a memfd-backed buffer of at least RS_SENDFILE_MIN bytes is marked
- * by_file: the sender (send_direct.c) hands it to sendfile, so the kernel
- * takes page references instead of copying the bytes.
+ * into a memfd-backed buffer is marked by_file: the sender (send_direct.c)
+ * hands it to sendfile, so the kernel takes page references instead of
+ * copying the bytes.  That measured cheaper than a copy at every body size
+ * of the arena's static mix, the 735-byte one included (BENCHMARKS.md).
  *
  * Lifetime rule (DESIGN.md §2.4): bytes handed to an in-flight send are
  * never moved or freed.  Appending is always safe because it only writes
@@ -62,11 +63,6 @@ typedef struct rs_outq {
     uint32_t ref_queued;  /* of queued, bytes in reference chunks */
     uint32_t file_queued; /* of ref_queued, bytes in by_file chunks */
 } rs_outq;
-
-/* Below this a body is cheaper copied than spliced: sendfile's fixed cost
- * (a pipe round trip, per-page references) outweighs copying a few
- * kilobytes.  Chosen on bench/static_upload numbers (BENCHMARKS.md). */
-#define RS_SENDFILE_MIN 4096
 
 void rs_chunk_pool_init(rs_chunk_pool *pool, uint32_t small_cap, uint32_t large_cap, uint32_t max_free_small,
                         uint32_t max_free_large);

@@ -67,6 +67,9 @@ def check(tmp_path, json_lines: str) -> list:
      't.toml:15:33: error[RS041]: route[0].reply.json.items: unknown name "nope" in \'nope\' (known: q, lo, on, sort, id)'),
     ('reply.json = { item = "first(ps where price > lo) else 299" }',
      't.toml:15:56: error[RS040]: route[0].reply.json.item: 299 is not a status a reply can send'),
+    ('reply.json = { item = "first(ps where price > lo) else gone" }',
+     't.toml:15:56: error[RS040]: route[0].reply.json.item: unknown named error "gone" (known: none: declare one '
+     'as [error.NAME] with status and message)'),
     ('reply.json = { n = "len(nothing)" }',
      't.toml:15:20: error[RS041]: route[0].reply.json.n: len(nothing): "nothing" is not an array field or let of '
      'this reply (arrays: none)'),
@@ -119,3 +122,37 @@ def test_arena_json_route_does_not_use_queries(tmp_path):
     for absent in ("rs_reply_index_scratch", "rs_request_text", "qsort", "<stdlib.h>"):
         assert absent not in routes
     assert "for (size_t rs_i = 0; rs_i < rs_n0; rs_i++) {" in routes
+
+
+def test_an_unguarded_optional_parameter_is_a_warning_and_the_route_stays(tmp_path):
+    (tmp_path / "t.toml").write_text(HEAD + 'reply.json = { items = "ps where price <= query.id and name != q" }\n')
+    result = ringspec("check", "t.toml", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("ok: 1 route")
+    warnings = [line for line in result.stderr.splitlines() if ": warning[RS043]" in line]
+    assert warnings == [
+        't.toml:15:43: warning[RS043]: route[0].reply.json.items: optional parameter "id" is read without '
+        '"id is absent": when the request leaves it out it reads as 0',
+        't.toml:15:64: warning[RS043]: route[0].reply.json.items: optional parameter "q" is read without '
+        '"q is absent": when the request leaves it out it reads as ""',
+    ]
+
+
+def test_a_guarded_optional_parameter_is_not_a_warning(tmp_path):
+    (tmp_path / "t.toml").write_text(HEAD + 'reply.json = { items = "ps where (query.id is absent or price <= '
+                                     'query.id) and (q is present and name != q) and active == on order by sort '
+                                     '[lo:lo + 1]" }\n'
+                                     '[[route.test]]\nrequest = "GET /p"\nstatus = 200\n')
+    result = ringspec("check", "t.toml", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_else_a_named_error_writes_its_body(tmp_path):
+    (tmp_path / "t.toml").write_text('[error.gone]\nstatus = 410\nmessage = "sold out"\n' + HEAD +
+                                     'reply.json = "first(ps where price > lo and active == on and '
+                                     '(query.id is absent or item.id == query.id) and (q is absent or name == q) '
+                                     'order by sort) else gone"\n')
+    routes = generate(tmp_path / "t.toml", tmp_path / "gen").read_text()
+    assert "/* nothing matched: [error.gone] */" in routes
+    assert 'HTTP/1.1 410 Gone\\r\\nContent-Type: application/json\\r\\n' in routes
+    assert '{\\"error\\":\\"gone\\",\\"message\\":\\"sold out\\"' in routes

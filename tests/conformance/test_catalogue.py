@@ -104,8 +104,9 @@ def test_every_product_by_id_and_misses(catalogue):
             r = conn.getresponse()
             body = r.read()
             expected = product(id)
-            if expected is None:
-                assert r.status == 404, (id, body)
+            if expected is None:  # first(...) else not_found: the [error.not_found] body
+                assert (r.status, r.getheader("Content-Type")) == (404, "application/json"), (id, body)
+                assert json.loads(body) == {"error": "not_found", "message": "no such product"}
             else:
                 assert (r.status, json.loads(body)) == (200, expected)
     finally:

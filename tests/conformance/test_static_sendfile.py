@@ -19,7 +19,6 @@ HERE = REPO_ROOT / "tests" / "conformance"
 STATIC = DATA_ROOT / "static"
 F_GET_SEALS = 1034  # fcntl.h: F_LINUX_SPECIFIC_BASE + 10
 F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE = 1, 2, 4, 8
-SENDFILE_MIN = 4096  # runtime/outq.h RS_SENDFILE_MIN
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +27,8 @@ def root(tmp_path_factory):
     shutil.copytree(STATIC, root / "static")
     rng = random.Random(5)
     (root / "static" / "big.bin").write_bytes(rng.randbytes(3 << 20))
-    (root / "static" / "edge.bin").write_bytes(rng.randbytes(SENDFILE_MIN))  # exactly the threshold
-    (root / "static" / "under.bin").write_bytes(rng.randbytes(SENDFILE_MIN - 1))
+    (root / "static" / "edge.bin").write_bytes(rng.randbytes(4096))  # exactly one page
+    (root / "static" / "under.bin").write_bytes(rng.randbytes(4095))
     (root / "static" / "empty.txt").write_bytes(b"")
     return root
 
@@ -90,21 +89,27 @@ def test_memory_cache_is_one_sealed_memfd(srv):
         os.close(fd)
 
 
-def test_large_memory_bodies_go_by_sendfile(srv):
-    """sendfile counts as a read and a write syscall in /proc/PID/io; ring sends and sendmsg do
-    not.  Large memory bodies must take it, bodies under the threshold must not."""
+def test_memory_bodies_go_by_sendfile(srv):
+    """sendfile counts as a read and a write syscall in /proc/PID/io; ring sends and reads do
+    not.  Memory-mode bodies, small and large, must take it; the same files from disk (cache =
+    "none": ring reads and sends) must not, and neither must HEAD or 304 (no body)."""
     pid = srv.proc.pid
     with srv.conn() as c:
-        assert c.request(get("/static/under.bin")).status == 200  # warm the connection
-        before = proc_io(pid)
+        assert c.request(get("/disk/under.bin")).status == 200  # warm the connection
+        etag = c.request(get("/static/edge.bin")).header("etag").encode()
+        start = proc_io(pid)
         for _ in range(20):
-            assert c.request(get("/static/under.bin")).body == file_bytes(srv.root, "under.bin")
-        small = proc_io(pid)
-        for _ in range(20):
-            assert c.request(get("/static/edge.bin")).body == file_bytes(srv.root, "edge.bin")
-        large = proc_io(pid)
-    assert small["syscw"] - before["syscw"] == 0
-    assert large["syscw"] - small["syscw"] >= 20
+            assert c.request(get("/disk/under.bin")).body == file_bytes(srv.root, "under.bin")
+            assert c.request(get("/disk/big.bin"), deadline=20).body == file_bytes(srv.root, "big.bin")
+            assert c.request(get("/static/edge.bin", method=b"HEAD"), method="HEAD").status == 200
+            assert c.request(get("/static/edge.bin", b"If-None-Match: " + etag + b"\r\n")).status == 304
+        no_bodies = proc_io(pid)
+        for name in ("manifest.json", "under.bin", "edge.bin", "app.js"):
+            for _ in range(5):
+                assert c.request(get("/static/" + name)).body == file_bytes(srv.root, name)
+        memory = proc_io(pid)
+    assert no_bodies["syscw"] - start["syscw"] == 0
+    assert memory["syscw"] - no_bodies["syscw"] >= 20
 
 
 @pytest.mark.parametrize("prefix", ["/static/", "/disk/"])

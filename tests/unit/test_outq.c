@@ -156,26 +156,27 @@ static void test_reference_chunks(void)
     rs_chunk_pool_destroy(&refs);
 }
 
-/* References into a memfd-backed buffer: at RS_SENDFILE_MIN bytes and more
- * they are by_file (counted in file_queued, and a gather for sendmsg stops
- * before them); smaller ones are copied like any reference.  Partial sends
- * of a by_file chunk and its release keep the counters exact. */
+/* References into a memfd-backed buffer are by_file (counted in
+ * file_queued, and a gather for sendmsg stops before them); references into
+ * an inline buffer are copied as before.  Partial sends of a by_file chunk
+ * and its release keep the counters exact. */
 static void test_file_chunks(void)
 {
     rs_chunk_pool pool, refs;
     rs_chunk_pool_init(&pool, 32, 64, 2, 1);
     rs_chunk_pool_init(&refs, 0, 0, 4, 0);
-    static char mapped[2 * RS_SENDFILE_MIN];
+    static char mapped[8192];
     rs_shared_buf *buf = rs_shared_buf_in_memfd(mapped, 7, 4096, sizeof mapped);
-    CHECK(buf != NULL);
+    rs_shared_buf *heap = rs_shared_buf_new(64);
+    CHECK(buf != NULL && heap != NULL);
     rs_outq q = {0};
     rs_outq_append(&q, &pool, "head", 4);
-    CHECK(rs_outq_append_ref(&q, &refs, buf, 0, 16) == 0); /* small: copied */
+    CHECK(rs_outq_append_ref(&q, &refs, heap, 0, 16) == 0); /* inline: copied */
     rs_outq_append(&q, &pool, "mid", 3);
-    CHECK(rs_outq_append_ref(&q, &refs, buf, 100, RS_SENDFILE_MIN) == 0);
+    CHECK(rs_outq_append_ref(&q, &refs, buf, 100, 4000) == 0);
     rs_outq_append(&q, &pool, "tail", 4);
-    CHECK_EQ_INT(q.file_queued, RS_SENDFILE_MIN);
-    CHECK_EQ_INT(q.ref_queued, 16 + RS_SENDFILE_MIN);
+    CHECK_EQ_INT(q.file_queued, 4000);
+    CHECK_EQ_INT(q.ref_queued, 16 + 4000);
     struct iovec iov[8];
     uint32_t total;
     CHECK_EQ_INT(rs_outq_gather(&q, iov, 8, &total, true), 3);
@@ -184,9 +185,9 @@ static void test_file_chunks(void)
     rs_outq_consume(&q, &pool, 4 + 16 + 3); /* up to the file chunk */
     CHECK(q.head->by_file);
     rs_outq_consume(&q, &pool, 1000); /* a partial sendfile */
-    CHECK_EQ_INT(q.file_queued, RS_SENDFILE_MIN - 1000);
+    CHECK_EQ_INT(q.file_queued, 3000);
     CHECK_EQ_INT(q.head_off, 1000);
-    rs_outq_consume(&q, &pool, RS_SENDFILE_MIN - 1000);
+    rs_outq_consume(&q, &pool, 3000);
     CHECK_EQ_INT(q.file_queued, 0);
     CHECK_EQ_INT(q.ref_queued, 0);
     CHECK(!q.head->by_file);
@@ -194,6 +195,7 @@ static void test_file_chunks(void)
     rs_outq_clear(&q, &pool);
     CHECK_EQ_INT(pool.allocated + refs.allocated, 0);
     rs_shared_buf_unref(buf);
+    rs_shared_buf_unref(heap);
     rs_chunk_pool_destroy(&pool);
     rs_chunk_pool_destroy(&refs);
 }
