@@ -12,32 +12,27 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import re
 from pathlib import Path
 
-from . import expr, route_tests, spec_keys, unused_params
+from . import expr, route_tests, server_table, spec_keys, unused_params
 from .body_shapes import BodyChecker, expression_names
 from .json_reply import JsonChecker
 from .query import param_infos
 from .responses import ResponseChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
-                    Limits, Literal, Param, Route, Server, Spec, Timeouts)
+                    Literal, Param, Route, Server, Spec)
 from .diagnostics import SpecError, SpecErrors, sort
 from .params import violations as parse_violations
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
 from .static_dir import check_static
-from .websocket_route import check_protocols, check_websocket_route
+from .websocket_route import check_websocket_route
 
 # Keys, defaults and bounds come from the registry (spec_keys.py), which the README
 # reference is generated from: key -> (default, lowest, highest).
-_SERVER_INTS = spec_keys.defaults_and_bounds(spec_keys.SERVER)
 _LIMITS = spec_keys.defaults_and_bounds(spec_keys.LIMITS)
-_TIMEOUTS = {k: key.default for k, key in spec_keys.TIMEOUTS.keys.items()}  # seconds
-_BUFFERS = spec_keys.defaults_and_bounds(spec_keys.BUFFERS)
-_MAX_WORKERS = 1024
 _CODINGS = {k: key.bounds for k, key in spec_keys.COMPRESS.keys.items()}  # gzip level, brotli quality
 
 # RFC 3986 unreserved and sub-delims: what a literal path segment may contain.
@@ -200,58 +195,10 @@ class _Checker:
                     errors=named_errors, error_body=error_body)
 
     def server(self, raw: dict) -> Server:
-        path = ("server",)
-        self.only_keys(raw, path, spec_keys.SERVER.names)
-        self.violations = parse_violations(self, self.table(raw, "violations", path + ("violations",)),
-                                            path + ("violations",))
-        port, max_conn = (self.integer(raw, k, path, *bounds) for k, bounds in _SERVER_INTS.items())
-        workers = self.workers(raw.get("workers", "auto"), path + ("workers",))
-
-        limits_raw = self.table(raw, "limits", path + ("limits",))
-        self.only_keys(limits_raw, path + ("limits",), spec_keys.LIMITS.names)
-        limits = Limits(**{k: self.integer(limits_raw, k, path + ("limits",), *bounds)
-                           for k, bounds in _LIMITS.items()})
-        if limits.target > limits.head:  # reported on the key the spec sets
-            if "target" in limits_raw:
-                self.error(path + ("limits", "target"),
-                           f"{limits.target} exceeds limits.head ({limits.head}), which includes the target", code="RS014")
-            else:
-                self.error(path + ("limits", "head"),
-                           f"{limits.head} is less than limits.target ({limits.target}), which it includes", code="RS014")
-
-        timeouts_raw = self.table(raw, "timeouts", path + ("timeouts",))
-        self.only_keys(timeouts_raw, path + ("timeouts",), spec_keys.TIMEOUTS.names)
-        timeouts = Timeouts(**{k: self.timeout(timeouts_raw, k, path + ("timeouts",), d)
-                               for k, d in _TIMEOUTS.items()})
-
-        buffers_raw = self.table(raw, "buffers", path + ("buffers",))
-        self.only_keys(buffers_raw, path + ("buffers",), spec_keys.BUFFERS.names)
-        recv_count, recv_size = (self.integer(buffers_raw, k, path + ("buffers",), *bounds)
-                                 for k, bounds in _BUFFERS.items())
-        if recv_count & (recv_count - 1):
-            self.error(path + ("buffers", "recv_count"), f"{recv_count} is not a power of two", code="RS014")
-        protocols = check_protocols(self, raw.get("protocols", ["http1"]), path + ("protocols",))
-        return Server(port, workers, max_conn, recv_count, recv_size, limits, timeouts, protocols)
-
-    def workers(self, value, path: tuple) -> int:
-        if value == "auto":
-            return 0
-        if _is_int(value) and 1 <= value <= _MAX_WORKERS:
-            return value
-        self.error(path, f'expected "auto" or an integer 1..{_MAX_WORKERS}, got {_describe(value)}', code="RS012")
-        return 0
-
-    def timeout(self, table: dict, key: str, path: tuple, default: int) -> int:
-        """Seconds (int or float) in the spec, milliseconds in the model."""
-        value = table.get(key, default)
-        if not (_is_int(value) or isinstance(value, float)) or not math.isfinite(value):
-            self.error(path + (key,), f"expected seconds (a number), got {_describe(value)}", code="RS012")
-            return default * 1000
-        ms = round(value * 1000)
-        if not 1 <= ms <= spec_keys.MAX_TIMEOUT_S * 1000:
-            self.error(path + (key,), f"{value} s is out of range (expected 0.001..{spec_keys.MAX_TIMEOUT_S})", code="RS013")
-            return default * 1000
-        return ms
+        """[server] and its sub-tables (server_table.py); [server.violations] kept for the model."""
+        self.violations = parse_violations(self, self.table(raw, "violations", ("server", "violations")),
+                                           ("server", "violations"))
+        return server_table.check(self, raw, _describe)
 
     # -- routes ------------------------------------------------------------------------
 
