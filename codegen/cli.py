@@ -292,6 +292,27 @@ def _reference(args) -> int:
     return reference.update_readme(args.readme, args.check)
 
 
+def param_type(p) -> str:
+    """A parameter's type as `routes` prints it: the kind, the constraints the server checks,
+    then `= default` or `?` when it may be absent (the reply then sees no value)."""
+    c = p.constraints
+    checks = []
+    if c is not None:
+        if c.min is not None or c.max is not None:
+            checks.append(f"{'' if c.min is None else c.min}..{'' if c.max is None else c.max}")
+        if c.enum:
+            checks.append("one of " + "|".join(str(v) for v in c.enum))
+        if c.min_length is not None or c.max_length is not None:
+            checks.append(f"length {c.min_length or 0}..{'' if c.max_length is None else c.max_length}")
+        if c.pattern is not None:
+            checks.append(f"pattern {json.dumps(c.pattern)}")
+    text = p.kind + (f" ({', '.join(checks)})" if checks else "")
+    if p.default is not None:  # the slot's value: a bool's 0/1, a string enum's index
+        shown = {"bool": lambda d: "true" if d else "false", "string": lambda d: json.dumps(c.enum[d])}
+        return text + " = " + shown.get(p.kind, str)(p.default)
+    return text if p.required else text + "?"
+
+
 def _routes(args) -> int:
     spec = _load(args.spec, args.profile)
     rows = [("#", "METHODS", "PATH", "PARAMS", "REPLY")]
@@ -299,9 +320,7 @@ def _routes(args) -> int:
         if route.body_stream:
             params = "body body: stream (bytes read)"
         else:
-            params = ", ".join(
-                f"{p.source} {p.name}: int" + ("" if p.required else f" = {p.default}") for p in route.params
-            )
+            params = ", ".join(f"{p.source} {p.name}: {param_type(p)}" for p in route.params)
         if route.websocket:
             reply, path = f"101 websocket {route.websocket}", route.path
         elif route.handler:

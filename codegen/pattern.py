@@ -149,7 +149,6 @@ class _Parser:
                     raise self.fail("lazy and possessive repeats are not supported")
                 atom = f"({atom}){c}"
             elif c == "{":
-                start = self.pos
                 end = self.s.find("}", self.pos)
                 spec = self.s[self.pos + 1:end] if end > 0 else ""
                 low, comma, high = spec.partition(",")
@@ -161,6 +160,5 @@ class _Parser:
                     raise self.fail(f"{{{spec}}}: the maximum is below the minimum")
                 self.pos = end + 1
                 atom = f"({atom}){{{low}{comma}{high}}}"
-                del start
             else:
                 return atom

@@ -112,7 +112,7 @@ def harness(tmp_path_factory):
         key = (spec, profile)
         if key not in cache:
             out = tmp_path_factory.mktemp("harness")
-            routes_c = generate(spec, out, profile)
+            generate(spec, out, profile)
             exe = out / "harness"
             cmd = [COMPILERS[0], *WARN, "-O1", "-g", "-fsanitize=address,undefined",
                    "-fno-sanitize-recover=all", f"-I{REPO / 'runtime'}",

@@ -8,7 +8,7 @@ import random
 import brotli
 import pytest
 
-from conftest import DATA_ROOT, RawConn, arena_request, assert_content_type, get, run_curl
+from conftest import DATA_ROOT, RawConn, arena_request, get, run_curl
 
 DATASET = json.loads((DATA_ROOT / "dataset.json").read_text())
 

@@ -7,13 +7,11 @@ field of a body is listed in one 400; malformed JSON is one violation with a byt
 100-continue work as for any other body."""
 
 import json
-import socket
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import RawConn, build_spec_server, get, start_server, stop_server
+from conftest import build_spec_server, get, start_server, stop_server
 
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "specs" / "json_bodies" / "json_bodies.toml"
