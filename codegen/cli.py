@@ -306,7 +306,7 @@ def param_type(p) -> str:
             checks.append(f"length {c.min_length or 0}..{'' if c.max_length is None else c.max_length}")
         if c.pattern is not None:
             checks.append(f"pattern {json.dumps(c.pattern)}")
-    text = p.kind + (f" ({', '.join(checks)})" if checks else "")
+    text = p.kind + (f" ({'; '.join(checks)})" if checks else "")  # `; `: the params are `, `-separated
     if p.default is not None:  # the slot's value: a bool's 0/1, a string enum's index
         shown = {"bool": lambda d: "true" if d else "false", "string": lambda d: json.dumps(c.enum[d])}
         return text + " = " + shown.get(p.kind, str)(p.default)

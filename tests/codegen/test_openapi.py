@@ -129,7 +129,8 @@ def routes_table(spec, *extra) -> dict:
         path = re.sub(r"\{([^}:]+):[^}]*\}", r"{\1}", path)
         declared = set()
         if params != "-":
-            for p in params.split(", "):
+            # Each parameter starts with its source; its constraints may hold ", " (an enum, a pattern).
+            for p in re.split(r", (?=(?:path|query|header|body) )", params):
                 words = p.split(":")[0].split(" ")  # "query m", "body body", or "body" (a JSON body)
                 declared.add((words[0], words[-1]))
         table[path] = ({m.lower() for m in methods.split(", ")}, declared)

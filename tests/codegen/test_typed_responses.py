@@ -119,7 +119,7 @@ def test_routes_lists_every_response_and_error():
     assert rows == [
         "0 | GET, HEAD | /items | - | handler list_items(): 200 [Item]",
         "1 | GET, HEAD | /items/{id:int} | path id: int | handler get_item(): 200 Item | 404 not_found",
-        "2 | POST | /items/{id:int}/reserve | path id: int, query quantity: int = 1 | "
+        "2 | POST | /items/{id:int}/reserve | path id: int, query quantity: int (1..100) = 1 | "
         "handler reserve_item(): 201 Reservation | 404 not_found | 409 out_of_stock",
         "3 | POST | /items/{id:int}/restock | path id: int, body body: int | "
         "handler restock_item(): 200 Item | 404 not_found | 422 bad_quantity",
