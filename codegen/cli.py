@@ -146,8 +146,8 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _generate_into(args) -> tuple[Spec, Path]:
-    spec = _load(args.spec, args.profile)
+def _generate_into(args, spec: Spec | None = None) -> tuple[Spec, Path]:
+    spec = spec or _load(args.spec, args.profile)
     files = emit.render(spec, args.profile)  # everything rendered before anything is written
     gen_dir = getattr(args, "gen_dir", None) or emit.REPO_ROOT / "generated" / spec.output_name(args.profile)
     for path in emit.write(files, gen_dir):
@@ -166,14 +166,18 @@ def _build(args) -> int:
 
 def _build_server(args) -> tuple[int, Path, Spec]:
     """Generates and compiles; (make's status, the server binary, the spec as built)."""
-    spec, gen_dir = _generate_into(args)
+    spec = _load(args.spec, args.profile)
+    handler_files, problems = handlers.build_sources(spec, args.profile)
+    if problems:  # before anything is generated or compiled, as for any spec error
+        raise SpecErrors(problems, None)
+    spec, gen_dir = _generate_into(args, spec)
     name = spec.output_name(args.profile) + ("-asan" if args.sanitize else "")
     out_dir = args.out_dir or emit.REPO_ROOT / "build" / name
     # Absolute paths: make runs in the repo root, not in the caller's directory.
     command = ["make", "-s", "-C", str(emit.REPO_ROOT), "server", f"GEN_DIR={gen_dir.resolve()}",
                f"OUT={out_dir.resolve()}", f"SANITIZE={int(args.sanitize)}"]
-    if any(r.handler for r in spec.routes):  # the user's C, checked by handlers.find_problems
-        command.append("HANDLERS=" + " ".join(str(p) for p in handlers.sources(spec.file)))
+    if handler_files:  # the user's C, checked by handlers.find_problems (rule: handlers.build_sources)
+        command.append("HANDLERS=" + " ".join(str(p) for p in handler_files))
     print("compiling: " + " ".join(command), flush=True)
     binary = out_dir / "server"
     try:

@@ -26,6 +26,39 @@ def sources(spec_file: str) -> list[Path]:
     return sorted(folder.glob("*.c")) if folder.is_dir() else []
 
 
+def _definition(name: str) -> re.Pattern:
+    return re.compile(rf"^\s*(?:void|rs_status)\s+{re.escape(name)}\s*\(", re.M)
+
+
+def build_sources(spec, profile: str | None) -> tuple[list[Path], list[SpecError]]:
+    """The files of handlers/ a build of `profile` compiles, or the files it cannot split.
+
+    handlers.h declares only the profile's handlers (and their types), so a file defining a
+    handler of a left-out route cannot compile. The rule: a file that defines handlers of
+    the profile's routes is compiled, one that defines only left-out handlers is not, and one
+    that defines no handler (shared code such as stock.c) is compiled whenever any handler is.
+    A file defining both kinds is an error: move the left-out handlers to their own file."""
+    names = {r.handler for r in spec.routes if r.handler}
+    wanted = {r.handler for r in spec.select(profile) if r.handler}
+    if not wanted:
+        return [], []
+    chosen, errors = [], []
+    for path in sources(spec.file):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        defined = {n for n in names if _definition(n).search(text)}
+        if defined and not defined & wanted:
+            continue
+        left_out = sorted(defined - wanted)
+        if left_out:
+            errors.append(SpecError(None, "--profile", f"{_shown(path)} defines {', '.join(sorted(defined & wanted))} "
+                                    f"(in profile {profile}) and {', '.join(left_out)} (left out), so it "
+                                    "cannot compile against this profile's handlers.h", "RS070",
+                                    hint=f"move {', '.join(left_out)} to a file of its own: each file of "
+                                    "handlers/ is compiled with the handlers it defines"))
+        chosen.append(path)
+    return chosen, errors
+
+
 def signature(route) -> str:
     returns = "rs_status" if route.typed else "void"
     return f"{returns} {route.handler}(const {route.handler}_params *in, rs_reply *reply)"
@@ -77,7 +110,7 @@ def find_problems(spec, locator) -> list[SpecError]:
     for route in spec.routes:
         if route.handler is None:
             continue
-        definition = re.compile(rf"^\s*(?:void|rs_status)\s+{re.escape(route.handler)}\s*\(", re.M)
+        definition = _definition(route.handler)
         found = [path for path, text in texts.items() if definition.search(text)]
         key = ("route", route.index, "handler")
         place = locator.exact(key)
