@@ -7,6 +7,7 @@ never renumbered or reused; a new kind of problem gets a new number.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from .locator import Span
@@ -203,3 +204,20 @@ def explain(code: str) -> str | None:
         return None
     title, text = entry
     return f"{code.upper()}: {title}\n{text}\n"
+
+
+def describe_value(value) -> str:
+    """A TOML value as messages name it: `integer 3`, `string "x"`, `an empty array`."""
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, float):
+        return f"float {value}"
+    if isinstance(value, str):
+        return f"string {json.dumps(value)}"
+    if isinstance(value, list):
+        return "an array" if value else "an empty array"
+    if isinstance(value, dict):
+        return "a table"
+    return f"date/time {value}"

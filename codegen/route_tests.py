@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from .diagnostics import describe_value
 from .model import METHODS, IntSegment, Literal
 from .spec_keys import ROUTE_TEST
 
@@ -76,22 +77,6 @@ def path_matches(route, path: str) -> bool:
     return re.fullmatch(pattern, path) is not None
 
 
-def _describe(value) -> str:
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, int):
-        return f"integer {value}"
-    if isinstance(value, float):
-        return f"float {value}"
-    if isinstance(value, str):
-        return f"string {json.dumps(value)}"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    return f"date/time {value}"
-
-
 class _Case:
     """Checks one case table; check() returns the TestCase, or None after reporting."""
 
@@ -106,7 +91,7 @@ class _Case:
     def string(self, name: str) -> str | None:
         value = self.table.get(name)
         if value is not None and not isinstance(value, str):
-            self.error((name,), f"expected a string, got {_describe(value)}", "RS012")
+            self.error((name,), f"expected a string, got {describe_value(value)}", "RS012")
             return None
         return value
 
@@ -121,7 +106,7 @@ class _Case:
         expect_json = self.expect_json()
         size = self.table.get("expect_body_size")
         if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
-            self.error(("expect_body_size",), f"expected a byte count (an integer >= 0), got {_describe(size)}",
+            self.error(("expect_body_size",), f"expected a byte count (an integer >= 0), got {describe_value(size)}",
                        "RS012")
         websocket = self.websocket(method, status, body)
         name = self.string("name")
@@ -168,7 +153,7 @@ class _Case:
     def headers(self) -> tuple:
         raw = self.table.get("headers", {})
         if not isinstance(raw, dict):
-            self.error(("headers",), f"expected a table such as {{ Accept = \"text/plain\" }}, got {_describe(raw)}",
+            self.error(("headers",), f"expected a table such as {{ Accept = \"text/plain\" }}, got {describe_value(raw)}",
                        "RS012")
             return ()
         out = []
@@ -179,7 +164,7 @@ class _Case:
                 self.error(("headers", name), f"{name} is computed from body", at="key",
                            hint='use Transfer-Encoding = "chunked" to send the body chunked instead')
             elif not isinstance(value, str):
-                self.error(("headers", name), f"expected a string, got {_describe(value)}", "RS012")
+                self.error(("headers", name), f"expected a string, got {describe_value(value)}", "RS012")
             elif re.search(r"[\x00-\x08\x0a-\x1f\x7f]", value):
                 self.error(("headers", name), "a header value cannot hold control characters (CR, LF, ...)")
             elif not value.isascii():
@@ -195,7 +180,7 @@ class _Case:
             return 0
         value = self.table["status"]
         if not isinstance(value, int) or isinstance(value, bool):
-            self.error(("status",), f"expected an integer, got {_describe(value)}", "RS012")
+            self.error(("status",), f"expected an integer, got {describe_value(value)}", "RS012")
             return 0
         if not 100 <= value <= 599:
             self.error(("status",), f"{value} is out of range (expected 100..599)", "RS013")
@@ -206,7 +191,7 @@ class _Case:
         raw = self.table.get("expect_headers", {})
         if not isinstance(raw, dict):
             self.error(("expect_headers",), f"expected a table such as {{ Content-Type = \"text/plain\" }}, "
-                       f"got {_describe(raw)}", "RS012")
+                       f"got {describe_value(raw)}", "RS012")
             return ()
         out, seen = [], {}
         for name, value in raw.items():
@@ -221,14 +206,14 @@ class _Case:
                     out.append((name, value))
                 else:
                     self.error(("expect_headers", name), f"expected a string (the exact value), false (absent) "
-                               f"or true (present), got {_describe(value)}", "RS012")
+                               f"or true (present), got {describe_value(value)}", "RS012")
         return tuple(out)
 
     def expect_json(self):
         value = self.table.get("expect_json")
         bad = _first_non_json(value, ("expect_json",))
         if bad is not None:
-            self.error(bad[0], f"{_describe(bad[1])} has no JSON equivalent", "RS012",
+            self.error(bad[0], f"{describe_value(bad[1])} has no JSON equivalent", "RS012",
                        hint="write dates and times as strings")
             return None
         return value
@@ -243,7 +228,7 @@ class _Case:
             return None
         if not isinstance(raw, list) or not all(isinstance(m, str) for m in raw):
             self.error(("websocket",), f"expected an array of text messages such as [\"hello\"], "
-                       f"got {_describe(raw)}", "RS012")
+                       f"got {describe_value(raw)}", "RS012")
             return None
         if route is not None and route.websocket is None:
             self.error(("websocket",), f"{route.path} is not a websocket route", "RS082", at="key")

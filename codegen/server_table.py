@@ -28,7 +28,7 @@ def _is_int(value) -> bool:
 
 def check(checker, raw: dict, describe) -> Server:
     """The model of [server]; checker is validate._Checker (error, table, only_keys,
-    integer), describe its _describe for messages."""
+    integer); describe names a value in messages (diagnostics.describe_value)."""
     path = ("server",)
     checker.only_keys(raw, path, spec_keys.SERVER.names)
     port, max_conn = (checker.integer(raw, k, path, *bounds) for k, bounds in _SERVER_INTS.items())

@@ -23,7 +23,7 @@ from .responses import ResponseChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
                     Literal, Param, Route, Server, Spec)
-from .diagnostics import SpecError, SpecErrors, sort
+from .diagnostics import SpecError, SpecErrors, describe_value, sort
 from .params import violations as parse_violations
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
@@ -71,22 +71,6 @@ def validate_all(source: SpecSource) -> tuple[Spec, list]:
     return spec, sort(checker.errors)
 
 
-def _describe(value) -> str:
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, int):
-        return f"integer {value}"
-    if isinstance(value, float):
-        return f"float {value}"
-    if isinstance(value, str):
-        return f"string {json.dumps(value)}"
-    if isinstance(value, list):
-        return "an array" if value else "an empty array"
-    if isinstance(value, dict):
-        return "a table"
-    return f"date/time {value}"
-
-
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -99,7 +83,7 @@ class _Checker:
         self.protocols_listed: tuple = ("http1",)  # [server] protocols, once checked
         self.shapes: dict = {}
         self.data: dict = {}
-        self.param_checker = ParamChecker(self.error, _describe)
+        self.param_checker = ParamChecker(self.error, describe_value)
         self.handlers: dict = {}  # handler name -> route index
 
     def error(self, path: tuple, message: str, code: str = "RS014", hint: str | None = None,
@@ -141,7 +125,7 @@ class _Checker:
         value = parent.get(key, {})
         if isinstance(value, dict):
             return value
-        self.error(path, f"expected a table, got {_describe(value)}", code="RS012")
+        self.error(path, f"expected a table, got {describe_value(value)}", code="RS012")
         return {}
 
     def only_keys(self, table: dict, path: tuple, allowed) -> None:
@@ -155,7 +139,7 @@ class _Checker:
     def integer(self, table: dict, key: str, path: tuple, default: int, low: int, high: int) -> int:
         value = table.get(key, default)
         if not _is_int(value):
-            self.error(path + (key,), f"expected an integer, got {_describe(value)}", code="RS012")
+            self.error(path + (key,), f"expected an integer, got {describe_value(value)}", code="RS012")
             return default
         if not low <= value <= high:
             self.error(path + (key,), f"{value} is out of range (expected {low}..{high})", code="RS013")
@@ -166,7 +150,7 @@ class _Checker:
         value = table.get(key, default)
         if value is None or isinstance(value, str):
             return value
-        self.error(path + (key,), f"expected a string, got {_describe(value)}", code="RS012")
+        self.error(path + (key,), f"expected a string, got {describe_value(value)}", code="RS012")
         return default
 
     # -- the spec ----------------------------------------------------------------------
@@ -180,7 +164,7 @@ class _Checker:
         shape_checker = ShapeChecker(self.coded("RS050"), _name_problem)
         self.shapes = shape_checker.shapes(data.get("shape", {}))
         self.data = shape_checker.data(data.get("data", {}), self.shapes)
-        self.body_checker = BodyChecker(self.error, _describe, self.param_checker)  # JSON request bodies
+        self.body_checker = BodyChecker(self.error, describe_value, self.param_checker)  # JSON request bodies
         self.body_checker.check_shapes(self.shapes)
         self.typed = ResponseChecker(self, self.shapes, _name_problem, _MEDIA_TYPE)  # responses.py
         named_errors = self.typed.errors(data.get("error", {}))
@@ -198,7 +182,7 @@ class _Checker:
         """[server] and its sub-tables (server_table.py); [server.violations] kept for the model."""
         self.violations = parse_violations(self, self.table(raw, "violations", ("server", "violations")),
                                            ("server", "violations"))
-        return server_table.check(self, raw, _describe)
+        return server_table.check(self, raw, describe_value)
 
     # -- routes ------------------------------------------------------------------------
 
@@ -207,7 +191,7 @@ class _Checker:
             self.error(("route",), "no routes: add at least one [[route]] table", code="RS011")
             return []
         if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
-            self.error(("route",), f"expected an array of tables ([[route]]), got {_describe(raw)}", code="RS012")
+            self.error(("route",), f"expected an array of tables ([[route]]), got {describe_value(raw)}", code="RS012")
             return []
         routes, shapes = [], []
         for index, table in enumerate(raw):
@@ -280,7 +264,7 @@ class _Checker:
         elif reply is None:
             self.error(path, 'missing "reply" (or "handler")', code="RS011")
         elif not isinstance(reply, dict):
-            self.error(path + ("reply",), f"expected a table, got {_describe(reply)}", code="RS012")
+            self.error(path + ("reply",), f"expected a table, got {describe_value(reply)}", code="RS012")
         else:
             status, content_type, template, text, json_reply = self.reply(
                 reply, path + ("reply",), [d[0] for d in declared] +
@@ -346,7 +330,7 @@ class _Checker:
             return []
         if not isinstance(raw, dict) or not raw:
             self.error(key, f"expected a table of codings and levels such as {{ br = 5, gzip = 6 }}, "
-                       f"got {_describe(raw)}", code="RS012")
+                       f"got {describe_value(raw)}", code="RS012")
             return []
         out = []
         for coding, level in raw.items():
@@ -403,12 +387,12 @@ class _Checker:
 
     def methods(self, raw, key: tuple) -> tuple:
         if not isinstance(raw, list) or not raw:
-            self.error(key, f'expected a non-empty array of methods such as ["GET"], got {_describe(raw)}', code="RS012")
+            self.error(key, f'expected a non-empty array of methods such as ["GET"], got {describe_value(raw)}', code="RS012")
             return ()
         listed = set()
         for i, method in enumerate(raw):
             if not isinstance(method, str) or method.upper() not in METHODS:
-                shown = json.dumps(method) if isinstance(method, str) else _describe(method)
+                shown = json.dumps(method) if isinstance(method, str) else describe_value(method)
                 self.error(key + (i,), f"unknown method {shown} (expected one of: {', '.join(METHODS)})", code="RS022")
             elif method != method.upper():
                 self.error(key + (i,), f'methods are upper case: "{method.upper()}"', code="RS022")
@@ -562,12 +546,12 @@ class _Checker:
                 self.error(key, f'profile name {json.dumps(name)} may use only letters, digits, "-" '
                            'and "_" (it names a directory)', code="RS060")
             if not isinstance(table, dict):
-                self.error(key, f"expected a table, got {_describe(table)}", code="RS012")
+                self.error(key, f"expected a table, got {describe_value(table)}", code="RS012")
                 continue
             self.only_keys(table, key, spec_keys.PROFILE.names)
             paths = table.get("routes")
             if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
-                shown = "missing" if paths is None else f"got {_describe(paths)}"
+                shown = "missing" if paths is None else f"got {describe_value(paths)}"
                 self.error(key + ("routes",), f"expected a non-empty array of route paths, {shown}", code="RS060")
                 continue
             for i, p in enumerate(paths):
