@@ -64,6 +64,10 @@ LIMITS = Table("[server.limits]", "sizes a request or connection may reach (byte
     # fits the runtime's uint32_t message assembly buffer
     "ws_message": Key("integer", 16 << 20, "largest WebSocket message after reassembly; larger -> close 1009",
                       (125, 1 << 30)),
+    # One budget per worker across its connections: per-connection limits alone let 16384
+    # connections each hold a 16 MiB body or message.
+    "buffered": Key("integer", 64 << 20, "JSON body and WebSocket reassembly bytes a worker may hold at "
+                    "once; over it a body gets 503 + Retry-After, a message close 1013", (4096, 1 << 40)),
 })
 
 MAX_TIMEOUT_S = 86400

@@ -31,7 +31,7 @@ void rs_http1_release(rs_reactor *r, rs_conn *c)
     rs_spill_free(c);
     rs_request_text_free(r, c);
     if (c->body_kind == RS_BODY_JSON)
-        rs_json_body_release(c);
+        rs_json_body_release(r, c);
 }
 
 /* Stages of the strict parse of an integer body (rs_conn.int_stage). */
@@ -60,7 +60,7 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
     reply.allow = NULL;
     rs_reply_error(&reply, status);
     if (c->body_kind == RS_BODY_JSON)
-        rs_json_body_release(c);
+        rs_json_body_release(r, c);
     c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     rs_conn_finish(r, c);
 }
@@ -200,6 +200,26 @@ static bool body_over_limit(const rs_conn *c)
     return c->body_seen + rs_http1_body_announced(&c->parser) > rs_conn_body_limit(c);
 }
 
+/* 503 rather than 413 when the worker's budget is spent: the body is within
+ * its own limit and the same request may succeed once other bodies are done,
+ * which Retry-After says (RFC 9110 §15.6.4).  The connection closes (fail)
+ * because the rest of the body would have to be read and thrown away. */
+static void json_body_feed(rs_reactor *r, rs_conn *c, const char *data, size_t len)
+{
+    switch (rs_json_body_append(r, c, data, len)) {
+    case RS_JSON_APPENDED:
+        break;
+    case RS_JSON_OVER_BUDGET:
+        r->stats.budget_refused_bodies++;
+        fail(r, c, 503);
+        break;
+    case RS_JSON_NO_MEMORY:
+    default:
+        fail(r, c, 500);
+        break;
+    }
+}
+
 static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
 {
     c->body_seen += len;
@@ -209,8 +229,8 @@ static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
     }
     if (c->body_kind == RS_BODY_INT)
         int_body_feed(c, &c->params.value[c->body_param], data, len);
-    else if (c->body_kind == RS_BODY_JSON && !rs_json_body_append(c, data, len))
-        fail(r, c, 500);
+    else if (c->body_kind == RS_BODY_JSON)
+        json_body_feed(r, c, data, len);
 }
 
 static void on_done(rs_reactor *r, rs_conn *c)
@@ -246,7 +266,7 @@ static void on_done(rs_reactor *r, rs_conn *c)
     if (!reply.status) /* generated code must always answer; never leave the client waiting */
         rs_reply_error(&reply, 500);
     if (c->body_kind == RS_BODY_JSON)
-        rs_json_body_release(c);
+        rs_json_body_release(r, c);
     rs_request_text_free(r, c); /* the reply has been written: its text is no longer read */
     if (!keep_alive)
         rs_conn_finish(r, c);

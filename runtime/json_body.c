@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buffer_budget.h"
 #include "reply.h"
 
 /* The budget: what the estimate may reach for a body of n bytes. */
@@ -83,7 +84,7 @@ bool rs_json_body_type_ok(const rs_request_view *req, bool has_body)
     return i == v.len || v.ptr[i] == ';';
 }
 
-bool rs_json_body_append(rs_conn *c, const char *data, size_t len)
+rs_json_append rs_json_body_append(rs_reactor *r, rs_conn *c, const char *data, size_t len)
 {
     /* body_seen already counts these bytes (on_body adds before calling). */
     size_t have = (size_t)c->body_seen - len;
@@ -98,18 +99,23 @@ bool rs_json_body_append(rs_conn *c, const char *data, size_t len)
             cap *= 2;
         if (cap > limit)
             cap = (size_t)limit;
+        if (!rs_budget_charge(r, cap - c->body_cap))
+            return RS_JSON_OVER_BUDGET;
         char *grown = realloc(c->body_buf, cap);
-        if (!grown)
-            return false;
+        if (!grown) {
+            rs_budget_release(r, cap - c->body_cap);
+            return RS_JSON_NO_MEMORY;
+        }
         c->body_buf = grown;
         c->body_cap = (uint32_t)cap;
     }
     memcpy(c->body_buf + have, data, len);
-    return true;
+    return RS_JSON_APPENDED;
 }
 
-void rs_json_body_release(rs_conn *c)
+void rs_json_body_release(rs_reactor *r, rs_conn *c)
 {
+    rs_budget_release(r, c->body_cap);
     free(c->body_buf);
     c->body_buf = NULL;
     c->body_cap = 0;

@@ -24,14 +24,14 @@
 #define RS_PARSE_ERROR_KINDS 9 /* the statuses below + other */
 
 /* The close codes --stats counts apart (the server's own: normal, going
- * away, protocol error, invalid data, too big), in the order it prints
+ * away, protocol error, invalid data, too big, try again later), in the order it prints
  * them; other codes (echoed from a peer's close) are "other", a close frame
  * without a code "none". */
 #define RS_WS_CLOSE_CODES                                                                                    \
     {                                                                                                        \
-        1000, 1001, 1002, 1007, 1009                                                                         \
+        1000, 1001, 1002, 1007, 1009, 1013                                                                   \
     }
-#define RS_WS_CLOSE_KINDS 7 /* the codes above + other + none */
+#define RS_WS_CLOSE_KINDS 8 /* the codes above + other + none */
 
 typedef struct rs_ws_stats {
     uint64_t upgrades;                  /* 101 sent */
@@ -59,6 +59,8 @@ typedef struct rs_stats {
     uint64_t timeouts[RS_TIMER_KINDS];
     uint64_t parse_errors; /* requests refused by fail(): all statuses */
     uint64_t parse_errors_by_status[RS_PARSE_ERROR_KINDS];
+    uint64_t budget_refused_bodies;   /* JSON bodies answered 503: [server.limits] buffered */
+    uint64_t budget_refused_messages; /* WebSocket messages closed with 1013: the same */
     rs_ws_stats ws;
 } rs_stats;
 
@@ -101,6 +103,7 @@ typedef struct rs_reactor {
     rs_compressor compress; /* per-reactor compression state */
     uint32_t dirty_head;
     uint32_t now_ms;
+    uint64_t buffered; /* bytes charged to [server.limits] buffered (buffer_budget.h) */
     uint32_t stop_deadline_ms;
     bool multishot_recv;
     bool recv_budget; /* kernel honours a byte limit on multishot recv */

@@ -204,6 +204,9 @@ void rs_reply_error(rs_reply *r, unsigned status)
                      "HTTP/1.1 426 %s\r\nContent-Type: text/plain\r\nUpgrade: websocket\r\n"
                      "Sec-WebSocket-Version: 13\r\n",
                      reason);
+    else if (status == 503) /* the buffer budget, a stopping worker: both pass soon */
+        n = snprintf(head, sizeof head, "HTTP/1.1 503 %s\r\nContent-Type: text/plain\r\nRetry-After: 1\r\n",
+                     reason);
     else if (status == 405 && r->allow)
         n = snprintf(head, sizeof head, "HTTP/1.1 %u %s\r\nContent-Type: text/plain\r\nAllow: %s\r\n", status,
                      reason, r->allow);

@@ -73,6 +73,9 @@ void rs_stats_print(const rs_reactor *r)
             snprintf(key, sizeof key, "parse_errors_other");
         put(&l, key, s->parse_errors_by_status[i]);
     }
+    put(&l, "budget_refused_bodies", s->budget_refused_bodies);
+    put(&l, "budget_refused_messages", s->budget_refused_messages);
+    put(&l, "buffered_bytes", r->buffered);
     put(&l, "stale_cqes", s->stale_cqes);
     put(&l, "enobufs_pauses", s->enobufs_pauses);
     put(&l, "backpressure_pauses", s->backpressure_pauses);

@@ -10,11 +10,12 @@
  * Memory: a frame whose payload is all in the current input (the common
  * case) is handed to the route in place, with no copy; only a message that
  * comes in pieces is assembled in a per-connection buffer, bounded by the
- * route's max_message.  Output goes to the bounded queue; at its cap the
+ * route's max_message and the worker's buffer budget.  Output goes to the bounded queue; at its cap the
  * connection stops parsing and receiving until the queue drains. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "buffer_budget.h"
 #include "spill.h"
 #include "utf8.h"
 #include "ws_conn.h"
@@ -29,36 +30,45 @@ enum {
     CLOSE_PROTOCOL = 1002,
     CLOSE_INVALID_DATA = 1007,
     CLOSE_TOO_BIG = 1009,
+    CLOSE_TRY_AGAIN_LATER = 1013, /* IANA registry: "Try Again Later" (not in RFC 6455 itself) */
 };
 
 /* Assembly buffers above this are freed once their message is done, so a
  * connection that once sent a large message does not keep its memory. */
 #define MSG_KEEP_CAP 4096u
 
-static void msg_free(rs_ws_conn *w)
+static void msg_free(rs_reactor *r, rs_ws_conn *w)
 {
+    rs_budget_release(r, w->msg_cap);
     free(w->msg);
     w->msg = NULL;
     w->msg_cap = 0;
 }
 
-/* Room for need bytes in the assembly buffer, grown geometrically. */
-static bool msg_reserve(rs_ws_conn *w, uint64_t need)
+typedef enum reserve { RESERVED, OVER_BUDGET, NO_MEMORY } reserve;
+
+/* Room for need bytes in the assembly buffer, grown geometrically, each
+ * growth charged to the worker's buffer budget (buffer_budget.h). */
+static reserve msg_reserve(rs_reactor *r, rs_ws_conn *w, uint64_t need)
 {
     if (need <= w->msg_cap)
-        return true;
+        return RESERVED;
     uint64_t cap = w->msg_cap ? w->msg_cap : 256;
     while (cap < need)
         cap *= 2;
     uint64_t most = (uint64_t)w->route->max_message + 125; /* a message plus one control frame */
     if (cap > most)
         cap = most < need ? need : most;
+    if (!rs_budget_charge(r, (size_t)(cap - w->msg_cap)))
+        return OVER_BUDGET;
     char *grown = realloc(w->msg, (size_t)cap);
-    if (!grown)
-        return false;
+    if (!grown) {
+        rs_budget_release(r, (size_t)(cap - w->msg_cap));
+        return NO_MEMORY;
+    }
     w->msg = grown;
     w->msg_cap = (uint32_t)cap;
-    return true;
+    return RESERVED;
 }
 
 /* One unfragmented, unmasked frame into the output queue; false when it
@@ -119,7 +129,7 @@ static void close_with_reason(rs_reactor *r, rs_conn *c, unsigned code, const ch
     memcpy(payload + 2, reason ? reason : "", rlen);
     if (send_frame(r, c, RS_WS_OP_CLOSE, payload, len + rlen))
         r->stats.ws.closes_sent[rs_ws_close_kind(code)]++;
-    msg_free(&c->ws);
+    msg_free(r, &c->ws);
     rs_conn_finish(r, c);
 }
 
@@ -177,7 +187,7 @@ static void deliver(rs_reactor *r, rs_conn *c, const char *data, size_t len)
     w->route->on_message(&ws, opcode, data, len);
     w->msg_len = 0;
     if (w->msg_cap > MSG_KEEP_CAP)
-        msg_free(w);
+        msg_free(r, w);
 }
 
 static void on_header(rs_reactor *r, rs_conn *c, size_t available)
@@ -206,6 +216,25 @@ static void on_header(rs_reactor *r, rs_conn *c, size_t available)
     w->whole = w->whole && p->fin && p->opcode != RS_WS_OP_CONT;
 }
 
+/* Room for need bytes, or the connection is closed: 1013 when the worker's
+ * budget is spent (the message is within its own limit, so 1009 would be
+ * wrong; the peer may retry once other connections' messages are done). */
+static bool reserve_or_close(rs_reactor *r, rs_conn *c, uint64_t need)
+{
+    switch (msg_reserve(r, &c->ws, need)) {
+    case RESERVED:
+        return true;
+    case OVER_BUDGET:
+        r->stats.budget_refused_messages++;
+        close_with_reason(r, c, CLOSE_TRY_AGAIN_LATER, "server busy");
+        return false;
+    case NO_MEMORY:
+    default:
+        rs_conn_abort(r, c);
+        return false;
+    }
+}
+
 static void on_payload(rs_reactor *r, rs_conn *c, const char *data, size_t len)
 {
     rs_ws_conn *w = &c->ws;
@@ -216,10 +245,8 @@ static void on_payload(rs_reactor *r, rs_conn *c, const char *data, size_t len)
             on_control(r, c, p->opcode, data, len);
             return;
         }
-        if (!msg_reserve(w, (uint64_t)w->msg_len + w->ctl_len + len)) {
-            rs_conn_abort(r, c);
+        if (!reserve_or_close(r, c, (uint64_t)w->msg_len + w->ctl_len + len))
             return;
-        }
         memcpy(w->msg + w->msg_len + w->ctl_len, data, len);
         w->ctl_len = (uint8_t)(w->ctl_len + len);
         if (last)
@@ -237,10 +264,8 @@ static void on_payload(rs_reactor *r, rs_conn *c, const char *data, size_t len)
         deliver(r, c, data, len); /* in place: the parser gave it all at once */
         return;
     }
-    if (!msg_reserve(w, (uint64_t)w->msg_len + len)) {
-        rs_conn_abort(r, c);
+    if (!reserve_or_close(r, c, (uint64_t)w->msg_len + len))
         return;
-    }
     memcpy(w->msg + w->msg_len, data, len);
     w->msg_len += (uint32_t)len;
     if (last && p->fin)
@@ -344,6 +369,6 @@ void rs_ws_idle_timeout(rs_reactor *r, rs_conn *c)
 void rs_ws_release(rs_reactor *r, rs_conn *c)
 {
     (void)r;
-    msg_free(&c->ws);
+    msg_free(r, &c->ws);
     rs_spill_free(c);
 }
