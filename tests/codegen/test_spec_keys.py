@@ -76,7 +76,8 @@ def test_the_every_key_spec_validates():
         profile_tuning.check(source, spec)
     except SpecErrors as exc:
         pytest.fail("\n".join(e.format(EVERY_KEY.name, exc.lines) for e in exc.errors))
-    assert spec.server.limits.ws_message == 65536 and spec.violations.list_key == "problems"
+    assert spec.server.limits.ws_message == 65536 and spec.server.limits.buffered == 8388608
+    assert spec.violations.list_key == "problems"
     assert [e.code for e in warnings if e.code == "RS010"] == []
 
 
