@@ -25,7 +25,8 @@ static inline int tu_check(int ok, const char *file, int line, const char *what)
 
 static inline int tu_check_int(long long got, long long want, const char *file, int line, const char *what)
 {
-    if (got == want) return tu_check(1, file, line, what);
+    if (got == want)
+        return tu_check(1, file, line, what);
     fprintf(stderr, "%s:%d: %s: got %lld, want %lld\n", file, line, what, got, want);
     return tu_check(0, file, line, what);
 }
@@ -33,7 +34,8 @@ static inline int tu_check_int(long long got, long long want, const char *file, 
 static inline int tu_check_str(const char *got, const char *want, const char *file, int line,
                                const char *what)
 {
-    if (strcmp(got, want) == 0) return tu_check(1, file, line, what);
+    if (strcmp(got, want) == 0)
+        return tu_check(1, file, line, what);
     fprintf(stderr, "%s:%d: %s:\n--- got:\n%s--- want:\n%s---\n", file, line, what, got, want);
     return tu_check(0, file, line, what);
 }
