@@ -8,7 +8,10 @@ import time
 
 
 def stats_lines(srv):
-    return [line for line in srv.stderr().splitlines() if line.startswith("stats worker=")]
+    """Complete lines only: stderr is a file the server may be writing while we read it,
+    so a last line without its newline can be cut anywhere."""
+    complete = srv.stderr().split("\n")[:-1]
+    return [line for line in complete if line.startswith("stats worker=")]
 
 
 def parse_stats(lines):

@@ -101,7 +101,8 @@ class Stressed:
         self.final = None
 
     def stats_lines(self):
-        return [l for l in self.srv.stderr().splitlines() if l.startswith("stats worker=")]
+        # Complete lines only: the server may be writing the last one as we read the file.
+        return [l for l in self.srv.stderr().split("\n")[:-1] if l.startswith("stats worker=")]
 
     def stats(self, timeout=5):
         """Counters now: SIGUSR1, then every worker's new line."""
