@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import expr
-from .query_syntax import COMPARE, Bin, Call, Lit, Node, Parser, Presence, QueryError, Ref, Unary, is_int
+from .query_syntax import COMPARE, Bin, Call, Lit, Node, Parser, Presence, QueryError, Ref, Unary, is_int, walk
 
 SOURCES = ("query", "path", "header")  # qualifiers of a parameter name; "item" names a field
 
@@ -52,19 +52,10 @@ class Query:
     def params_read(self) -> set:
         """Names of the route parameters this query reads (conditions, presence tests,
         the order parameter, slice bounds, with {...} fields)."""
-        names, stack = set(), [self.where] if self.where is not None else []
-        while stack:
-            node = stack.pop()
-            if isinstance(node, Ref) and not node.field:
+        names = set()
+        for node in walk(self.where) if self.where is not None else ():
+            if (isinstance(node, Ref) and not node.field) or isinstance(node, Presence):
                 names.add(node.name)
-            elif isinstance(node, Presence):
-                names.add(node.name)
-            elif isinstance(node, Unary):
-                stack.append(node.operand)
-            elif isinstance(node, Bin):
-                stack += [node.left, node.right]
-            elif isinstance(node, Call):
-                stack += node.args
         if self.order_param:
             names.add(self.order_param)
         for tree in [self.start, self.end] + [tree for _, _, tree in self.extra]:
@@ -266,19 +257,12 @@ class QueryChecker:
         of them anywhere in it: (name, Ref), first use each. An absent one reads as 0, ""
         or false, which is rarely what a filter means (price <= max_price with no
         max_price keeps nothing)."""
-        reads, tested, stack = {}, set(), [where]
-        while stack:
-            node = stack.pop()
+        reads, tested = {}, set()
+        for node in walk(where):
             if isinstance(node, Ref) and not node.field and self.params[node.name].optional:
                 reads.setdefault(node.name, node)
             elif isinstance(node, Presence):
                 tested.add(node.name)
-            elif isinstance(node, Unary):
-                stack.append(node.operand)
-            elif isinstance(node, Bin):
-                stack += [node.right, node.left]
-            elif isinstance(node, Call):
-                stack += reversed(node.args)
         return [(name, ref) for name, ref in reads.items() if name not in tested]
 
     # -- order by ------------------------------------------------------------------------

@@ -115,6 +115,20 @@ class Presence(Node):
 COMPARE = ("==", "!=", "<", "<=", ">", ">=")
 
 
+def walk(root: Node):
+    """Every node of a condition tree, parents first, left operands before right."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, Unary):
+            stack.append(node.operand)
+        elif isinstance(node, Bin):
+            stack += [node.right, node.left]
+        elif isinstance(node, Call):
+            stack += reversed(node.args)
+
+
 class Parser:
     def __init__(self, source: str):
         self.source = source
