@@ -10,6 +10,30 @@ from .scenarios import (JSON_SCENARIOS, LOAD_SCENARIOS, PEER_NOTES, SCENARIO_ORD
                         WS_SCENARIOS, body_mode)
 
 
+def table_entries(s, scenarios):
+    """(scenario, conns, server, entry, ringspec's entry) in table order, for the servers that ran."""
+    for scen in scenarios:
+        for conns in sorted({e["conns"] for e in s["results"] if e["scenario"] == scen}):
+            rs = find(s, scen, conns, "ringspec")
+            for server in SERVERS:
+                e = find(s, scen, conns, server)
+                if e:
+                    yield scen, conns, server, e, rs
+
+
+def ratio_to_ringspec(rs, server, a):
+    """ringspec's rps/CPU-s over this server's, "—" for ringspec itself or a missing figure."""
+    if server != "ringspec" and rs and rs["agg"].get("rps_per_cpu") and a.get("rps_per_cpu"):
+        return f"{rs['agg']['rps_per_cpu'] / a['rps_per_cpu']:.2f}×"
+    return "—"
+
+
+def cpu_cell(a):
+    """Server CPU %, marked † when other processes held > 10 % of core 0 in the median run."""
+    return (fmt_f(a['cpu_util'] * 100 if a['cpu_util'] is not None else None, 0)
+            + ('†' if (a.get('core0_other_frac') or 0) > 0.10 else ''))
+
+
 def render_tables(s):
     L = []
     m = s["meta"]
@@ -28,29 +52,20 @@ def render_tables(s):
                  "| server CPU % | user µs/req | sys µs/req | user s | sys s | VmHWM MiB | p50 ms | p99 ms | non-2xx "
                  "| errors |")
         L.append("|" + "---|" * 18)
-    for scen in LOAD_SCENARIOS:
-        for conns in sorted({e["conns"] for e in s["results"] if e["scenario"] == scen}):
-            rs = find(s, scen, conns, "ringspec")
-            for server in SERVERS:
-                e = find(s, scen, conns, server)
-                if not e:
-                    continue
-                a = e["agg"]
-                if e.get("skipped"):
-                    L.append(f"| {scen} | {conns} | {server} | | skipped: {e['skipped']} |" + " |" * 13)
-                    continue
-                ratio = "—"
-                if server != "ringspec" and rs and rs["agg"].get("rps_per_cpu") and a.get("rps_per_cpu"):
-                    ratio = f"{rs['agg']['rps_per_cpu'] / a['rps_per_cpu']:.2f}×"
-                bm = body_mode(server, scen)
-                L.append(
-                    f"| {scen} | {conns} | {server} | {'**static**' if bm == 'static' else bm} | {fmt_n(a['rps'])} | "
-                    f"{fmt_n(a['ok_ps'])} | **{fmt_n(a['rps_per_cpu'])}** | {ratio} | "
-                    f"{fmt_f(a['cpu_util'] * 100 if a['cpu_util'] is not None else None, 0)}"
-                    f"{'†' if (a.get('core0_other_frac') or 0) > 0.10 else ''} | "
-                    f"{fmt_f(a['user_us_per_req'], 3)} | {fmt_f(a['sys_us_per_req'], 3)} | "
-                    f"{fmt_f(a['cpu_user_s'])} | {fmt_f(a['cpu_sys_s'])} | {fmt_mib(e.get('vmhwm_kib'))} | "
-                    f"{fmt_f(a['p50_ms'], 2)} | {fmt_f(a['p99_ms'], 2)} | {a['non2xx']} | {a['errors']} |")
+    for scen, conns, server, e, rs in table_entries(s, LOAD_SCENARIOS):
+        a = e["agg"]
+        if e.get("skipped"):
+            L.append(f"| {scen} | {conns} | {server} | | skipped: {e['skipped']} |" + " |" * 13)
+            continue
+        ratio = ratio_to_ringspec(rs, server, a)
+        bm = body_mode(server, scen)
+        L.append(
+            f"| {scen} | {conns} | {server} | {'**static**' if bm == 'static' else bm} | {fmt_n(a['rps'])} | "
+            f"{fmt_n(a['ok_ps'])} | **{fmt_n(a['rps_per_cpu'])}** | {ratio} | "
+            f"{cpu_cell(a)} | "
+            f"{fmt_f(a['user_us_per_req'], 3)} | {fmt_f(a['sys_us_per_req'], 3)} | "
+            f"{fmt_f(a['cpu_user_s'])} | {fmt_f(a['cpu_sys_s'])} | {fmt_mib(e.get('vmhwm_kib'))} | "
+            f"{fmt_f(a['p50_ms'], 2)} | {fmt_f(a['p99_ms'], 2)} | {a['non2xx']} | {a['errors']} |")
     if any((e.get("agg", {}).get("core0_other_frac") or 0) > 0.10 for e in s["results"]):
         L.append("")
         L.append("† median run had > 10 % of core 0 busy outside the server (other processes on this shared "
@@ -99,25 +114,19 @@ def render_json_table(s):
     L = ["", "| json scenario | conns | server | rps | 2xx/s | **rps/CPU-s** | server CPU % | user µs/req | "
          "sys µs/req | **bytes/response** | VmHWM MiB | p50 ms | p99 ms | non-2xx | errors |",
          "|" + "---|" * 15]
-    for scen in JSON_SCENARIOS:
-        for conns in sorted({e["conns"] for e in rows if e["scenario"] == scen}):
-            for server in SERVERS:
-                e = find(s, scen, conns, server)
-                if not e:
-                    continue
-                a = e["agg"]
-                if e.get("na") or e.get("skipped"):
-                    L.append(f"| {scen} | {conns} | {server} | {e.get('na') or 'skipped: ' + e['skipped']} |"
-                             + " |" * 11)
-                    continue
-                L.append(
-                    f"| {scen} | {conns} | {server} | {fmt_n(a['rps'])} | {fmt_n(a['ok_ps'])} | "
-                    f"**{fmt_n(a['rps_per_cpu'])}** | "
-                    f"{fmt_f(a['cpu_util'] * 100 if a['cpu_util'] is not None else None, 0)}"
-                    f"{'†' if (a.get('core0_other_frac') or 0) > 0.10 else ''} | "
-                    f"{fmt_f(a['user_us_per_req'], 3)} | {fmt_f(a['sys_us_per_req'], 3)} | "
-                    f"**{fmt_f(a.get('bytes_per_response'), 0)}** | {fmt_mib(e.get('vmhwm_kib'))} | "
-                    f"{fmt_f(a['p50_ms'], 2)} | {fmt_f(a['p99_ms'], 2)} | {a['non2xx']} | {a['errors']} |")
+    for scen, conns, server, e, _ in table_entries(s, JSON_SCENARIOS):
+        a = e["agg"]
+        if e.get("na") or e.get("skipped"):
+            L.append(f"| {scen} | {conns} | {server} | {e.get('na') or 'skipped: ' + e['skipped']} |"
+                     + " |" * 11)
+            continue
+        L.append(
+            f"| {scen} | {conns} | {server} | {fmt_n(a['rps'])} | {fmt_n(a['ok_ps'])} | "
+            f"**{fmt_n(a['rps_per_cpu'])}** | "
+            f"{cpu_cell(a)} | "
+            f"{fmt_f(a['user_us_per_req'], 3)} | {fmt_f(a['sys_us_per_req'], 3)} | "
+            f"**{fmt_f(a.get('bytes_per_response'), 0)}** | {fmt_mib(e.get('vmhwm_kib'))} | "
+            f"{fmt_f(a['p50_ms'], 2)} | {fmt_f(a['p99_ms'], 2)} | {a['non2xx']} | {a['errors']} |")
     per_t = {}
     for e in rows:
         if e["server"] != "ringspec":
@@ -147,28 +156,19 @@ def render_ws_table(s):
     L = ["", "| echo-ws scenario | conns | server | echoes/s | **echoes/CPU-s** | ringspec ÷ server | "
          "server CPU % | user µs/echo | sys µs/echo | VmHWM MiB | p50 ms | p99 ms | errors |",
          "|" + "---|" * 13]
-    for scen in WS_SCENARIOS:
-        for conns in sorted({e["conns"] for e in rows if e["scenario"] == scen}):
-            rs = find(s, scen, conns, "ringspec")
-            for server in SERVERS:
-                e = find(s, scen, conns, server)
-                if not e:
-                    continue
-                a = e["agg"]
-                if e.get("na") or e.get("skipped"):
-                    L.append(f"| {scen} | {conns} | {server} | {e.get('na') or 'skipped: ' + e['skipped']} |"
-                             + " |" * 9)
-                    continue
-                ratio = "—"
-                if server != "ringspec" and rs and rs["agg"].get("rps_per_cpu") and a.get("rps_per_cpu"):
-                    ratio = f"{rs['agg']['rps_per_cpu'] / a['rps_per_cpu']:.2f}×"
-                L.append(
-                    f"| {scen} | {conns} | {server} | {fmt_n(a['ok_ps'])} | **{fmt_n(a['rps_per_cpu'])}** | "
-                    f"{ratio} | {fmt_f(a['cpu_util'] * 100 if a['cpu_util'] is not None else None, 0)}"
-                    f"{'†' if (a.get('core0_other_frac') or 0) > 0.10 else ''} | "
-                    f"{fmt_f(a['user_us_per_req'], 3)} | {fmt_f(a['sys_us_per_req'], 3)} | "
-                    f"{fmt_mib(e.get('vmhwm_kib'))} | {fmt_f(a['p50_ms'], 2)} | {fmt_f(a['p99_ms'], 2)} | "
-                    f"{a['errors']} |")
+    for scen, conns, server, e, rs in table_entries(s, WS_SCENARIOS):
+        a = e["agg"]
+        if e.get("na") or e.get("skipped"):
+            L.append(f"| {scen} | {conns} | {server} | {e.get('na') or 'skipped: ' + e['skipped']} |"
+                     + " |" * 9)
+            continue
+        ratio = ratio_to_ringspec(rs, server, a)
+        L.append(
+            f"| {scen} | {conns} | {server} | {fmt_n(a['ok_ps'])} | **{fmt_n(a['rps_per_cpu'])}** | "
+            f"{ratio} | {cpu_cell(a)} | "
+            f"{fmt_f(a['user_us_per_req'], 3)} | {fmt_f(a['sys_us_per_req'], 3)} | "
+            f"{fmt_mib(e.get('vmhwm_kib'))} | {fmt_f(a['p50_ms'], 2)} | {fmt_f(a['p99_ms'], 2)} | "
+            f"{a['errors']} |")
     L.append("")
     L.append("errors: echoes that did not match what was sent, plus frames loadgen gave up on after "
              "2 s (counted, and their connection reopened).")
