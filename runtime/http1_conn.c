@@ -104,6 +104,10 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
         .reactor = r,
         .conn = c,
     };
+    if (view.path_len == 0) { /* absolute-form without a path: "http://host" means "/" */
+        view.path = "/";
+        view.path_len = 1;
+    }
     rs_route_match m = {.route = -1};
     c->params.present = 0;
     rs_route_dispatch(&view, &c->params, &m);

@@ -128,30 +128,71 @@ def json_count(body):
     return int(m.group(1)) if m else None
 
 
-@pytest.mark.parametrize("requests", [1500])
-def test_pipeline_then_half_close_gets_every_response(stressed, requests):
-    srv = stressed(workers=1)
-    s = socket.create_connection(("127.0.0.1", srv.port))
-    payload = JSON_REQ * requests
-    reader_out = {}
+# (SO_RCVBUF or 0 for the default, bytes per read, pause after each read in s): readers
+# whose socket buffer fills at different rates, which is what makes the kernel hand a
+# partly sent ring send to its io-wq worker (and, on a non-blocking socket, complete it
+# with -EAGAIN).
+READERS = [(0, 1 << 20, 0), (4096, 1 << 20, 0), (4096, 4096, 0.0005), (16384, 2048, 0.0005)]
+STATIC_FIRST = b"GET /static/reset.css HTTP/1.1\r\nHost: s\r\n\r\n"
 
-    def reader():
-        reader_out["data"], reader_out["error"] = read_until_eof(s, scaled(30, 60), 1 << 30)
 
-    t = threading.Thread(target=reader, daemon=True)
-    t.start()
-    sent = send_all_bounded(s, payload, 20)
-    assert sent == len(payload)
-    s.shutdown(socket.SHUT_WR)
-    t.join(scaled(35, 65))
+def pipeline_and_half_close(port, first, requests, rcvbuf, chunk, pause, out):
+    s = socket.socket()
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.connect(("127.0.0.1", port))
+    payload = first + JSON_REQ * requests
+
+    def send():
+        send_all_bounded(s, payload, 20)
+        s.shutdown(socket.SHUT_WR)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    s.settimeout(scaled(30, 60))
+    buf, err, end = bytearray(), None, time.monotonic() + scaled(30, 60)
+    try:
+        while time.monotonic() < end:
+            data = s.recv(chunk)
+            if not data:
+                break
+            buf += data
+            if pause:
+                time.sleep(pause)
+        else:
+            err = "no EOF within bounds"
+    except OSError as e:
+        err = repr(e)
+    sender.join(5)
     s.close()
-    got, rest = take_responses(reader_out.get("data", b""))
+    got, rest = take_responses(bytes(buf))
+    if first:
+        got = got[1:] if got and got[0][0] == 200 and len(got[0][1]) == 8192 else [(0, b"no static")]
+    out.append({"responses": len(got), "error": err, "rest": len(rest),
+                "all_json_50": all(status == 200 and json_count(body) == 50 for status, body in got)})
+
+
+@pytest.mark.parametrize("first", [b"", STATIC_FIRST], ids=["ring-only", "after-sendfile"])
+def test_pipeline_then_half_close_gets_every_response(stressed, first):
+    """Item 2: 1500 pipelined /json/50 then shutdown(SHUT_WR), by readers of mixed speeds.
+    after-sendfile: a static file first, sent by sendfile, which leaves the socket
+    non-blocking, so ring sends on it can complete with -EAGAIN and must be retried."""
+    srv = stressed(workers=1)
+    requests, out = 1500, []
+    clients = [threading.Thread(target=pipeline_and_half_close, args=(srv.port, first, requests, *rd, out),
+                                daemon=True) for rd in READERS]
+    for t in clients:
+        t.start()
+    for t in clients:
+        t.join(scaled(40, 70))
     st = srv.stats()
-    report("half_close_pipeline", requests=requests, responses=len(got), error=reader_out.get("error"),
+    report("half_close_pipeline", variant="after-sendfile" if first else "ring-only",
+           responses=[o["responses"] for o in out], errors=[o["error"] for o in out if o["error"]],
            send_again=st.get("send_again"), recv_again=st.get("recv_again"))
-    assert reader_out.get("error") is None, (reader_out.get("error"), len(got))
-    assert len(got) == requests and rest == b""
-    assert all(status == 200 and json_count(body) == 50 for status, body in got)
+    assert len(out) == len(READERS)
+    for o in out:
+        assert o["error"] is None and o["rest"] == 0 and o["responses"] == requests, o
+        assert o["all_json_50"], o
     srv.stop()
 
 
