@@ -18,7 +18,8 @@ SPEC_NAME   := $(basename $(notdir $(SPEC)))
 PYTHON      := /usr/bin/python3
 RAGEL       := ragel
 CC          ?= cc
-ARENA_DIR   ?= ../shared/arena
+# The arena request files the tests read, copied into the repository (tests/fixtures/arena/README.md).
+ARENA_DIR   ?= tests/fixtures/arena
 FRAMEWORKS  ?= frameworks
 ARENA_PORT  ?= 8080
 RUN_ARGS    ?=
