@@ -344,9 +344,10 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
         return;
     }
     if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
-        /* A send the kernel finished in its io-wq worker on our
-         * non-blocking socket: nothing was taken (partial progress is
-         * reported as a count).  Wait for room, then send the same bytes. */
+        /* A send the kernel finished in its io-wq worker on a non-blocking
+         * socket (one made so for sendfile, send_direct.c): nothing was
+         * taken (partial progress is reported as a count).  Wait for room,
+         * then send the same bytes. */
         r->stats.send_again++;
         c->flags |= RS_CF_SEND_AGAIN;
         return;
