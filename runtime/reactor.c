@@ -27,6 +27,17 @@
 #define RS_MAX_WAIT_MS 1000
 #define RS_ACCEPT_RETRY_MS 100
 #define RS_STOP_GRACE_MS 5000
+/* io-wq threads per ring for work that can block for ever (socket sends).
+ * Accepted sockets are blocking (see arm_accept), so a ring send the kernel
+ * cannot finish without waiting moves to an io-wq worker that sleeps in it
+ * until the peer reads.  A peer that half-closed makes that the rule rather
+ * than the exception: its EPOLLRDHUP wakes the send's internal poll at once,
+ * the retry finds the buffer still full, and the send goes to a worker.
+ * Unbounded by default (RLIMIT_NPROC), so 500 half-closed clients that do
+ * not read meant 500 kernel threads.  Past the cap such sends queue in
+ * io-wq behind the sleeping ones until the write timeout cancels those;
+ * sends that complete at once (every healthy client) never touch io-wq. */
+#define RS_IOWQ_MAX_UNBOUNDED 8
 
 static uint32_t clock_ms(void)
 {
@@ -62,6 +73,12 @@ static int setup_ring(rs_reactor *r)
         return ret;
     r->ring_ready = true;
     io_uring_register_ring_fd(&r->ring); /* an optimisation only */
+    /* [0] bounded (regular-file reads): the kernel's default, already
+     * bounded by the CPU count; [1] unbounded: capped. */
+    unsigned iowq_max[2] = {0, RS_IOWQ_MAX_UNBOUNDED};
+    ret = io_uring_register_iowq_max_workers(&r->ring, iowq_max);
+    if (ret < 0) /* pre-5.15 kernel: io-wq threads are not capped */
+        rs_log("warning: io-wq worker cap not set: %s", strerror(-ret));
     return 0;
 }
 
