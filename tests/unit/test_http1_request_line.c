@@ -110,7 +110,8 @@ static void test_byte_in_runs(void)
             run[20] = (char)b;
             run[40] = 0;
             static const char *const before[] = {"GET /", "GET /q?", "GET / HTTP/1.1\r\n" H "X: "};
-            static const char *const after[] = {" HTTP/1.1\r\n" H "\r\n", " HTTP/1.1\r\n" H "\r\n", "\r\n\r\n"};
+            static const char *const after[] = {" HTTP/1.1\r\n" H "\r\n", " HTTP/1.1\r\n" H "\r\n",
+                                                "\r\n\r\n"};
             sbuf req = {0};
             sb_put(&req, before[w], strlen(before[w]));
             sb_put(&req, run, 40);
