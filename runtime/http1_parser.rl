@@ -503,6 +503,14 @@ static rs_http1_event parse_chunked(rs_http1_parser *hp, const uchar *data, size
     return RS_HTTP1_NEED_MORE;
 }
 
+bool rs_http1_done_without_body(rs_http1_parser *p)
+{
+    if (p->phase != PH_NOBODY)
+        return false;
+    p->phase = PH_DONE;
+    return true;
+}
+
 rs_http1_event rs_http1_execute(rs_http1_parser *p, const char *data, size_t len, size_t *consumed,
                                 const char **body, size_t *body_len)
 {
