@@ -117,7 +117,7 @@ install: deps
 HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_http1_bodies test_http1_limits \
                test_http1_fixtures
 UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
-               test_ws_parser test_utf8
+               test_ws_parser test_utf8 test_port_owners
 UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -130,6 +130,7 @@ $(OBJ_DIR)/tests/test_accept_encoding: runtime/accept_encoding.c
 $(OBJ_DIR)/tests/test_request_headers: runtime/request_headers.c
 $(OBJ_DIR)/tests/test_ws_parser: generated/ws_parser.c
 $(OBJ_DIR)/tests/test_utf8: runtime/utf8.c
+$(OBJ_DIR)/tests/test_port_owners: runtime/port_owners.c
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^)
