@@ -19,6 +19,8 @@ import pytest
 
 from conftest import REPO
 
+from codegen.case_runner import _free_port as free_port
+
 README = REPO / "README.md"
 START_TIMEOUT = 30  # a scaffold build is already done when `make run` starts; this bounds the wait
 
@@ -31,12 +33,6 @@ def first_service_section() -> str:
 
 def fenced(section: str, lang: str) -> list:
     return re.findall(rf"^```{lang}\n(.*?)^```$", section, re.M | re.S)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("0.0.0.0", 0))
-        return s.getsockname()[1]
 
 
 def snapshot(tree: Path) -> dict:
