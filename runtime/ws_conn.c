@@ -119,8 +119,8 @@ static bool send_frame(rs_reactor *r, rs_conn *c, unsigned opcode, const char *d
     return queue_frame(r, c, opcode, data, len, len);
 }
 
-/* Queues more of the payload streamed from the message buffer, up to the
- * output cap and not while the connection holds output at a spent budget
+/* Queues more of the payload streamed from the message buffer: up to the
+ * output cap, or while the worker's budget is spent up to one step
  * (output_gate.h); true once all of it is queued.  The buffer itself is
  * freed by the caller: the route may still be reading it. */
 static bool stream_feed(rs_reactor *r, rs_conn *c)
@@ -128,7 +128,8 @@ static bool stream_feed(rs_reactor *r, rs_conn *c)
     rs_ws_conn *w = &c->ws;
     if (rs_output_blocked(r, c))
         return w->out_left == 0;
-    size_t room = r->opt->limits.output_queue - rs_outq_owned(&c->out);
+    uint32_t upto = rs_budget_spent(&r->budget) ? RS_OUTPUT_STEP : r->opt->limits.output_queue;
+    size_t room = upto > rs_outq_owned(&c->out) ? upto - rs_outq_owned(&c->out) : 0;
     size_t n = w->out_left < room ? w->out_left : room;
     if (rs_outq_append(&c->out, &r->pool, w->msg + w->out_off, n) < 0) {
         w->out_left = 0;
