@@ -15,21 +15,22 @@
  *  - pause (rs_budget_charge + rs_budget_spent): bytes that must land
  *    somewhere once produced — output chunks (outq.c, charged on
  *    allocation, released on free) and spilled input (spill.c).  They are
- *    always charged; a connection that holds output while the budget is
- *    spent stops parsing and receiving (output_gate.h) until its queue
- *    drains, so the budget is passed by at most one step per connection.
+ *    always charged; while the budget is spent, a connection that holds
+ *    RS_OUTPUT_STEP (16 KiB) of output stops parsing and receiving
+ *    (output_gate.h) until its queue drains.
  *
  * Worst case held by one worker:
- *     buffered + connections x (one step of output + one receive)
- * where one step of output is one response (an HTTP/1.1 response, a
- * static file read of 32 KiB) or one piece of a streamed echo (at most
- * output_queue), and one receive is what lands after a pause (the spill's
- * bound, spill.c).  The refusing kinds never pass the budget.
+ *     buffered + connections x (16 KiB + one response + one receive)
+ * where one response is the output of one parse step past the step (an
+ * HTTP/1.1 response, a 32 KiB static file read; an echo streams in pieces
+ * within the step) and one receive is what may land after a connection
+ * stops (the spill's bound, spill.c: max_head + 16 receive buffers + one,
+ * 51200 bytes with the defaults).  The refusing kinds never pass the budget.
  * Worst case held for one connection, whatever the budget:
- *     output_queue + one step of output + the spill's bound
- *     + body_limit (HTTP/1.1 JSON body) or ws_message + 125 (reassembly).
+ *     output_queue + one response + the spill's bound
+ *     + body_limit (HTTP/1.1 JSON body) or ws_message (reassembly).
  * A WebSocket echo of a reassembled message costs no second copy: the frame
- * is streamed from the message buffer in pieces of at most output_queue.
+ * is streamed from the message buffer in pieces (ws_conn.c rs_ws_send).
  *
  * Names no protocol: later layers (TLS records, h2 streams, parked database
  * requests) add a kind and call the same four functions. */
