@@ -51,7 +51,7 @@ static void msg_free(rs_reactor *r, rs_ws_conn *w)
 
 typedef enum reserve { RESERVED, OVER_BUDGET, NO_MEMORY } reserve;
 
-static void close_with_reason(rs_reactor *r, rs_conn *c, unsigned code, const char *reason);
+static void close_keeping_message(rs_reactor *r, rs_conn *c, unsigned code, const char *reason);
 
 /* Room for need bytes in the assembly buffer, grown geometrically, each
  * growth charged to the worker's buffer budget (buffer_budget.h). */
@@ -179,7 +179,7 @@ void rs_ws_send(rs_ws *ws, unsigned opcode, const char *data, size_t len)
         stream_feed(r, c);
     } else if (len > r->pool.large.cap && r->budget.held + len > r->budget.limit) {
         r->stats.budget_refused_messages++;
-        close_with_reason(r, c, CLOSE_TRY_AGAIN_LATER, "server busy");
+        close_keeping_message(r, c, CLOSE_TRY_AGAIN_LATER, "server busy"); /* freed after on_message */
         return;
     } else if (!send_frame(r, c, opcode, data, len)) {
         return;
@@ -192,10 +192,11 @@ void rs_ws_echo(rs_ws *ws, unsigned opcode, const char *data, size_t len)
     rs_ws_send(ws, opcode, data, len);
 }
 
-/* Sends a close frame (code 0: none; reason: NULL or a short UTF-8 text)
+/* Queues a close frame (code 0: none; reason: NULL or a short UTF-8 text)
  * and closes after it is flushed; nothing more is parsed.  The peer's
- * closing answer then ends the linger (rs_conn_finish), or its bound does. */
-static void close_with_reason(rs_reactor *r, rs_conn *c, unsigned code, const char *reason)
+ * closing answer then ends the linger (rs_conn_finish), or its bound does.
+ * The message buffer is left alone: the route may be reading it. */
+static void close_keeping_message(rs_reactor *r, rs_conn *c, unsigned code, const char *reason)
 {
     char payload[2 + 32] = {(char)(code >> 8), (char)code};
     size_t len = code ? 2 : 0, rlen = reason && code ? strlen(reason) : 0;
@@ -204,8 +205,14 @@ static void close_with_reason(rs_reactor *r, rs_conn *c, unsigned code, const ch
     memcpy(payload + 2, reason ? reason : "", rlen);
     if (send_frame(r, c, RS_WS_OP_CLOSE, payload, len + rlen))
         r->stats.ws.closes_sent[rs_ws_close_kind(code)]++;
-    msg_free(r, &c->ws);
     rs_conn_finish(r, c);
+}
+
+/* The same, and the message buffer is given back at once. */
+static void close_with_reason(rs_reactor *r, rs_conn *c, unsigned code, const char *reason)
+{
+    close_keeping_message(r, c, code, reason);
+    msg_free(r, &c->ws);
 }
 
 static void close_with(rs_reactor *r, rs_conn *c, unsigned code)
