@@ -283,9 +283,11 @@ int main(int argc, char **argv)
         failed = 1;
     }
     start = !failed;
-    pthread_barrier_wait(&ready); /* the reactors accept only after this */
+    /* Said before the reactors accept, so no request is answered before it (a client may
+     * connect as soon as the listeners exist; the kernel queues it until then). */
     if (!failed)
         rs_log("serving spec '%s' on port %u with %u worker(s)", rs_spec.spec_name, opt.port, opt.workers);
+    pthread_barrier_wait(&ready); /* the reactors accept only after this */
 
     for (int sig = 0; !failed && sig != SIGINT && sig != SIGTERM;) {
         if (sigwait(&stop_signals, &sig) != 0)
