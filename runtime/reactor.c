@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -82,6 +83,18 @@ static int setup_ring(rs_reactor *r)
     return 0;
 }
 
+/* io_uring_setup refused outright: a container runtime's default seccomp profile
+ * (Docker, Podman) answers ENOSYS or EPERM for it, as does the host's sysctl
+ * kernel.io_uring_disabled.  Says what to do, once for all reactors. */
+static void explain_blocked_io_uring(int ret)
+{
+    static atomic_flag told = ATOMIC_FLAG_INIT;
+    if ((ret == -ENOSYS || ret == -EPERM) && !atomic_flag_test_and_set(&told))
+        rs_log("io_uring is blocked here: in a container, run it with --security-opt seccomp=unconfined "
+               "(Docker, Podman: their default seccomp profile blocks io_uring); on a host, check sysctl "
+               "kernel.io_uring_disabled (must be 0)");
+}
+
 static int probe_ops(rs_reactor *r)
 {
     static const int needed[] = {IORING_OP_ACCEPT,   IORING_OP_RECV,         IORING_OP_SEND,
@@ -125,6 +138,7 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     int ret = setup_ring(r);
     if (ret < 0) {
         rs_log("io_uring setup failed: %s", strerror(-ret));
+        explain_blocked_io_uring(ret);
         return ret;
     }
     if ((ret = probe_ops(r)) < 0)
@@ -145,6 +159,10 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     rs_chunk_pool_init(&r->pool, 2048 - sizeof(rs_chunk), 16384 - sizeof(rs_chunk), 256, 16);
     rs_chunk_pool_init(&r->refs, 0, 0, 4096, 0);
     rs_chunk_pool_init(&r->file_chunks, 32768 - sizeof(rs_chunk), 32768 - sizeof(rs_chunk), 64, 0);
+    /* Owned output chunks count against the budget; references own nothing. */
+    rs_budget_init(&r->budget, opt->limits.buffered);
+    r->pool.budget = &r->budget;
+    r->file_chunks.budget = &r->budget;
     /* Anonymous mmap: only the slots that send gathered output touch pages. */
     size_t sendv_bytes = (size_t)opt->max_connections * sizeof(rs_send_vec);
     void *sendv = mmap(NULL, sendv_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
