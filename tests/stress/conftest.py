@@ -94,7 +94,12 @@ class Stressed:
             tmpdir, name="stress", extra_args=("--workers", str(workers), "--stats", *extra_args))
         self.pid = self.srv.proc.pid
         self.port = self.srv.port
-        time.sleep(0.2)  # the start-up probe connection is closed by now
+        # The start-up probe's connection must be closed before the baseline is taken: on a
+        # busy machine its close took longer than a fixed 0.2 s, and the fd it still held
+        # made a later "fds back to baseline" check fail by one.
+        deadline = time.monotonic() + 5
+        while self.stats()["open"] and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.fds_before = fd_count(self.pid)
         self.rss_before = rss_bytes(self.pid)
         self.accepted_before = self.stats()["accepted"]  # the start-up probe
