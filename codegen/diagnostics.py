@@ -43,8 +43,10 @@ A route path starts with "/", has no empty segments, uses only RFC 3986 unreserv
 sub-delim characters in literal parts, and declares parameters as whole segments with a
 type: "/items/{id:int}"."""),
     "RS021": ("routes overlap", """
-Two routes would match the same requests (parameter names do not matter: "/p/{a:int}"
-and "/p/{b:int}" are the same route). List several methods in one route instead."""),
+Two routes answer the same method on the same requests (parameter names do not matter:
+"/p/{a:int}" and "/p/{b:int}" match the same requests). Routes may share a path when their
+methods differ (GET /books lists, POST /books creates), and then write the path the same
+way; a method no route of the path lists gets 405 with every method of the path in Allow."""),
     "RS022": ("unknown method", """
 Methods are upper case and one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS. GET
 implies HEAD."""),

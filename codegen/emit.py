@@ -19,6 +19,7 @@ import jinja2
 from . import body_emit, checks_emit, expr, responses_emit, shapes_emit
 from .json_reply import JsonPlan
 from .model import STATUS_REASONS, WS_BEHAVIOURS, Literal, Route, Spec
+from .routing import method_groups
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -40,15 +41,20 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     env.filters["c_string"] = c_string
     env.filters["c_comment"] = c_comment
     env.filters["c_int"] = expr.c_int_literal
-    literal_lengths = sorted({len(r.route.path) for r in routes if r.route.is_literal})
+    groups = method_groups.Groups(routes)  # routes sharing a path, one per method
+    for r in routes:
+        r.allow, r.next_method_route = groups.allow(r), groups.next_method_route(r)
+    leaders = [r for r in routes if groups.is_leader(r)]  # what the path matcher names
+    literal_lengths = sorted({len(r.route.path) for r in leaders if r.route.is_literal})
     context = {
         "spec": spec,
         "profile": profile,
         "name": spec.output_name(profile),
         "routes": routes,
-        "literal_groups": [(n, [r for r in routes if r.route.is_literal and len(r.route.path) == n])
+        "literal_groups": [(n, [r for r in leaders if r.route.is_literal and len(r.route.path) == n])
                            for n in literal_lengths],
-        "param_routes": [r for r in routes if not r.route.is_literal and r.route.static is None],
+        "param_routes": [r for r in leaders if not r.route.is_literal and r.route.static is None],
+        "method_groups": any(r.next_method_route >= 0 for r in routes),
         "static_routes": [r for r in routes if r.route.static is not None],
         "any_route_reads_params": any(r.reads_params for r in routes),
         "any_handler": any(r.route.handler for r in routes),
@@ -174,6 +180,8 @@ class _RouteView:
     query_bindings: list = field(default_factory=list)  # (C declaration) of query names
     helpers: list = field(default_factory=list)  # file-scope C the respond function calls
     text_size: int = 0  # bytes of request-scoped text dispatch keeps for the reply
+    allow: str = ""  # Allow header of a 405 on this path: the methods of every route on it
+    next_method_route: int = -1  # the next route on the same path (routing/method_groups.py)
 
     def __post_init__(self):
         route = self.route

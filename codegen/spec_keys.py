@@ -35,7 +35,7 @@ class Table(NamedTuple):
 # Top level of the file.
 SPEC = Table("top level", "the tables a spec may contain", {
     "server": Key("table", "defaults", "the listener, limits, timeouts, buffers and the violations reply"),
-    "route": Key("array of tables", "required", "[[route]]: one per path; at least one"),
+    "route": Key("array of tables", "required", "[[route]]: one per path and method (GET /books and POST /books are two); at least one"),
     "profile": Key("table of tables", "none", "[profile.NAME]: a build variant with a subset of the routes"),
     "shape": Key("table of tables", "none", "[shape.NAME]: a JSON object type"),
     "data": Key("table of tables", "none", "[data.NAME]: a JSON file loaded at start-up"),
@@ -98,7 +98,8 @@ VIOLATION_FIELDS = Table("[server.violations.fields]", "member names of one viol
     "expected": Key("string", '"expected"', 'name of the member saying what was expected, e.g. "<= 100"'),
 })
 
-ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory or a WebSocket behaviour", {
+ROUTE = Table("[[route]]", "a path and its methods, answered by a reply, a handler, a directory or a WebSocket "
+              "behaviour; another route may answer other methods of the same path", {
     "path": Key("string", "required", '"/items/{id:int}": literal segments and typed parameters'),
     "methods": Key("array of strings", '["GET"]', "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS; GET implies HEAD"),
     "path_params": Key("table", "none", "constraints on path parameters: { id = { min = 1 } } (min, max, enum)"),

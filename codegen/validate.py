@@ -27,6 +27,7 @@ from .diagnostics import SpecError, SpecErrors, describe_value, sort
 from .params import violations as parse_violations
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
+from .routing import method_groups
 from .static_dir import check_static
 from .websocket_route import check_websocket_route
 
@@ -219,14 +220,15 @@ class _Checker:
         url = self.string(raw, "path", path, None)
         # Declared parameters as (name, default, source, key path, type ok). Those with a
         # bad type stay declared so the reply text using them is not reported as well.
-        segments, declared = [], []
+        segments, declared, path_ok = [], [], False
         if url is not None:
             errors_before_path = len(self.errors)
             segments, declared = self.url_path(url, path + ("path",))
-            if len(self.errors) == errors_before_path:
-                shape = tuple(s.text if isinstance(s, Literal) else "{int}" for s in segments)
-                shapes.append((index, url, shape))
+            path_ok = len(self.errors) == errors_before_path
         methods = self.methods(raw.get("methods", ["GET"]), path + ("methods",))
+        if path_ok:
+            shape = tuple(s.text if isinstance(s, Literal) else "{int}" for s in segments)
+            shapes.append((index, url, shape, methods))
         declared = [(*d, Constraints(), "") for d in declared]
         self.path_constraints(raw, path, declared)
         for name, value in self.table(raw, "query", path + ("query",)).items():
@@ -314,7 +316,7 @@ class _Checker:
                        f"got {json.dumps(url)}")
         else:
             self.url_path(url.rstrip("/") or "/", path + ("path",))
-            shapes.append((index, url, (url, "/*")))
+            shapes.append((index, url, (url, "/*"), ("GET", "HEAD")))
         methods = self.methods(raw.get("methods", ["GET"]), path + ("methods",))
         if any(m not in ("GET", "HEAD") for m in methods):
             self.error(path + ("methods",), "static routes serve GET and HEAD only")
@@ -510,27 +512,30 @@ class _Checker:
         return expr.Text(str(tree.value)) if isinstance(tree, expr.Num) else expr.Hole(source, tree)
 
     def unique_paths(self, shapes: list) -> None:
-        """Two routes that match the same requests are an error (param names aside)."""
-        first: dict[tuple, tuple] = {}
-        for index, url, shape in shapes:
-            other_index, other_url = first.setdefault(shape, (index, url))
-            if other_index == index:
-                continue
-            if other_url == url:
-                what = f'"{url}" is already route[{other_index}]; list several methods in one route'
+        """Routes may share a path when their methods differ (routing/method_groups.py); two
+        routes that answer the same method on the same requests are an error."""
+        earlier: dict[tuple, list] = {}
+        for index, url, shape, methods in shapes:
+            for other in earlier.get(shape, []):
+                problem = method_groups.overlap_problem(url, methods, *other)
+                if problem:
+                    self.error(("route", index, "path"), problem[0], code="RS021", hint=problem[1])
+                    break
             else:
-                what = f'"{url}" matches the same requests as route[{other_index}] "{other_url}"'
-            self.error(("route", index, "path"), what, code="RS021")
+                earlier.setdefault(shape, []).append((index, url, methods))
 
     def unique_c_names(self, routes: list) -> None:
-        """"/a-b" and "/a_b" would both be named a_b in C: suffix the later ones."""
-        taken = set()
+        """"/a-b" and "/a_b" would both be named a_b in C: suffix the later ones; a route
+        sharing its path with another is suffixed with its first method (books_post)."""
+        taken = {}  # C name -> path
         for route in routes:
             base, n = route.c_name, route.index
+            if taken.get(base) == route.path and route.methods:
+                base = route.c_name = f"{base}_{route.methods[0].lower()}"
             while route.c_name in taken:
                 route.c_name = f"{base}_{n}"
                 n += 1
-            taken.add(route.c_name)
+            taken[route.c_name] = route.path
 
     # -- profiles ----------------------------------------------------------------------
 
