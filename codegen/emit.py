@@ -55,6 +55,8 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
                            for n in literal_lengths],
         "param_routes": [r for r in leaders if not r.route.is_literal and r.route.static is None],
         "method_groups": any(r.next_method_route >= 0 for r in routes),
+        "any_string_segment": any(p.kind == "string" for r in leaders for p in r.route.path_params),
+        "any_int_segment": any(p.kind != "string" for r in leaders for p in r.route.path_params),
         "static_routes": [r for r in routes if r.route.static is not None],
         "any_route_reads_params": any(r.reads_params for r in routes),
         "any_handler": any(r.route.handler for r in routes),
@@ -189,7 +191,7 @@ class _RouteView:
             if isinstance(segment, Literal):
                 self.path_steps.append(("literal", c_string(segment.text), len(segment.text.encode())))
             else:
-                self.path_steps.append(("int", segment.param.slot, segment.param.name))
+                self.path_steps.append((segment.param.kind, segment.param.slot, segment.param.name))
         for p in route.params:
             if p.source in ("query", "header") or (p.source == "path" and p.constraints is not None):
                 self.checks.append(checks_emit.ParamCheck(p, checks_emit.check_name(route.c_name, p)))

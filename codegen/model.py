@@ -154,8 +154,9 @@ class Literal:
 
 
 @dataclass(frozen=True)
-class IntSegment:
-    """A whole path segment holding an integer parameter."""
+class ParamSegment:
+    """A whole path segment holding a parameter: an integer, or a string (param.kind),
+    percent-decoded and checked like a query string."""
 
     param: Param
 
@@ -174,7 +175,7 @@ class StaticDir:
 class Route:
     index: int  # position in the spec, used in error messages
     path: str
-    segments: list  # Literal | IntSegment, alternating, starting with a Literal
+    segments: list  # Literal | ParamSegment, alternating, starting with a Literal
     methods: tuple  # names from METHODS, in METHODS order, HEAD added for GET
     params: list  # Param, in slot order: path, then query, then body
     body: Param | None

@@ -100,9 +100,12 @@ VIOLATION_FIELDS = Table("[server.violations.fields]", "member names of one viol
 
 ROUTE = Table("[[route]]", "a path and its methods, answered by a reply, a handler, a directory or a WebSocket "
               "behaviour; another route may answer other methods of the same path", {
-    "path": Key("string", "required", '"/items/{id:int}": literal segments and typed parameters'),
+    "path": Key("string", "required", '"/items/{id:int}" or "/books/{slug:string}": literal segments and '
+                'typed parameters (a string segment is percent-decoded, "+" stays "+"; 1..256 bytes unless '
+                'path_params says otherwise)'),
     "methods": Key("array of strings", '["GET"]', "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS; GET implies HEAD"),
-    "path_params": Key("table", "none", "constraints on path parameters: { id = { min = 1 } } (min, max, enum)"),
+    "path_params": Key("table", "none", "constraints on path parameters: { id = { min = 1 } } (int: min, max, "
+                       "enum; string: min_length, max_length, pattern, enum)"),
     "query": Key("table", "none", 'query parameters: name = "int", "int = N", "string" or a parameter table'),
     "headers": Key("table", "none", "header parameters, by lower-case name (bound with - as _)"),
     "body": Key("string or table", "none", '"int", "int = N" (integer body), "stream" (read and counted: '
@@ -134,7 +137,8 @@ ROUTE_BODY = Table("[route.body]", "a JSON request body (Content-Type applicatio
 STATIC_ROUTE_KEYS = ("path", "methods", "static", "test")
 WEBSOCKET_ROUTE_KEYS = ("path", "methods", "websocket", "test")
 
-PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum', {
+PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum '
+              '(int segments) or min_length, max_length, pattern, enum (string segments)', {
     "type": Key("string", '"int"', '"int" (64-bit signed), "string" or "bool" (true/false, bound as 1/0)'),
     "required": Key("boolean", "true unless default is set", 'absent -> violation "missing"'),
     "default": Key("integer or string", "none", "value used when absent (int, or a member of enum)"),
@@ -145,7 +149,8 @@ PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path
     "max_length": Key("integer", 256, "string: most bytes (after percent-decoding)"),
     "pattern": Key("string", "none", "string: regular expression the whole value must match"),
 })
-PATH_PARAM_KEYS = ("min", "max", "enum")
+PATH_PARAM_KEYS = ("min", "max", "enum")  # of an {id:int} segment
+PATH_STRING_KEYS = ("min_length", "max_length", "pattern", "enum")  # of a {slug:string} segment
 
 REPLY = Table("[route.reply]", "the answer of a route without a handler", {
     "status": Key("integer", 200, "a registered status that carries a body", (100, 599)),

@@ -21,7 +21,7 @@ from .json_reply import JsonChecker
 from .query import param_infos
 from .responses import ResponseChecker
 from .shapes import ShapeChecker
-from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
+from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, ParamSegment,
                     Literal, Param, Route, Server, Spec)
 from .diagnostics import SpecError, SpecErrors, describe_value, sort
 from .params import violations as parse_violations
@@ -227,9 +227,10 @@ class _Checker:
             path_ok = len(self.errors) == errors_before_path
         methods = self.methods(raw.get("methods", ["GET"]), path + ("methods",))
         if path_ok:
-            shape = tuple(s.text if isinstance(s, Literal) else "{int}" for s in segments)
+            kinds = {d[0]: d[5].kind for d in declared}
+            shape = tuple(s.text if isinstance(s, Literal) else "{" + kinds[s] + "}" for s in segments)
             shapes.append((index, url, shape, methods))
-        declared = [(*d, Constraints(), "") for d in declared]
+        declared = [(*d, "") for d in declared]  # (..., constraints, wire name)
         self.path_constraints(raw, path, declared)
         for name, value in self.table(raw, "query", path + ("query",)).items():
             declared.append((name, *self.param_checker.declaration(value, path + ("query", name), "query"), name))
@@ -278,7 +279,7 @@ class _Checker:
         if self.error_count() != errors_before:
             return None
         by_name = {p.name: p for p in params}
-        segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
+        segments = [ParamSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
         body = by_name["body"] if body_text is not None else None
         route = Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                       template, text, _c_name(url), json_reply, compress, handler=handler,
@@ -354,9 +355,9 @@ class _Checker:
         for i, part in enumerate(parts):
             literal += "/"
             if "{" in part or "}" in part:
-                name, ok = self.path_param(part, key)
+                name, ok, constraints = self.path_param(part, key)
                 if name is not None:
-                    declared.append((name, None, "path", key, ok))
+                    declared.append((name, None, "path", key, ok, constraints))
                 segments += [Literal(literal), name]
                 literal = ""
             elif part == "" and i != len(parts) - 1:
@@ -372,20 +373,25 @@ class _Checker:
             segments.append(Literal(literal))
         return segments, declared
 
-    def path_param(self, part: str, key: tuple) -> tuple[str | None, bool]:
-        """'{id:int}' -> ('id', True); a declared name with a bad type -> (name, False)."""
+    def path_param(self, part: str, key: tuple) -> tuple:
+        """'{id:int}' -> ('id', True, Constraints()); '{slug:string}' -> a string of at most
+        256 bytes (path_params may constrain it); a declared name with a bad type -> (name, False, ...)."""
         m = re.fullmatch(r"\{([^{}:]*)(?::([^{}]*))?\}", part)
         if not m:
             self.error(key, f'path parameters must be whole segments like "{{id:int}}", got "{part}"', code="RS020")
-            return None, False
+            return None, False, Constraints()
         name, type_name = m.groups()
         if type_name is None:
-            self.error(key, f'parameter "{part}" needs a type: "{{{name}:int}}"', code="RS020")
-            return name, False
+            self.error(key, f'parameter "{part}" needs a type: "{{{name}:int}}" or "{{{name}:string}}"',
+                       code="RS020")
+            return name, False, Constraints()
+        if type_name == "string":
+            return name, True, Constraints(kind="string", max_length=spec_keys.PARAM.keys["max_length"].default)
         if type_name != "int":
-            self.error(key, f'unknown parameter type "{type_name}" in "{part}" (expected "int")', code="RS020")
-            return name, False
-        return name, True
+            self.error(key, f'unknown parameter type "{type_name}" in "{part}" (expected "int" or "string")',
+                       code="RS020")
+            return name, False, Constraints()
+        return name, True, Constraints()
 
     def methods(self, raw, key: tuple) -> tuple:
         if not isinstance(raw, list) or not raw:
@@ -417,7 +423,8 @@ class _Checker:
                            hint=f"path parameters: {', '.join(names) or 'none'}")
                 continue
             i = names.index(name)
-            _, _, _, ok, c = self.param_checker.declaration(value, key, "path", path_param=True)
+            _, _, _, ok, c = self.param_checker.declaration(value, key, "path", path_param=True,
+                                                            path_kind=declared[i][5].kind)
             d = declared[i]
             declared[i] = (d[0], d[1], d[2], d[3], d[4] and ok, c, d[6])
 

@@ -105,12 +105,14 @@ static int hex_value(char c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap)
+/* Percent-decoding shared by query values and path segments, which differ only in
+ * what "+" means (a space in a form-encoded query, itself in a path: RFC 3986). */
+static size_t percent_decode(const char *s, size_t n, char *dst, size_t cap, bool plus_is_space)
 {
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '+') {
+        if (c == '+' && plus_is_space) {
             c = ' ';
         } else if (c == '%') {
             if (i + 2 >= n)
@@ -127,4 +129,14 @@ size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap)
         dst[out++] = c;
     }
     return out;
+}
+
+size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap)
+{
+    return percent_decode(s, n, dst, cap, true);
+}
+
+size_t rs_path_decode(const char *s, size_t n, char *dst, size_t cap)
+{
+    return percent_decode(s, n, dst, cap, false);
 }

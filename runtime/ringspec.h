@@ -297,6 +297,9 @@ bool rs_request_header(const rs_request_view *req, const char *lower_name, rs_st
  * SIZE_MAX - 1 for a malformed escape ("%zz", "%4"). */
 size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap);
 
+/* rs_url_decode for a path segment, where "+" is itself (RFC 3986). */
+size_t rs_path_decode(const char *s, size_t n, char *dst, size_t cap);
+
 /* rs_request_header for several fields in one pass over the head: names
  * in lower case; values[i].ptr is NULL when field i is absent. */
 void rs_request_headers(const rs_request_view *req, const char *const *lower_names, size_t n, rs_str *values);

@@ -60,3 +60,37 @@ def test_routes_lists_each_method_route(tmp_path):
     (tmp_path / "t.toml").write_text(BOOKS)
     out = ringspec("routes", "t.toml", cwd=tmp_path).stdout.splitlines()
     assert [line.split()[:2] for line in out[1:]] == [["0", "GET,"], ["1", "POST,"]]
+
+
+# -- string path parameters -------------------------------------------------------------
+
+SLUG = '[[route]]\npath = "/b/{slug:string}"\n'
+
+
+def test_a_string_segment_takes_string_constraints(tmp_path):
+    text = SLUG + 'path_params = { slug = { min_length = 2, max_length = 40, pattern = "[a-z-]+" } }\n' \
+                  'reply = { text = "x" }\n'
+    result = check(tmp_path, text)
+    assert result.returncode == 0, result.stderr
+
+
+def test_int_constraints_on_a_string_segment_are_unknown_keys(tmp_path):
+    result = check(tmp_path, SLUG + 'path_params = { slug = { min = 1 } }\nreply = { text = "x" }\n')
+    assert headlines(result.stderr)[0] == 't.toml:3:26: error[RS010]: route[0].path_params.slug.min: unknown key'
+    assert "expected one of: min_length, max_length, pattern, enum" in result.stderr
+
+
+def test_int_and_string_segments_at_one_place_are_different_paths(tmp_path):
+    # "/b/7" goes to the int route (spec order), "/b/seven" to the string one.
+    text = '[[route]]\npath = "/b/{id:int}"\nreply = { text = "x" }\n' + SLUG + 'reply = { text = "y" }\n'
+    assert check(tmp_path, text).returncode == 0
+
+
+def test_a_string_segment_is_matched_then_decoded_by_path_rules(tmp_path):
+    spec = tmp_path / "slug.toml"
+    spec.write_text(SLUG + 'path_params = { slug = { pattern = "[a-z]+" } }\nreply = { text = "x" }\n')
+    text = generate(spec, tmp_path / "out").read_text()
+    assert "take_segment(&p, path, end, &params->value[0] /* slug */)" in text
+    assert "rs_path_decode(s, n, text, 256)" in text and "rs_url_decode" not in text
+    for compiler in COMPILERS:
+        compile_object(compiler, tmp_path / "out" / "routes.c", tmp_path / "routes.o")
