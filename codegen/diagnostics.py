@@ -76,8 +76,9 @@ max_items, default 64) must stay within 256 KiB. Shape fields may be constraint 
 { type = "int", min = 1 }, { type = "string", required = false, max_length = 200 },
 { type = "[string]", max_items = 5, pattern = "[a-z]+" } (element constraints)."""),
     "RS040": ("bad reply", """
-A reply has a status (a registered code that may carry a body), a media type, and either
-`text` (a template with {expression} holes) or `json` (a table of output fields)."""),
+A reply has a status (a registered code), a media type, and either `text` (a template with
+{expression} holes) or `json` (a table of output fields). 204 and 304 carry no body: such a
+reply has neither text nor json (and is sent without Content-Type and Content-Length)."""),
     "RS041": ("bad expression", """
 An expression in a reply refers to an unknown name, cannot be parsed, or would always
 fail (division by zero, overflow). Expressions are type-checked at generation time."""),
@@ -95,6 +96,18 @@ default, and nothing in the condition tests `NAME is absent` (or `is present`). 
 request leaves the parameter out it reads as 0, "" or false, so `price <= max_price` keeps
 no item at all. Guard it, `(max_price is absent or price <= max_price)`, or give the
 parameter a default."""),
+    "RS044": ("bad response header", """
+response_headers (of [server] or a route) map lower-case field names to values: printable
+ASCII without line breaks or surrounding spaces. A route's values may hold {holes} (int
+expressions over its parameters, computed per request); the server's are constant. Fields
+the runtime writes itself (Content-Length, Content-Type, Date, Connection, Allow, ...) are
+refused: set a reply's `type` for Content-Type. An untyped handler writes its replies itself,
+so only a typed handler's [[route.response]] get a route's headers."""),
+    "RS045": ("bad redirect", """
+`redirect = { status = 301, location = "/books/{id}" }` answers a route with a Location and
+no body; status is 301, 302, 303, 307 or 308 (302 when left out) and location is a template
+like reply text. A route has one of reply, handler or redirect. A reply with a 3xx status
+other than 304 needs a Location: write it as a redirect."""),
     "RS050": ("bad shape or data source", """
 [shape.X] tables declare JSON objects (fields "int", "string", "bool", "[T]" or another
 shape); [data.x] tables name a JSON file and its type, loaded once at start-up."""),

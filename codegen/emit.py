@@ -18,7 +18,8 @@ import jinja2
 
 from . import body_emit, checks_emit, expr, responses_emit, shapes_emit
 from .json_reply import JsonPlan
-from .model import STATUS_REASONS, WS_BEHAVIOURS, Literal, Route, Spec
+from .model import WS_BEHAVIOURS, Literal, Route, Spec
+from .reply_head import emit as head_emit
 from .routing import method_groups
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -184,6 +185,7 @@ class _RouteView:
     text_size: int = 0  # bytes of request-scoped text dispatch keeps for the reply
     allow: str = ""  # Allow header of a 405 on this path: the methods of every route on it
     next_method_route: int = -1  # the next route on the same path (routing/method_groups.py)
+    head_plan: object = None  # reply_head.emit.HeadPlan of a reply route
 
     def __post_init__(self):
         route = self.route
@@ -281,11 +283,14 @@ class _RouteView:
 
     @property
     def head(self) -> str:
+        """The head as a C literal, or its constant prefix when headers are computed."""
         if self.route.websocket:  # answered by the runtime (101, or 400/426)
             return '""'
-        status = self.route.status
-        return c_string(f"HTTP/1.1 {status} {STATUS_REASONS[status]}\r\n"
-                        f"Content-Type: {self.route.content_type}\r\n")
+        return c_string(self.head_plan.fixed)
+
+    @property
+    def head_len(self) -> str:
+        return "rs_head_len" if self.head_plan and self.head_plan.dynamic else "sizeof rs_head - 1"
 
     @property
     def required_body_slot(self) -> int | None:
@@ -300,7 +305,8 @@ class _RouteView:
 
     @property
     def has_checks(self) -> bool:
-        return any(expr.FAIL in s for s in self.statements + self.json_lines + self.query_bindings)
+        head = self.head_plan.statements if self.head_plan else []
+        return any(expr.FAIL in s for s in self.statements + self.json_lines + self.query_bindings + head)
 
     @property
     def compress_name(self) -> str | None:
@@ -316,6 +322,8 @@ class _RouteView:
         """Splits the reply into checked statements and body pieces; binds used params."""
         if self.route.websocket or self.route.handler:
             return
+        self.head_plan = head_emit.plan(self.route, c_string)
+        self._bind(self.head_plan.used)
         if self.route.json is not None:
             plan = JsonPlan(self.route.json, c_string, self.shapes, self.route.c_name)
             self.statements, self.temporaries, self.json_lines = plan.statements, plan.temporaries, plan.lines
@@ -337,7 +345,7 @@ class _RouteView:
         self.temporaries = emitter.temporaries
         numbers = sum(p.kind == "int" for p in self.pieces)
         self.buffer_size = literal_bytes + _INT64_DIGITS * numbers
-        if numbers == 0:
+        if numbers == 0 and not self.head_plan.dynamic:
             self.const_text = c_string("".join(p.text for p in self.route.template))
         self._bind(used)
 
@@ -374,8 +382,9 @@ class _RouteView:
             self.query_bindings.append(f"const bool rs_has_{name} = (rs_p->present & RS_PARAM_BIT({slot})) != 0;")
 
     def _bind(self, used: set) -> None:
+        bound = {name for name, _ in self.bindings}
         for p in self.route.params:
-            if p.name not in used:
+            if p.name not in used or p.name in bound:
                 continue
             value = f"rs_p->value[{p.slot}]"
             if p.source == "body" and not p.required:  # the runtime sets the bit when a body came

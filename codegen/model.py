@@ -21,12 +21,14 @@ STATUS_REASONS = {
     201: "Created",
     202: "Accepted",
     203: "Non-Authoritative Information",
+    204: "No Content",
     206: "Partial Content",
     207: "Multi-Status",
     300: "Multiple Choices",
     301: "Moved Permanently",
     302: "Found",
     303: "See Other",
+    304: "Not Modified",
     307: "Temporary Redirect",
     308: "Permanent Redirect",
     400: "Bad Request",
@@ -195,6 +197,7 @@ class Route:
     tests: list = field(default_factory=list)  # route_tests.TestCase: its [[route.test]] cases
     responses: list = field(default_factory=list)  # responses.Response, for a typed handler
     errors: list = field(default_factory=list)  # responses.NamedError the handler may return
+    headers: list = field(default_factory=list)  # reply_head.check.Header: server's, then the route's
 
     @property
     def typed(self) -> bool:

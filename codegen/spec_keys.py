@@ -52,6 +52,8 @@ SERVER = Table("[server]", "the listener", {
     "timeouts": Key("table", "defaults", "[server.timeouts]"),
     "buffers": Key("table", "defaults", "[server.buffers]"),
     "violations": Key("table", "defaults", "[server.violations]: the reply to a request breaking constraints"),
+    "response_headers": Key("table", "none", 'headers added to every reply the spec generates (not static files, '
+                            'not the runtime\'s own errors): { x-frame-options = "DENY" }; constant values'),
 })
 
 # Bounds keep values inside the C types of rs_spec_config and away from settings that cannot work.
@@ -120,6 +122,9 @@ ROUTE = Table("[[route]]", "a path and its methods, answered by a reply, a handl
     "response": Key("array of tables", "none", "[[route.response]]: the typed responses of a handler route"),
     "errors": Key("array of strings", "[]", "names of [error.NAME] tables the route's handler may return"),
     "test": Key("array of tables", "none", "[[route.test]]: cases `ringspec test` runs against the built server"),
+    "response_headers": Key("table", "none", 'headers of the reply, by lower-case name: { cache-control = "no-store", '
+                            'x-book = "{id}" } ({holes} as in reply text); replace [server] ones of the same name'),
+    "redirect": Key("table", "none", "[route.redirect]: answer with a redirect (instead of reply)"),
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
 STREAM_BODY_LIMIT = 64 << 20
@@ -153,7 +158,8 @@ PATH_PARAM_KEYS = ("min", "max", "enum")  # of an {id:int} segment
 PATH_STRING_KEYS = ("min_length", "max_length", "pattern", "enum")  # of a {slug:string} segment
 
 REPLY = Table("[route.reply]", "the answer of a route without a handler", {
-    "status": Key("integer", 200, "a registered status that carries a body", (100, 599)),
+    "status": Key("integer", 200, "a registered status; 204 and 304 take no text or json (sent without body and "
+                  "Content-Length); a 3xx other than 304 needs a location header", (100, 599)),
     "type": Key("string", '"text/plain" or "application/json"', "Content-Type (a media type)"),
     "text": Key("string", "required unless json", 'a template: "{a + b}" holes are int expressions'),
     "json": Key("table or string", "none", "[route.reply.json]: output fields in order; a string: "
@@ -168,6 +174,11 @@ REPLY_LET = Table("[route.reply.let]", "named data queries of a json reply, comp
 REPLY_JSON = Table("[route.reply.json]", "a JSON object reply, members in order", {
     "<field>": Key("string", "none", 'an expression: a query (SOURCE [where ...] [order by ...] [start:end] '
                    'with { k = expr }), first(QUERY) [else STATUS], len(FIELD or let), or int arithmetic'),
+})
+
+REDIRECT = Table("[route.redirect]", "a reply with a Location and no body", {
+    "status": Key("integer", 302, "301, 302, 303, 307 or 308"),
+    "location": Key("string", "required", 'the Location: "/books/{id}" ({holes} as in reply text)'),
 })
 
 # brotli quality and gzip level ranges; profiles may retune them within the same bounds.
@@ -260,7 +271,7 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 
 # Every table, in the order the reference shows them.
 TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
-          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
+          REPLY_JSON, REPLY_LET, REDIRECT, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
           PROFILE)
 
 

@@ -27,6 +27,7 @@ from .diagnostics import SpecError, SpecErrors, describe_value, sort
 from .params import violations as parse_violations
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
+from .reply_head import check as reply_head
 from .routing import method_groups
 from .static_dir import check_static
 from .websocket_route import check_websocket_route
@@ -180,7 +181,10 @@ class _Checker:
                     errors=named_errors, error_body=error_body)
 
     def server(self, raw: dict) -> Server:
-        """[server] and its sub-tables (server_table.py); [server.violations] kept for the model."""
+        """[server] and its sub-tables (server_table.py); [server.violations] and
+        response_headers (reply_head/check.py) kept for the model."""
+        self.server_headers = reply_head.server_headers(self, raw.get("response_headers"),
+                                                        ("server", "response_headers"))
         self.violations = parse_violations(self, self.table(raw, "violations", ("server", "violations")),
                                            ("server", "violations"))
         return server_table.check(self, raw, describe_value)
@@ -262,8 +266,12 @@ class _Checker:
         reply = raw.get("reply")
         handler = self.handler(raw, path, reply)
         responses, route_errors = self.typed.route(raw, path, handler)
+        names = [d[0] for d in declared]
+        head = reply_head.RouteHead(self, raw, path, lambda text, key: self.template(text, key, names))
         if handler is not None:
             status, content_type, template, text, json_reply = 200, "", [], "", None
+        elif "redirect" in raw:  # redirect = {...}: a Location and no body
+            status, content_type, template, text, json_reply = head.redirect_status, "", [], "", None
         elif reply is None:
             self.error(path, 'missing "reply" (or "handler")', code="RS011")
         elif not isinstance(reply, dict):
@@ -276,6 +284,8 @@ class _Checker:
         compress = self.compress(raw.get("compress"), path + ("compress",))
         if compress and reply is not None and "json" not in reply:
             self.error(path + ("compress",), "compression applies to json replies only", code="RS040")
+        if self.error_count() == errors_before:
+            head.check(handler, responses, status, self.server_headers)
         if self.error_count() != errors_before:
             return None
         by_name = {p.name: p for p in params}
@@ -283,7 +293,8 @@ class _Checker:
         body = by_name["body"] if body_text is not None else None
         route = Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                       template, text, _c_name(url), json_reply, compress, handler=handler,
-                      body_stream=body_stream, json_body=json_body, responses=responses, errors=route_errors)
+                      body_stream=body_stream, json_body=json_body, responses=responses, errors=route_errors,
+                      headers=head.headers)
         unused_params.check(route, declared, self.unused)
         return route
 
@@ -454,11 +465,17 @@ class _Checker:
         if "let" in raw and "json" not in raw:
             self.error(key + ("let",), '"let" names queries of a json reply', code="RS040", at="key")
         status = self.integer(raw, "status", key, *spec_keys.defaults_and_bounds(spec_keys.REPLY)["status"])
-        if status in BODILESS_STATUSES:
-            self.error(key + ("status",), f"status {status} cannot carry a body; v1 replies always have one", code="RS040")
+        if status in BODILESS_STATUSES and status not in reply_head.NO_CONTENT:
+            self.error(key + ("status",), f"status {status} cannot be a reply's (informational, or 205)",
+                       code="RS040")
         elif status not in STATUS_REASONS and "status" in raw:
             self.error(key + ("status",), f"{status} is not a registered status code", code="RS040")
         is_json = "json" in raw
+        if status in reply_head.NO_CONTENT and (is_json or "text" in raw):
+            self.error(key + ("status",), f"status {status} carries no body: remove the reply's text or json",
+                       code="RS040")
+        if status in reply_head.NO_CONTENT and not is_json and "text" not in raw:
+            return status, "", [], "", None  # a 204 or 304: no body, no Content-Type
         content_type = self.string(raw, "type", key, "application/json" if is_json else "text/plain")
         if content_type is not None and not _MEDIA_TYPE.fullmatch(content_type):
             self.error(key + ("type",), f"not a media type: {json.dumps(content_type)} "

@@ -48,7 +48,7 @@ EXPECTED = {
         'routes.toml:4:61: error[RS031]: route[0].query.a-b: "a-b" is not a C identifier (letters, digits and "_", not starting with a digit)',
         'routes.toml:4:74: error[RS031]: route[0].query.int: "int" is reserved in the generated C; choose another name',
         'routes.toml:4:88: error[RS031]: route[0].query.rs_x: "rs_x" is reserved in the generated C; choose another name',
-        'routes.toml:5:20: error[RS040]: route[0].reply.status: status 204 cannot carry a body; v1 replies always have one',
+        'routes.toml:5:20: error[RS040]: route[0].reply.status: status 204 carries no body: remove the reply\'s text or json',
         'routes.toml:5:32: error[RS041]: route[0].reply.text: unknown name "zz" in {a + zz} (known: a, b, c)',
         'routes.toml:8:8: error[RS020]: route[1].path: parameter "{id}" needs a type: "{id:int}" or "{id:string}"',
         'routes.toml:8:8: error[RS020]: route[1].path: unknown parameter type "str" in "{n:str}" (expected "int" or "string")',

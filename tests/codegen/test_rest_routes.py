@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from conftest import COMPILERS, compile_object, generate, ringspec
 from test_errors import headlines
 
@@ -92,5 +94,85 @@ def test_a_string_segment_is_matched_then_decoded_by_path_rules(tmp_path):
     text = generate(spec, tmp_path / "out").read_text()
     assert "take_segment(&p, path, end, &params->value[0] /* slug */)" in text
     assert "rs_path_decode(s, n, text, 256)" in text and "rs_url_decode" not in text
+    for compiler in COMPILERS:
+        compile_object(compiler, tmp_path / "out" / "routes.c", tmp_path / "routes.o")
+
+
+# -- 204/304, response headers, redirects --------------------------------------------------
+
+def diagnostics(tmp_path, text: str) -> list:
+    result = check(tmp_path, text)
+    assert result.returncode == 1, result.stderr
+    return headlines(result.stderr)
+
+
+def test_a_3xx_reply_without_location_is_an_error_with_a_hint(tmp_path):
+    result = check(tmp_path, '[[route]]\npath = "/x"\nreply = { status = 302, text = "moved" }\n')
+    assert headlines(result.stderr) == [
+        't.toml:3:20: error[RS045]: route[0].reply.status: a 302 reply needs a Location header']
+    assert 'hint: write redirect = { status = 302, location = "/..." } instead of reply' in result.stderr
+
+
+def test_a_bodiless_status_with_text_is_an_error(tmp_path):
+    assert diagnostics(tmp_path, '[[route]]\npath = "/x"\nreply = { status = 204, text = "gone" }\n') == [
+        't.toml:3:20: error[RS040]: route[0].reply.status: status 204 carries no body: remove the reply\'s text '
+        'or json']
+
+
+def test_204_and_304_without_body_are_accepted(tmp_path):
+    text = '[[route]]\npath = "/x"\nmethods = ["DELETE"]\nreply = { status = 204 }\n' \
+           '[[route]]\npath = "/y"\nreply = { status = 304 }\n'
+    assert check(tmp_path, text).returncode == 0
+
+
+@pytest.mark.parametrize("headers, expected", [
+    ('{ content-length = "5" }', 'route[0].response_headers.content-length: "content-length" is written by the '
+                                 'server itself'),
+    ('{ Cache-Control = "x" }', 'route[0].response_headers.Cache-Control: header names are lower-case field names '
+                                'such as "x-request-id", got "Cache-Control"'),
+    ('{ x-a = "a\\nb" }', 'route[0].response_headers.x-a: not a header value: "a\\nb" (printable ASCII, no line '
+                          'breaks, no leading or trailing space)'),
+    ('{ x-a = "{nope}" }', 'route[0].response_headers.x-a: unknown name "nope" in {nope} (this route has no '
+                           'parameters)'),
+])
+def test_bad_response_headers(tmp_path, headers, expected):
+    lines = diagnostics(tmp_path, f'[[route]]\npath = "/x"\nresponse_headers = {headers}\nreply = {{ text = "x" }}\n')
+    assert [line.split(": ", 1)[1].split(": ", 1)[1] for line in lines] == [expected]
+
+
+def test_server_headers_are_constant(tmp_path):
+    lines = diagnostics(tmp_path, '[server]\nresponse_headers = { x-a = "{id}" }\n'
+                                  '[[route]]\npath = "/x"\nreply = { text = "x" }\n')
+    assert lines == ['t.toml:2:28: error[RS044]: server.response_headers.x-a: server headers are constant: a '
+                     '{hole} needs a route\'s parameters']
+
+
+@pytest.mark.parametrize("redirect, expected", [
+    ('{ status = 200, location = "/y" }', 'error[RS045]: route[0].redirect.status: a redirect\'s status is one of '
+                                          '301, 302, 303, 307, 308, got integer 200'),
+    ('{ status = 301 }', 'error[RS045]: route[0].redirect: a redirect needs a location such as "/books/{id}", '
+                         'missing'),
+    ('{ location = "/y/{n}" }', 'error[RS041]: route[0].redirect.location: unknown name "n" in {n} (this route '
+                                'has no parameters)'),
+])
+def test_bad_redirects(tmp_path, redirect, expected):
+    lines = diagnostics(tmp_path, f'[[route]]\npath = "/x"\nredirect = {redirect}\n')
+    assert [line.split(": ", 1)[1] for line in lines] == [expected]
+
+
+def test_redirect_and_reply_together(tmp_path):
+    lines = diagnostics(tmp_path, '[[route]]\npath = "/x"\nredirect = { location = "/y" }\nreply = { text = "x" }\n')
+    assert lines == ['t.toml:3:1: error[RS045]: route[0].redirect: a route has one of "reply", "handler" or '
+                     '"redirect"']
+
+
+def test_computed_header_is_formatted_into_the_head(tmp_path):
+    spec = tmp_path / "h.toml"
+    spec.write_text('[server]\nresponse_headers = { x-frame-options = "DENY" }\n'
+                    '[[route]]\npath = "/b/{id:int}"\nredirect = { status = 308, location = "/books/{id}" }\n')
+    text = generate(spec, tmp_path / "out").read_text()
+    assert '"HTTP/1.1 308 Permanent Redirect\\r\\nX-Frame-Options: DENY\\r\\n"; /* then the computed' in text
+    assert 'memcpy(rs_head + rs_head_len, "Location: /books/", 17);' in text
+    assert "rs_head_len += rs_format_i64(rs_head + rs_head_len, id);" in text
     for compiler in COMPILERS:
         compile_object(compiler, tmp_path / "out" / "routes.c", tmp_path / "routes.o")

@@ -1,5 +1,6 @@
-"""REST routing of issue 17 against a running server (tests/conformance/specs/rest.toml):
-routes keyed by path and method, string path parameters."""
+"""REST routing of issue 17 against a running server (tests/conformance/specs/rest/):
+routes keyed by path and method, string path parameters, 204/304, response headers and
+redirects."""
 
 import json
 from pathlib import Path
@@ -14,7 +15,7 @@ CATALOGUE_DATA = HERE.parents[1] / "spec" / "examples" / "catalogue" / "data"
 
 @pytest.fixture(scope="module")
 def rest_server(tmp_path_factory):
-    binary = build_spec_server(HERE / "specs" / "rest.toml", tmp_path_factory.mktemp("rest-build"))
+    binary = build_spec_server(HERE / "specs" / "rest" / "rest.toml", tmp_path_factory.mktemp("rest-build"))
     srv = start_server(tmp_path_factory.mktemp("rest"), name="rest", binary=binary,
                        extra_args=("--data-root", str(CATALOGUE_DATA)))
     yield srv
@@ -54,10 +55,10 @@ def test_head_follows_the_get_route(rest_server):
 
 @pytest.mark.parametrize("target, allow", [
     ("/books", "GET, HEAD, POST"),
-    ("/books/7", "GET, HEAD, PUT, PATCH"),
+    ("/books/7", "GET, HEAD, PUT, DELETE, PATCH"),
 ])
 def test_other_methods_get_405_with_every_method_of_the_path(rest_server, target, allow):
-    r = ask(rest_server, "DELETE", target)
+    r = ask(rest_server, "OPTIONS", target)
     assert r.status == 405
     assert r.header("allow") == allow
 
@@ -111,3 +112,62 @@ def test_empty_string_segment_matches_nothing(rest_server):
 def test_string_enum_segment_beside_an_int_segment(rest_server):
     assert ask(rest_server, "GET", "/shelves/bottom/2").status == 200
     assert violations(ask(rest_server, "GET", "/shelves/middle/0")) == [("path", "shelf", "enum"), ("path", "n", "min")]
+
+
+# -- bodiless statuses, response headers, redirects ---------------------------------------
+
+def test_delete_answers_204_without_body_or_content_length(rest_server):
+    with rest_server.conn() as c:
+        r = c.request(get("/books/7", method=b"DELETE"), method="DELETE")
+        assert r.status == 204
+        assert r.header("content-length") is None and r.header("content-type") is None
+        # Nothing followed the head: the next response on the connection is whole.
+        r = c.request(get("/books/7"))
+        assert (r.status, r.body) == (200, b"book 7")
+
+
+def test_304_reply_has_no_body(rest_server):
+    with rest_server.conn() as c:
+        r = c.request(get("/unchanged"))
+        assert r.status == 304 and r.header("content-length") is None
+        assert c.request(get("/books/1")).body == b"book 1"
+
+
+def test_other_methods_of_a_path_with_delete(rest_server):
+    r = ask(rest_server, "POST", "/books/7")
+    assert r.status == 405 and r.header("allow") == "GET, HEAD, PUT, DELETE, PATCH"
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_redirect_has_location_from_the_path(rest_server, method):
+    r = ask(rest_server, method, "/old-books/12")
+    assert r.status == 301
+    assert r.header("location") == "/books/12"
+    assert r.header("content-length") == "0" and r.body == b""
+
+
+def test_static_and_computed_response_headers(rest_server):
+    r = ask(rest_server, "GET", "/cached/21")
+    assert (r.status, r.body) == (200, b"cached 21")
+    assert r.header("cache-control") == "max-age=60"
+    assert r.header("x-double") == "42"
+    assert r.header("x-content-type-options") == "off"  # the route's replaces the server's
+
+
+def test_server_headers_on_every_generated_reply(rest_server):
+    for method, target in [("GET", "/books"), ("POST", "/books"), ("GET", "/categories/books")]:
+        r = ask(rest_server, method, target, b"1" if method == "POST" else None)
+        assert r.header("x-content-type-options") == "nosniff", (method, target)
+
+
+def test_computed_header_overflow_is_500(rest_server):
+    assert ask(rest_server, "GET", "/cached/4611686018427387904").status == 500
+
+
+def test_typed_handler_answers_204_with_route_headers(rest_server):
+    r = ask(rest_server, "PUT", "/shelf", b"3")
+    assert r.status == 204 and r.header("content-length") is None
+    assert r.header("cache-control") == "no-store"
+    r = ask(rest_server, "PUT", "/shelf", b"0")
+    assert (r.status, r.body) == (200, b"nothing")
+    assert r.header("cache-control") == "no-store"
