@@ -51,8 +51,8 @@ way; a method no route of the path lists gets 405 with every method of the path 
 Methods are upper case and one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS. GET
 implies HEAD."""),
     "RS030": ("bad parameter type", """
-A parameter's type is "int" (64-bit signed), "string" or "enum" (a string from a fixed
-list, given to the reply as its index). v1 shorthand "int" and "int = N" still works;
+A parameter's type is "int" (64-bit signed), "string" or "bool"; a string may take an enum
+(a fixed list; the reply writes its value, a handler gets its index). v1 shorthand "int" and "int = N" still works;
 constraints are written as a table: { type = "int", min = 1, max = 100, default = 10 }."""),
     "RS031": ("bad parameter name", """
 Parameters become C locals of the same name in the generated code, so a name must be a C
@@ -81,7 +81,9 @@ A reply has a status (a registered code), a media type, and either `text` (a tem
 reply has neither text nor json (and is sent without Content-Type and Content-Length)."""),
     "RS041": ("bad expression", """
 An expression in a reply refers to an unknown name, cannot be parsed, or would always
-fail (division by zero, overflow). Expressions are type-checked at generation time."""),
+fail (division by zero, overflow). Expressions are type-checked at generation time. A
+string or enum parameter goes out as its text when it is a hole or json field alone
+({slug}, "slug"); len(slug) is a string's length; a string in other arithmetic is refused."""),
     "RS042": ("type error in a data query", """
 A `where` condition, `order by` or string test mixes types: comparing a string with an int
 (`price == "cheap"`), `and`/`or` over something that is not a condition, `<` between

@@ -21,6 +21,7 @@ from .json_reply import JsonPlan
 from .model import WS_BEHAVIOURS, Literal, Route, Spec
 from .reply_head import emit as head_emit
 from .routing import method_groups
+from .values.string_holes import TextHole
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -64,6 +65,7 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
         "any_query_order": any("qsort(" in s for r in routes for s in r.statements),
         "route_listing": _route_listing(routes),
     }
+    context["any_utf8_check"] = any(c.utf8 for r in routes for c in r.checks)
     context.update(shapes_emit.context(spec, c_string))
     context.update(checks_emit.context(spec, routes, c_string))
     context.update(body_emit.context(spec, routes, c_string, c_comment))  # after patterns are numbered
@@ -186,6 +188,7 @@ class _RouteView:
     allow: str = ""  # Allow header of a 405 on this path: the methods of every route on it
     next_method_route: int = -1  # the next route on the same path (routing/method_groups.py)
     head_plan: object = None  # reply_head.emit.HeadPlan of a reply route
+    utf8_checked: set = field(default_factory=set)  # string parameters a JSON reply writes: valid UTF-8
 
     def __post_init__(self):
         route = self.route
@@ -322,13 +325,15 @@ class _RouteView:
         """Splits the reply into checked statements and body pieces; binds used params."""
         if self.route.websocket or self.route.handler:
             return
-        self.head_plan = head_emit.plan(self.route, c_string)
+        self.head_plan = head_emit.plan(self.route, c_string, lambda name: text_bytes(self.route, name))
         self._bind(self.head_plan.used)
         if self.route.json is not None:
             plan = JsonPlan(self.route.json, c_string, self.shapes, self.route.c_name)
             self.statements, self.temporaries, self.json_lines = plan.statements, plan.temporaries, plan.lines
             self._bind(plan.used)
-            self._bind_query_names(plan.queries)
+            self.utf8_checked = plan.texts  # written into JSON: the take_ function checks UTF-8
+            self._bind_query_names(_Strings(plan.queries.strings | plan.texts | set(self.head_plan.texts),
+                                            plan.queries.helpers, plan.queries.presence))
             return
         emitter = expr.CEmitter()
         used: set[str] = set()
@@ -338,6 +343,9 @@ class _RouteView:
                 size = len(part.text.encode("utf-8"))
                 literal_bytes += size
                 self.pieces.append(_Piece("text", c=c_string(part.text), length=size))
+            elif isinstance(part, TextHole):  # a string parameter's text (values/string_holes.py)
+                literal_bytes += text_bytes(self.route, part.name)
+                self.pieces.append(_Piece("str", operand=f"rs_s_{part.name}"))
             else:
                 used.update(expr.names_in(part.expr))
                 self.pieces.append(_Piece("int", operand=emitter.emit(part.expr)))
@@ -345,9 +353,12 @@ class _RouteView:
         self.temporaries = emitter.temporaries
         numbers = sum(p.kind == "int" for p in self.pieces)
         self.buffer_size = literal_bytes + _INT64_DIGITS * numbers
-        if numbers == 0 and not self.head_plan.dynamic:
+        texts = [p.operand[5:] for p in self.pieces if p.kind == "str"] + self.head_plan.texts
+        if numbers == 0 and not texts and not self.head_plan.dynamic:
             self.const_text = c_string("".join(p.text for p in self.route.template))
         self._bind(used)
+        if texts:
+            self._bind_query_names(_Strings(set(texts)))
 
     def _bind_query_names(self, queries) -> None:
         """Strings and presence tests of data queries: rs_s_NAME is the text of a string
@@ -362,6 +373,7 @@ class _RouteView:
             self.text_size += p.constraints.max_length
         for check in self.checks:
             check.text_offset = offsets.get(check.param.name)
+            check.utf8 = check.param.name in self.utf8_checked
         if kept:
             self.query_bindings.append("const char *rs_text = rs_reply_request_text(rs_r);")
             self.query_bindings.append(f"if (rs_text == NULL) /* dispatch kept no text: a runtime bug */\n"
@@ -391,6 +403,22 @@ class _RouteView:
                 value = f"(rs_p->present & RS_PARAM_BIT({p.slot})) ? {value} : " \
                         f"{expr.c_int_literal(p.default)}"
             self.bindings.append((p.name, value))
+
+
+@dataclass
+class _Strings:
+    """What _bind_query_names binds: string parameters read as text (rs_s_NAME), the data
+    queries' helper functions, and the parameters tested for presence (rs_has_NAME)."""
+
+    strings: set
+    helpers: list = field(default_factory=list)
+    presence: set = field(default_factory=set)
+
+
+def text_bytes(route, name: str) -> int:
+    """The most bytes a string parameter's text takes: its max_length, or its longest enum value."""
+    c = next(p for p in route.params if p.name == name).constraints
+    return max(len(v.encode()) for v in c.enum) if c.enum else c.max_length
 
 
 def _describe_param(p) -> str:

@@ -37,6 +37,7 @@ from . import expr
 from .query import ParamInfo, Query, QueryChecker, QueryError
 from .query_emit import QueryEmitter
 from .shapes import DataSource
+from .values import string_holes
 
 _ZERO = {"int": "0", "string": '""', "bool": "false"}
 _LEN = re.compile(r"\s*len\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*")
@@ -80,8 +81,15 @@ class JLen:
 
 
 @dataclass
+class JText:
+    """A string or enum parameter as a field: its text, as a JSON string."""
+
+    name: str
+
+
+@dataclass
 class JsonReply:
-    fields: list  # (key, JInt | JSource | JQuery | JFirst | JLen); key None: the whole body
+    fields: list  # (key, JInt | JSource | JQuery | JFirst | JLen | JText); key None: the whole body
     text: str  # a one-line summary for comments and `ringspec routes`
     lets: list = None  # (name, Query), in order
 
@@ -110,7 +118,8 @@ class JsonChecker:
         infos = {p.name: p for p in params if isinstance(p, ParamInfo)}
         infos.update({p: ParamInfo(p, "query", "int") for p in params if isinstance(p, str)})
         self.infos = infos
-        self.int_names = list(infos)  # a string reads as its length (or enum index) here
+        self.int_names = list(infos)
+        self.strings = string_holes.string_params(infos.values())  # text as a field, len() in arithmetic
         before = self._errors()
         lets = self.let_table(let_raw, let_key) if let_raw is not None else []
         if isinstance(raw, str):
@@ -229,8 +238,10 @@ class JsonChecker:
         if " else " in f" {text} ":
             self.error(key, '"else STATUS" follows first(...) only', inner=(text.find("else"), 4))
             return None
+        if not whole and string_holes.whole_name(text, self.strings):
+            return JText(string_holes.whole_name(text, self.strings))
         m = _LEN.fullmatch(text)
-        if m and not whole:
+        if m and not whole and m.group(1) not in self.strings:
             return JLen(m.group(1))
         if self.checker().starts_query(text):
             q = self.query(text, key)
@@ -251,7 +262,7 @@ class JsonChecker:
 
     def expression(self, text: str, key: tuple, names: list) -> expr.Node | None:
         try:
-            tree = expr.parse_expr(text)
+            tree = expr.parse_expr(string_holes.int_source(text, self.strings))
             unknown = [n for n in expr.names_in(tree) if n not in names]
             if unknown:
                 listing = ", ".join(names) or "none"
@@ -274,6 +285,7 @@ class JsonPlan:
         self.c_string = c_string
         self.shapes = shapes
         self.used: set[str] = set()
+        self.texts: set[str] = set()  # string parameters written as text (rs_s_NAME)
         top = expr.CEmitter("rs_t")
         self.lines: list[str] = []
         self._raw = ""
@@ -311,6 +323,9 @@ class JsonPlan:
                 self.code(f"rs_json_int(rs_w, {values[key]});")
             elif isinstance(v, JLen):
                 self.code(f"rs_json_int(rs_w, (int64_t){bounds[v.of]});")
+            elif isinstance(v, JText):
+                self.texts.add(v.name)
+                self.code(f"rs_json_string(rs_w, rs_s_{v.name}.ptr, rs_s_{v.name}.len);")
             elif isinstance(v, JFirst):
                 self.first(v, self.views[key])
             elif isinstance(v, JQuery):

@@ -149,7 +149,8 @@ PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path
     "default": Key("integer or string", "none", "value used when absent (int, or a member of enum)"),
     "min": Key("integer", "none", "int: lowest allowed value"),
     "max": Key("integer", "none", "int: highest allowed value"),
-    "enum": Key("array", "none", "allowed values; a string enum is bound as its 0-based index"),
+    "enum": Key("array", "none", "allowed values; a reply writes a string enum's value, a handler gets its "
+                "0-based index"),
     "min_length": Key("integer", "none", "string: fewest bytes (after percent-decoding)"),
     "max_length": Key("integer", 256, "string: most bytes (after percent-decoding)"),
     "pattern": Key("string", "none", "string: regular expression the whole value must match"),

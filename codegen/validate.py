@@ -29,6 +29,7 @@ from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
 from .reply_head import check as reply_head
 from .routing import method_groups
+from .values import string_holes
 from .static_dir import check_static
 from .websocket_route import check_websocket_route
 
@@ -87,6 +88,7 @@ class _Checker:
         self.data: dict = {}
         self.param_checker = ParamChecker(self.error, describe_value)
         self.handlers: dict = {}  # handler name -> route index
+        self.strings: dict = {}  # the string parameters of the route being checked (values/string_holes.py)
 
     def error(self, path: tuple, message: str, code: str = "RS014", hint: str | None = None,
               at: str = "value", severity: str = "error", inner: tuple | None = None) -> None:
@@ -267,6 +269,7 @@ class _Checker:
         handler = self.handler(raw, path, reply)
         responses, route_errors = self.typed.route(raw, path, handler)
         names = [d[0] for d in declared]
+        self.strings = string_holes.string_params(param_infos(declared))  # {s} is text, len(s) its length
         head = reply_head.RouteHead(self, raw, path, lambda text, key: self.template(text, key, names))
         if handler is not None:
             status, content_type, template, text, json_reply = 200, "", [], "", None
@@ -523,7 +526,9 @@ class _Checker:
     def hole(self, source: str, key: tuple, known: list):
         """One {expr}: a Hole with the folded expression, Text if it is constant, or None."""
         try:
-            tree = expr.parse_expr(source)
+            if string_holes.whole_name(source, self.strings) in known:
+                return string_holes.TextHole(source, expr.Name(string_holes.whole_name(source, self.strings)))
+            tree = expr.parse_expr(string_holes.int_source(source, self.strings))
             unknown = [n for n in expr.names_in(tree) if n not in known]
             if unknown:
                 listing = f"known: {', '.join(known)}" if known else "this route has no parameters"

@@ -140,3 +140,20 @@ size_t rs_path_decode(const char *s, size_t n, char *dst, size_t cap)
 {
     return percent_decode(s, n, dst, cap, false);
 }
+
+size_t rs_header_text(char *dst, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c > 0x20 && c < 0x7f && c != '%') {
+            dst[out++] = (char)c;
+        } else {
+            dst[out++] = '%';
+            dst[out++] = hex[c >> 4];
+            dst[out++] = hex[c & 15];
+        }
+    }
+    return out;
+}

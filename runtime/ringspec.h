@@ -300,6 +300,12 @@ size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap);
 /* rs_url_decode for a path segment, where "+" is itself (RFC 3986). */
 size_t rs_path_decode(const char *s, size_t n, char *dst, size_t cap);
 
+/* Request text put into a response header value: visible ASCII except '%' is
+ * copied, every other byte (controls, CR, LF, space, non-ASCII) written as
+ * %XX, so a value can never end the field or the head.  dst holds 3 * n
+ * bytes; returns the bytes written. */
+size_t rs_header_text(char *dst, const char *s, size_t n);
+
 /* rs_request_header for several fields in one pass over the head: names
  * in lower case; values[i].ptr is NULL when field i is absent. */
 void rs_request_headers(const rs_request_view *req, const char *const *lower_names, size_t n, rs_str *values);

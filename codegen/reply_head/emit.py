@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from .. import expr
 from ..model import STATUS_REASONS
+from ..values.string_holes import TextHole
 
 _INT64_DIGITS = 20  # rs_format_i64 writes at most 20 bytes
 
@@ -22,6 +23,7 @@ class HeadPlan:
     statements: list = field(default_factory=list)  # checked arithmetic of the holes
     temporaries: list = field(default_factory=list)
     used: set = field(default_factory=set)  # parameter names the holes read
+    texts: list = field(default_factory=list)  # string parameters whose text a header holds
 
     @property
     def dynamic(self) -> bool:
@@ -30,7 +32,7 @@ class HeadPlan:
     @property
     def size(self) -> int:
         """Bytes the head buffer needs: the prefix and every piece at its longest."""
-        return len(self.fixed.encode()) + sum(n if kind == "text" else _INT64_DIGITS for kind, _, n in self.pieces)
+        return len(self.fixed.encode()) + sum(_INT64_DIGITS if kind == "int" else n for kind, _, n in self.pieces)
 
 
 def status_line(status: int, content_type: str) -> str:
@@ -44,8 +46,9 @@ def constant_lines(headers) -> str:
     return "".join(f"{h.name}: {h.text}\r\n" for h in headers if h.constant)
 
 
-def plan(route, c_string) -> HeadPlan:
-    """The head of a reply route: its constant part, then the computed headers."""
+def plan(route, c_string, text_bytes) -> HeadPlan:
+    """The head of a reply route: its constant part, then the computed headers.
+    text_bytes(name): the longest text of a string parameter."""
     out = HeadPlan(status_line(route.status, route.content_type) + constant_lines(route.headers))
     emitter = expr.CEmitter("rs_h")  # its own temporaries: the body's emitter has rs_t
     text = ""
@@ -60,6 +63,10 @@ def plan(route, c_string) -> HeadPlan:
             if text:
                 out.pieces.append(("text", c_string(text), len(text.encode())))
                 text = ""
+            if isinstance(part, TextHole):  # "%XX" for each byte not allowed in a field value
+                out.pieces.append(("str", f"rs_s_{part.name}", 3 * text_bytes(part.name)))
+                out.texts.append(part.name)
+                continue
             out.used.update(expr.names_in(part.expr))
             out.pieces.append(("int", emitter.emit(part.expr), 0))
         text += "\r\n"

@@ -171,8 +171,37 @@ def test_computed_header_is_formatted_into_the_head(tmp_path):
     spec.write_text('[server]\nresponse_headers = { x-frame-options = "DENY" }\n'
                     '[[route]]\npath = "/b/{id:int}"\nredirect = { status = 308, location = "/books/{id}" }\n')
     text = generate(spec, tmp_path / "out").read_text()
-    assert '"HTTP/1.1 308 Permanent Redirect\\r\\nX-Frame-Options: DENY\\r\\n"; /* then the computed' in text
+    assert '"HTTP/1.1 308 Permanent Redirect\\r\\nX-Frame-Options: DENY\\r\\n"' in text
     assert 'memcpy(rs_head + rs_head_len, "Location: /books/", 17);' in text
     assert "rs_head_len += rs_format_i64(rs_head + rs_head_len, id);" in text
+    for compiler in COMPILERS:
+        compile_object(compiler, tmp_path / "out" / "routes.c", tmp_path / "routes.o")
+
+
+# -- output strings --------------------------------------------------------------------------
+
+STRINGS = '[[route]]\npath = "/s/{who:string}"\nquery = { sort = { type = "string", enum = ["a", "b"], default = "a" } }\n'
+
+
+@pytest.mark.parametrize("reply, expected", [
+    ('{ text = "{who + 1}" }', 'route[0].reply.text: "who" is a string: write {who} alone for its text, or '
+                               'len(who) for its length'),
+    ('{ text = "{len(sort)}" }', 'route[0].reply.text: "sort" is an enum: {sort} writes its value; len() of an '
+                                 'enum is not supported'),
+    ('{ json = { n = "who * 2" } }', 'route[0].reply.json.n: "who" is a string: write {who} alone for its text, '
+                                     'or len(who) for its length'),
+])
+def test_a_string_in_arithmetic_is_an_error(tmp_path, reply, expected):
+    lines = diagnostics(tmp_path, STRINGS + f"reply = {reply}\n")
+    assert [line.split(": ", 2)[2] for line in lines] == [expected]
+
+
+def test_string_text_and_length_are_written_from_request_text(tmp_path):
+    spec = tmp_path / "s.toml"
+    spec.write_text(STRINGS + 'reply = { text = "{sort}:{who}:{len(who)}" }\n')
+    text = generate(spec, tmp_path / "out").read_text()
+    assert "memcpy(rs_body + rs_len, rs_s_who.ptr, rs_s_who.len);" in text
+    assert "memcpy(rs_body + rs_len, rs_s_sort.ptr, rs_s_sort.len);" in text
+    assert "rs_len += rs_format_i64(rs_body + rs_len, who);" in text  # len(who): the slot holds the length
     for compiler in COMPILERS:
         compile_object(compiler, tmp_path / "out" / "routes.c", tmp_path / "routes.o")

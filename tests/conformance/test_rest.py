@@ -171,3 +171,34 @@ def test_typed_handler_answers_204_with_route_headers(rest_server):
     r = ask(rest_server, "PUT", "/shelf", b"0")
     assert (r.status, r.body) == (200, b"nothing")
     assert r.header("cache-control") == "no-store"
+
+
+# -- output strings ----------------------------------------------------------------------
+
+def test_string_and_enum_parameters_go_out_as_text(rest_server):
+    r = ask(rest_server, "GET", "/hello/ann")
+    assert (r.status, r.body) == (200, b"hello, ann! (3 bytes)")
+    assert r.header("x-who") == "ann"
+    r = ask(rest_server, "GET", "/hello/J%C3%B6rg?greeting=hi")
+    assert (r.status, r.body) == (200, "hi, Jörg! (5 bytes)".encode())
+    assert r.header("x-who") == "J%C3%B6rg"  # re-encoded: a field value is ASCII
+    assert ask(rest_server, "GET", "/shelves/bottom/2").body == b"shelf bottom row 2"
+
+
+def test_text_in_a_header_cannot_end_the_field(rest_server):
+    r = ask(rest_server, "GET", "/hello/a%0D%0AX-Evil:%201")
+    assert r.status == 200
+    assert r.header("x-evil") is None
+    assert r.header("x-who") == "a%0D%0AX-Evil:%201"
+
+
+def test_json_fields_of_string_parameters(rest_server):
+    r = ask(rest_server, "GET", "/echo?q=caf%C3%A9&sort=desc")
+    assert r.status == 200
+    assert json.loads(r.body) == {"q": "café", "sort": "desc", "length": 5}
+    r = ask(rest_server, "GET", "/echo?q=%22x%5C")
+    assert json.loads(r.body) == {"q": '"x\\', "sort": "asc", "length": 3}
+
+
+def test_text_written_into_json_must_be_utf8(rest_server):
+    assert violations(ask(rest_server, "GET", "/echo?q=%FF")) == [("query", "q", "type")]
