@@ -109,6 +109,7 @@ class Server:
     limits: Limits
     timeouts: Timeouts
     protocols: tuple = ("http1",)  # what the listener speaks: "http1", "websocket"
+    host: str = ""  # IP address to bind; "" = every interface (dual-stack [::])
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ like every other part of validate.py; [server.violations] is checked in params.p
 
 from __future__ import annotations
 
+import ipaddress
 import math
 
 from . import spec_keys
@@ -58,7 +59,27 @@ def check(checker, raw: dict, describe) -> Server:
     if recv_count & (recv_count - 1):
         checker.error(path + ("buffers", "recv_count"), f"{recv_count} is not a power of two", code="RS014")
     protocols = check_protocols(checker, raw.get("protocols", ["http1"]), path + ("protocols",))
-    return Server(port, workers, max_conn, recv_count, recv_size, limits, timeouts, protocols)
+    host = _host(checker, raw, path, describe)
+    return Server(port, workers, max_conn, recv_count, recv_size, limits, timeouts, protocols, host)
+
+
+def _host(checker, raw: dict, path: tuple, describe) -> str:
+    """[server] host: an IP address literal (no name lookup at start-up: "localhost" could
+    resolve to another address than the operator meant)."""
+    value = raw.get("host", "")
+    if not isinstance(value, str):
+        checker.error(path + ("host",), f"expected a string, got {describe(value)}", code="RS012")
+        return ""
+    if value == "":
+        return value
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        hint = 'for the loopback interface write "127.0.0.1" or "::1"' if value == "localhost" else None
+        checker.error(path + ("host",), f'not an IP address: "{value}" (e.g. "127.0.0.1", "::1", "0.0.0.0")',
+                      code="RS014", hint=hint)
+        return ""
+    return value
 
 
 def _workers(checker, value, path: tuple, describe) -> int:

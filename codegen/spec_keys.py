@@ -45,6 +45,8 @@ SPEC = Table("top level", "the tables a spec may contain", {
 
 SERVER = Table("[server]", "the listener", {
     "port": Key("integer", 8080, "TCP port; the server's --port flag overrides it", (1, 65535)),
+    "host": Key("string", '"" (every interface)', 'IP address to listen on: "127.0.0.1", "::1", "0.0.0.0" '
+                "(IPv4 only), \"::\"; the server's --host flag overrides it"),
     "workers": Key("string or integer", '"auto"', '"auto" = one reactor per CPU of the affinity mask, or 1..1024'),
     "max_connections": Key("integer", 16384, "open connections per worker", (1, 1 << 20)),
     "protocols": Key("array of strings", '["http1"]', '"http1" (always) and "websocket" (for websocket routes)'),

@@ -143,7 +143,7 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     r->timers.duration_ms[RS_TIMER_WRITE] = opt->timeouts.write;
     r->timers.duration_ms[RS_TIMER_LINGER] = RS_LINGER_MS;
 
-    r->listen_fd = rs_listen(opt->port);
+    r->listen_fd = rs_listen(opt->host, opt->port);
     if (r->listen_fd < 0)
         return r->listen_fd;
     return 0;

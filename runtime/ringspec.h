@@ -52,6 +52,7 @@ typedef struct rs_spec_timeouts { /* milliseconds */
 
 typedef struct rs_spec_config {
     const char *spec_name; /* e.g. "arena" */
+    const char *host;      /* IP address to listen on; "" = every interface */
     uint16_t port;
     uint16_t workers;          /* 0 = one per CPU in the affinity mask */
     uint32_t max_connections;  /* per worker */

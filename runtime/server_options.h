@@ -9,6 +9,7 @@
 #include "ringspec.h"
 
 typedef struct rs_server_options {
+    const char *host; /* IP address literal; "" = every interface */
     uint16_t port;
     uint32_t workers;
     const char *data_root;

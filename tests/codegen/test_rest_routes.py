@@ -205,3 +205,24 @@ def test_string_text_and_length_are_written_from_request_text(tmp_path):
     assert "rs_len += rs_format_i64(rs_body + rs_len, who);" in text  # len(who): the slot holds the length
     for compiler in COMPILERS:
         compile_object(compiler, tmp_path / "out" / "routes.c", tmp_path / "routes.o")
+
+
+# -- bind address ----------------------------------------------------------------------------
+
+ANY_ROUTE = '[[route]]\npath = "/x"\nreply = { text = "x" }\n'
+
+
+@pytest.mark.parametrize("host, expected", [
+    ('"localhost"', 't.toml:2:8: error[RS014]: server.host: not an IP address: "localhost" (e.g. "127.0.0.1", "::1", '
+                    '"0.0.0.0")'),
+    ("8080", 't.toml:2:8: error[RS012]: server.host: expected a string, got integer 8080'),
+])
+def test_host_must_be_an_address_literal(tmp_path, host, expected):
+    result = check(tmp_path, f"[server]\nhost = {host}\n" + ANY_ROUTE)
+    assert headlines(result.stderr) == [expected]
+
+
+def test_host_goes_into_the_config(tmp_path):
+    spec = tmp_path / "h.toml"
+    spec.write_text('[server]\nhost = "::1"\n' + ANY_ROUTE)
+    assert '.host = "::1",' in generate(spec, tmp_path / "out").read_text()

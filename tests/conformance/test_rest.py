@@ -3,6 +3,8 @@ routes keyed by path and method, string path parameters, 204/304, response heade
 redirects."""
 
 import json
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,9 +16,13 @@ CATALOGUE_DATA = HERE.parents[1] / "spec" / "examples" / "catalogue" / "data"
 
 
 @pytest.fixture(scope="module")
-def rest_server(tmp_path_factory):
-    binary = build_spec_server(HERE / "specs" / "rest" / "rest.toml", tmp_path_factory.mktemp("rest-build"))
-    srv = start_server(tmp_path_factory.mktemp("rest"), name="rest", binary=binary,
+def rest_binary(tmp_path_factory):
+    return build_spec_server(HERE / "specs" / "rest" / "rest.toml", tmp_path_factory.mktemp("rest-build"))
+
+
+@pytest.fixture(scope="module")
+def rest_server(tmp_path_factory, rest_binary):
+    srv = start_server(tmp_path_factory.mktemp("rest"), name="rest", binary=rest_binary,
                        extra_args=("--data-root", str(CATALOGUE_DATA)))
     yield srv
     stop_server(srv)
@@ -202,3 +208,35 @@ def test_json_fields_of_string_parameters(rest_server):
 
 def test_text_written_into_json_must_be_utf8(rest_server):
     assert violations(ask(rest_server, "GET", "/echo?q=%FF")) == [("query", "q", "type")]
+
+
+# -- bind address ---------------------------------------------------------------------------
+
+def connects(host, port) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_spec_host_binds_that_address_only(rest_server):
+    # [server] host = "127.0.0.1": the IPv6 loopback is not listened on.
+    assert connects("127.0.0.1", rest_server.port)
+    assert not connects("::1", rest_server.port)
+
+
+def test_host_flag_overrides_the_spec(tmp_path, rest_binary):
+    srv = start_server(tmp_path, name="rest-any", binary=rest_binary,
+                       extra_args=("--host", "::", "--data-root", str(CATALOGUE_DATA)))
+    try:
+        assert connects("::1", srv.port) and connects("127.0.0.1", srv.port)  # "::" is dual-stack
+    finally:
+        stop_server(srv)
+
+
+def test_host_that_is_not_an_address_is_refused_at_start(rest_binary):
+    r = subprocess.run([str(rest_binary), "--host", "localhost", "--port", "1", "--workers", "1"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2
+    assert "--host localhost: not an IP address (e.g. 127.0.0.1 or ::1)" in r.stderr
