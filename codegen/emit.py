@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import body_emit, checks_emit, expr, responses_emit, shapes_emit
+from . import body_emit, checks_emit, expr, responses_emit, shapes_emit, static_dir
 from .json_reply import JsonPlan
 from .model import WS_BEHAVIOURS, Literal, Route, Spec
 from .reply_head import emit as head_emit
@@ -30,7 +30,9 @@ _INT64_DIGITS = 20  # rs_format_i64 writes at most 20 bytes ("-92233720368547758
 
 def render(spec: Spec, profile: str | None) -> dict[str, str]:
     """Returns {file name: content} for one build of the spec (one profile or all routes)."""
-    routes = [_RouteView(number, route, spec.shapes) for number, route in enumerate(spec.select(profile))]
+    selected = spec.select(profile)
+    selected += static_dir.slash_redirects(selected)  # /static -> 301 /static/
+    routes = [_RouteView(number, route, spec.shapes) for number, route in enumerate(selected)]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         undefined=jinja2.StrictUndefined,

@@ -166,12 +166,13 @@ class ParamSegment:
 
 @dataclass(frozen=True)
 class StaticDir:
-    """static = { dir, precompressed, cache, mime } on a prefix route."""
+    """static = { dir, precompressed, cache, mime, index } on a prefix route."""
 
     dir: str  # "/data/static": resolved under --data-root
     precompressed: tuple  # "br" / "gzip", the server's preference first
     cache: str  # "memory" or "none"
     mime: tuple  # (extension, media type, compressible), defaults merged with the spec's
+    index: str = ""  # file served for a directory path ("index.html"); "" = none (404)
 
 
 @dataclass

@@ -195,6 +195,8 @@ STATIC = Table("[route.static]", "a prefix route serving the files of a director
     "precompressed": Key("array of strings", "[]", 'serve .br / .gz siblings: ["br", "gz"]'),
     "cache": Key("string", '"memory"', '"memory" (loaded at start-up) or "none" (read per request)'),
     "mime": Key("table", "built-in list", 'extension -> media type, added to the defaults: { avif = "image/avif" }'),
+    "index": Key("string", "none", 'file served for a directory ("/static/", "/static/docs/"): "index.html"; '
+                 "without it a directory is 404"),
 })
 
 # Checked in route_tests.py; run by `ringspec test` (case_runner.py).

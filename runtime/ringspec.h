@@ -164,6 +164,7 @@ typedef struct rs_static_dir {
     const rs_mime_type *mime;         /* extension table; others get default_type */
     uint16_t mime_count;
     const char *default_type; /* "application/octet-stream" */
+    const char *index;        /* served for a path ending in "/" ("index.html"); NULL: 404 */
     rs_static_mount *mount;   /* set by rs_static_load_all at start-up */
 } rs_static_dir;
 

@@ -226,3 +226,26 @@ def test_host_goes_into_the_config(tmp_path):
     spec = tmp_path / "h.toml"
     spec.write_text('[server]\nhost = "::1"\n' + ANY_ROUTE)
     assert '.host = "::1",' in generate(spec, tmp_path / "out").read_text()
+
+
+# -- static directories ------------------------------------------------------------------------
+
+STATIC = '[[route]]\npath = "/s/"\nstatic = { dir = "/data/static"%s }\n'
+
+
+def test_a_static_prefix_gets_a_slash_redirect_unless_a_route_has_the_path(tmp_path):
+    spec = tmp_path / "s.toml"
+    spec.write_text(STATIC % ', index = "index.html"')
+    text = generate(spec, tmp_path / "out").read_text()
+    assert 'memcmp(path, "/s", 2) == 0' in text
+    assert '"HTTP/1.1 301 Moved Permanently\\r\\nLocation: /s/\\r\\n"' in text
+    assert '.index = "index.html", /* served for a directory path */' in text
+    spec.write_text(STATIC % "" + '[[route]]\npath = "/s"\nreply = { text = "mine" }\n')
+    text = generate(spec, tmp_path / "out2").read_text()
+    assert "Location: /s/" not in text and ".index" not in text
+
+
+@pytest.mark.parametrize("index", ['"a/index.html"', '".."', "1"])
+def test_index_is_one_file_name(tmp_path, index):
+    lines = diagnostics(tmp_path, STATIC % f", index = {index}")
+    assert len(lines) == 1 and "route[0].static.index: expected a file name such as \"index.html\"" in lines[0]

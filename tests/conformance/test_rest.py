@@ -3,6 +3,7 @@ routes keyed by path and method, string path parameters, 204/304, response heade
 redirects."""
 
 import json
+import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -21,9 +22,22 @@ def rest_binary(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def rest_server(tmp_path_factory, rest_binary):
+def data_root(tmp_path_factory):
+    """The catalogue's categories and a small site with index files (for /site/)."""
+    root = tmp_path_factory.mktemp("rest-data")
+    shutil.copy(CATALOGUE_DATA / "categories.json", root / "categories.json")
+    (root / "site" / "docs").mkdir(parents=True)
+    (root / "site" / "index.html").write_text("<h1>home</h1>\n")
+    (root / "site" / "docs" / "index.html").write_text("<h1>docs</h1>\n")
+    (root / "site" / "docs" / "a.txt").write_text("a\n")
+    (root / "site" / "empty").mkdir()
+    return root
+
+
+@pytest.fixture(scope="module")
+def rest_server(tmp_path_factory, rest_binary, data_root):
     srv = start_server(tmp_path_factory.mktemp("rest"), name="rest", binary=rest_binary,
-                       extra_args=("--data-root", str(CATALOGUE_DATA)))
+                       extra_args=("--data-root", str(data_root)))
     yield srv
     stop_server(srv)
 
@@ -226,9 +240,9 @@ def test_spec_host_binds_that_address_only(rest_server):
     assert not connects("::1", rest_server.port)
 
 
-def test_host_flag_overrides_the_spec(tmp_path, rest_binary):
+def test_host_flag_overrides_the_spec(tmp_path, rest_binary, data_root):
     srv = start_server(tmp_path, name="rest-any", binary=rest_binary,
-                       extra_args=("--host", "::", "--data-root", str(CATALOGUE_DATA)))
+                       extra_args=("--host", "::", "--data-root", str(data_root)))
     try:
         assert connects("::1", srv.port) and connects("127.0.0.1", srv.port)  # "::" is dual-stack
     finally:
@@ -240,3 +254,30 @@ def test_host_that_is_not_an_address_is_refused_at_start(rest_binary):
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 2
     assert "--host localhost: not an IP address (e.g. 127.0.0.1 or ::1)" in r.stderr
+
+
+# -- static directories: the slash redirect and index files -----------------------------
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_static_prefix_without_slash_redirects(rest_server, method):
+    r = ask(rest_server, method, "/site")
+    assert r.status == 301 and r.header("location") == "/site/"
+    assert r.header("content-length") == "0"
+
+
+@pytest.mark.parametrize("target, body", [
+    ("/site/", b"<h1>home</h1>\n"),
+    ("/site/docs/", b"<h1>docs</h1>\n"),
+    ("/site/index.html", b"<h1>home</h1>\n"),
+    ("/site/docs/a.txt", b"a\n"),
+])
+def test_directory_paths_serve_their_index(rest_server, target, body):
+    r = ask(rest_server, "GET", target)
+    assert (r.status, r.body) == (200, body)
+    if target.endswith("/"):
+        assert r.header("content-type").startswith("text/html")
+
+
+def test_directory_without_index_is_404(rest_server):
+    assert ask(rest_server, "GET", "/site/empty/").status == 404
+    assert ask(rest_server, "GET", "/site/docs").status == 404  # a directory named without "/"
