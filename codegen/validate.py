@@ -28,7 +28,7 @@ from .params import violations as parse_violations
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
 from .reply_head import check as reply_head
-from .routing import method_groups
+from .routing import method_groups, paths
 from .values import string_holes
 from .static_dir import check_static
 from .websocket_route import check_websocket_route
@@ -38,8 +38,6 @@ from .websocket_route import check_websocket_route
 _LIMITS = spec_keys.defaults_and_bounds(spec_keys.LIMITS)
 _CODINGS = {k: key.bounds for k, key in spec_keys.COMPRESS.keys.items()}  # gzip level, brotli quality
 
-# RFC 3986 unreserved and sub-delims: what a literal path segment may contain.
-_PATH_CHAR = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INT_TYPE = re.compile(r"\s*int\s*(?:=\s*(\S.*?))?\s*")
 _INT_LITERAL = re.compile(r"-?[0-9]+")
@@ -359,53 +357,9 @@ class _Checker:
         return out
 
     def url_path(self, url: str, key: tuple) -> tuple[list, list]:
-        """Splits a path into Literal parts and parameter names (str); also returns the
-        declared path parameters."""
-        if not url.startswith("/"):
-            self.error(key, f'must start with "/", got {json.dumps(url)}', code="RS020")
-            return [], []
-        segments, declared, literal = [], [], ""
-        parts = url[1:].split("/")
-        for i, part in enumerate(parts):
-            literal += "/"
-            if "{" in part or "}" in part:
-                name, ok, constraints = self.path_param(part, key)
-                if name is not None:
-                    declared.append((name, None, "path", key, ok, constraints))
-                segments += [Literal(literal), name]
-                literal = ""
-            elif part == "" and i != len(parts) - 1:
-                self.error(key, f'empty segment ("//") in {json.dumps(url)}', code="RS020")
-            else:
-                bad = sorted({c for c in part if not _PATH_CHAR.fullmatch(c)})
-                if bad:
-                    shown = ", ".join(json.dumps(c) for c in bad)
-                    self.error(key, f"{shown} not allowed in a path literal (use unreserved and "
-                               f"sub-delim characters of RFC 3986)", code="RS020")
-                literal += part
-        if literal:
-            segments.append(Literal(literal))
-        return segments, declared
-
-    def path_param(self, part: str, key: tuple) -> tuple:
-        """'{id:int}' -> ('id', True, Constraints()); '{slug:string}' -> a string of at most
-        256 bytes (path_params may constrain it); a declared name with a bad type -> (name, False, ...)."""
-        m = re.fullmatch(r"\{([^{}:]*)(?::([^{}]*))?\}", part)
-        if not m:
-            self.error(key, f'path parameters must be whole segments like "{{id:int}}", got "{part}"', code="RS020")
-            return None, False, Constraints()
-        name, type_name = m.groups()
-        if type_name is None:
-            self.error(key, f'parameter "{part}" needs a type: "{{{name}:int}}" or "{{{name}:string}}"',
-                       code="RS020")
-            return name, False, Constraints()
-        if type_name == "string":
-            return name, True, Constraints(kind="string", max_length=spec_keys.PARAM.keys["max_length"].default)
-        if type_name != "int":
-            self.error(key, f'unknown parameter type "{type_name}" in "{part}" (expected "int" or "string")',
-                       code="RS020")
-            return name, False, Constraints()
-        return name, True, Constraints()
+        """Literal parts and parameter names of a path, and its declared parameters
+        (routing/paths.py)."""
+        return paths.split(self.error, url, key)
 
     def methods(self, raw, key: tuple) -> tuple:
         if not isinstance(raw, list) or not raw:

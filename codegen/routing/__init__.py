@@ -1,2 +1,2 @@
-"""Request routing beyond one path per route: several routes on one path, one per method
-(method_groups.py)."""
+"""Request routing: a route's path (paths.py), and several routes on one path, one per
+method (method_groups.py)."""
