@@ -163,6 +163,14 @@ hole, a json field, a slice bound, a `with` field) nor a handler uses it, and it
 constraint (min, max, enum, lengths, pattern) the server would refuse requests by. It is
 still parsed and type-checked on every request, for nothing: use it, constrain it, or
 remove it. The build goes on."""),
+    "RS091": ("string parameter read as a number", """
+Warning: an int expression inside a data query (a slice bound such as
+`found[0 : limit + author]`) uses a string parameter. There it reads as its length in
+bytes, and a string enum as the 0-based index of its value. (In a {hole} of a text reply
+or a json field, a string alone writes its text, len(name) is its length, and a string in
+other arithmetic is error RS041.) Compare strings in a `where` condition or order by an
+enum, where they read as their text; declare `type = "int"` for a parameter that holds a
+number."""),
 }
 
 SEVERITIES = ("error", "warning")

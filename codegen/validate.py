@@ -106,8 +106,8 @@ class _Checker:
         self.errors.append(SpecError(span, format_key(path), message, code, severity, hint))
 
     def coded(self, code: str):
-        """error(path, message) for checkers that report one kind of problem."""
-        return lambda path, message: self.error(path, message, code)
+        """error(path, message[, hint]) for checkers that report one kind of problem."""
+        return lambda path, message, hint=None: self.error(path, message, code, hint)
 
     def error_count(self) -> int:
         return sum(e.severity == "error" for e in self.errors)
@@ -478,7 +478,8 @@ class _Checker:
         return out
 
     def hole(self, source: str, key: tuple, known: list):
-        """One {expr}: a Hole with the folded expression, Text if it is constant, or None."""
+        """One {expr}: a Hole with the folded expression, a TextHole for a string parameter
+        alone (values/string_holes.py), Text if it is constant, or None."""
         try:
             if string_holes.whole_name(source, self.strings) in known:
                 return string_holes.TextHole(source, expr.Name(string_holes.whole_name(source, self.strings)))

@@ -12,4 +12,11 @@
  * not an address). */
 int rs_listen(const char *host, uint16_t port);
 
+/* 0 when nothing listens on host:port yet: a plain bind (SO_REUSEADDR, so connections
+ * in TIME_WAIT do not count, but no SO_REUSEPORT) fails with -EADDRINUSE against
+ * any listener, where joining the SO_REUSEPORT group of another process of the
+ * same user would succeed and silently take part of its traffic.  Checked once
+ * before the reactors bind; rs_port_foreign_listeners closes the window between. */
+int rs_port_probe(const char *host, uint16_t port);
+
 #endif

@@ -48,20 +48,23 @@ def whole_name(source: str, strings: dict) -> str | None:
     return m.group(1) if m and m.group(1) in strings else None
 
 
-def int_source(source: str, strings: dict) -> str:
+def int_source(source: str, strings: dict, json_field: bool = False) -> str:
     """The hole as an int expression: len(s) becomes s (whose slot holds its length).
-    Raises expr.ExprError for a string read as a number, or len() of an enum."""
+    Raises expr.ExprError for a string read as a number, or len() of an enum; json_field
+    words the message for a json field (which has no {hole} syntax)."""
     def length(m):
         name = m.group(1)
         if name not in strings:
             raise expr.ExprError(f'len() takes a string parameter here, got "{name}"')
         if strings[name].enum:
-            raise expr.ExprError(f'"{name}" is an enum: {{{name}}} writes its value; len() of an enum is not '
+            alone = f'a field "{name}"' if json_field else f"{{{name}}}"
+            raise expr.ExprError(f'"{name}" is an enum: {alone} writes its value; len() of an enum is not '
                                  "supported")
         return "0"
     bare = expr.names_in(expr.parse_expr(_LEN.sub(length, source)))
     misused = [n for n in bare if n in strings]
     if misused:
         n = misused[0]
-        raise expr.ExprError(f'"{n}" is a string: write {{{n}}} alone for its text, or len({n}) for its length')
+        alone = f'a field "{n}"' if json_field else f"{{{n}}} alone"
+        raise expr.ExprError(f'"{n}" is a string: write {alone} for its text, or len({n}) for its length')
     return _LEN.sub(lambda m: m.group(1), source)

@@ -188,8 +188,10 @@ STRINGS = '[[route]]\npath = "/s/{who:string}"\nquery = { sort = { type = "strin
                                'len(who) for its length'),
     ('{ text = "{len(sort)}" }', 'route[0].reply.text: "sort" is an enum: {sort} writes its value; len() of an '
                                  'enum is not supported'),
-    ('{ json = { n = "who * 2" } }', 'route[0].reply.json.n: "who" is a string: write {who} alone for its text, '
-                                     'or len(who) for its length'),
+    ('{ json = { n = "who * 2" } }', 'route[0].reply.json.n: "who" is a string: write a field "who" for its '
+                                     'text, or len(who) for its length'),
+    ('{ json = { n = "len(sort)" } }', 'route[0].reply.json.n: "sort" is an enum: a field "sort" writes its value; '
+                                       'len() of an enum is not supported'),
 ])
 def test_a_string_in_arithmetic_is_an_error(tmp_path, reply, expected):
     lines = diagnostics(tmp_path, STRINGS + f"reply = {reply}\n")
