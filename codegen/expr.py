@@ -256,6 +256,16 @@ class CEmitter:
         self.temporaries: list[str] = []
         self._checked: set[str] = set()
 
+    def branch(self) -> "CEmitter":
+        """An emitter for statements that run only sometimes (the right side of a
+        short-circuit `and` / `or`): it numbers temporaries with this one (they are
+        declared together), sees the checks already made before the branch, and keeps its
+        own checks to itself, since code after the branch cannot rely on them."""
+        inner = CEmitter(self.prefix)
+        inner.temporaries = self.temporaries
+        inner._checked = set(self._checked)
+        return inner
+
     def emit(self, node: Node) -> str:
         """Appends the statements computing node; returns the C operand holding it."""
         if isinstance(node, Num):
