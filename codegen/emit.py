@@ -371,7 +371,7 @@ class _RouteView:
             if p.source == "body" and not p.required:  # the runtime sets the bit when a body came
                 value = f"(rs_p->present & RS_PARAM_BIT({p.slot})) ? {value} : " \
                         f"{expr.c_int_literal(p.default)}"
-            self.bindings.append((p.name, value))
+            self.bindings.append((expr.c_name(p.name), value))
 
 
 def _describe_param(p) -> str:

@@ -241,6 +241,23 @@ _OVERFLOW_BUILTIN = {"+": "__builtin_add_overflow", "-": "__builtin_sub_overflow
 
 FAIL = "goto arithmetic_error;"
 
+# Generated C never declares a local under a spec author's name: a parameter `qsort` or
+# `strlen` would shadow the function the code calls, a query parameter `body` the typed
+# JSON body. Spec names may not start with rs_, so these prefixes cannot meet a name
+# ringspec generates itself.
+VALUE_PREFIX = "rs_v_"  # a route parameter's int64_t value (or an item's field inside with {...})
+BODY_LOCAL = "rs_body"  # the typed JSON body; `body.qty` in an expression reads rs_body.qty
+
+
+def c_name(name: str) -> str:
+    """The C operand an expression name reads: generated operands (rs_..., rs_e->field)
+    as they are, body.FIELD... from the typed body, any other name from its value local."""
+    if name.startswith("rs_"):
+        return name
+    if name.startswith("body."):
+        return BODY_LOCAL + name[len("body"):]
+    return VALUE_PREFIX + name
+
 
 class CEmitter:
     """Turns folded expressions into checked C statements with rs_tN temporaries.
@@ -271,7 +288,7 @@ class CEmitter:
         if isinstance(node, Num):
             return c_int_literal(node.value)
         if isinstance(node, Name):
-            return node.name
+            return c_name(node.name)
         if isinstance(node, Neg):
             operand = self.emit(node.operand)
             result = self._temporary()

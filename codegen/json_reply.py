@@ -406,7 +406,7 @@ class JsonPlan:
         shape_fields = {n for n, _ in self.shapes[element.shape].fields} if extra else set()
         for name in sorted(shape_ints):
             if name in shape_fields:
-                self.lines.append(f"int64_t {name} = rs_e->{name};")
+                self.lines.append(f"int64_t {expr.c_name(name)} = rs_e->{name};")
             else:
                 params_used.add(name)
         self.used.update(params_used)

@@ -90,7 +90,7 @@ class QueryEmitter:
             self.statements.append(f"qsort(rs_q{k}, rs_q{k}_n, sizeof *rs_q{k}, {name});")
         elif q.order_param:
             self.used.add(q.order_param)
-            self.statements.append(f"switch ({q.order_param}) {{ /* the order the request chose */")
+            self.statements.append(f"switch ({expr.c_name(q.order_param)}) {{ /* the order the request chose */")
             for index, keys in enumerate(q.order_choices):
                 name = self.comparator(q, keys)
                 self.statements.append(f"case {index}:\n    qsort(rs_q{k}, rs_q{k}_n, sizeof *rs_q{k}, {name});\n"
@@ -193,7 +193,7 @@ class QueryEmitter:
         if isinstance(node, Ref) and node.field:
             return f"rs_e->{node.name}"
         self.used.add(node.name)
-        return f"({node.name} != 0)"
+        return f"({expr.c_name(node.name)} != 0)"
 
     def text(self, node) -> str:
         if isinstance(node, Lit):

@@ -44,16 +44,22 @@ _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _MEDIA_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=({_TOKEN}|"[^"\\\x00-\x1f\x7f]*"))*')
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
-# Names a parameter may not take because the generated respond functions, which bind
-# parameters to C locals of the same name, need them: C keywords, <stdbool.h> and
-# <stdint.h> names, and the functions they call. Names starting with "_" or "rs_" or
+# Names a parameter or field may not take because they name members of generated structs
+# (handlers.h, shapes.h), where C keywords and the macros of <stdbool.h> and <stdint.h>
+# cannot stand. Generated locals never take a spec name (expr.c_name prefixes them), so
+# library functions (qsort, strlen, memcpy) are fine. Names starting with "_" or "rs_" or
 # ending in "_t" are refused by rule (implementation, ringspec and POSIX type names).
 _C_RESERVED = frozenset(
     "auto break case char const continue default do double else enum extern float for goto if "
     "inline int long register restrict return short signed sizeof static struct switch typedef "
     "union unsigned void volatile while alignas alignof bool true false static_assert "
-    "thread_local NULL INT64_MIN INT64_MAX memcpy memcmp memchr".split()
+    "thread_local NULL INT64_MIN INT64_MAX".split()
 )
+
+# Object-like macros of the standard headers generated code and handlers include: errno,
+# and by convention names without a lower-case letter (EOF, BUFSIZ, SIZE_MAX) and the
+# <inttypes.h> format macros. As a struct member, such a name would be rewritten.
+_C_MACRO = re.compile(r"errno|[A-Z0-9_]{2,}|(?:PRI|SCN)[A-Za-z0-9]*")
 
 
 def validate(source: SpecSource) -> Spec:
@@ -259,6 +265,11 @@ class _Checker:
         reply = raw.get("reply")
         handler = self.handler(raw, path, reply)
         responses, route_errors = self.typed.route(raw, path, handler)
+        if handler is not None and json_body is not None:
+            for name, _, source, key, *_ in declared:
+                if name == "body":  # handlers.h: the params struct has both as members
+                    self.error(key, f'a {source} parameter named "body" would clash with the JSON body the '
+                               f'handler reads as in->body; choose another name', code="RS031")
         if handler is not None:
             status, content_type, template, text, json_reply = 200, "", [], "", None
         elif reply is None:
@@ -464,7 +475,7 @@ class _Checker:
             def report(path, message, code="RS041", inner=None, hint=None, severity="error"):
                 self.error(path, message, code=code, inner=inner, hint=hint, severity=severity)
             statuses = [s for s in STATUS_REASONS if s not in BODILESS_STATUSES]
-            checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses,
+            checker = JsonChecker(report, self.shapes, self.data, _key_problem, statuses,
                                   getattr(self, "named_errors", {}), getattr(self, "error_body", None))
             json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
@@ -569,7 +580,17 @@ def _name_problem(name: str) -> str | None:
         return f'"{name}" is not a C identifier (letters, digits and "_", not starting with a digit)'
     if name in _C_RESERVED or name.startswith("_") or name.lower().startswith("rs_") or name.endswith("_t"):
         return f'"{name}" is reserved in the generated C; choose another name'
+    if _C_MACRO.fullmatch(name):
+        return (f'"{name}" may be a macro of the C headers (like errno, EOF, SIZE_MAX, PRId64), which would '
+                f'rewrite the generated struct member; choose another name')
     return None
+
+
+def _key_problem(name: str) -> str | None:
+    """Output keys and lets of a JSON reply: identifiers, but never C struct members, so
+    an upper-case key (URL) is fine."""
+    problem = _name_problem(name)
+    return None if problem and _C_MACRO.fullmatch(name) else problem
 
 
 def _c_name(url: str) -> str:
