@@ -26,6 +26,16 @@ class ExprError(ValueError):
 
 # -- template -------------------------------------------------------------------------
 
+INT64_DIGITS = 20  # rs_format_i64 writes at most 20 bytes ("-9223372036854775808")
+# A template with holes is formatted into a buffer on the worker's stack, sized for its
+# longest body: literal bytes + INT64_DIGITS per hole. check refuses more than this.
+TEMPLATE_BODY_MAX = 64 * 1024
+
+
+def body_bound(parts: list) -> int:
+    """The longest body a checked template (Text and Hole parts) can format."""
+    return sum(len(p.text.encode("utf-8")) if isinstance(p, Text) else INT64_DIGITS for p in parts)
+
 
 @dataclass(frozen=True)
 class Text:
@@ -40,33 +50,32 @@ class Hole:
     expr: "Node"
 
 
+_TEMPLATE_TOKEN = re.compile(r"\{\{|\}\}|\{[^}]*\}|\{|\}|[^{}]+")
+
+
 def split_template(template: str) -> list:
     """Splits a template into Text parts and hole sources (str), adjacent text merged.
-    Holes are parsed separately so that every bad hole can be reported."""
+    Holes are parsed separately so that every bad hole can be reported. One pass over the
+    text (templates may be large)."""
     parts: list = []
-    text = ""
-    i = 0
-    while i < len(template):
-        c = template[i]
-        if template.startswith("{{", i) or template.startswith("}}", i):
-            text += c
-            i += 2
-        elif c == "{":
-            close = template.find("}", i + 1)
-            if close < 0:
-                raise ExprError(f'unclosed "{{" at offset {i} (write "{{{{" for a literal brace)')
-            if text:
-                parts.append(Text(text))
-                text = ""
-            parts.append(template[i + 1 : close])
-            i = close + 1
-        elif c == "}":
+    text: list = []
+    for m in _TEMPLATE_TOKEN.finditer(template):
+        token, i = m.group(), m.start()
+        if token in ("{{", "}}"):
+            text.append(token[0])
+        elif token == "{":
+            raise ExprError(f'unclosed "{{" at offset {i} (write "{{{{" for a literal brace)')
+        elif token == "}":
             raise ExprError(f'single "}}" at offset {i} (write "}}}}" for a literal brace)')
+        elif token[0] == "{":
+            if text:
+                parts.append(Text("".join(text)))
+                text = []
+            parts.append(token[1:-1])
         else:
-            text += c
-            i += 1
+            text.append(token)
     if text:
-        parts.append(Text(text))
+        parts.append(Text("".join(text)))
     return parts
 
 

@@ -499,10 +499,18 @@ class _Checker:
                 part = self.hole(part, key, known)
                 if part is None:
                     continue
-            if isinstance(part, expr.Text) and out and isinstance(out[-1], expr.Text):
-                out[-1] = expr.Text(out[-1].text + part.text)
+            if isinstance(part, expr.Text) and out and isinstance(out[-1], list):
+                out[-1].append(part.text)  # adjacent text (folded holes) joined once, below
+            elif isinstance(part, expr.Text):
+                out.append([part.text])
             else:
                 out.append(part)
+        out = [expr.Text("".join(p)) if isinstance(p, list) else p for p in out]
+        size = expr.body_bound(out)
+        if size > expr.TEMPLATE_BODY_MAX and any(isinstance(p, expr.Hole) for p in out):
+            self.error(key, f"a text template with holes formats its body on the worker's stack: this one needs up to "
+                       f"{size} bytes, more than {expr.TEMPLATE_BODY_MAX}", code="RS040",
+                       hint="serve large content as a static file (static = ...), or split the template")
         return out
 
     def hole(self, source: str, key: tuple, known: list):
