@@ -15,6 +15,7 @@
 #include "conn_lifecycle.h"
 #include "json_body.h"
 #include "log.h"
+#include "output_gate.h"
 #include "reply.h"
 #include "request_text.h"
 #include "spill.h"
@@ -28,7 +29,7 @@ void rs_http1_open(rs_reactor *r, rs_conn *c)
 
 void rs_http1_release(rs_reactor *r, rs_conn *c)
 {
-    rs_spill_free(c);
+    rs_spill_free(r, c);
     rs_request_text_free(r, c);
     if (c->body_kind == RS_BODY_JSON)
         rs_json_body_release(r, c);
@@ -53,6 +54,13 @@ static void reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
  * status and close, after the response has been sent. */
 static void fail(rs_reactor *r, rs_conn *c, unsigned status)
 {
+    if (c->flags & RS_CF_FILE) {
+        /* A file body is still streaming: a response now would land inside
+         * it (DESIGN.md §2 rule 11), and the promised length cannot be kept
+         * short.  The only honest end is to drop the connection. */
+        rs_conn_abort(r, c);
+        return;
+    }
     rs_reply reply;
     r->stats.parse_errors++;
     r->stats.parse_errors_by_status[rs_parse_error_kind(status)]++;
@@ -97,6 +105,10 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
         .reactor = r,
         .conn = c,
     };
+    if (view.path_len == 0) { /* absolute-form without a path: "http://host" means "/" */
+        view.path = "/";
+        view.path_len = 1;
+    }
     rs_route_match m = {.route = -1};
     c->params.present = 0;
     rs_route_dispatch(&view, &c->params, &m);
@@ -279,8 +291,8 @@ static void process(rs_reactor *r, rs_conn *c, char *in, size_t n)
      * it waits (responses go out in order). */
     while (c->state == RS_CONN_OPEN && !(c->flags & (RS_CF_PAUSED | RS_CF_FILE))) {
         /* Only owned bytes cost memory; file references do not count. */
-        if (rs_outq_owned(&c->out) >= r->opt->limits.output_queue) {
-            rs_conn_pause(r, c);
+        if (rs_output_blocked(r, c)) {
+            rs_output_pause(r, c);
             break;
         }
         size_t used = 0, body_len = 0;

@@ -12,6 +12,7 @@
 
 #include "accept_encoding.h"
 #include "conn_lifecycle.h"
+#include "output_gate.h"
 #include "reply.h"
 #include "static.h"
 #include "static_cond.h"
@@ -267,7 +268,7 @@ bool rs_static_advance(rs_reactor *r, rs_conn *c)
         rs_static_release(c);
         return true;
     }
-    if (rs_outq_owned(&c->out) >= r->opt->limits.output_queue)
+    if (rs_output_blocked(r, c))
         return false; /* on_send brings us back as the queue drains */
     rs_chunk *chunk = rs_chunk_take(&r->file_chunks);
     if (!chunk) {
@@ -289,6 +290,10 @@ void rs_static_read_done(rs_reactor *r, rs_conn *c, int res)
     c->ops &= (uint8_t)~RS_OP_READ_BIT;
     rs_chunk *chunk = s->reading;
     s->reading = NULL;
+    if ((res == -EAGAIN || res == -EINTR) && c->state != RS_CONN_CLOSING) {
+        rs_chunk_release(chunk); /* a retry: rs_conn_advance submits the read again */
+        return;
+    }
     if (res <= 0 || c->state == RS_CONN_CLOSING) {
         /* The file shrank or failed under us: Content-Length is already
          * promised, so the only honest end is to drop the connection. */
@@ -308,5 +313,4 @@ void rs_static_read_done(rs_reactor *r, rs_conn *c, int res)
     rs_outq_push(&c->out, chunk);
     s->off += (uint64_t)res;
     s->len -= (uint64_t)res;
-    rs_conn_touch(r, c);
 }
