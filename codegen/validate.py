@@ -25,6 +25,8 @@ from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntS
                     Literal, Param, Route, Server, Spec)
 from .diagnostics import SpecError, SpecErrors, describe_value, sort
 from .params import violations as parse_violations
+from .c_names import key_problem as _key_problem
+from .c_names import name_problem as _name_problem
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
 from .static_dir import check_static
@@ -43,24 +45,6 @@ _INT_LITERAL = re.compile(r"-?[0-9]+")
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _MEDIA_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=({_TOKEN}|"[^"\\\x00-\x1f\x7f]*"))*')
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
-
-# Names a parameter or field may not take because they name members of generated structs
-# (handlers.h, shapes.h), where C keywords and the macros of <stdbool.h> and <stdint.h>
-# cannot stand. Generated locals never take a spec name (expr.c_name prefixes them), so
-# library functions (qsort, strlen, memcpy) are fine. Names starting with "_" or "rs_" or
-# ending in "_t" are refused by rule (implementation, ringspec and POSIX type names).
-_C_RESERVED = frozenset(
-    "auto break case char const continue default do double else enum extern float for goto if "
-    "inline int long register restrict return short signed sizeof static struct switch typedef "
-    "union unsigned void volatile while alignas alignof bool true false static_assert "
-    "thread_local NULL INT64_MIN INT64_MAX".split()
-)
-
-# Object-like macros of the standard headers generated code and handlers include: errno,
-# and by convention names without a lower-case letter (EOF, BUFSIZ, SIZE_MAX) and the
-# <inttypes.h> format macros. As a struct member, such a name would be rewritten.
-_C_MACRO = re.compile(r"errno|[A-Z0-9_]{2,}|(?:PRI|SCN)[A-Za-z0-9]*")
-
 
 def validate(source: SpecSource) -> Spec:
     """Returns the model of a valid spec; raises SpecErrors listing every problem."""
@@ -581,24 +565,6 @@ class _Checker:
                                f'unknown route path "{p}" (known: {", ".join(known_paths)})', code="RS060")
             out[name] = tuple(paths)
         return out
-
-
-def _name_problem(name: str) -> str | None:
-    if not _IDENTIFIER.fullmatch(name):
-        return f'"{name}" is not a C identifier (letters, digits and "_", not starting with a digit)'
-    if name in _C_RESERVED or name.startswith("_") or name.lower().startswith("rs_") or name.endswith("_t"):
-        return f'"{name}" is reserved in the generated C; choose another name'
-    if _C_MACRO.fullmatch(name):
-        return (f'"{name}" may be a macro of the C headers (like errno, EOF, SIZE_MAX, PRId64), which would '
-                f'rewrite the generated struct member; choose another name')
-    return None
-
-
-def _key_problem(name: str) -> str | None:
-    """Output keys and lets of a JSON reply: identifiers, but never C struct members, so
-    an upper-case key (URL) is fine."""
-    problem = _name_problem(name)
-    return None if problem and _C_MACRO.fullmatch(name) else problem
 
 
 def _c_name(url: str) -> str:
