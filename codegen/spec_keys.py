@@ -151,7 +151,8 @@ PATH_PARAM_KEYS = ("min", "max", "enum")
 REPLY = Table("[route.reply]", "the answer of a route without a handler", {
     "status": Key("integer", 200, "a registered status that carries a body", (100, 599)),
     "type": Key("string", '"text/plain" or "application/json"', "Content-Type (a media type)"),
-    "text": Key("string", "required unless json", 'a template: "{a + b}" holes are int expressions'),
+    "text": Key("string", "required unless json", 'a template: "{a + b}" holes are int expressions; with holes, '
+                'at most 64 KiB of body (literal bytes + 20 per hole)'),
     "json": Key("table or string", "none", "[route.reply.json]: output fields in order; a string: "
                 '"QUERY" or "first(QUERY) else 404" as the whole body'),
     "let": Key("table", "none", "[route.reply.let]: named data queries the json fields reuse"),

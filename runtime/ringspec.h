@@ -292,6 +292,12 @@ bool rs_query_next(const char **cursor, const char *end, rs_str *key, rs_str *va
  * needs, not on every request of a hot route. */
 bool rs_request_header(const rs_request_view *req, const char *lower_name, rs_str *value);
 
+/* rs_request_header that also counts the field's lines: 0 (absent, value
+ * {NULL, 0}), 1, or 2 for two or more (value: the first).  A header that is
+ * a route parameter is a `repeated` violation when sent twice, like a
+ * repeated query parameter, rather than one copy winning silently. */
+unsigned rs_request_header_copies(const rs_request_view *req, const char *lower_name, rs_str *value);
+
 /* Percent-decodes a query value ("+" is a space) into dst (cap bytes).
  * Returns the decoded length, SIZE_MAX when it does not fit in cap, or
  * SIZE_MAX - 1 for a malformed escape ("%zz", "%4"). */

@@ -55,11 +55,12 @@ def test_readable_output(tmp_path):
     assert max(len(line) for line in text.splitlines()) <= 110  # .clang-format ColumnLimit
     assert "static void respond_calc(const rs_params *rs_p, rs_reply *rs_r)" in text
     assert "static void respond_root(rs_reply *rs_r)" in text
-    assert "    int64_t x = rs_p->value[0];\n" in text
-    assert re.search(r"if \(__builtin_sub_overflow\(0, x, &rs_t1\)\)\s+goto arithmetic_error;", text)
+    assert "    int64_t rs_v_x = rs_p->value[0];\n" in text  # a spec name never names a C local itself
+    assert re.search(r"if \(__builtin_sub_overflow\(0, rs_v_x, &rs_t1\)\)\s+goto arithmetic_error;", text)
     # a constant divisor needs no run-time check; a variable one checks 0 and INT64_MIN / -1 once
-    assert "    rs_t2 = n % 2;\n" in text
-    assert len(re.findall(r"if \(d == 0 \|\| \(n == INT64_MIN && d == -1\)\)\s+goto arithmetic_error;", text)) == 1
+    assert "    rs_t2 = rs_v_n % 2;\n" in text
+    assert len(re.findall(r"if \(rs_v_d == 0 \|\| \(rs_v_n == INT64_MIN && rs_v_d == -1\)\)\s+goto arithmetic_error;",
+                          text)) == 1
     assert 'static const char rs_text[] = "seven";' in text
 
 
