@@ -110,6 +110,7 @@ static void shared_init(void)
         callbacks = NULL;
         return;
     }
+    nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, rs_h2_on_begin_frame);
     nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, rs_h2_on_begin_headers);
     nghttp2_session_callbacks_set_on_header_callback(callbacks, rs_h2_on_header);
     nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, rs_h2_on_frame_recv);

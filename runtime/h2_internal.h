@@ -45,7 +45,8 @@ typedef struct rs_h2_conn {
     rs_conn *conn;
     rs_h2_stream *streams; /* open, newest first */
     uint32_t open_streams;
-    bool closing; /* GOAWAY queued or the session failed: close once flushed */
+    int32_t last_stream; /* the highest request stream id seen */
+    bool closing;        /* GOAWAY queued or the session failed: close once flushed */
 } rs_h2_conn;
 
 /* Allocation from the worker's budget ([server.limits] buffered): every
@@ -55,6 +56,7 @@ void *rs_h2_realloc(rs_reactor *r, void *p, size_t size);
 void rs_h2_free(rs_reactor *r, void *p);
 
 /* nghttp2 callbacks of h2_stream.c. */
+int rs_h2_on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *user);
 int rs_h2_on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void *user);
 int rs_h2_on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8_t *name, size_t namelen,
                     const uint8_t *value, size_t valuelen, uint8_t flags, void *user);

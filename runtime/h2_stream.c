@@ -79,11 +79,29 @@ static bool head_add(rs_h2_conn *h, rs_h2_stream *st, const void *data, size_t n
     return true;
 }
 
+/* RFC 9113 §5.1.1: a client's new stream id must exceed every id it used
+ * before.  nghttp2 ignores HEADERS on a lower id that names no open stream
+ * (it cannot tell a closed stream from one never opened once closed streams
+ * are not retained); here the highest id is kept, so such HEADERS is the
+ * connection error PROTOCOL_ERROR.  Trailers on an open stream pass. */
+int rs_h2_on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *user)
+{
+    rs_h2_conn *h = user;
+    if (hd->type == NGHTTP2_HEADERS && (hd->stream_id & 1) && hd->stream_id <= h->last_stream &&
+        !nghttp2_session_find_stream(s, hd->stream_id)) {
+        nghttp2_session_terminate_session(s, NGHTTP2_PROTOCOL_ERROR);
+        h->closing = true;
+    }
+    return 0;
+}
+
 int rs_h2_on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void *user)
 {
     rs_h2_conn *h = user;
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
+    if (frame->hd.stream_id > h->last_stream)
+        h->last_stream = frame->hd.stream_id;
     rs_h2_stream *st = rs_h2_alloc(h->reactor, sizeof *st);
     if (!st)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* RST_STREAM: over the worker's budget */
