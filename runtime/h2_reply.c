@@ -43,6 +43,8 @@ static bool connection_specific(const char *name, size_t n)
  * `lower`.  False when they do not fit. */
 static bool add_lines(const char *p, size_t len, nghttp2_nv *nv, size_t *count, char *lower, size_t *used)
 {
+    if (!len) /* no extra lines: p may be NULL */
+        return true;
     const char *end = p + len;
     while (p < end) {
         const char *eol = memchr(p, '\r', (size_t)(end - p));

@@ -344,7 +344,7 @@ static unsigned body_value(const rs_h2_stream *st, const rs_route_match *m, rs_p
     if (m->body_kind == RS_BODY_STREAM) {
         params->value[slot] = (int64_t)st->body_seen;
         params->present |= 1u << slot;
-    } else if (m->body_kind == RS_BODY_INT) {
+    } else if (m->body_kind == RS_BODY_INT && st->body_len) { /* no body: absent */
         const char *p = st->body, *e = st->body + st->body_len;
         while (p < e && is_body_space(*p))
             p++;

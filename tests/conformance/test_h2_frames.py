@@ -305,6 +305,9 @@ def test_integer_and_json_bodies(h2port):
         assert (status, body) == (200, b"23")
         status, _, body = c.response(c.request("/baseline11?a=1&b=2", "POST", body=b"2x"))
         assert status == 400
+        # no body at all (END_STREAM on HEADERS): the spec's default 0
+        status, _, body = c.response(c.request("/baseline11?a=1&b=2", "POST"))
+        assert (status, body) == (200, b"3")
     finally:
         c.close()
 
