@@ -34,9 +34,11 @@ typedef struct rs_h2_stream {
     uint64_t body_seen;
     char *body; /* INT and JSON bodies, kept whole up to the route's limit */
     uint32_t body_len, body_cap;
-    /* The response body waiting for DATA frames (flow control decides when). */
+    /* The response body waiting for DATA frames (flow control decides when):
+     * src is `out` (a copy the stream owns) or static bytes by reference. */
     char *out;
-    size_t out_len, out_off;
+    const char *src;
+    size_t src_len, src_off;
 } rs_h2_stream;
 
 typedef struct rs_h2_conn {

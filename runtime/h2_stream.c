@@ -18,6 +18,7 @@
 #include "json_body.h"
 #include "reply.h"
 #include "request_text.h"
+#include "static_serve.h"
 
 static rs_method method_of(const uint8_t *v, size_t n)
 {
@@ -382,8 +383,8 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         status = m.status;
         if (!status && m.websocket)
             status = 426; /* WebSocket upgrades only from HTTP/1.1 (no RFC 8441) */
-        else if (!status && m.static_dir)
-            status = 501; /* static files are served over HTTP/1.1 only, for now */
+        else if (!status && m.static_dir && m.static_dir->cache != RS_STATIC_MEMORY)
+            status = 501; /* files read from disk per request: HTTP/1.1 only, for now */
         if (!status)
             status = body_value(st, &m, &params);
         if (m.compress && !status)
@@ -402,10 +403,16 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         static const char head[] = "HTTP/1.1 415 Unsupported Media Type\r\nContent-Type: text/plain\r\n";
         static const char text[] = "this route takes a JSON body: send Content-Type: application/json\n";
         rs_reply_text(&reply, head, sizeof head - 1, text, sizeof text - 1);
-    } else if (status)
+    } else if (status) {
         rs_reply_error(&reply, status);
-    else
+    } else if (m.static_dir) { /* in memory: the body goes by reference */
+        rs_static_pending file;
+        rs_request_view view = view_of(h, st);
+        rs_static_resolve_into(&file, &view, &m);
+        rs_static_respond_by_ref(&reply, &file);
+    } else {
         rs_route_respond(m.route, &params, &reply);
+    }
     if (!reply.status) /* generated code must always answer */
         rs_reply_error(&reply, 500);
     rs_request_text_free(r, c);

@@ -54,10 +54,13 @@ def test_curl_http1_on_the_h2c_port_gets_no_200(h2port):
     ("/baseline11?a=1&b=2", ("-X", "PUT")),
     ("/baseline2?a=1", ()),
     ("/static/reset.css", ()),
+    ("/static/app.js", ("-H", "Accept-Encoding: br")),
+    ("/static/reset.css", ("-H", "Range: bytes=10-99")),
+    ("/static/nonexistent.txt", ()),
 ])
 def test_same_answer_as_http1(server, h2port, path, args):
     """Conformance parity: status, Content-Type, Content-Encoding and body over h2 equal the
-    HTTP/1.1 answer (static files excepted: not served over h2 yet, 501)."""
+    HTTP/1.1 answer (static files: by reference from memory over h2)."""
     stdin = b"y" * 100_000 if "@/dev/stdin" in args else None
 
     def fetch(*extra):
@@ -71,9 +74,6 @@ def test_same_answer_as_http1(server, h2port, path, args):
 
     h1 = fetch()
     h2 = fetch(H2C)
-    if path.startswith("/static/"):
-        assert h1[0] == 200 and h2[0] == 501
-        return
     assert h2 == h1
 
 
@@ -115,6 +115,16 @@ def test_h2load_json_uris_no_failures(h2port, tmp_path):
 def test_h2load_on_the_mixed_listener(server):
     r = h2load("-n", "5000", "-c", "4", "-m", "50", "-t", "1", f"http://127.0.0.1:{server.port}/baseline2?a=1&b=1")
     assert r["succeeded"] == r["2xx"] == 5000 and r["failed"] == 0
+
+
+def test_static_conditional_and_head(h2port):
+    p = subprocess.run(["curl", "-s", H2C, "-D", "-", "-o", "/dev/null", f"http://127.0.0.1:{h2port}/static/reset.css"],
+                       capture_output=True, text=True, timeout=10)
+    etag = re.search(r"^etag: (.*)$", p.stdout, re.M)[1].strip()
+    tail, body = curl_version(f"http://127.0.0.1:{h2port}/static/reset.css", H2C, "-H", f"If-None-Match: {etag}")
+    assert (tail, body) == ("2 304", b"")
+    tail, body = curl_version(f"http://127.0.0.1:{h2port}/static/reset.css", H2C, "-I")
+    assert tail == "2 200" and b"content-length: 8192" in body.lower()
 
 
 def test_http1_keeps_working_beside_h2(server):
