@@ -22,6 +22,7 @@
 #include "conn_lifecycle.h"
 #include "h2_internal.h"
 #include "log.h"
+#include "output_gate.h"
 
 /* ---- allocation: every byte charged to the worker's budget ---- */
 
@@ -32,11 +33,11 @@ typedef union size_prefix {
 
 void *rs_h2_alloc(rs_reactor *r, size_t size)
 {
-    if (!rs_budget_charge(r, size + sizeof(size_prefix)))
+    if (!rs_budget_try_charge(&r->budget, RS_HELD_H2, size + sizeof(size_prefix)))
         return NULL;
     size_prefix *p = malloc(size + sizeof *p);
     if (!p) {
-        rs_budget_release(r, size + sizeof(size_prefix));
+        rs_budget_release(&r->budget, RS_HELD_H2, size + sizeof(size_prefix));
         return NULL;
     }
     p->size = size;
@@ -48,7 +49,7 @@ void rs_h2_free(rs_reactor *r, void *ptr)
     if (!ptr)
         return;
     size_prefix *p = (size_prefix *)ptr - 1;
-    rs_budget_release(r, p->size + sizeof *p);
+    rs_budget_release(&r->budget, RS_HELD_H2, p->size + sizeof *p);
     free(p);
 }
 
@@ -58,16 +59,16 @@ void *rs_h2_realloc(rs_reactor *r, void *ptr, size_t size)
         return rs_h2_alloc(r, size);
     size_prefix *p = (size_prefix *)ptr - 1;
     size_t old = p->size;
-    if (size > old && !rs_budget_charge(r, size - old))
+    if (size > old && !rs_budget_try_charge(&r->budget, RS_HELD_H2, size - old))
         return NULL;
     size_prefix *q = realloc(p, size + sizeof *q);
     if (!q) {
         if (size > old)
-            rs_budget_release(r, size - old);
+            rs_budget_release(&r->budget, RS_HELD_H2, size - old);
         return NULL;
     }
     if (size < old)
-        rs_budget_release(r, old - size);
+        rs_budget_release(&r->budget, RS_HELD_H2, old - size);
     q->size = size;
     return q + 1;
 }
@@ -169,7 +170,7 @@ bool rs_h2_open(rs_reactor *r, rs_conn *c)
 static void pump(rs_reactor *r, rs_conn *c)
 {
     rs_h2_conn *h = c->h2;
-    while (c->state == RS_CONN_OPEN && rs_outq_owned(&c->out) < r->opt->limits.output_queue) {
+    while (c->state == RS_CONN_OPEN && !rs_output_blocked(r, c)) {
         const uint8_t *data;
         ssize_t n = nghttp2_session_mem_send(h->session, &data);
         if (n < 0) {
@@ -185,8 +186,8 @@ static void pump(rs_reactor *r, rs_conn *c)
     }
     if (c->state != RS_CONN_OPEN)
         return;
-    if (nghttp2_session_want_write(h->session) && rs_outq_owned(&c->out) >= r->opt->limits.output_queue)
-        rs_conn_pause(r, c);
+    if (nghttp2_session_want_write(h->session) && rs_output_blocked(r, c))
+        rs_output_pause(r, c); /* resumed by rs_h2_drained */
     else if (h->closing ||
              (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session)))
         rs_conn_finish(r, c); /* sends what is queued, then closes */

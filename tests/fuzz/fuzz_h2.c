@@ -11,7 +11,7 @@
  *
  * Invariant (abort on breach): once the connection is released, every
  * byte charged to the worker's budget (nghttp2's allocations, streams,
- * bodies, responses) has been given back: r.buffered == 0. */
+ * bodies, responses, output chunks) has been given back: r.budget.held == 0. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +43,8 @@ static void setup(void)
     if (rs_conn_table_init(&r.conns, opt.max_connections) < 0 || rs_request_text_init(&r) < 0)
         exit(1);
     rs_chunk_pool_init(&r.pool, 2048 - sizeof(rs_chunk), 16384 - sizeof(rs_chunk), 256, 16);
+    rs_budget_init(&r.budget, opt.limits.buffered);
+    r.pool.budget = &r.budget;
 }
 
 /* What the flush phase would do: send everything, forget the dirty list. */
@@ -99,8 +101,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c->state = RS_CONN_FREE;
     c->flags = 0;
     rs_conn_release(&r.conns, c);
-    if (r.buffered != 0) {
-        fprintf(stderr, "invariant: %llu budget bytes not given back\n", (unsigned long long)r.buffered);
+    if (r.budget.held != 0) {
+        fprintf(stderr, "invariant: %llu budget bytes not given back (h2: %llu)\n",
+                (unsigned long long)r.budget.held, (unsigned long long)r.budget.by_kind[RS_HELD_H2]);
         abort();
     }
     return 0;
