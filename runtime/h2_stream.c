@@ -88,9 +88,12 @@ static bool head_add(rs_h2_conn *h, rs_h2_stream *st, const void *data, size_t n
 int rs_h2_on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *user)
 {
     rs_h2_conn *h = user;
-    if (hd->type == NGHTTP2_HEADERS && (hd->stream_id & 1) && hd->stream_id <= h->last_stream &&
-        !nghttp2_session_find_stream(s, hd->stream_id)) {
-        nghttp2_session_terminate_session(s, NGHTTP2_PROTOCOL_ERROR);
+    if (!h->closing && hd->type == NGHTTP2_HEADERS && (hd->stream_id & 1) &&
+        hd->stream_id <= h->last_stream && !nghttp2_session_find_stream(s, hd->stream_id)) {
+        /* GOAWAY after what is already answered (terminate_session would
+         * drop responses queued before it); no more input is read. */
+        nghttp2_submit_goaway(s, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(s),
+                              NGHTTP2_PROTOCOL_ERROR, NULL, 0);
         h->closing = true;
     }
     return 0;
