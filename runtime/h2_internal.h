@@ -19,6 +19,7 @@ typedef struct rs_h2_stream {
     uint8_t head_done : 1; /* the header block ended (route known) */
     uint8_t bad : 1;       /* malformed or oversized header block: answered 400/431 */
     uint8_t line_done : 1; /* the head starts with its request line (pseudo-headers read) */
+    uint8_t ended : 1;     /* the request's END_STREAM arrived */
     uint8_t body_kind;     /* rs_body_kind of the route matched at the head */
     uint16_t early_status; /* refused before the body ended (413, 415, 503) */
     int16_t route;
@@ -65,6 +66,7 @@ int rs_h2_on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8_
 int rs_h2_on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *user);
 int rs_h2_on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data, size_t len,
                         void *user);
+int rs_h2_on_frame_send(nghttp2_session *s, const nghttp2_frame *frame, void *user);
 int rs_h2_on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error_code, void *user);
 
 /* Frees a stream and everything it holds. */

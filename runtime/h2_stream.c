@@ -313,10 +313,27 @@ int rs_h2_on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *us
     if (!st)
         return 0;
     bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+    if (end)
+        st->ended = 1;
     if (frame->hd.type == NGHTTP2_HEADERS && !st->head_done)
         head_done(h, st, end);
     if (!st->answered && (end || st->early_status == 413 || st->early_status == 431))
         rs_h2_answer(h, st);
+    return 0;
+}
+
+/* A response answered before its request ended (413 at the head, 503 at the
+ * budget) is complete: RST_STREAM(NO_ERROR) tells the client to stop
+ * sending the body (RFC 9113 §8.1) instead of uploading it for nothing. */
+int rs_h2_on_frame_send(nghttp2_session *s, const nghttp2_frame *frame, void *user)
+{
+    rs_h2_conn *h = user;
+    if ((frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS) ||
+        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        return 0;
+    rs_h2_stream *st = stream_of(h, frame->hd.stream_id);
+    if (st && !st->ended)
+        nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_NO_ERROR);
     return 0;
 }
 

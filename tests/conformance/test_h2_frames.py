@@ -351,3 +351,19 @@ def test_compression_is_negotiated(h2port):
         c.close()
     assert status == 200 and headers["content-encoding"] == "gzip" and headers["vary"] == "Accept-Encoding"
     assert gzip.decompress(body) == plain and "content-encoding" not in plain_headers
+
+
+def test_early_refusal_resets_the_unfinished_upload(h2port):
+    """413 at the head (Content-Length over the route's limit): the response, then
+    RST_STREAM(NO_ERROR) so the client stops sending a body nobody reads."""
+    c = RawH2(h2port)
+    try:
+        c.send(c.headers(1, "/baseline11?a=1&b=2", "POST", end_stream=False, extra=[("content-length", "999999999")]))
+        frames = c.frames(until=lambda f: isinstance(f, RstStreamFrame))
+        on1 = [f for f in frames if f.stream_id == 1]
+        assert isinstance(on1[0], HeadersFrame) and dict(Decoder().decode(on1[0].data))[":status"] == "413"
+        assert isinstance(on1[-1], RstStreamFrame) and on1[-1].error_code == 0
+        assert any(isinstance(f, DataFrame) and "END_STREAM" in f.flags for f in on1)  # the body came first
+    finally:
+        c.close()
+    assert_served(h2port)
