@@ -118,6 +118,7 @@ static void shared_init(void)
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, rs_h2_on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, rs_h2_on_stream_close);
     nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, rs_h2_on_frame_send);
+    nghttp2_session_callbacks_set_send_data_callback(callbacks, rs_h2_send_data);
     nghttp2_option_set_no_closed_streams(options, 1);
     nghttp2_option_set_max_deflate_dynamic_table_size(options, 4096);
     nghttp2_option_set_max_outbound_ack(options, 1000);

@@ -40,6 +40,7 @@ typedef struct rs_h2_stream {
     char *out;
     const char *src;
     size_t src_len, src_off;
+    struct rs_shared_buf *ref; /* src's buffer when by reference: DATA leaves without a copy */
 } rs_h2_stream;
 
 typedef struct rs_h2_conn {
@@ -66,6 +67,8 @@ int rs_h2_on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8_
 int rs_h2_on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *user);
 int rs_h2_on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data, size_t len,
                         void *user);
+int rs_h2_send_data(nghttp2_session *s, nghttp2_frame *frame, const uint8_t *framehd, size_t length,
+                    nghttp2_data_source *source, void *user);
 int rs_h2_on_frame_send(nghttp2_session *s, const nghttp2_frame *frame, void *user);
 int rs_h2_on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error_code, void *user);
 

@@ -9,9 +9,11 @@
 
 #include "h2_internal.h"
 #include "reply.h"
+#include "shared_buf.h"
 
 #define MAX_FIELDS 24
 #define FIELD_BYTES 2048 /* heads stay far below 1 KiB (DESIGN.md §2 rule 9) */
+#define NO_COPY_MIN 1024 /* smaller DATA from a reference is copied: a reference chunk costs more */
 
 static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length, uint32_t *flags,
                          nghttp2_data_source *source, void *user)
@@ -23,6 +25,13 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t le
     size_t n = st->src_len - st->src_off;
     if (n > length)
         n = length;
+    if (st->ref && n >= NO_COPY_MIN) {
+        /* rs_h2_send_data queues the frame header and a reference to these bytes. */
+        *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+        if (st->src_off + n == st->src_len)
+            *flags |= NGHTTP2_DATA_FLAG_EOF;
+        return (ssize_t)n;
+    }
     if (n)
         memcpy(buf, st->src + st->src_off, n);
     st->src_off += n;
@@ -150,11 +159,32 @@ static bool h2_head(rs_reply *r, const char *status_line, size_t status_len, con
                   with_body);
 }
 
-static void h2_body_ref(rs_reply *r, const char *data, size_t len)
+static void h2_body_ref(rs_reply *r, rs_shared_buf *buf, size_t off, size_t len)
 {
     rs_h2_stream *st = r->stream;
-    st->src = data; /* read by read_body as flow control allows: no copy here */
+    st->ref = buf; /* immutable for the life of the process */
+    st->src = buf->data + off;
     st->src_len = len;
+}
+
+/* A NO_COPY DATA frame: its 9-byte header copied, its payload queued as a
+ * reference into the shared buffer (the transport sends it by iovec, or by
+ * sendfile from the memfd), so a static file is never copied for HTTP/2. */
+int rs_h2_send_data(nghttp2_session *s, nghttp2_frame *frame, const uint8_t *framehd, size_t length,
+                    nghttp2_data_source *source, void *user)
+{
+    (void)s;
+    (void)frame; /* no padding is ever chosen: the payload is exactly length bytes */
+    rs_h2_conn *h = user;
+    rs_h2_stream *st = source->ptr;
+    rs_reactor *r = h->reactor;
+    rs_conn *c = h->conn;
+    size_t off = (size_t)(st->src - st->ref->data) + st->src_off;
+    if (rs_outq_append(&c->out, &r->pool, framehd, 9) < 0 ||
+        (length && rs_outq_append_ref(&c->out, &r->refs, st->ref, off, length) < 0))
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    st->src_off += length;
+    return 0;
 }
 
 const rs_reply_sink rs_h2_sink = {.framed = h2_framed, .head = h2_head, .body_ref = h2_body_ref};

@@ -214,7 +214,7 @@ bool rs_static_respond_by_ref(rs_reply *reply, const rs_static_pending *s)
         reply_416(reply, rep->buf->len);
     else if (write_head(reply, s, rep->fields, rep->fields_len, rep->buf->len) && s->status != 304 &&
              !reply->head_only)
-        rs_reply_body_ref(reply, rep->buf->data + s->off, (size_t)s->len);
+        rs_reply_body_ref(reply, rep->buf, (size_t)s->off, (size_t)s->len);
     return true;
 }
 

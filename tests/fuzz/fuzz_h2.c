@@ -45,6 +45,7 @@ static void setup(void)
     rs_chunk_pool_init(&r.pool, 2048 - sizeof(rs_chunk), 16384 - sizeof(rs_chunk), 256, 16);
     rs_budget_init(&r.budget, opt.limits.buffered);
     r.pool.budget = &r.budget;
+    rs_chunk_pool_init(&r.refs, 0, 0, 4096, 0);
 }
 
 /* What the flush phase would do: send everything, forget the dirty list. */
