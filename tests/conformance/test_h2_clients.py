@@ -55,6 +55,7 @@ def test_curl_http1_on_the_h2c_port_gets_no_200(h2port):
     ("/baseline2?a=1", ()),
     ("/static/reset.css", ()),
     ("/static/app.js", ("-H", "Accept-Encoding: br")),
+    ("/static/app.js", ()),  # 200 KiB: NO_COPY DATA from the memfd-backed buffer
     ("/static/reset.css", ("-H", "Range: bytes=10-99")),
     ("/static/nonexistent.txt", ()),
 ])
