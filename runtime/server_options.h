@@ -9,8 +9,9 @@
 #include "ringspec.h"
 
 typedef struct rs_server_options {
-    const char *host; /* IP address literal; "" = every interface */
-    uint16_t port;
+    const char *host; /* IP address every listener binds; "" = every interface */
+    rs_spec_listener listeners[RS_MAX_LISTENERS]; /* the spec's, ports overridable */
+    unsigned listener_count;
     uint32_t workers;
     const char *data_root;
     bool print_stats;
