@@ -281,3 +281,11 @@ def test_directory_paths_serve_their_index(rest_server, target, body):
 def test_directory_without_index_is_404(rest_server):
     assert ask(rest_server, "GET", "/site/empty/").status == 404
     assert ask(rest_server, "GET", "/site/docs").status == 404  # a directory named without "/"
+
+
+def test_204_over_http2_has_no_content_length(rest_server):
+    r = subprocess.run(["curl", "-s", "-i", "--http2-prior-knowledge", "-X", "DELETE", "--max-time", "5",
+                        f"http://127.0.0.1:{rest_server.port}/books/7"], capture_output=True, text=True, timeout=10)
+    head = r.stdout.split("\r\n\r\n", 1)[0].lower()
+    assert head.startswith("http/2 204"), r.stdout
+    assert "content-length" not in head
