@@ -61,7 +61,8 @@ def test_method_routes_get_named_functions_and_one_path_matcher(tmp_path):
 def test_routes_lists_each_method_route(tmp_path):
     (tmp_path / "t.toml").write_text(BOOKS)
     out = ringspec("routes", "t.toml", cwd=tmp_path).stdout.splitlines()
-    assert [line.split()[:2] for line in out[1:]] == [["0", "GET,"], ["1", "POST,"]]
+    rows = [line.split()[:2] for line in out[1:] if line[:1].isdigit()]  # then the listeners
+    assert rows == [["0", "GET,"], ["1", "POST,"]]
 
 
 # -- string path parameters -------------------------------------------------------------
@@ -173,7 +174,7 @@ def test_computed_header_is_formatted_into_the_head(tmp_path):
     text = generate(spec, tmp_path / "out").read_text()
     assert '"HTTP/1.1 308 Permanent Redirect\\r\\nX-Frame-Options: DENY\\r\\n"' in text
     assert 'memcpy(rs_head + rs_head_len, "Location: /books/", 17);' in text
-    assert "rs_head_len += rs_format_i64(rs_head + rs_head_len, id);" in text
+    assert "rs_head_len += rs_format_i64(rs_head + rs_head_len, rs_v_id);" in text
     for compiler in COMPILERS:
         compile_object(compiler, tmp_path / "out" / "routes.c", tmp_path / "routes.o")
 
@@ -202,9 +203,9 @@ def test_string_text_and_length_are_written_from_request_text(tmp_path):
     spec = tmp_path / "s.toml"
     spec.write_text(STRINGS + 'reply = { text = "{sort}:{who}:{len(who)}" }\n')
     text = generate(spec, tmp_path / "out").read_text()
-    assert "memcpy(rs_body + rs_len, rs_s_who.ptr, rs_s_who.len);" in text
-    assert "memcpy(rs_body + rs_len, rs_s_sort.ptr, rs_s_sort.len);" in text
-    assert "rs_len += rs_format_i64(rs_body + rs_len, who);" in text  # len(who): the slot holds the length
+    assert "memcpy(rs_buf + rs_len, rs_s_who.ptr, rs_s_who.len);" in text
+    assert "memcpy(rs_buf + rs_len, rs_s_sort.ptr, rs_s_sort.len);" in text
+    assert "rs_len += rs_format_i64(rs_buf + rs_len, rs_v_who);" in text  # len(who): the slot holds the length
     for compiler in COMPILERS:
         compile_object(compiler, tmp_path / "out" / "routes.c", tmp_path / "routes.o")
 
