@@ -42,7 +42,7 @@ PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
 .PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz readme \
-        stress test-stress test-specs format clean help bench bench-ws arena-entry arena-check
+        stress test-stress test-specs test-db format clean help bench bench-ws arena-entry arena-check
 
 all: build
 
@@ -183,6 +183,11 @@ test-specs: deps-test
 	    for v in "" --sanitize; do ./ringspec test $$s --keep-going $$v || fail=1; done; \
 	done; exit $$fail
 
+# Postgres-backed tests (tests/db): a throw-away PostgreSQL 15 cluster per session
+# (initdb in a temp dir, free port, run as an unprivileged user when we are root).
+test-db:
+	RS_SERVER=$(RS_SERVER) $(PYTHON) -m pytest -q tests/db
+
 test-conformance:
 	RS_SERVER=$(RS_SERVER) RS_ARENA_DIR=$(ARENA_DIR) $(PYTHON) -m pytest -q tests/conformance
 
@@ -213,6 +218,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-specs
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+	@$(MAKE) --no-print-directory test-db
 	@rm -f $(STRESS_REPORT)
 	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
