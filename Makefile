@@ -24,7 +24,7 @@ ARENA_PORT  ?= 8080
 RUN_ARGS    ?=
 
 WARN        := -Wall -Wextra -Werror
-BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -MMD -MP
+BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -I/usr/include/postgresql -MMD -MP
 SANITIZE    ?= 0
 ifeq ($(SANITIZE),1)
 VARIANT     := asan
@@ -34,10 +34,10 @@ VARIANT     := release
 OPT_CFLAGS  := -O2 -g
 endif
 CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate
+LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lpq
 
 OBJ_DIR     := build/obj/$(VARIANT)
-RUNTIME_SRC := $(wildcard runtime/*.c)
+RUNTIME_SRC := $(wildcard runtime/*.c runtime/db/*.c)
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
@@ -250,7 +250,7 @@ bench: ; bench/run $(BENCH_ARGS)
 bench-ws: ; bench/run --only echo-ws,echo-ws-p16 $(BENCH_WS_ARGS)
 
 format:
-	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
+	clang-format -i runtime/*.c runtime/*.h runtime/db/*.c runtime/db/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
 
 clean:
 	rm -rf build generated

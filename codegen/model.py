@@ -230,6 +230,8 @@ class Spec:
     errors: dict = field(default_factory=dict)  # name -> responses.NamedError, in spec order
     error_body: object = None  # responses.ErrorBody
     body_shapes: dict = field(default_factory=dict)  # name -> body_shapes.BodyShape
+    database: object = None  # sql_spec.Database ([database]), or None
+    statements: dict = field(default_factory=dict)  # name -> sql_spec.Statement ([sql.NAME])
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""

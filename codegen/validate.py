@@ -15,7 +15,7 @@ import json
 import re
 from pathlib import Path
 
-from . import expr, route_tests, server_table, spec_keys, unused_params
+from . import expr, route_tests, server_table, spec_keys, sql_spec, unused_params
 from .body_shapes import BodyChecker, expression_names
 from .json_reply import JsonChecker
 from .query import param_infos
@@ -170,13 +170,16 @@ class _Checker:
         named_errors = self.typed.errors(data.get("error", {}))
         error_body = self.typed.error_body(data.get("error_body", {}))
         self.named_errors, self.error_body = named_errors, error_body  # first(...) else NAME
+        self.database = sql_spec.check_database(self, data.get("database"))
+        self.statements = sql_spec.check_statements(self, data.get("sql"), self.shapes, self.database, _name_problem)
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if any(e.severity == "error" for e in self.errors):
             return None
         return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles,
                     self.shapes, self.data, self.violations, body_shapes=self.body_checker.shapes,
-                    errors=named_errors, error_body=error_body)
+                    errors=named_errors, error_body=error_body, database=self.database,
+                    statements=self.statements)
 
     def server(self, raw: dict) -> Server:
         """[server] and its sub-tables (server_table.py); [server.violations] kept for the model."""
@@ -466,6 +469,7 @@ class _Checker:
             statuses = [s for s in STATUS_REASONS if s not in BODILESS_STATUSES]
             checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses,
                                   getattr(self, "named_errors", {}), getattr(self, "error_body", None))
+            checker.statements = self.statements
             json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
         if "text" not in raw:

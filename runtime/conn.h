@@ -46,6 +46,7 @@ enum {
     RS_CF_FILE = 1u << 8,       /* its file is being read into the output (none mode) */
     RS_CF_POLLOUT = 1u << 9,    /* the send slot holds a POLLOUT wait (send_direct.c) */
     RS_CF_TEXT = 1u << 10,      /* holds request-scoped text (request_text.h) */
+    RS_CF_DB_WAIT = 1u << 11,   /* its request waits on the database: nothing behind it is parsed */
 };
 
 typedef enum rs_timer_kind {

@@ -186,7 +186,10 @@ static bool wants_recv(const rs_conn *c)
         return false;
     if (c->state == RS_CONN_LINGERING)
         return true;
-    return c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED);
+    /* Waiting on the database, a connection is read until it has sent what
+     * follows the parked request (pipelined requests wait in the spill). */
+    bool db_held = (c->flags & RS_CF_DB_WAIT) && c->spill_len > 0;
+    return c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED) && !db_held;
 }
 
 /* Picks the timer that matches what the connection is waiting for.  HEADER
@@ -258,7 +261,8 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
 
     if (wants_recv(c) && !(c->ops & RS_OP_RECV_BIT))
         arm_recv(r, c);
-    else if ((c->flags & RS_CF_PAUSED) && (c->ops & RS_OP_RECV_BIT) && !(c->flags & RS_CF_CANCELING)) {
+    else if ((c->flags & RS_CF_PAUSED || (c->flags & RS_CF_DB_WAIT && c->spill_len > 0)) &&
+             (c->ops & RS_OP_RECV_BIT) && !(c->flags & RS_CF_CANCELING)) {
         /* Backpressure: stop the multishot recv; bytes already received
          * before the cancel lands go to the (bounded) spill. */
         submit_cancel(r, c, RS_OP_RECV);

@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "db/db_connect.h"
 #include "log.h"
 #include "reactor.h"
 #include "server_options.h"
@@ -201,6 +202,9 @@ int main(int argc, char **argv)
         cpus[ncpu++] = 0;
     if (opt.workers == 0)
         opt.workers = (uint32_t)ncpu;
+    /* Postgres: environment read and host resolved once, before the workers
+     * (each opens its own connections without ever blocking). */
+    rs_db_target_init(opt.workers);
 
     raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);

@@ -59,6 +59,9 @@ def _tables_in(data: dict) -> dict:
         used["[data.NAME]"] |= set(data_source)
     for profile in data["profile"].values():
         used["[profile.NAME]"] |= set(profile)
+    used["[database]"] |= set(data.get("database", {}))
+    for statement in data.get("sql", {}).values():
+        used["[sql.NAME]"] |= set(statement)
     return used
 
 
@@ -114,6 +117,8 @@ UNKNOWN_KEY_SPECS = {
     "[[route.response]]": ROUTE + 'handler = "h"\n[[route.response]]\nstatus = 200\nzzq = 1\n',
     "[error.NAME]": "[error.e]\nstatus = 404\nzzq = 1\n" + ROUTE + REPLY,
     "[error_body]": "[error_body]\nzzq = 1\n" + ROUTE + REPLY,
+    "[database]": "[database]\nzzq = 1\n" + ROUTE + REPLY,
+    "[sql.NAME]": '[database]\n[sql.s]\ntext = "SELECT 1"\nzzq = 1\n' + ROUTE + REPLY,
 }
 
 
