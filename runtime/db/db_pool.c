@@ -33,6 +33,8 @@ enum { DB_DOWN, DB_CONNECTING, DB_PREPARING, DB_READY, DB_CLOSING };
  * the copy of its parameters libpq keeps in the connection's output. */
 #define RS_DB_ENTRY_COST 64u
 #define RS_DB_MAX_ARG_BYTES 4096u
+/* A FIFO entry that is a statement being prepared again, not a request. */
+#define RS_DB_PREPARE_SLOT UINT32_MAX
 
 struct rs_db_rows {
     PGresult *res;
@@ -58,7 +60,8 @@ typedef struct rs_db_conn {
     uint32_t prepares_left, syncs;
     uint32_t head, count; /* FIFO of in-flight requests (fifo[depth]) */
     rs_db_inflight *fifo;
-    uint64_t broken_statements; /* bit i: "s<i>" failed to prepare (i < 64) */
+    uint64_t broken_statements;             /* bit i: "s<i>" failed to prepare (i < 64) */
+    uint32_t reprepare_at_ms, reprepare_ms; /* when to try those again, and the backoff */
 } rs_db_conn;
 
 typedef struct rs_db_pool {
@@ -128,6 +131,19 @@ static void start_connect(rs_reactor *r, rs_db_conn *dc)
     arm(r, dc, true);
 }
 
+static void note_unprepared(rs_reactor *r, rs_db_conn *dc, unsigned i, const PGresult *res)
+{
+    const rs_db_config *cfg = rs_db_spec;
+    rs_log_ratelimited(&r->db->log_second, "database: statement %s cannot be prepared (retried later): %s",
+                       rs_sql_statements[i].name, PQresultErrorMessage(res));
+    if (i < 64)
+        dc->broken_statements |= 1ull << i;
+    dc->reprepare_ms = dc->reprepare_ms ? dc->reprepare_ms * 2 : cfg->reconnect_min_ms;
+    if (dc->reprepare_ms > cfg->reconnect_max_ms)
+        dc->reprepare_ms = cfg->reconnect_max_ms;
+    dc->reprepare_at_ms = r->now_ms + dc->reprepare_ms;
+}
+
 static void start_prepare(rs_reactor *r, rs_db_conn *dc)
 {
     if (PQsetnonblocking(dc->pg, 1) != 0 || !PQenterPipelineMode(dc->pg)) {
@@ -164,6 +180,15 @@ static void complete_head(rs_reactor *r, rs_db_conn *dc, PGresult *res)
     dc->count--;
     rs_budget_release(r, e.cost);
     ExecStatusType st = PQresultStatus(res);
+    if (e.slot == RS_DB_PREPARE_SLOT) { /* a statement prepared again (e.gen: its index) */
+        if (st == PGRES_COMMAND_OK) {
+            dc->broken_statements &= ~(1ull << e.gen);
+            dc->reprepare_ms = 0;
+        } else {
+            note_unprepared(r, dc, e.gen, res);
+        }
+        return;
+    }
     if (st == PGRES_FATAL_ERROR)
         rs_log_ratelimited(&p->log_second, "database: statement failed: %s", PQresultErrorMessage(res));
     rs_db_rows rows = {res};
@@ -191,12 +216,8 @@ static void drain(rs_reactor *r, rs_db_conn *dc)
                 dc->syncs--;
         } else if (dc->state == DB_PREPARING && dc->prepares_left) {
             unsigned i = rs_sql_statement_count - dc->prepares_left--;
-            if (st != PGRES_COMMAND_OK) {
-                rs_log("database: statement %s cannot be prepared: %s", rs_sql_statements[i].name,
-                       PQresultErrorMessage(res));
-                if (i < 64)
-                    dc->broken_statements |= 1ull << i;
-            }
+            if (st != PGRES_COMMAND_OK)
+                note_unprepared(r, dc, i, res);
             dc->need_null = true;
         } else {
             complete_head(r, dc, res); /* may send more statements on this connection */
@@ -380,6 +401,30 @@ static void teardown(rs_reactor *r, rs_db_conn *dc)
     dc->state = DB_DOWN;
 }
 
+/* Statements that failed to prepare (the table did not exist yet, say) are
+ * tried again with backoff, through the FIFO like requests; until then
+ * their requests get the failure reply. */
+static void reprepare(rs_reactor *r, rs_db_conn *dc)
+{
+    rs_db_pool *p = r->db;
+    for (unsigned i = 0; i < rs_sql_statement_count && i < 64 && dc->count < p->depth; i++) {
+        if (!((dc->broken_statements >> i) & 1))
+            continue;
+        char name[16];
+        snprintf(name, sizeof name, "s%u", i);
+        const rs_sql_statement *st = &rs_sql_statements[i];
+        if (!PQsendPrepare(dc->pg, name, st->text, st->nparams, NULL)) {
+            fail(r, dc, "send");
+            return;
+        }
+        dc->fifo[tail_slot(p, dc)] = (rs_db_inflight){RS_DB_PREPARE_SLOT, i, 0};
+        dc->count++;
+        dc->unsynced = true;
+        dc->broken_statements &= ~(1ull << i); /* set again if it fails again */
+    }
+    dc->reprepare_at_ms = r->now_ms + (dc->reprepare_ms ? dc->reprepare_ms : 1000u);
+}
+
 void rs_db_tick(rs_reactor *r)
 {
     rs_db_pool *p = r->db;
@@ -394,6 +439,9 @@ void rs_db_tick(rs_reactor *r)
             teardown(r, dc);
         if (dc->state == DB_DOWN && !r->stopping && after(r->now_ms, dc->retry_at_ms))
             start_connect(r, dc);
+        if (dc->state == DB_READY && !dc->broken && dc->broken_statements &&
+            after(r->now_ms, dc->reprepare_at_ms))
+            reprepare(r, dc);
         any_ready |= dc->state == DB_READY && !dc->broken;
     }
     /* Let queued requests in while there is room; with no connection up
@@ -450,9 +498,13 @@ uint32_t rs_db_next_wait(const rs_reactor *r, uint32_t cap_ms)
         return wait;
     for (uint32_t i = 0; i < p->nconns; i++) {
         const rs_db_conn *dc = &p->conns[i];
-        uint32_t at = dc->state == DB_DOWN                                        ? dc->retry_at_ms
-                      : (dc->state == DB_CONNECTING || dc->state == DB_PREPARING) ? dc->deadline_ms
-                                                                                  : r->now_ms + cap_ms;
+        uint32_t at = r->now_ms + cap_ms;
+        if (dc->state == DB_DOWN)
+            at = dc->retry_at_ms;
+        else if (dc->state == DB_CONNECTING || dc->state == DB_PREPARING)
+            at = dc->deadline_ms;
+        else if (dc->state == DB_READY && dc->broken_statements)
+            at = dc->reprepare_at_ms;
         uint32_t left = after(r->now_ms, at) ? 0 : at - r->now_ms;
         if (dc->broken || p->wait_count)
             left = 0;

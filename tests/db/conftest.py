@@ -34,3 +34,21 @@ def pg_running(pg):
     if not pg.running():
         pg.start()
     return pg
+
+
+@pytest.fixture(scope="session")
+def server_binary():
+    from db_server import build_server
+    return build_server()
+
+
+@pytest.fixture
+def server(pg_running, server_binary):
+    """A server connected to the session cluster: one worker, a pool of 3."""
+    from db_server import Server, wait_for_rows
+    s = Server(server_binary, pg_running.url)
+    try:
+        assert wait_for_rows(s, "/async-db?limit=1", 10), s.output()
+        yield s
+    finally:
+        s.stop()
