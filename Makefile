@@ -7,7 +7,7 @@
 #   make stress run the stress tests at full length on both builds
 #   make arena-entry  write the HttpArena entry folders into frameworks/
 #   make arena-check  build each entry folder with its build.sh and run the arena's checks
-#   make readme rewrite README.md's spec reference from codegen/spec_keys.py
+#   make readme rewrite docs/spec-reference.md from codegen/spec_keys.py
 #
 # Both install missing Debian packages first (scripts/install-deps.sh).
 # `ringspec build` calls the internal `server` target below to compile a
@@ -18,7 +18,8 @@ SPEC_NAME   := $(basename $(notdir $(SPEC)))
 PYTHON      := /usr/bin/python3
 RAGEL       := ragel
 CC          ?= cc
-ARENA_DIR   ?= ../shared/arena
+# The arena request files the tests read, copied into the repository (tests/fixtures/arena/README.md).
+ARENA_DIR   ?= tests/fixtures/arena
 FRAMEWORKS  ?= frameworks
 ARENA_PORT  ?= 8080
 RUN_ARGS    ?=
@@ -116,9 +117,9 @@ unit: $(UNIT_BIN)
 test-codegen:
 	$(PYTHON) -m pytest -q tests/codegen
 
-# README.md's spec reference, from the validator's key registry (codegen/spec_keys.py).
+# docs/spec-reference.md, from the validator's key registry (codegen/spec_keys.py).
 readme:
-	@./ringspec reference --readme README.md
+	@./ringspec reference --readme docs/spec-reference.md
 
 # ---- fuzzing (clang + libFuzzer, ASan+UBSan) ----
 #

@@ -26,7 +26,7 @@ from . import spec_keys
 from .params import DEFAULT_MAX_LENGTH, Constraints
 from .shapes import Type
 
-# Keys of [route.body] and of a shape field table: the registry the README reference is made of.
+# Keys of [route.body] and of a shape field table: the registry docs/spec-reference.md is made of.
 BODY_KEYS = spec_keys.ROUTE_BODY.keys
 FIELD_KEYS = spec_keys.SHAPE_FIELD.keys
 DEFAULT_MAX_ITEMS = FIELD_KEYS["max_items"].default  # bounds the inline array of the typed struct

@@ -27,10 +27,10 @@ OPENAPI_VERSION = "3.1.0"
 _INT64 = {"type": "integer", "format": "int64"}
 _SCALARS = {"int": _INT64, "string": {"type": "string"}, "bool": {"type": "boolean"}}
 _VIOLATIONS_SCHEMA = "Violations"
-# The "what" of violations in JSON request bodies, beyond those of parameters (README,
+# The "what" of violations in JSON request bodies, beyond those of parameters (docs/spec.md,
 # "JSON request bodies"; body_emit.py writes them).
 _BODY_VIOLATIONS = ("min_items", "max_items", "unknown", "malformed")
-# Canned errors of the runtime that any HTTP route may see (README "HTTP behaviour").
+# Canned errors of the runtime that any HTTP route may see (docs/http.md).
 _COMMON = {
     "414": "URI Too Long: the request-target exceeds [server.limits] target",
     "431": "Request Header Fields Too Large: the head exceeds [server.limits] head or headers",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from . import expr, pattern, spec_keys
 
-# key -> spec_keys.Key (TOML type, default, meaning): the registry the README reference is made of.
+# key -> spec_keys.Key (TOML type, default, meaning): the registry docs/spec-reference.md is made of.
 PARAM_KEYS = spec_keys.PARAM.keys
 TYPES = ("int", "string", "bool")
 DEFAULT_MAX_LENGTH = PARAM_KEYS["max_length"].default  # bounds the stack buffer a string is decoded into
@@ -221,7 +221,7 @@ def header_name_problem(name: str) -> str | None:
     return None
 
 
-# [server.violations] keys -> spec_keys.Key, also for the README reference.
+# [server.violations] keys -> spec_keys.Key, also for docs/spec-reference.md.
 VIOLATIONS_KEYS = spec_keys.VIOLATIONS.keys
 
 

@@ -1,4 +1,4 @@
-"""The spec-language reference in README.md, generated from the validator's own tables.
+"""The spec-language reference, docs/spec-reference.md, generated from the validator's own tables.
 
 Every table of codegen/spec_keys.py becomes a Markdown table (key, type, default, meaning)
 and every diagnostic id of codegen/diagnostics.py a line, between the markers
@@ -6,8 +6,8 @@ and every diagnostic id of codegen/diagnostics.py a line, between the markers
     <!-- spec-reference:begin -->
     <!-- spec-reference:end -->
 
-`make readme` (./ringspec reference --readme README.md) rewrites that section; a codegen
-test fails when README.md differs from what this module writes, so the reference cannot
+`make readme` (./ringspec reference --readme docs/spec-reference.md) rewrites that section; a
+codegen test fails when the file differs from what this module writes, so the reference cannot
 drift from what the validator accepts.
 """
 
@@ -73,7 +73,7 @@ def rewrite(readme_text: str) -> str:
     """readme_text with the section between the markers replaced by render()."""
     start, end = readme_text.find(BEGIN), readme_text.find(END)
     if start < 0 or end < start:
-        raise ValueError(f"README has no {BEGIN} ... {END} section")
+        raise ValueError(f"no {BEGIN} ... {END} section")
     return readme_text[:start + len(BEGIN)] + "\n" + render() + readme_text[end:]
 
 

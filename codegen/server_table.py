@@ -2,7 +2,7 @@
 [server.buffers], `protocols`) into model.Server.
 
 Keys, defaults and bounds come from the key registry (spec_keys.py), so what is accepted
-here is what README.md's spec reference lists. Problems go to the validator's error(),
+here is what docs/spec-reference.md lists. Problems go to the validator's error(),
 like every other part of validate.py; [server.violations] is checked in params.py.
 """
 

@@ -1,7 +1,7 @@
 """The spec language's key registry: every table, every key, its TOML type, default and meaning.
 
 The validator takes the keys it accepts from these tables (unknown keys are RS010 with a
-"did you mean"), and `make readme` writes README.md's spec reference from them, so a key
+"did you mean"), and `make readme` writes docs/spec-reference.md from them, so a key
 cannot be accepted without being documented, nor documented without being accepted.
 
 To add a key: add it here (and check its value where the table is checked), then run

@@ -1,7 +1,7 @@
 """Checks a parsed spec against the spec language and builds the model (codegen/model.py).
 
 The keys each table accepts, with their defaults and bounds, come from the key registry
-(codegen/spec_keys.py), which README.md's spec reference is generated from (make readme).
+(codegen/spec_keys.py), which docs/spec-reference.md is generated from (make readme).
 
 Every problem is collected, not just the first, each as file:line: key.path: message.
 Checks are written so that one mistake produces one message: a route with a bad path is
@@ -30,8 +30,8 @@ from .spec_loader import SpecSource, format_key
 from .static_dir import check_static
 from .websocket_route import check_websocket_route
 
-# Keys, defaults and bounds come from the registry (spec_keys.py), which the README
-# reference is generated from: key -> (default, lowest, highest).
+# Keys, defaults and bounds come from the registry (spec_keys.py), which docs/spec-reference.md
+# is generated from: key -> (default, lowest, highest).
 _LIMITS = spec_keys.defaults_and_bounds(spec_keys.LIMITS)
 _CODINGS = {k: key.bounds for k, key in spec_keys.COMPRESS.keys.items()}  # gzip level, brotli quality
 

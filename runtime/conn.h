@@ -35,18 +35,20 @@ enum {
 };
 
 enum {
-    RS_CF_DIRTY = 1u << 0,      /* on the reactor's dirty list */
-    RS_CF_PAUSED = 1u << 1,     /* output over its cap: not parsing, not receiving */
-    RS_CF_NOBUFS = 1u << 2,     /* recv stopped for lack of buffers: re-arm */
-    RS_CF_PEER_EOF = 1u << 3,   /* peer closed its write side */
-    RS_CF_CANCELING = 1u << 4,  /* a cancel of the recv is in flight */
-    RS_CF_IN_REQUEST = 1u << 5, /* bytes of a request have arrived */
-    RS_CF_IN_BODY = 1u << 6,    /* its head is complete, its body is not */
-    RS_CF_STATIC = 1u << 7,     /* the request is for a static file: `stat` is live */
-    RS_CF_FILE = 1u << 8,       /* its file is being read into the output (none mode) */
-    RS_CF_POLLOUT = 1u << 9,    /* the send slot holds a POLLOUT wait (send_direct.c) */
-    RS_CF_TEXT = 1u << 10,      /* holds request-scoped text (request_text.h) */
-    RS_CF_DB_WAIT = 1u << 11,   /* its request waits on the database: nothing behind it is parsed */
+    RS_CF_DIRTY = 1u << 0,       /* on the reactor's dirty list */
+    RS_CF_PAUSED = 1u << 1,      /* output over its cap: not parsing, not receiving */
+    RS_CF_NOBUFS = 1u << 2,      /* recv stopped for lack of buffers: re-arm */
+    RS_CF_PEER_EOF = 1u << 3,    /* peer closed its write side */
+    RS_CF_CANCELING = 1u << 4,   /* a cancel of the recv is in flight */
+    RS_CF_IN_REQUEST = 1u << 5,  /* bytes of a request have arrived */
+    RS_CF_IN_BODY = 1u << 6,     /* its head is complete, its body is not */
+    RS_CF_STATIC = 1u << 7,      /* the request is for a static file: `stat` is live */
+    RS_CF_FILE = 1u << 8,        /* its file is being read into the output (none mode) */
+    RS_CF_POLLOUT = 1u << 9,     /* the send slot holds a POLLOUT wait (send_direct.c) */
+    RS_CF_TEXT = 1u << 10,       /* holds request-scoped text (request_text.h) */
+    RS_CF_SEND_AGAIN = 1u << 11, /* a ring send completed with -EAGAIN: wait for POLLOUT, resend */
+    RS_CF_NONBLOCK = 1u << 12,   /* the socket was made non-blocking for sendfile */
+    RS_CF_DB_WAIT = 1u << 13,    /* its request waits on the database: nothing behind it is parsed */
 };
 
 typedef enum rs_timer_kind {

@@ -64,7 +64,7 @@ static void arm_recv(rs_reactor *r, rs_conn *c)
     c->flags &= (uint16_t) ~(RS_CF_NOBUFS | RS_CF_CANCELING);
 }
 
-static void sent(rs_reactor *r, rs_conn *c, size_t n, bool in_flush);
+static void sent(rs_reactor *r, rs_conn *c, size_t n);
 
 /* The socket buffer is full under a direct send: the send slot waits for
  * POLLOUT instead of a send (cancelled like one, by its user_data). */
@@ -96,7 +96,7 @@ static bool send_direct(rs_reactor *r, rs_conn *c)
     }
     if (res == RS_DIRECT_FULL)
         submit_pollout(r, c);
-    sent(r, c, n, true);
+    sent(r, c, n);
     return res != RS_DIRECT_BYTES || c->state == RS_CONN_CLOSING || (c->ops & RS_OP_SEND_BIT) ||
            c->out.queued == 0;
 }
@@ -165,10 +165,10 @@ void rs_conn_finish(rs_reactor *r, rs_conn *c)
 
 void rs_conn_abort(rs_reactor *r, rs_conn *c)
 {
-    if (c->state == RS_CONN_CLOSING || c->state == RS_CONN_FREE)
+    if (c->state == RS_CONN_FREE)
         return;
     c->state = RS_CONN_CLOSING;
-    rs_conn_touch(r, c);
+    rs_conn_touch(r, c); /* also when already closing: the visit submits the close once ops drain */
 }
 
 void rs_conn_pause(rs_reactor *r, rs_conn *c)
@@ -180,16 +180,27 @@ void rs_conn_pause(rs_reactor *r, rs_conn *c)
     rs_conn_touch(r, c);
 }
 
+/* Input is not read while the output is over its cap (PAUSED) nor while a
+ * file body streams (FILE): what would arrive could not be parsed until then,
+ * and a response written for it would land inside the body (rule 11). */
 static bool wants_recv(const rs_conn *c)
 {
     if (c->flags & RS_CF_PEER_EOF)
         return false;
     if (c->state == RS_CONN_LINGERING)
         return true;
-    /* Waiting on the database, a connection is read until it has sent what
-     * follows the parked request (pipelined requests wait in the spill). */
-    bool db_held = (c->flags & RS_CF_DB_WAIT) && c->spill_len > 0;
-    return c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED) && !db_held;
+    return c->state == RS_CONN_OPEN && !(c->flags & (RS_CF_PAUSED | RS_CF_FILE | RS_CF_DB_WAIT));
+}
+
+/* A recv in flight that must stop: backpressure always; a streaming file or
+ * a request parked on the database only once input actually arrived behind
+ * it (spill_len), so a client that waits for its answer costs no cancel and
+ * re-arm per request. */
+static bool must_stop_recv(const rs_conn *c)
+{
+    if (!(c->ops & RS_OP_RECV_BIT) || (c->flags & RS_CF_CANCELING))
+        return false;
+    return (c->flags & RS_CF_PAUSED) || ((c->flags & (RS_CF_FILE | RS_CF_DB_WAIT)) && c->spill_len > 0);
 }
 
 /* Picks the timer that matches what the connection is waiting for.  HEADER
@@ -221,15 +232,35 @@ static void settle_timer(rs_reactor *r, rs_conn *c, bool progress)
         rs_timer_arm(&r->timers, &r->conns, c, want, r->now_ms);
 }
 
+/* The send slot is free and output is queued: send, or after a send that
+ * completed with -EAGAIN, wait for room first (POLLOUT through the ring). */
+static void start_send(rs_reactor *r, rs_conn *c)
+{
+    if (c->flags & RS_CF_SEND_AGAIN) {
+        c->flags &= (uint16_t)~RS_CF_SEND_AGAIN;
+        submit_pollout(r, c);
+        return;
+    }
+    submit_send(r, c);
+}
+
 void rs_conn_advance(rs_reactor *r, rs_conn *c)
 {
+    if (c->state == RS_CONN_FREE)
+        return; /* released in this batch: nothing of it is left to settle */
     switch (c->state) {
     case RS_CONN_OPEN:
     case RS_CONN_DRAINING:
         if ((c->flags & RS_CF_FILE) && rs_static_advance(r, c) && c->state == RS_CONN_OPEN)
             rs_http1_resume(r, c); /* the file is queued: pipelined requests may go on */
+        /* Half-close: the peer's FIN came after requests still unparsed
+         * (paused, or behind a file).  They are answered first; once
+         * everything received has been parsed, the connection drains. */
+        if (c->state == RS_CONN_OPEN && (c->flags & RS_CF_PEER_EOF) &&
+            !(c->flags & (RS_CF_PAUSED | RS_CF_FILE)))
+            c->state = RS_CONN_DRAINING;
         if (!(c->ops & RS_OP_SEND_BIT) && c->out.queued > 0)
-            submit_send(r, c);
+            start_send(r, c);
         if (c->state == RS_CONN_DRAINING && c->out.queued == 0 && !(c->flags & RS_CF_FILE)) {
             if (c->flags & RS_CF_PEER_EOF) {
                 c->state = RS_CONN_CLOSING;
@@ -261,10 +292,9 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
 
     if (wants_recv(c) && !(c->ops & RS_OP_RECV_BIT))
         arm_recv(r, c);
-    else if ((c->flags & RS_CF_PAUSED || (c->flags & RS_CF_DB_WAIT && c->spill_len > 0)) &&
-             (c->ops & RS_OP_RECV_BIT) && !(c->flags & RS_CF_CANCELING)) {
-        /* Backpressure: stop the multishot recv; bytes already received
-         * before the cancel lands go to the (bounded) spill. */
+    else if (must_stop_recv(c)) {
+        /* Stop the multishot recv; bytes already received before the
+         * cancel lands go to the (bounded) spill. */
         submit_cancel(r, c, RS_OP_RECV);
         c->flags |= RS_CF_CANCELING;
     }
@@ -288,9 +318,9 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
         if (c->state == RS_CONN_OPEN)
             settle_timer(r, c, true);
     } else if (res == 0) {
-        c->flags |= RS_CF_PEER_EOF;
-        if (c->state == RS_CONN_OPEN)
-            rs_conn_finish(r, c);
+        c->flags |= RS_CF_PEER_EOF; /* rs_conn_advance drains once all input is parsed */
+    } else if (res == -EAGAIN || res == -EINTR) {
+        r->stats.recv_again++; /* a retry, not a failure: re-armed by rs_conn_advance */
     } else if (res == -ENOBUFS) {
         r->stats.enobufs_pauses++;
         c->flags |= RS_CF_NOBUFS;
@@ -302,7 +332,6 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     } else if (res != -ECANCELED) {
         rs_conn_abort(r, c); /* reset by peer and the like */
     }
-    rs_conn_touch(r, c);
 }
 
 static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
@@ -311,30 +340,34 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     c->out.inflight = 0;
     if (c->flags & RS_CF_POLLOUT) {
         /* The socket has room again (or an error the next send will see):
-         * the flush phase sends directly. */
+         * the flush phase sends. */
         c->flags &= (uint16_t)~RS_CF_POLLOUT;
-        rs_conn_touch(r, c);
+        return;
+    }
+    if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
+        /* A send the kernel finished in its io-wq worker on a non-blocking
+         * socket (one made so for sendfile, send_direct.c): nothing was
+         * taken (partial progress is reported as a count).  Wait for room,
+         * then send the same bytes. */
+        r->stats.send_again++;
+        c->flags |= RS_CF_SEND_AGAIN;
         return;
     }
     if (cqe->res < 0) {
-        rs_conn_abort(r, c);
+        rs_conn_abort(r, c); /* reset by peer, or our own cancel when closing */
         return;
     }
     rs_outq_consume(&c->out, &r->pool, (size_t)cqe->res);
-    sent(r, c, (size_t)cqe->res, false);
+    sent(r, c, (size_t)cqe->res);
 }
 
 /* n bytes of c's queue went out (already consumed): timers, backpressure.
- * in_flush: called from rs_conn_advance, which goes on to settle the
- * connection itself, so it is not queued for another visit unless resuming
- * the parser changed something (that touches it). */
-static void sent(rs_reactor *r, rs_conn *c, size_t n, bool in_flush)
+ * The caller's connection is visited afterwards either way (from a
+ * completion, or it is being advanced now). */
+static void sent(rs_reactor *r, rs_conn *c, size_t n)
 {
-    if (c->state == RS_CONN_CLOSING) {
-        if (!in_flush)
-            rs_conn_touch(r, c);
+    if (c->state == RS_CONN_CLOSING)
         return;
-    }
     settle_timer(r, c, n > 0);
     if ((c->flags & RS_CF_PAUSED) && rs_outq_owned(&c->out) <= r->opt->limits.output_queue / 2) {
         c->flags &= (uint16_t)~RS_CF_PAUSED;
@@ -343,8 +376,6 @@ static void sent(rs_reactor *r, rs_conn *c, size_t n, bool in_flush)
         else
             rs_http1_resume(r, c);
     }
-    if (!in_flush)
-        rs_conn_touch(r, c);
 }
 
 static void release(rs_reactor *r, rs_conn *c)
@@ -361,6 +392,12 @@ static void release(rs_reactor *r, rs_conn *c)
     rs_conn_release(&r->conns, c);
 }
 
+/* DESIGN.md §2 rule 10: every completion of a slot's op ends here, and
+ * whatever its handler did (including returning early on an error), the
+ * connection is then visited by rs_conn_advance in this batch's flush
+ * phase.  That visit is what submits the next step: a resend, a re-arm,
+ * the cancel, the close once nothing is in flight.  Handlers therefore
+ * never need to (and do not) queue the visit themselves. */
 void rs_conn_complete(rs_reactor *r, rs_conn *c, rs_op op, const struct io_uring_cqe *cqe)
 {
     switch (op) {
@@ -375,16 +412,18 @@ void rs_conn_complete(rs_reactor *r, rs_conn *c, rs_op op, const struct io_uring
         break;
     case RS_OP_SHUTDOWN:
         c->ops &= (uint8_t)~RS_OP_SHUTDOWN_BIT;
-        rs_conn_touch(r, c);
         break;
     case RS_OP_CLOSE:
         c->ops &= (uint8_t)~RS_OP_CLOSE_BIT;
-        if (c->ops == 0) /* the close is the last operation of the slot */
-            release(r, c);
-        break;
+        /* The close is submitted only with nothing else in flight, so it
+         * is the slot's last operation: free it, and there is nothing left
+         * to visit. */
+        release(r, c);
+        return;
     default:
         break;
     }
+    rs_conn_touch(r, c);
 }
 
 void rs_conn_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)

@@ -1,13 +1,16 @@
 /* conn_lifecycle.h — a connection's operations on the ring and the order
  * of its teardown (DESIGN.md §2.4):
  *
- *   OPEN --finish--> DRAINING --output sent--> shutdown(SHUT_WR), LINGERING
+ *   OPEN --finish, or peer EOF once all input is parsed--> DRAINING
+ *        --output sent--> shutdown(SHUT_WR), LINGERING
  *        --peer EOF or linger timeout--> CLOSING
  *   any --abort--> CLOSING: cancel recv/send, wait for their final CQEs,
  *        close via the ring, release the slot on the close CQE.
  *
  * Every submission for a slot happens in rs_conn_advance, run from the
- * flush phase, so one batch yields at most one send per connection. */
+ * flush phase, so one batch yields at most one send per connection; every
+ * completion of a slot's op leads there (rs_conn_complete), so no error
+ * path can leave a slot waiting for a completion that will not come. */
 #ifndef RS_CONN_LIFECYCLE_H
 #define RS_CONN_LIFECYCLE_H
 

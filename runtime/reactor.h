@@ -56,6 +56,7 @@ typedef struct rs_stats {
     uint64_t accepted, closed, refused_full, accept_errors;
     uint64_t requests, responses_by_class[6]; /* index = status / 100 */
     uint64_t stale_cqes, enobufs_pauses, backpressure_pauses;
+    uint64_t send_again, recv_again; /* ring sends/recvs that completed with -EAGAIN: retried */
     uint64_t timeouts[RS_TIMER_KINDS];
     uint64_t parse_errors; /* requests refused by fail(): all statuses */
     uint64_t parse_errors_by_status[RS_PARSE_ERROR_KINDS];

@@ -7,7 +7,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BENCH = os.path.join(ROOT, "bench")
-REQ_DIR = os.path.join(BENCH, "requests")
+REQ_DIR = os.path.join(ROOT, "tests", "fixtures", "arena", "requests")  # the arena request files (MIT)
 RESULTS_DIR = os.path.join(BENCH, "results")
 LOADGEN = os.path.join(BENCH, "loadgen", "loadgen")
 IDLE_SRC = os.path.join(BENCH, "idlehold.c")

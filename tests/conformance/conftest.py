@@ -7,7 +7,7 @@ Environment:
   RS_SERVER     server binary (default: <repo>/build/arena/server)
   RS_ARENA_DIR  arena fixtures: either the `requests/` directory itself or
                 the arena checkout containing it
-                (default: <repo>/../shared/arena/requests)
+                (default: <repo>/tests/fixtures/arena/requests, copied from the arena)
 
 Run:  /usr/bin/python3 -m pytest tests/conformance -q
 """
@@ -72,7 +72,7 @@ def arena_requests_dir():
         if (base / "requests").is_dir():
             return base / "requests"
         return base
-    return REPO_ROOT.parent / "shared" / "arena" / "requests"
+    return REPO_ROOT / "tests" / "fixtures" / "arena" / "requests"
 
 
 def arena_request(name):

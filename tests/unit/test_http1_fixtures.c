@@ -127,7 +127,7 @@ static void test_mutants(void)
 
 int main(int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv[1] : "../shared/arena/requests";
+    const char *dir = argc > 1 ? argv[1] : "tests/fixtures/arena/requests";
     test_fixtures(dir);
     test_random_blob();
     test_mutants();
