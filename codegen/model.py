@@ -194,6 +194,7 @@ class Route:
     tests: list = field(default_factory=list)  # route_tests.TestCase: its [[route.test]] cases
     responses: list = field(default_factory=list)  # responses.Response, for a typed handler
     errors: list = field(default_factory=list)  # responses.NamedError the handler may return
+    cache: object = None  # sql_spec.Cache in front of a first(sql.NAME(...)) reply
 
     @property
     def typed(self) -> bool:
@@ -232,6 +233,7 @@ class Spec:
     body_shapes: dict = field(default_factory=dict)  # name -> body_shapes.BodyShape
     database: object = None  # sql_spec.Database ([database]), or None
     statements: dict = field(default_factory=dict)  # name -> sql_spec.Statement ([sql.NAME])
+    caches: dict = field(default_factory=dict)  # name -> sql_spec.Cache ([cache.NAME])
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""

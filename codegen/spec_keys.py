@@ -43,6 +43,7 @@ SPEC = Table("top level", "the tables a spec may contain", {
     "error_body": Key("table", "defaults", "[error_body]: the members of every named error's JSON body"),
     "database": Key("table", "none", "[database]: the Postgres server routes' [sql.NAME] statements run on"),
     "sql": Key("table of tables", "none", "[sql.NAME]: a named SQL statement with typed parameters"),
+    "cache": Key("table of tables", "none", "[cache.NAME]: a process-wide cache of statement replies"),
 })
 
 SERVER = Table("[server]", "the listener", {
@@ -118,6 +119,7 @@ ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory
     "response": Key("array of tables", "none", "[[route.response]]: the typed responses of a handler route"),
     "errors": Key("array of strings", "[]", "names of [error.NAME] tables the route's handler may return"),
     "test": Key("array of tables", "none", "[[route.test]]: cases `ringspec test` runs against the built server"),
+    "cache": Key("string", "none", 'a [cache.NAME] for a first(sql.NAME(...)) reply: X-Cache: HIT or MISS'),
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
 STREAM_BODY_LIMIT = 64 << 20
@@ -265,6 +267,11 @@ SQL = Table("[sql.NAME]", "a named statement, prepared on every connection (NAME
                "copied as is"),
 })
 
+CACHE = Table("[cache.NAME]", "process-wide replies of a statement, keyed by its arguments (cache-aside)", {
+    "ttl": Key("number", 0.2, "seconds an entry lives from when it was stored (absolute, never refreshed)"),
+    "entries": Key("integer", 65536, "most entries kept (process-wide)", (1, 1 << 24)),
+})
+
 # Same bounds as [server], so a profile cannot reach a setting the server table could not.
 PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tuned (NAME: letters, digits, - _)", {
     "routes": Key("array of strings", "required", "paths of the routes this build serves"),
@@ -279,7 +286,7 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 # Every table, in the order the reference shows them.
 TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
           REPLY_JSON, REPLY_LET, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
-          DATABASE, SQL, PROFILE)
+          DATABASE, SQL, CACHE, PROFILE)
 
 
 def defaults_and_bounds(table: Table) -> dict:

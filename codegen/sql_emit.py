@@ -61,6 +61,12 @@ def render(spec, routes, c_string, head_of) -> str:
     else:
         out.append("const rs_sql_statement rs_sql_statements[1] = {{NULL, NULL, 0, false}};")
     out.append(f"const unsigned rs_sql_statement_count = {len(statements)};")
+    caches = list(spec.caches.values())
+    if caches:
+        out.append("const rs_cache_config rs_caches[] = {")
+        out += [f"    {{{c_string(c.name)}, {c.ttl_ms}, {c.entries}}}," for c in caches]
+        out.append("};")
+        out.append(f"const unsigned rs_cache_count = {len(caches)};")
     for st in statements:
         if st.row is not None:
             out += [""] + _row_writer(st, spec.shapes)
@@ -124,6 +130,8 @@ def _row_writer(st, shapes) -> list:
 
 
 def _start(view, call) -> list:
+    """rs_args_ROUTE (the statement's arguments as text, from the parameters; false when the
+    arithmetic fails) and rs_sql_start_ROUTE (cache lookup, else park on the database)."""
     route = view.route
     slots = {p.name: p for p in route.params}
     emitter = expr.CEmitter("rs_t")
@@ -135,7 +143,8 @@ def _start(view, call) -> list:
             operands.append(emitter.emit(arg.tree))
         else:
             operands.append(None)
-    lines = [f"/* {view.summary} */", f"void rs_sql_start_{view.c_name}(const rs_params *rs_p, rs_reply *rs_r)", "{"]
+    lines = [f"static bool rs_args_{view.c_name}(const rs_params *rs_p, char rs_buf[][{_INT64_DIGITS}], rs_str *rs_args)",
+             "{"]
     for name in sorted(used):
         lines.append(f"    int64_t {name} = rs_p->value[{slots[name].slot}];")
     if not used:
@@ -144,8 +153,8 @@ def _start(view, call) -> list:
         lines.append(f"    int64_t {', '.join(emitter.temporaries)};")
     lines += ["    " + s.replace("\n", "\n    ") for s in emitter.statements]
     n = len(call.args)
-    lines.append(f"    char rs_buf[{max(n, 1)}][{_INT64_DIGITS}];")
-    lines.append(f"    rs_str rs_args[{max(n, 1)}];")
+    if n == 0:
+        lines += ["    (void)rs_buf;", "    (void)rs_args;"]
     for i, (arg, operand) in enumerate(zip(call.args, operands)):
         if arg.kind == "string":
             lines.append(f"    rs_args[{i}] = rs_reply_param_text(rs_r, rs_p, {slots[arg.param].slot});")
@@ -154,24 +163,46 @@ def _start(view, call) -> list:
         if arg.low is not None:
             value = f"rs_clamp({operand}, {expr.c_int_literal(arg.low)}, {expr.c_int_literal(arg.high)})"
         lines.append(f"    rs_args[{i}] = (rs_str){{rs_buf[{i}], rs_format_i64(rs_buf[{i}], {value})}};")
-    lines.append(f"    rs_reply_db(rs_r, {call.statement.number}, rs_args, {n}); /* sql.{call.statement.name} */")
+    lines.append("    return true;")
     if any(expr.FAIL in s for s in emitter.statements):
-        lines += ["    return;", "", "arithmetic_error: /* overflow, division by zero or INT64_MIN / -1 */",
-                  "    rs_reply_error(rs_r, 500);"]
+        lines += ["", "arithmetic_error: /* overflow, division by zero or INT64_MIN / -1 */", "    return false;"]
+    lines += ["}", "", f"/* {view.summary} */", f"void rs_sql_start_{view.c_name}(const rs_params *rs_p, rs_reply *rs_r)",
+              "{", f"    char rs_buf[{max(n, 1)}][{_INT64_DIGITS}];", f"    rs_str rs_args[{max(n, 1)}];",
+              f"    if (!rs_args_{view.c_name}(rs_p, rs_buf, rs_args)) {{", "        rs_reply_error(rs_r, 500);",
+              "        return;", "    }"]
+    if route.cache is not None:
+        lines += [f"    static const char rs_hit_head[] = {_head_with(view, 'X-Cache: HIT')};",
+                  f"    if (rs_cache_reply(rs_r, {route.cache.number}, rs_args, {n}, rs_hit_head, sizeof rs_hit_head - 1))",
+                  f"        return; /* [cache.{route.cache.name}] */"]
+    lines.append(f"    rs_reply_db(rs_r, {call.statement.number}, rs_args, {n}); /* sql.{call.statement.name} */")
     lines.append("}")
     return lines
 
 
+def _head_with(view, extra: str) -> str:
+    """The route's head with one more field line, as a C string."""
+    return view.head[:-1] + extra + '\\r\\n"'
+
+
+
 def _done(view, call, first, c_string, head) -> list:
     st = call.statement
+    cache = view.route.cache
+    if cache is not None:
+        head = _head_with(view, "X-Cache: MISS")
     lines = [f"static void done_{view.c_name}(const rs_params *rs_p, rs_reply *rs_r, const rs_db_rows *rows)", "{",
              "    (void)rs_p;", f"    static const char rs_head[] = {head};"]
     if first is not None:
         lines += ["    if (rows == NULL) {", "        rs_reply_error(rs_r, 503); /* the database did not answer */",
                   "        return;", "    }", "    if (rs_db_row_count(rows) == 0) {",
                   f"        rs_reply_error(rs_r, {first.missing});", "        return;", "    }",
-                  "    rs_json *rs_w = rs_reply_json_begin(rs_r);", f"    rs_sql_row_{st.name}(rs_w, rows, 0);",
-                  "    rs_reply_json_end(rs_r, rs_head, sizeof rs_head - 1, NULL);", "}"]
+                  "    rs_json *rs_w = rs_reply_json_begin(rs_r);", f"    rs_sql_row_{st.name}(rs_w, rows, 0);"]
+        if cache is not None:
+            n = len(call.args)
+            lines += [f"    char rs_buf[{max(n, 1)}][{_INT64_DIGITS}];", f"    rs_str rs_args[{max(n, 1)}];",
+                      f"    if (!rs_w->failed && rs_args_{view.c_name}(rs_p, rs_buf, rs_args))",
+                      f"        rs_cache_store(rs_r, {cache.number}, rs_args, {n}, rs_w->base, (size_t)(rs_w->p - rs_w->base));"]
+        lines += ["    rs_reply_json_end(rs_r, rs_head, sizeof rs_head - 1, NULL);", "}"]
         return lines
     if st.writes:
         lines += ["    if (rows == NULL) {", "        rs_reply_error(rs_r, 503); /* never a success the database did not confirm */",

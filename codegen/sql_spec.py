@@ -97,6 +97,37 @@ def check_database(checker, raw) -> Database | None:
                     ms["statement_timeout"], ms["reconnect_min"], ms["reconnect_max"], generic)
 
 
+@dataclass(frozen=True)
+class Cache:
+    name: str
+    number: int
+    ttl_ms: int
+    entries: int
+
+
+def check_caches(checker, raw, name_problem) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        checker.error(("cache",), "expected a table of tables ([cache.NAME])", code="RS012")
+        return {}
+    out = {}
+    for name, table in raw.items():
+        path = ("cache", name)
+        problem = name_problem(name)
+        if problem or not isinstance(table, dict):
+            checker.error(path, problem or "expected a table", code="RS065", at="key")
+            continue
+        checker.only_keys(table, path, spec_keys.CACHE.names)
+        ttl = table.get("ttl", spec_keys.CACHE.keys["ttl"].default)
+        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0.001 <= ttl <= 86400:
+            checker.error(path + ("ttl",), f"expected seconds in 0.001..86400, got {ttl!r}", code="RS013")
+            continue
+        entries = checker.integer(table, "entries", path, *spec_keys.defaults_and_bounds(spec_keys.CACHE)["entries"])
+        out[name] = Cache(name, len(out), round(ttl * 1000), entries)
+    return out
+
+
 def check_statements(checker, raw, shapes: dict, database: Database | None, name_problem) -> dict:
     """name -> Statement; problems reported through checker.error (RS065)."""
     if raw is None:

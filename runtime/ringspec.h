@@ -513,6 +513,27 @@ void rs_reply_db(rs_reply *r, unsigned statement, const rs_str *args, unsigned n
 /* Provided by generated code (sql.c): the answer of a parked request. */
 void rs_route_db_done(int route, const rs_params *params, rs_reply *reply, const rs_db_rows *rows);
 
+/* [cache.NAME]: process-wide replies of statements, keyed by their
+ * arguments, kept for an absolute TTL (runtime/db/db_cache.c). */
+typedef struct rs_cache_config {
+    const char *name;
+    uint32_t ttl_ms;
+    uint32_t entries; /* bound on the entries kept */
+} rs_cache_config;
+
+extern const rs_cache_config rs_caches[];
+extern const unsigned rs_cache_count;
+
+/* A fresh entry for key: answered with it (head, then the stored body) and
+ * true; false on a miss. */
+bool rs_cache_reply(rs_reply *r, unsigned cache, const rs_str *key, unsigned nkey, const char *head,
+                    size_t head_len);
+/* Stores body for key (copied), replacing what was there. */
+void rs_cache_store(rs_reply *r, unsigned cache, const rs_str *key, unsigned nkey, const char *body,
+                    size_t len);
+/* Drops key's entry: the next read is a miss. */
+void rs_cache_invalidate(unsigned cache, const rs_str *key, unsigned nkey);
+
 static inline int64_t rs_clamp(int64_t v, int64_t low, int64_t high)
 {
     return v < low ? low : v > high ? high : v;

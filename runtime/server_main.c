@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "db/db_cache.h"
 #include "db/db_connect.h"
 #include "log.h"
 #include "reactor.h"
@@ -205,6 +206,10 @@ int main(int argc, char **argv)
     /* Postgres: environment read and host resolved once, before the workers
      * (each opens its own connections without ever blocking). */
     rs_db_target_init(opt.workers);
+    if (rs_db_cache_init() < 0) {
+        rs_log("cache: out of memory");
+        return 1;
+    }
 
     raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);

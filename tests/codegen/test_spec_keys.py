@@ -62,6 +62,8 @@ def _tables_in(data: dict) -> dict:
     used["[database]"] |= set(data.get("database", {}))
     for statement in data.get("sql", {}).values():
         used["[sql.NAME]"] |= set(statement)
+    for cache in data.get("cache", {}).values():
+        used["[cache.NAME]"] |= set(cache)
     return used
 
 
@@ -119,6 +121,7 @@ UNKNOWN_KEY_SPECS = {
     "[error_body]": "[error_body]\nzzq = 1\n" + ROUTE + REPLY,
     "[database]": "[database]\nzzq = 1\n" + ROUTE + REPLY,
     "[sql.NAME]": '[database]\n[sql.s]\ntext = "SELECT 1"\nzzq = 1\n' + ROUTE + REPLY,
+    "[cache.NAME]": "[cache.c]\nzzq = 1\n" + ROUTE + REPLY,
 }
 
 

@@ -129,3 +129,17 @@ def test_generated_sql_c(tmp_path):
 def test_no_sql_c_without_a_database(tmp_path):
     spec, _ = check(tmp_path, '[[route]]\npath = "/a"\nreply = { text = "x" }\n')
     assert "sql.c" not in emit.render(spec, None)
+
+
+def test_a_cache_needs_a_first_reply_and_a_declared_table(tmp_path):
+    cached = ('[cache.items]\nttl = 0.2\n[[route]]\npath = "/i/{id:int}"\ncache = "%s"\n'
+              'reply = { json = "first(sql.by_price(id, id, 1)) else 404" }\n')
+    spec, _ = check(tmp_path, HEAD + ITEM_SQL + cached % "items")
+    assert spec.routes[0].cache.ttl_ms == 200 and spec.caches["items"].entries == 65536
+    sql_c = emit.render(spec, None)["sql.c"]
+    assert 'X-Cache: HIT\\r\\n"' in sql_c and 'X-Cache: MISS\\r\\n"' in sql_c and "rs_cache_store(" in sql_c
+    assert ("RS065", "route[0].cache") in [(c, k) for c, k, _, _ in errors_of(tmp_path, HEAD + ITEM_SQL + cached % "nope")]
+    listing = HEAD + ITEM_SQL + ASYNC_DB.replace("[[route]]", '[cache.items]\n[[route]]').replace(
+        'query =', 'cache = "items"\nquery =')
+    [(code, key, message, _)] = errors_of(tmp_path, listing)
+    assert (code, key) == ("RS065", "route[0].cache") and "first(sql.NAME(...))" in message

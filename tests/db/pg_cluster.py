@@ -85,6 +85,14 @@ class PgCluster:
                        "-d", db, "-At", "-F", "\t"], input=sql)
         return r.stdout
 
+    def session(self) -> "PsqlSession":
+        """A psql kept open, for statements that must land within milliseconds."""
+        cmd = ["psql", "-X", "-q", "-h", str(self.dir), "-p", str(self.port), "-U", USER, "-d", DATABASE, "-At"]
+        if self.os_user:
+            cmd = ["runuser", "-u", self.os_user, "--"] + cmd
+        return PsqlSession(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                            cwd=self.dir))
+
     def seed(self) -> "PgCluster":
         from seed_items import ROWS, copy_text  # noqa: E402 (tests/db on sys.path)
         self.psql(f"CREATE DATABASE {DATABASE};", db="postgres")
@@ -101,6 +109,22 @@ class PgCluster:
         if self.data.exists() and self.running():
             self.stop("immediate")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PsqlSession:
+    def __init__(self, proc):
+        self.proc = proc
+
+    def run(self, sql: str) -> None:
+        """Runs sql and waits until psql has answered it."""
+        self.proc.stdin.write(sql + "\n\\echo rs-done\n")
+        self.proc.stdin.flush()
+        while self.proc.stdout.readline().strip() != "rs-done":
+            pass
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(10)
 
 
 def wait_until(predicate, timeout: float, step: float = 0.05):
