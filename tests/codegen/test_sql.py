@@ -143,3 +143,11 @@ def test_a_cache_needs_a_first_reply_and_a_declared_table(tmp_path):
         'query =', 'cache = "items"\nquery =')
     [(code, key, message, _)] = errors_of(tmp_path, listing)
     assert (code, key) == ("RS065", "route[0].cache") and "first(sql.NAME(...))" in message
+
+
+def test_without_a_database_first_answers_503(harness):
+    """Generated code compiled against the harness, which has no database: the route's
+    failure reply (503 for first()), never a 404 it could not know."""
+    from conftest import SPECS
+    response = harness(SPECS / "every_key.toml").request("GET", "/pairs/7")
+    assert response.status == 503
