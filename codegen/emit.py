@@ -61,7 +61,9 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     context.update(responses_emit.context(spec, routes, c_string))
     names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h", "responses.c") if context["any_handler"] else ())
     files = {name: clang_format(env.get_template(name + ".j2").render(context)) for name in names}
-    if spec.database is not None:  # without [database] the runtime's weak defaults stand (runtime/db/)
+    # Only builds with a route that runs a statement connect to Postgres: elsewhere the
+    # runtime's weak defaults (runtime/db/db_defaults.c) stand, no [database] at all.
+    if spec.database is not None and any(r.db for r in routes):
         files["sql.c"] = clang_format(sql_emit.render(spec, routes, c_string, lambda view: view.head))
     if context["patterns"]:  # Ragel output is compiled as is: formatting it would gain nothing
         files["patterns.c"] = checks_emit.run_ragel(env.get_template("patterns.rl.j2").render(context))

@@ -261,6 +261,7 @@ class _Checker:
                                       spec_keys.JSON_BODY_LIMIT)
         params = self.params(declared, path)
         reply = raw.get("reply")
+        json_reply = None
         handler = self.handler(raw, path, reply)
         responses, route_errors = self.typed.route(raw, path, handler)
         if handler is not None:

@@ -145,9 +145,13 @@ def test_a_cache_needs_a_first_reply_and_a_declared_table(tmp_path):
     assert (code, key) == ("RS065", "route[0].cache") and "first(sql.NAME(...))" in message
 
 
-def test_without_a_database_first_answers_503(harness):
-    """Generated code compiled against the harness, which has no database: the route's
-    failure reply (503 for first()), never a 404 it could not know."""
-    from conftest import SPECS
-    response = harness(SPECS / "every_key.toml").request("GET", "/pairs/7")
-    assert response.status == 503
+def test_without_a_database_the_failure_replies(harness, tmp_path):
+    """Generated code compiled against the harness, which has no database: the routes' failure
+    replies, 503 for first() (never a 404 it could not know), the empty rows for a listing."""
+    spec = tmp_path / "db.toml"
+    spec.write_text(HEAD + ITEM_SQL + ASYNC_DB + '[[route]]\npath = "/i/{id:int}"\n'
+                    'reply = { json = "first(sql.by_price(id, id, 1)) else 404" }\n')
+    h = harness(spec)
+    assert h.request("GET", "/i/7").status == 503
+    response = h.request("GET", "/async-db")
+    assert (response.status, response.body) == (200, '{"items":[],"count":0}')
