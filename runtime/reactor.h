@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "buffer_budget.h"
 #include "bufring.h"
 #include "compress.h"
 #include "conn.h"
@@ -62,6 +63,7 @@ typedef struct rs_stats {
     uint64_t parse_errors_by_status[RS_PARSE_ERROR_KINDS];
     uint64_t budget_refused_bodies;   /* JSON bodies answered 503: [server.limits] buffered */
     uint64_t budget_refused_messages; /* WebSocket messages closed with 1013: the same */
+    uint64_t budget_pauses;           /* output paused because the budget was spent */
     rs_ws_stats ws;
 } rs_stats;
 
@@ -104,7 +106,7 @@ typedef struct rs_reactor {
     rs_compressor compress; /* per-reactor compression state */
     uint32_t dirty_head;
     uint32_t now_ms;
-    uint64_t buffered; /* bytes charged to [server.limits] buffered (buffer_budget.h) */
+    rs_budget budget; /* [server.limits] buffered: every byte held for clients (buffer_budget.h) */
     uint32_t stop_deadline_ms;
     bool multishot_recv;
     bool recv_budget; /* kernel honours a byte limit on multishot recv */
