@@ -32,8 +32,9 @@
  * A WebSocket echo of a reassembled message costs no second copy: the frame
  * is streamed from the message buffer in pieces (ws_conn.c rs_ws_send).
  *
- * Names no protocol: later layers (TLS records, h2 streams, parked database
- * requests) add a kind and call the same four functions. */
+ * Names no protocol: later layers (TLS records, h2 streams) add a kind and
+ * call the same four functions, as statements in a Postgres pipeline do
+ * (RS_HELD_DB, refused: the request waits in the pool's queue instead). */
 #ifndef RS_BUFFER_BUDGET_H
 #define RS_BUFFER_BUDGET_H
 
@@ -47,13 +48,14 @@ typedef enum rs_held_kind {
     RS_HELD_INPUT,   /* received input kept between receives (spill.c) */
     RS_HELD_MESSAGE, /* messages reassembled from pieces (ws_conn.c) */
     RS_HELD_BODY,    /* request bodies buffered whole (json_body.c) */
+    RS_HELD_DB,      /* statements in a Postgres pipeline (runtime/db/db_pool.c) */
     RS_HELD_KINDS
 } rs_held_kind;
 
 /* --stats key suffixes, in rs_held_kind order. */
 #define RS_HELD_NAMES                                                                                        \
     {                                                                                                        \
-        "output", "input", "messages", "bodies"                                                              \
+        "output", "input", "messages", "bodies", "db"                                                        \
     }
 
 typedef struct rs_budget {

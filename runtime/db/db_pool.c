@@ -178,7 +178,7 @@ static void complete_head(rs_reactor *r, rs_db_conn *dc, PGresult *res)
     rs_db_inflight e = dc->fifo[dc->head];
     dc->head = (dc->head + 1) % p->depth;
     dc->count--;
-    rs_budget_release(r, e.cost);
+    rs_budget_release(&r->budget, RS_HELD_DB, e.cost);
     ExecStatusType st = PQresultStatus(res);
     if (e.slot == RS_DB_PREPARE_SLOT) { /* a statement prepared again (e.gen: its index) */
         if (st == PGRES_COMMAND_OK) {
@@ -342,7 +342,7 @@ rs_db_submit_result rs_db_submit(rs_reactor *r, uint32_t slot, uint32_t gen, uns
     if (bytes > RS_DB_MAX_ARG_BYTES)
         return RS_DB_UNAVAILABLE;
     uint32_t cost = RS_DB_ENTRY_COST + (uint32_t)bytes;
-    if (!dc || !rs_budget_charge(r, cost))
+    if (!dc || !rs_budget_try_charge(&r->budget, RS_HELD_DB, cost))
         return wait_push(p, slot, gen) ? RS_DB_QUEUED : RS_DB_UNAVAILABLE;
     /* Text parameters are NUL-terminated for libpq, which copies them. */
     char buf[RS_DB_MAX_ARG_BYTES];
@@ -357,7 +357,7 @@ rs_db_submit_result rs_db_submit(rs_reactor *r, uint32_t slot, uint32_t gen, uns
     char name[16];
     snprintf(name, sizeof name, "s%u", statement);
     if (!PQsendQueryPrepared(dc->pg, name, (int)nargs, values, NULL, NULL, 0)) {
-        rs_budget_release(r, cost);
+        rs_budget_release(&r->budget, RS_HELD_DB, cost);
         fail(r, dc, "send");
         return RS_DB_UNAVAILABLE;
     }
@@ -378,7 +378,7 @@ static void teardown(rs_reactor *r, rs_db_conn *dc)
             rs_db_inflight e = dc->fifo[dc->head];
             dc->head = (dc->head + 1) % p->depth;
             dc->count--;
-            rs_budget_release(r, e.cost);
+            rs_budget_release(&r->budget, RS_HELD_DB, e.cost);
             rs_db_answered(r, e.slot, e.gen, NULL);
         }
         cancel_polls(r, dc);
