@@ -318,6 +318,19 @@ static rs_db_conn *pick(rs_db_pool *p, unsigned statement, bool *any_ready)
     return NULL;
 }
 
+/* A connection is on its way up (connecting or preparing): requests wait
+ * for it rather than get the failure reply a moment before it is ready
+ * (a server started together with its database is asked at once). */
+static bool coming_up(const rs_db_pool *p)
+{
+    for (uint32_t i = 0; i < p->nconns; i++) {
+        const rs_db_conn *dc = &p->conns[i];
+        if (!dc->broken && (dc->state == DB_CONNECTING || dc->state == DB_PREPARING))
+            return true;
+    }
+    return false;
+}
+
 static bool wait_push(rs_db_pool *p, uint32_t slot, uint32_t gen)
 {
     if (p->wait_count == p->wait_cap)
@@ -335,7 +348,7 @@ rs_db_submit_result rs_db_submit(rs_reactor *r, uint32_t slot, uint32_t gen, uns
     bool any_ready;
     rs_db_conn *dc = pick(p, statement, &any_ready);
     if (!any_ready)
-        return RS_DB_UNAVAILABLE;
+        return coming_up(p) && wait_push(p, slot, gen) ? RS_DB_QUEUED : RS_DB_UNAVAILABLE;
     size_t bytes = 0;
     for (unsigned i = 0; i < nargs; i++)
         bytes += args[i].len + 1;
@@ -444,10 +457,11 @@ void rs_db_tick(rs_reactor *r)
             reprepare(r, dc);
         any_ready |= dc->state == DB_READY && !dc->broken;
     }
-    /* Let queued requests in while there is room; with no connection up
-     * they get the failure reply rather than waiting for a reconnect. */
+    /* Let queued requests in while there is room; with no connection up or
+     * coming up they get the failure reply rather than wait for a reconnect. */
+    bool coming = !any_ready && coming_up(p);
     uint32_t n = p->wait_count;
-    while (n-- && p->wait_count) {
+    while (n-- && p->wait_count && !coming) {
         uint64_t e = p->waiting[p->wait_head];
         bool dummy;
         if (any_ready && !pick(p, UINT32_MAX, &dummy))
@@ -506,8 +520,8 @@ uint32_t rs_db_next_wait(const rs_reactor *r, uint32_t cap_ms)
         else if (dc->state == DB_READY && dc->broken_statements)
             at = dc->reprepare_at_ms;
         uint32_t left = after(r->now_ms, at) ? 0 : at - r->now_ms;
-        if (dc->broken || p->wait_count)
-            left = 0;
+        if (dc->broken)
+            left = 0; /* (queued requests wait for results: a completion wakes the loop) */
         if (left < wait)
             wait = left;
     }

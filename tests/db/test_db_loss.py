@@ -93,3 +93,14 @@ def test_immediate_stop_under_load_then_restart(server, pg):
     assert wait_until(lambda: server.fds() == fds_before, 5), f"{server.fds()} != {fds_before}: {server.fd_targets()}"
     assert wait_until(lambda: pg.backends() == 3, 5), pg.backends()
     assert "lost (" in server.output()
+
+
+def test_first_request_right_after_start_waits_for_the_connection(pg_running, server_binary):
+    """validate.sh asks as soon as the port answers: a request that arrives while the pool is
+    still connecting waits for it instead of getting the empty shape."""
+    for _ in range(3):
+        server = Server(server_binary, pg_running.url)  # returns as soon as the port accepts
+        try:
+            assert server.get_json("/async-db?limit=7")["count"] == 7
+        finally:
+            server.stop()
