@@ -53,10 +53,13 @@ A parameter's type is "int" (64-bit signed), "string" or "enum" (a string from a
 list, given to the reply as its index). v1 shorthand "int" and "int = N" still works;
 constraints are written as a table: { type = "int", min = 1, max = 100, default = 10 }."""),
     "RS031": ("bad parameter name", """
-Parameters become C locals of the same name in the generated code, so a name must be a C
-identifier that does not clash with C keywords or ringspec's own names (names starting
-with "_" or "rs_", or ending in "_t"). Header parameters are named by the header
-(x-request-id) and bound as the identifier with "-" replaced by "_"."""),
+Parameters become members of the generated structs (a handler's in->NAME), so a name must
+be a C identifier that is not a C keyword, not one of ringspec's own names (starting with
+"_" or "rs_", or ending in "_t") and not a macro of the C headers (errno, or a name with
+no lower-case letter such as EOF). Library function names (qsort, strlen) are fine: the
+generated code keeps them apart. On a handler route with a JSON body, "body" is the body
+(in->body). Header parameters are named by the header (x-request-id) and bound as the
+identifier with "-" replaced by "_"."""),
     "RS032": ("inconsistent constraints", """
 The constraints of a parameter contradict each other or the type: min above max, a
 default outside min..max or not in the enum, a length bound on an int, and so on."""),

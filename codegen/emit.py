@@ -22,7 +22,6 @@ from .model import STATUS_REASONS, WS_BEHAVIOURS, Literal, Route, Spec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
-_INT64_DIGITS = 20  # rs_format_i64 writes at most 20 bytes ("-9223372036854775808")
 
 
 def render(spec: Spec, profile: str | None) -> dict[str, str]:
@@ -40,6 +39,7 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     env.filters["c_string"] = c_string
     env.filters["c_comment"] = c_comment
     env.filters["c_int"] = expr.c_int_literal
+    env.filters["listen_bit"] = lambda p: {"http1": "RS_LISTEN_HTTP1", "websocket": "RS_LISTEN_WEBSOCKET", "h2c": "RS_LISTEN_H2C"}[p]
     literal_lengths = sorted({len(r.route.path) for r in routes if r.route.is_literal})
     context = {
         "spec": spec,
@@ -116,7 +116,29 @@ def c_comment(text: str) -> str:
     return _c_string_body(text, quotes=False).replace("*/", "*\\/").replace("/*", "/\\*")
 
 
+def c_string_block(text: str, width: int = 80) -> str:
+    """c_string for text of any length (a reply template): adjacent literals of at most
+    about width columns, each ending at a newline of the text where there is one, one per
+    line. clang-format splits a long literal itself, but in time quadratic in its length
+    (a 1 MB reply took minutes); given lines that fit, it only indents them."""
+    lines, line, size = [], [], 0
+    for token in _c_string_tokens(text):
+        line.append(token)
+        size += len(token)
+        if token == "\\n" or size >= width:
+            lines.append('"' + "".join(line) + '"')
+            line, size = [], 0
+    if line or not lines:
+        lines.append('"' + "".join(line) + '"')
+    return "\n".join(lines)
+
+
 def _c_string_body(text: str, quotes: bool = True) -> str:
+    return "".join(_c_string_tokens(text, quotes))
+
+
+def _c_string_tokens(text: str, quotes: bool = True) -> list:
+    """Each byte of text as it is written in a C literal (one token per byte)."""
     out = []
     previous = 0
     for byte in text.encode("utf-8"):
@@ -136,7 +158,7 @@ def _c_string_body(text: str, quotes: bool = True) -> str:
         else:
             out.append(f"\\{byte:03o}")  # always 3 digits: never swallows a following digit
         previous = byte
-    return "".join(out)
+    return out
 
 
 def _route_listing(routes: list) -> list:
@@ -263,7 +285,8 @@ class _RouteView:
             return f"{self.methods_label} {route.path} -> handler {route.handler}() in handlers/"
         if route.static is not None:
             return f"{self.methods_label} {route.path}* -> files under {route.static.dir} ({route.static.cache})"
-        return f'{self.methods_label} {route.path} -> {route.status} {route.content_type}: "{route.text_source}"'
+        return (f'{self.methods_label} {route.path} -> {route.status} {route.content_type}: '
+                f'"{_abridged(route.text_source)}"')
 
     @property
     def ws_name(self) -> str | None:
@@ -324,21 +347,19 @@ class _RouteView:
             return
         emitter = expr.CEmitter()
         used: set[str] = set()
-        literal_bytes = 0
         for part in self.route.template:
             if isinstance(part, expr.Text):
                 size = len(part.text.encode("utf-8"))
-                literal_bytes += size
-                self.pieces.append(_Piece("text", c=c_string(part.text), length=size))
+                self.pieces.append(_Piece("text", c=c_string_block(part.text), length=size))
             else:
                 used.update(expr.names_in(part.expr))
                 self.pieces.append(_Piece("int", operand=emitter.emit(part.expr)))
         self.statements = emitter.statements
         self.temporaries = emitter.temporaries
         numbers = sum(p.kind == "int" for p in self.pieces)
-        self.buffer_size = literal_bytes + _INT64_DIGITS * numbers
+        self.buffer_size = expr.body_bound(self.route.template)
         if numbers == 0:
-            self.const_text = c_string("".join(p.text for p in self.route.template))
+            self.const_text = c_string_block("".join(p.text for p in self.route.template))
         self._bind(used)
 
     def _bind_query_names(self, queries) -> None:
@@ -381,7 +402,13 @@ class _RouteView:
             if p.source == "body" and not p.required:  # the runtime sets the bit when a body came
                 value = f"(rs_p->present & RS_PARAM_BIT({p.slot})) ? {value} : " \
                         f"{expr.c_int_literal(p.default)}"
-            self.bindings.append((p.name, value))
+            self.bindings.append((expr.c_name(p.name), value))
+
+
+def _abridged(text: str, keep: int = 200) -> str:
+    """The start of a reply's source for a comment: a whole template (up to megabytes) on
+    one comment line made clang-format's comment reflow quadratic in its length."""
+    return text if len(text) <= keep else f"{text[:keep]}... ({len(text.encode())} bytes)"
 
 
 def _describe_param(p) -> str:

@@ -311,17 +311,31 @@ class JsonChecker:
 class JsonPlan:
     """The C statements of a JSON respond function: checked arithmetic and queries first
     (so a failure answers 500, and an empty first() its status, before anything is
-    written), then the writes, with runs of literal bytes merged into one rs_json_raw."""
+    written), then the writes, with runs of literal bytes merged into one rs_json_raw.
+
+    The lets, then the fields, are computed in their order: a `first(...) else STATUS`
+    answers its status before a later field's arithmetic runs (that arithmetic may be
+    what the guard rules out), as a failed check in an earlier field answers 500 first."""
 
     def __init__(self, reply: JsonReply, c_string, shapes: dict, route_c_name: str = "route"):
         self.c_string = c_string
         self.shapes = shapes
         self.used: set[str] = set()
-        top = expr.CEmitter("rs_t")
         self.lines: list[str] = []
         self._raw = ""
+        self.statements: list[str] = []
         bounds: dict[str, str] = {}
         values: dict[str, str] = {}
+        self.views: dict[str, str] = {}
+        top = expr.CEmitter("rs_t")
+        qe = self.queries = QueryEmitter(route_c_name, c_string)
+        planned = [q for _, q in reply.lets] + [v.query for _, v in reply.fields if isinstance(v, (JQuery, JFirst))]
+        if planned:
+            qe.setup(planned)
+        for name, q in reply.lets:
+            self.views[name] = f"rs_q{qe.query(q, name)}"
+            bounds[name] = f"{self.views[name]}_c"
+        self._take(top, qe)
         for number, (key, v) in enumerate(reply.fields):
             if isinstance(v, JSource) and v.data.type.kind == "array":
                 size = f"rs_data_{v.data.name}.n"
@@ -334,15 +348,23 @@ class JsonPlan:
                     setup = (f"size_t {bound} = {limit} <= 0 ? 0 : (uint64_t){limit} > {size} ? "
                              f"{size} : (size_t){limit};")
                 bounds[key] = bound
-                values[key] = setup
+                top.statements.append(setup)
             elif isinstance(v, JInt):
                 self.used.update(expr.names_in(v.tree))
                 values[key] = top.emit(v.tree)
-        self.statements = top.statements + [s for k, s in values.items() if k in bounds]
-        self.queries = QueryEmitter(route_c_name, c_string)
-        self._plan_queries(reply, bounds)
-        self.temporaries = top.temporaries + self.queries.slices.temporaries
-        self.used |= self.queries.used
+            elif isinstance(v, (JQuery, JFirst)):
+                self.views[key] = f"rs_q{qe.query(v.query)}"
+                bounds[key] = f"{self.views[key]}_c"
+                qe.iterated.add(self.views[key])
+                if isinstance(v, JFirst) and v.error is not None:
+                    qe.statements.append(self.named_error(v, f"{self.views[key]}_c == 0"))
+                elif isinstance(v, JFirst) and v.missing is not None:
+                    qe.statements.append(f"if ({self.views[key]}_c == 0) {{ /* nothing matched */\n"
+                                         f"    rs_reply_error(rs_r, {v.missing});\n    return;\n}}")
+            self._take(top, qe)
+        self.statements = qe.without_unread_views(self.statements)
+        self.temporaries = top.temporaries + qe.slices.temporaries
+        self.used |= qe.used
 
         whole = reply.fields[0][0] is None
         if not whole:
@@ -367,32 +389,12 @@ class JsonPlan:
             self.raw("}")
         self.flush()
 
-    def _plan_queries(self, reply: JsonReply, bounds: dict) -> None:
-        """Lets, then the fields' queries, each into its stretch of the index array.
-        Sets bounds[name] to the count and self.views[name] to the rs_qK of each."""
-        self.views: dict[str, str] = {}
-        planned = [(name, q) for name, q in reply.lets]
-        planned += [(key, v.query) for key, v in reply.fields if isinstance(v, (JQuery, JFirst))]
-        if not planned:
-            return
-        qe = self.queries
-        qe.setup([q for _, q in planned])
-        lets = {name for name, _ in reply.lets}
-        for name, q in planned:
-            k = qe.query(q, name if name in lets else None)
-            self.views[name] = f"rs_q{k}"
-            bounds[name] = f"rs_q{k}_c"
-        for key, v in reply.fields:
-            if isinstance(v, (JQuery, JFirst)):
-                qe.iterated.add(self.views[key])
-        qe.drop_unread_views()
-        for key, v in reply.fields:
-            if isinstance(v, JFirst) and v.error is not None:
-                qe.statements.append(self.named_error(v, f"{self.views[key]}_c == 0"))
-            elif isinstance(v, JFirst) and v.missing is not None:
-                qe.statements.append(f"if ({self.views[key]}_c == 0) {{ /* nothing matched */\n"
-                                     f"    rs_reply_error(rs_r, {v.missing});\n    return;\n}}")
-        self.statements += qe.statements
+    def _take(self, *emitters) -> None:
+        """Moves what the emitters have written since the last call into the statements
+        (at most one of them writes per field, so this keeps the fields' order)."""
+        for emitter in emitters:
+            self.statements += emitter.statements
+            emitter.statements.clear()
 
     def named_error(self, v: JFirst, condition: str) -> str:
         """`else NAME`: the [error.NAME] body, written by the same generator as the
@@ -447,7 +449,7 @@ class JsonPlan:
         shape_fields = {n for n, _ in self.shapes[element.shape].fields} if extra else set()
         for name in sorted(shape_ints):
             if name in shape_fields:
-                self.lines.append(f"int64_t {name} = rs_e->{name};")
+                self.lines.append(f"int64_t {expr.c_name(name)} = rs_e->{name};")
             else:
                 params_used.add(name)
         self.used.update(params_used)

@@ -47,14 +47,26 @@ SPEC = Table("top level", "the tables a spec may contain", {
 })
 
 SERVER = Table("[server]", "the listener", {
-    "port": Key("integer", 8080, "TCP port; the server's --port flag overrides it", (1, 65535)),
+    "port": Key("integer", 8080, "TCP port of the one listener (shorthand for one [[server.listen]]); "
+                "the server's --port flag overrides it", (1, 65535)),
     "workers": Key("string or integer", '"auto"', '"auto" = one reactor per CPU of the affinity mask, or 1..1024'),
     "max_connections": Key("integer", 16384, "open connections per worker", (1, 1 << 20)),
-    "protocols": Key("array of strings", '["http1"]', '"http1" (always) and "websocket" (for websocket routes)'),
+    "protocols": Key("array of strings", '["http1"]', "the one listener's protocols, as in [[server.listen]]"),
+    "listen": Key("array of tables", "one listener from port/protocols",
+                  "[[server.listen]]: several listeners, each with its port and protocols (not with port/protocols)"),
     "limits": Key("table", "defaults", "[server.limits]"),
     "timeouts": Key("table", "defaults", "[server.timeouts]"),
     "buffers": Key("table", "defaults", "[server.buffers]"),
     "violations": Key("table", "defaults", "[server.violations]: the reply to a request breaking constraints"),
+})
+
+LISTEN = Table("[[server.listen]]", "one listening port and what it speaks", {
+    "port": Key("integer", "required", "TCP port; --port overrides the first listener's, --listen NAME=PORT any",
+                (1, 65535)),
+    "protocols": Key("array of strings", '["http1"]', '"http1", "websocket" (needs "http1"), "h2c" (HTTP/2 '
+                     'with prior knowledge; with "http1" recognised by its preface, alone the port speaks only h2)'),
+    "name": Key("string", '"listenN"', "what --listen NAME=PORT calls it (letters, digits, - _); "
+                "default: listen0, listen1, ... in spec order"),
 })
 
 # Bounds keep values inside the C types of rs_spec_config and away from settings that cannot work.
@@ -69,9 +81,12 @@ LIMITS = Table("[server.limits]", "sizes a request or connection may reach (byte
                       (125, 1 << 30)),
     # One budget per worker across its connections: per-connection limits alone let 16384
     # connections each hold a 16 MiB body or message (runtime/buffer_budget.h).
+    "h2_streams": Key("integer", 128, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection; streams "
+                      "over it are refused (RST_STREAM REFUSED_STREAM)", (1, 1 << 16)),
     "buffered": Key("integer", 64 << 20, "bytes a worker may hold for its clients at once: queued output, "
-                    "spilled input, JSON bodies, WebSocket reassembly; at it a body gets 503 + Retry-After, "
-                    "a message close 1013, and a connection holding output stops reading until it drains",
+                    "spilled input, JSON bodies, WebSocket reassembly, HTTP/2 sessions and streams; at it a "
+                    "body gets 503 + Retry-After, a message close 1013, an HTTP/2 stream RST_STREAM, and a "
+                    "connection holding output stops reading until it drains",
                     (4096, 1 << 40)),
 })
 
@@ -155,7 +170,8 @@ PATH_PARAM_KEYS = ("min", "max", "enum")
 REPLY = Table("[route.reply]", "the answer of a route without a handler", {
     "status": Key("integer", 200, "a registered status that carries a body", (100, 599)),
     "type": Key("string", '"text/plain" or "application/json"', "Content-Type (a media type)"),
-    "text": Key("string", "required unless json", 'a template: "{a + b}" holes are int expressions'),
+    "text": Key("string", "required unless json", 'a template: "{a + b}" holes are int expressions; with holes, '
+                'at most 64 KiB of body (literal bytes + 20 per hole)'),
     "json": Key("table or string", "none", "[route.reply.json]: output fields in order; a string: "
                 '"QUERY" or "first(QUERY) else 404" as the whole body'),
     "let": Key("table", "none", "[route.reply.let]: named data queries the json fields reuse"),
@@ -286,7 +302,7 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 })
 
 # Every table, in the order the reference shows them.
-TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
+TABLES = (SPEC, SERVER, LISTEN, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
           REPLY_JSON, REPLY_LET, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
           DATABASE, SQL, CACHE, PROFILE)
 

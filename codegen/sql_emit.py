@@ -146,7 +146,7 @@ def _start(view, call) -> list:
     lines = [f"static bool rs_args_{view.c_name}(const rs_params *rs_p, char rs_buf[][{_INT64_DIGITS}], rs_str *rs_args)",
              "{"]
     for name in sorted(used):
-        lines.append(f"    int64_t {name} = rs_p->value[{slots[name].slot}];")
+        lines.append(f"    int64_t {expr.VALUE_PREFIX}{name} = rs_p->value[{slots[name].slot}];")
     if not used:
         lines.append("    (void)rs_p;")
     if emitter.temporaries:
@@ -232,7 +232,7 @@ def _done(view, call, first, c_string, head) -> list:
             for s in emitter.statements[before:]:
                 lines.append("    " + s.replace("\n", "\n    "))
             for name in names:
-                lines.insert(3, f"    int64_t {name} = rs_p->value[{slots[name].slot}];")
+                lines.insert(3, f"    int64_t {expr.VALUE_PREFIX}{name} = rs_p->value[{slots[name].slot}];")
             lines.append(f"    rs_json_int(rs_w, {operand});")
     if emitter.temporaries:
         lines.insert(3, f"    int64_t {', '.join(emitter.temporaries)};")

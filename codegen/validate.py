@@ -25,6 +25,8 @@ from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntS
                     Literal, Param, Route, Server, Spec)
 from .diagnostics import SpecError, SpecErrors, describe_value, sort
 from .params import violations as parse_violations
+from .c_names import key_problem as _key_problem
+from .c_names import name_problem as _name_problem
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
 from .static_dir import check_static
@@ -43,18 +45,6 @@ _INT_LITERAL = re.compile(r"-?[0-9]+")
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _MEDIA_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=({_TOKEN}|"[^"\\\x00-\x1f\x7f]*"))*')
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
-
-# Names a parameter may not take because the generated respond functions, which bind
-# parameters to C locals of the same name, need them: C keywords, <stdbool.h> and
-# <stdint.h> names, and the functions they call. Names starting with "_" or "rs_" or
-# ending in "_t" are refused by rule (implementation, ringspec and POSIX type names).
-_C_RESERVED = frozenset(
-    "auto break case char const continue default do double else enum extern float for goto if "
-    "inline int long register restrict return short signed sizeof static struct switch typedef "
-    "union unsigned void volatile while alignas alignof bool true false static_assert "
-    "thread_local NULL INT64_MIN INT64_MAX memcpy memcmp memchr".split()
-)
-
 
 def validate(source: SpecSource) -> Spec:
     """Returns the model of a valid spec; raises SpecErrors listing every problem."""
@@ -264,6 +254,11 @@ class _Checker:
         json_reply = None
         handler = self.handler(raw, path, reply)
         responses, route_errors = self.typed.route(raw, path, handler)
+        if handler is not None and json_body is not None:
+            for name, _, source, key, *_ in declared:
+                if name == "body":  # handlers.h: the params struct has both as members
+                    self.error(key, f'a {source} parameter named "body" would clash with the JSON body the '
+                               f'handler reads as in->body; choose another name', code="RS031")
         if handler is not None:
             status, content_type, template, text, json_reply = 200, "", [], "", None
         elif reply is None:
@@ -487,7 +482,7 @@ class _Checker:
             def report(path, message, code="RS041", inner=None, hint=None, severity="error"):
                 self.error(path, message, code=code, inner=inner, hint=hint, severity=severity)
             statuses = [s for s in STATUS_REASONS if s not in BODILESS_STATUSES]
-            checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses,
+            checker = JsonChecker(report, self.shapes, self.data, _key_problem, statuses,
                                   getattr(self, "named_errors", {}), getattr(self, "error_body", None))
             checker.statements = self.statements
             json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))
@@ -513,10 +508,18 @@ class _Checker:
                 part = self.hole(part, key, known, typed or {})
                 if part is None:
                     continue
-            if isinstance(part, expr.Text) and out and isinstance(out[-1], expr.Text):
-                out[-1] = expr.Text(out[-1].text + part.text)
+            if isinstance(part, expr.Text) and out and isinstance(out[-1], list):
+                out[-1].append(part.text)  # adjacent text (folded holes) joined once, below
+            elif isinstance(part, expr.Text):
+                out.append([part.text])
             else:
                 out.append(part)
+        out = [expr.Text("".join(p)) if isinstance(p, list) else p for p in out]
+        size = expr.body_bound(out)
+        if size > expr.TEMPLATE_BODY_MAX and any(isinstance(p, expr.Hole) for p in out):
+            self.error(key, f"a text template with holes formats its body on the worker's stack: this one needs up to "
+                       f"{size} bytes, more than {expr.TEMPLATE_BODY_MAX}", code="RS040",
+                       hint="serve large content as a static file (static = ...), or split the template")
         return out
 
     def hole(self, source: str, key: tuple, known: list, typed: dict):
@@ -589,14 +592,6 @@ class _Checker:
                                f'unknown route path "{p}" (known: {", ".join(known_paths)})', code="RS060")
             out[name] = tuple(paths)
         return out
-
-
-def _name_problem(name: str) -> str | None:
-    if not _IDENTIFIER.fullmatch(name):
-        return f'"{name}" is not a C identifier (letters, digits and "_", not starting with a digit)'
-    if name in _C_RESERVED or name.startswith("_") or name.lower().startswith("rs_") or name.endswith("_t"):
-        return f'"{name}" is reserved in the generated C; choose another name'
-    return None
 
 
 def _c_name(url: str) -> str:

@@ -32,9 +32,10 @@
  * A WebSocket echo of a reassembled message costs no second copy: the frame
  * is streamed from the message buffer in pieces (ws_conn.c rs_ws_send).
  *
- * Names no protocol: later layers (TLS records, h2 streams) add a kind and
- * call the same four functions, as statements in a Postgres pipeline do
- * (RS_HELD_DB, refused: the request waits in the pool's queue instead). */
+ * Names no protocol: a layer adds a kind and calls the same functions
+ * (HTTP/2 refuses at the budget: RS_HELD_H2, h2_conn.c; statements in a
+ * Postgres pipeline too: RS_HELD_DB, runtime/db/db_pool.c, the request then
+ * waits in the pool's queue; TLS records will come the same way). */
 #ifndef RS_BUFFER_BUDGET_H
 #define RS_BUFFER_BUDGET_H
 
@@ -48,6 +49,7 @@ typedef enum rs_held_kind {
     RS_HELD_INPUT,   /* received input kept between receives (spill.c) */
     RS_HELD_MESSAGE, /* messages reassembled from pieces (ws_conn.c) */
     RS_HELD_BODY,    /* request bodies buffered whole (json_body.c) */
+    RS_HELD_H2,      /* HTTP/2: nghttp2's session memory, streams, their bodies (h2_conn.c) */
     RS_HELD_DB,      /* statements in a Postgres pipeline (runtime/db/db_pool.c) */
     RS_HELD_KINDS
 } rs_held_kind;
@@ -55,7 +57,7 @@ typedef enum rs_held_kind {
 /* --stats key suffixes, in rs_held_kind order. */
 #define RS_HELD_NAMES                                                                                        \
     {                                                                                                        \
-        "output", "input", "messages", "bodies", "db"                                                        \
+        "output", "input", "messages", "bodies", "h2", "db"                                                  \
     }
 
 typedef struct rs_budget {

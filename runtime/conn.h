@@ -61,12 +61,18 @@ typedef enum rs_timer_kind {
     RS_TIMER_KINDS
 } rs_timer_kind;
 
-/* What the bytes of a connection are.  Every connection starts as HTTP/1.1;
- * a 101 on a WebSocket route switches it for good. */
+/* What the bytes of a connection are (an index into rs_protocols[], proto.h).
+ * A connection starts as its listener says: HTTP/1.1, HTTP/2, or SNIFF
+ * (both: its first bytes decide).  A 101 on a WebSocket route switches an
+ * HTTP/1.1 connection to WS for good. */
 typedef enum rs_proto {
     RS_PROTO_HTTP1 = 0,
     RS_PROTO_WS,
+    RS_PROTO_H2,
+    RS_PROTO_SNIFF,
 } rs_proto;
+
+struct rs_h2_conn; /* h2_conn.c */
 
 /* WebSocket state of a connection after the upgrade (ws_conn.c). */
 typedef struct rs_ws_conn {
@@ -136,7 +142,8 @@ typedef struct rs_conn {
                 rs_static_pending stat; /* RS_CF_STATIC: a static route has no parameters */
             };
         };
-        rs_ws_conn ws; /* RS_PROTO_WS */
+        rs_ws_conn ws;         /* RS_PROTO_WS */
+        struct rs_h2_conn *h2; /* RS_PROTO_H2: the session and its streams, off the slot */
     };
 } rs_conn;
 

@@ -6,13 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "http1_conn.h"
 #include "log.h"
 #include "output_gate.h"
+#include "proto.h"
 #include "send_direct.h"
 #include "static_serve.h"
 #include "uring_compat.h"
-#include "ws_conn.h"
 
 struct io_uring_sqe *rs_get_sqe(rs_reactor *r)
 {
@@ -29,7 +28,7 @@ static uint64_t conn_ud(rs_reactor *r, rs_conn *c, rs_op op)
     return rs_user_data(op, c->gen, rs_conn_index(&r->conns, c));
 }
 
-void rs_conn_accepted(rs_reactor *r, int fd)
+void rs_conn_accepted(rs_reactor *r, int fd, unsigned protocols)
 {
     rs_conn *c = r->stopping ? NULL : rs_conn_alloc(&r->conns);
     if (!c) {
@@ -42,7 +41,11 @@ void rs_conn_accepted(rs_reactor *r, int fd)
     c->fd = fd;
     c->state = RS_CONN_OPEN;
     /* TCP_NODELAY is inherited from the listener: no syscall per accept. */
-    rs_http1_open(r, c);
+    c->proto = (uint8_t)rs_proto_for_listener(protocols);
+    if (!rs_proto_of(c)->on_open(r, c)) {
+        c->proto = RS_PROTO_SNIFF; /* holds nothing: release has nothing to drop */
+        rs_conn_abort(r, c);
+    }
     rs_conn_touch(r, c);
 }
 
@@ -225,8 +228,8 @@ static void settle_timer(rs_reactor *r, rs_conn *c, bool progress)
 
     /* A WebSocket is idle only while no frames arrive: it has no requests
      * whose end restarts the idle timer, so every receive does. */
-    bool refresh =
-        want == RS_TIMER_BODY || want == RS_TIMER_WRITE || (want == RS_TIMER_IDLE && c->proto == RS_PROTO_WS);
+    bool refresh = want == RS_TIMER_BODY || want == RS_TIMER_WRITE ||
+                   (want == RS_TIMER_IDLE && rs_proto_of(c)->idle_on_input);
     if (want == RS_TIMER_NONE)
         rs_timer_cancel(&r->timers, &r->conns, c);
     else if (want != c->timer_kind || (progress && refresh))
@@ -253,7 +256,7 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
     case RS_CONN_OPEN:
     case RS_CONN_DRAINING:
         if ((c->flags & RS_CF_FILE) && rs_static_advance(r, c) && c->state == RS_CONN_OPEN)
-            rs_http1_resume(r, c); /* the file is queued: pipelined requests may go on */
+            rs_proto_of(c)->on_drained(r, c); /* the file is queued: pipelined requests may go on */
         /* Half-close: the peer's FIN came after requests still unparsed
          * (paused, or behind a file).  They are answered first; once
          * everything received has been parsed, the connection drains. */
@@ -311,10 +314,8 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     int res = cqe->res;
     if (res > 0) {
         uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-        if (c->state == RS_CONN_OPEN && c->proto == RS_PROTO_WS)
-            rs_ws_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
-        else if (c->state == RS_CONN_OPEN)
-            rs_http1_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
+        if (c->state == RS_CONN_OPEN)
+            rs_proto_of(c)->on_data(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
         rs_bufring_recycle(&r->bufs, bid);
         if (c->state == RS_CONN_OPEN)
             settle_timer(r, c, true);
@@ -372,22 +373,14 @@ static void sent(rs_reactor *r, rs_conn *c, size_t n)
     settle_timer(r, c, n > 0);
     if ((c->flags & RS_CF_PAUSED) && rs_output_may_resume(r, c)) {
         c->flags &= (uint16_t)~RS_CF_PAUSED;
-        if (c->proto == RS_PROTO_WS)
-            rs_ws_resume(r, c);
-        else
-            rs_http1_resume(r, c);
+        rs_proto_of(c)->on_drained(r, c);
     }
 }
 
 static void release(rs_reactor *r, rs_conn *c)
 {
     rs_timer_cancel(&r->timers, &r->conns, c);
-    if (c->proto == RS_PROTO_WS) {
-        rs_ws_release(r, c);
-    } else {
-        rs_static_release(c);
-        rs_http1_release(r, c);
-    }
+    rs_proto_of(c)->on_release(r, c);
     rs_outq_clear(&c->out, &r->pool);
     r->stats.closed++;
     rs_conn_release(&r->conns, c);
@@ -429,17 +422,9 @@ void rs_conn_complete(rs_reactor *r, rs_conn *c, rs_op op, const struct io_uring
 
 void rs_conn_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
 {
-    switch (kind) {
-    case RS_TIMER_HEADER:
-    case RS_TIMER_BODY:
-        rs_http1_timeout(r, c, kind);
-        break;
-    case RS_TIMER_IDLE:
-    case RS_TIMER_LINGER:
-    case RS_TIMER_WRITE:
-    default:
-        rs_conn_abort(r, c);
-        break;
-    }
+    if (kind == RS_TIMER_LINGER || c->state != RS_CONN_OPEN)
+        rs_conn_abort(r, c); /* nothing more is owed */
+    else
+        rs_proto_of(c)->on_timeout(r, c, kind);
     rs_conn_touch(r, c);
 }

@@ -41,6 +41,7 @@ enum { INT_LEADING, INT_SIGN, INT_DIGITS, INT_TRAILING, INT_INVALID };
 void rs_http1_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
 {
     memset(reply, 0, sizeof *reply);
+    reply->sink = &rs_http1_sink;
     reply->reactor = r;
     reply->conn = c;
     reply->allow = c->status == 405 ? rs_route_allow(c->route) : NULL;

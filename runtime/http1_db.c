@@ -20,6 +20,11 @@ void rs_reply_db(rs_reply *reply, unsigned statement, const rs_str *args, unsign
 {
     rs_reactor *r = reply->reactor;
     rs_conn *c = reply->conn;
+    if (reply->sink != &rs_http1_sink) {
+        /* An HTTP/2 stream cannot park yet (issue 18): the route's failure reply. */
+        rs_route_db_done(reply->route, reply->params, reply, NULL);
+        return;
+    }
     switch (rs_db_submit(r, rs_conn_index(&r->conns, c), c->gen, statement, args, nargs)) {
     case RS_DB_SENT:
     case RS_DB_QUEUED:

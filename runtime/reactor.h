@@ -87,9 +87,9 @@ typedef struct rs_reactor {
     struct io_uring ring;
     int index;
     int cpu;
-    int listen_fd;
-    int stop_fd;   /* eventfd written by the main thread on SIGINT/SIGTERM */
-    int report_fd; /* this reactor's eventfd, written on SIGUSR1: print stats */
+    int listen_fd[RS_MAX_LISTENERS]; /* one per listener of the spec, in its order */
+    int stop_fd;                     /* eventfd written by the main thread on SIGINT/SIGTERM */
+    int report_fd;                   /* this reactor's eventfd, written on SIGUSR1: print stats */
     const rs_server_options *opt;
     rs_conn_table conns;
     rs_timers timers;
@@ -111,8 +111,8 @@ typedef struct rs_reactor {
     bool multishot_recv;
     bool recv_budget; /* kernel honours a byte limit on multishot recv */
     bool multishot_accept;
-    bool sendfile; /* by_file chunks go by sendfile (off after the kernel refused it) */
-    bool accept_armed;
+    bool sendfile;         /* by_file chunks go by sendfile (off after the kernel refused it) */
+    uint16_t accept_armed; /* bit i: listener i has an accept in flight */
     bool stopping;
     bool ring_ready;          /* for teardown after a failed start */
     uint32_t accept_retry_ms; /* nonzero: re-arm accept at this time */

@@ -81,6 +81,18 @@ void rs_reply_json_end(rs_reply *r, const char *head, size_t head_len, const rs_
     rs_reply_text(r, head, head_len, harness_json.base, (size_t)(harness_json.p - harness_json.base));
 }
 
+/* Data queries' index array: the runtime keeps one per reactor (query_scratch.c);
+ * the harness serves one request per process, so a fresh allocation each call. */
+static uint32_t *harness_index;
+
+uint32_t *rs_reply_index_scratch(rs_reply *r, size_t n)
+{
+    (void)r;
+    free(harness_index);
+    harness_index = malloc((n ? n : 1) * sizeof(uint32_t));
+    return harness_index;
+}
+
 /* WebSocket behaviours are runtime functions; dispatch only points at them. */
 void rs_ws_send(rs_ws *ws, unsigned opcode, const char *data, size_t len)
 {

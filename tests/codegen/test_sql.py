@@ -122,7 +122,7 @@ def test_generated_sql_c(tmp_path):
     # nested shape from two columns; jsonb and ints verbatim, bool from t/f
     assert 'rs_json_raw(rs_w, ",\\"rating\\":{\\"score\\":", 19);' in sql_c
     assert "rs_json_bool(rs_w, v.len > 0 && v.ptr[0] == 't');" in sql_c
-    assert "rs_clamp(limit, 1, 50)" in sql_c
+    assert "rs_clamp(rs_v_limit, 1, 50)" in sql_c
     assert "rs_reply_error(rs_r, 404);" in sql_c and "rs_reply_error(rs_r, 503);" in sql_c
 
 

@@ -51,6 +51,9 @@ def test_valid_values(cons_server):
     ("/items/5?limit=0", KEY, [("query", "limit", "min", ">= 1")]),
     ("/items/5?limit=x", KEY, [("query", "limit", "type", "an integer")]),
     ("/items/5?limit=1&limit=2", KEY, [("query", "limit", "repeated", "at most one value")]),
+    # a header parameter sent twice is repeated too: neither copy wins (issue 21)
+    ("/items/5", KEY + b"X-N: 1\r\nx-n: 2\r\n", [("header", "x-n", "repeated", "at most one value")]),
+    ("/items/5", KEY + KEY, [("header", "x-api-key", "repeated", "at most one value")]),
     ("/items/5?sort=size", KEY, [("query", "sort", "enum", "one of: price, name")]),
     ("/items/5?q=a", KEY, [("query", "q", "min_length", "at least 2 bytes")]),
     ("/items/5?q=" + "a" * 17, KEY, [("query", "q", "max_length", "at most 16 bytes")]),
