@@ -35,7 +35,7 @@ VARIANT     := release
 OPT_CFLAGS  := -O2 -g
 endif
 CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate
+LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2
 
 OBJ_DIR     := build/obj/$(VARIANT)
 RUNTIME_SRC := $(wildcard runtime/*.c)

@@ -343,6 +343,9 @@ def _routes(args) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    print()  # then the listeners, after a blank line (readers of the table stop there)
+    for listener in spec.server.listeners:
+        print(f"listener {listener.name}: port {listener.port} ({', '.join(listener.protocols)})")
     return 0
 
 

@@ -87,6 +87,7 @@ class Limits:
     output_queue: int
     ws_message: int  # largest WebSocket message (bytes) -> close 1009
     buffered: int  # per-worker budget of JSON body + WebSocket reassembly bytes
+    h2_streams: int = 128  # HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS
 
 
 @dataclass(frozen=True)
@@ -99,14 +100,28 @@ class Timeouts:  # milliseconds
 
 @dataclass(frozen=True)
 class Server:
-    port: int
     workers: int  # 0 = one per CPU in the affinity mask
     max_connections: int
     recv_count: int
     recv_size: int
     limits: Limits
     timeouts: Timeouts
-    protocols: tuple = ("http1",)  # what the listener speaks: "http1", "websocket"
+    protocols: tuple = ("http1",)  # every protocol some listener speaks: "http1", "websocket", "h2c"
+    listeners: tuple = ()  # Listener, in spec order; the first is what --port overrides
+
+    @property
+    def port(self) -> int:
+        """The first listener's port (the v1 [server] port)."""
+        return self.listeners[0].port if self.listeners else 8080
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One [[server.listen]] (or the v1 [server] port + protocols)."""
+
+    name: str  # what --listen NAME=PORT calls it
+    port: int
+    protocols: tuple  # "http1", "websocket", "h2c" in PROTOCOLS order
 
 
 @dataclass(frozen=True)

@@ -44,14 +44,26 @@ SPEC = Table("top level", "the tables a spec may contain", {
 })
 
 SERVER = Table("[server]", "the listener", {
-    "port": Key("integer", 8080, "TCP port; the server's --port flag overrides it", (1, 65535)),
+    "port": Key("integer", 8080, "TCP port of the one listener (shorthand for one [[server.listen]]); "
+                "the server's --port flag overrides it", (1, 65535)),
     "workers": Key("string or integer", '"auto"', '"auto" = one reactor per CPU of the affinity mask, or 1..1024'),
     "max_connections": Key("integer", 16384, "open connections per worker", (1, 1 << 20)),
-    "protocols": Key("array of strings", '["http1"]', '"http1" (always) and "websocket" (for websocket routes)'),
+    "protocols": Key("array of strings", '["http1"]', "the one listener's protocols, as in [[server.listen]]"),
+    "listen": Key("array of tables", "one listener from port/protocols",
+                  "[[server.listen]]: several listeners, each with its port and protocols (not with port/protocols)"),
     "limits": Key("table", "defaults", "[server.limits]"),
     "timeouts": Key("table", "defaults", "[server.timeouts]"),
     "buffers": Key("table", "defaults", "[server.buffers]"),
     "violations": Key("table", "defaults", "[server.violations]: the reply to a request breaking constraints"),
+})
+
+LISTEN = Table("[[server.listen]]", "one listening port and what it speaks", {
+    "port": Key("integer", "required", "TCP port; --port overrides the first listener's, --listen NAME=PORT any",
+                (1, 65535)),
+    "protocols": Key("array of strings", '["http1"]', '"http1", "websocket" (needs "http1"), "h2c" (HTTP/2 '
+                     'with prior knowledge; with "http1" recognised by its preface, alone the port speaks only h2)'),
+    "name": Key("string", '"listenN"', "what --listen NAME=PORT calls it (letters, digits, - _); "
+                "default: listen0, listen1, ... in spec order"),
 })
 
 # Bounds keep values inside the C types of rs_spec_config and away from settings that cannot work.
@@ -66,6 +78,8 @@ LIMITS = Table("[server.limits]", "sizes a request or connection may reach (byte
                       (125, 1 << 30)),
     # One budget per worker across its connections: per-connection limits alone let 16384
     # connections each hold a 16 MiB body or message.
+    "h2_streams": Key("integer", 128, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection; streams "
+                      "over it are refused (RST_STREAM REFUSED_STREAM)", (1, 1 << 16)),
     "buffered": Key("integer", 64 << 20, "JSON body and WebSocket reassembly bytes a worker may hold at "
                     "once; over it a body gets 503 + Retry-After, a message close 1013", (4096, 1 << 40)),
 })
@@ -253,7 +267,7 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 })
 
 # Every table, in the order the reference shows them.
-TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
+TABLES = (SPEC, SERVER, LISTEN, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
           REPLY_JSON, REPLY_LET, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
           PROFILE)
 

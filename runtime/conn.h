@@ -35,17 +35,19 @@ enum {
 };
 
 enum {
-    RS_CF_DIRTY = 1u << 0,      /* on the reactor's dirty list */
-    RS_CF_PAUSED = 1u << 1,     /* output over its cap: not parsing, not receiving */
-    RS_CF_NOBUFS = 1u << 2,     /* recv stopped for lack of buffers: re-arm */
-    RS_CF_PEER_EOF = 1u << 3,   /* peer closed its write side */
-    RS_CF_CANCELING = 1u << 4,  /* a cancel of the recv is in flight */
-    RS_CF_IN_REQUEST = 1u << 5, /* bytes of a request have arrived */
-    RS_CF_IN_BODY = 1u << 6,    /* its head is complete, its body is not */
-    RS_CF_STATIC = 1u << 7,     /* the request is for a static file: `stat` is live */
-    RS_CF_FILE = 1u << 8,       /* its file is being read into the output (none mode) */
-    RS_CF_POLLOUT = 1u << 9,    /* the send slot holds a POLLOUT wait (send_direct.c) */
-    RS_CF_TEXT = 1u << 10,      /* holds request-scoped text (request_text.h) */
+    RS_CF_DIRTY = 1u << 0,       /* on the reactor's dirty list */
+    RS_CF_PAUSED = 1u << 1,      /* output over its cap: not parsing, not receiving */
+    RS_CF_NOBUFS = 1u << 2,      /* recv stopped for lack of buffers: re-arm */
+    RS_CF_PEER_EOF = 1u << 3,    /* peer closed its write side */
+    RS_CF_CANCELING = 1u << 4,   /* a cancel of the recv is in flight */
+    RS_CF_IN_REQUEST = 1u << 5,  /* bytes of a request have arrived */
+    RS_CF_IN_BODY = 1u << 6,     /* its head is complete, its body is not */
+    RS_CF_STATIC = 1u << 7,      /* the request is for a static file: `stat` is live */
+    RS_CF_FILE = 1u << 8,        /* its file is being read into the output (none mode) */
+    RS_CF_POLLOUT = 1u << 9,     /* the send slot holds a POLLOUT wait (send_direct.c) */
+    RS_CF_TEXT = 1u << 10,       /* holds request-scoped text (request_text.h) */
+    RS_CF_SEND_AGAIN = 1u << 11, /* a ring send completed with -EAGAIN: wait for POLLOUT, resend */
+    RS_CF_NONBLOCK = 1u << 12,   /* the socket was made non-blocking for sendfile */
 };
 
 typedef enum rs_timer_kind {
@@ -58,12 +60,18 @@ typedef enum rs_timer_kind {
     RS_TIMER_KINDS
 } rs_timer_kind;
 
-/* What the bytes of a connection are.  Every connection starts as HTTP/1.1;
- * a 101 on a WebSocket route switches it for good. */
+/* What the bytes of a connection are (an index into rs_protocols[], proto.h).
+ * A connection starts as its listener says: HTTP/1.1, HTTP/2, or SNIFF
+ * (both: its first bytes decide).  A 101 on a WebSocket route switches an
+ * HTTP/1.1 connection to WS for good. */
 typedef enum rs_proto {
     RS_PROTO_HTTP1 = 0,
     RS_PROTO_WS,
+    RS_PROTO_H2,
+    RS_PROTO_SNIFF,
 } rs_proto;
+
+struct rs_h2_conn; /* h2_conn.c */
 
 /* WebSocket state of a connection after the upgrade (ws_conn.c). */
 typedef struct rs_ws_conn {
@@ -130,7 +138,8 @@ typedef struct rs_conn {
                 rs_static_pending stat; /* RS_CF_STATIC: a static route has no parameters */
             };
         };
-        rs_ws_conn ws; /* RS_PROTO_WS */
+        rs_ws_conn ws;         /* RS_PROTO_WS */
+        struct rs_h2_conn *h2; /* RS_PROTO_H2: the session and its streams, off the slot */
     };
 } rs_conn;
 

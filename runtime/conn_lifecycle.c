@@ -6,12 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "http1_conn.h"
 #include "log.h"
+#include "proto.h"
 #include "send_direct.h"
 #include "static_serve.h"
 #include "uring_compat.h"
-#include "ws_conn.h"
 
 struct io_uring_sqe *rs_get_sqe(rs_reactor *r)
 {
@@ -28,7 +27,7 @@ static uint64_t conn_ud(rs_reactor *r, rs_conn *c, rs_op op)
     return rs_user_data(op, c->gen, rs_conn_index(&r->conns, c));
 }
 
-void rs_conn_accepted(rs_reactor *r, int fd)
+void rs_conn_accepted(rs_reactor *r, int fd, unsigned protocols)
 {
     rs_conn *c = r->stopping ? NULL : rs_conn_alloc(&r->conns);
     if (!c) {
@@ -41,7 +40,11 @@ void rs_conn_accepted(rs_reactor *r, int fd)
     c->fd = fd;
     c->state = RS_CONN_OPEN;
     /* TCP_NODELAY is inherited from the listener: no syscall per accept. */
-    rs_http1_open(r, c);
+    c->proto = (uint8_t)rs_proto_for_listener(protocols);
+    if (!rs_proto_of(c)->on_open(r, c)) {
+        c->proto = RS_PROTO_SNIFF; /* holds nothing: release has nothing to drop */
+        rs_conn_abort(r, c);
+    }
     rs_conn_touch(r, c);
 }
 
@@ -64,7 +67,7 @@ static void arm_recv(rs_reactor *r, rs_conn *c)
     c->flags &= (uint16_t) ~(RS_CF_NOBUFS | RS_CF_CANCELING);
 }
 
-static void sent(rs_reactor *r, rs_conn *c, size_t n, bool in_flush);
+static void sent(rs_reactor *r, rs_conn *c, size_t n);
 
 /* The socket buffer is full under a direct send: the send slot waits for
  * POLLOUT instead of a send (cancelled like one, by its user_data). */
@@ -96,7 +99,7 @@ static bool send_direct(rs_reactor *r, rs_conn *c)
     }
     if (res == RS_DIRECT_FULL)
         submit_pollout(r, c);
-    sent(r, c, n, true);
+    sent(r, c, n);
     return res != RS_DIRECT_BYTES || c->state == RS_CONN_CLOSING || (c->ops & RS_OP_SEND_BIT) ||
            c->out.queued == 0;
 }
@@ -165,10 +168,10 @@ void rs_conn_finish(rs_reactor *r, rs_conn *c)
 
 void rs_conn_abort(rs_reactor *r, rs_conn *c)
 {
-    if (c->state == RS_CONN_CLOSING || c->state == RS_CONN_FREE)
+    if (c->state == RS_CONN_FREE)
         return;
     c->state = RS_CONN_CLOSING;
-    rs_conn_touch(r, c);
+    rs_conn_touch(r, c); /* also when already closing: the visit submits the close once ops drain */
 }
 
 void rs_conn_pause(rs_reactor *r, rs_conn *c)
@@ -180,13 +183,26 @@ void rs_conn_pause(rs_reactor *r, rs_conn *c)
     rs_conn_touch(r, c);
 }
 
+/* Input is not read while the output is over its cap (PAUSED) nor while a
+ * file body streams (FILE): what would arrive could not be parsed until then,
+ * and a response written for it would land inside the body (rule 11). */
 static bool wants_recv(const rs_conn *c)
 {
     if (c->flags & RS_CF_PEER_EOF)
         return false;
     if (c->state == RS_CONN_LINGERING)
         return true;
-    return c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED);
+    return c->state == RS_CONN_OPEN && !(c->flags & (RS_CF_PAUSED | RS_CF_FILE));
+}
+
+/* A recv in flight that must stop: backpressure always; a streaming file
+ * only once input actually arrived behind it (spill_len), so a client that
+ * waits for its file costs no cancel and re-arm per file. */
+static bool must_stop_recv(const rs_conn *c)
+{
+    if (!(c->ops & RS_OP_RECV_BIT) || (c->flags & RS_CF_CANCELING))
+        return false;
+    return (c->flags & RS_CF_PAUSED) || ((c->flags & RS_CF_FILE) && c->spill_len > 0);
 }
 
 /* Picks the timer that matches what the connection is waiting for.  HEADER
@@ -210,23 +226,43 @@ static void settle_timer(rs_reactor *r, rs_conn *c, bool progress)
 
     /* A WebSocket is idle only while no frames arrive: it has no requests
      * whose end restarts the idle timer, so every receive does. */
-    bool refresh =
-        want == RS_TIMER_BODY || want == RS_TIMER_WRITE || (want == RS_TIMER_IDLE && c->proto == RS_PROTO_WS);
+    bool refresh = want == RS_TIMER_BODY || want == RS_TIMER_WRITE ||
+                   (want == RS_TIMER_IDLE && rs_proto_of(c)->idle_on_input);
     if (want == RS_TIMER_NONE)
         rs_timer_cancel(&r->timers, &r->conns, c);
     else if (want != c->timer_kind || (progress && refresh))
         rs_timer_arm(&r->timers, &r->conns, c, want, r->now_ms);
 }
 
+/* The send slot is free and output is queued: send, or after a send that
+ * completed with -EAGAIN, wait for room first (POLLOUT through the ring). */
+static void start_send(rs_reactor *r, rs_conn *c)
+{
+    if (c->flags & RS_CF_SEND_AGAIN) {
+        c->flags &= (uint16_t)~RS_CF_SEND_AGAIN;
+        submit_pollout(r, c);
+        return;
+    }
+    submit_send(r, c);
+}
+
 void rs_conn_advance(rs_reactor *r, rs_conn *c)
 {
+    if (c->state == RS_CONN_FREE)
+        return; /* released in this batch: nothing of it is left to settle */
     switch (c->state) {
     case RS_CONN_OPEN:
     case RS_CONN_DRAINING:
         if ((c->flags & RS_CF_FILE) && rs_static_advance(r, c) && c->state == RS_CONN_OPEN)
-            rs_http1_resume(r, c); /* the file is queued: pipelined requests may go on */
+            rs_proto_of(c)->on_drained(r, c); /* the file is queued: pipelined requests may go on */
+        /* Half-close: the peer's FIN came after requests still unparsed
+         * (paused, or behind a file).  They are answered first; once
+         * everything received has been parsed, the connection drains. */
+        if (c->state == RS_CONN_OPEN && (c->flags & RS_CF_PEER_EOF) &&
+            !(c->flags & (RS_CF_PAUSED | RS_CF_FILE)))
+            c->state = RS_CONN_DRAINING;
         if (!(c->ops & RS_OP_SEND_BIT) && c->out.queued > 0)
-            submit_send(r, c);
+            start_send(r, c);
         if (c->state == RS_CONN_DRAINING && c->out.queued == 0 && !(c->flags & RS_CF_FILE)) {
             if (c->flags & RS_CF_PEER_EOF) {
                 c->state = RS_CONN_CLOSING;
@@ -258,9 +294,9 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
 
     if (wants_recv(c) && !(c->ops & RS_OP_RECV_BIT))
         arm_recv(r, c);
-    else if ((c->flags & RS_CF_PAUSED) && (c->ops & RS_OP_RECV_BIT) && !(c->flags & RS_CF_CANCELING)) {
-        /* Backpressure: stop the multishot recv; bytes already received
-         * before the cancel lands go to the (bounded) spill. */
+    else if (must_stop_recv(c)) {
+        /* Stop the multishot recv; bytes already received before the
+         * cancel lands go to the (bounded) spill. */
         submit_cancel(r, c, RS_OP_RECV);
         c->flags |= RS_CF_CANCELING;
     }
@@ -276,17 +312,15 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     int res = cqe->res;
     if (res > 0) {
         uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-        if (c->state == RS_CONN_OPEN && c->proto == RS_PROTO_WS)
-            rs_ws_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
-        else if (c->state == RS_CONN_OPEN)
-            rs_http1_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
+        if (c->state == RS_CONN_OPEN)
+            rs_proto_of(c)->on_data(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
         rs_bufring_recycle(&r->bufs, bid);
         if (c->state == RS_CONN_OPEN)
             settle_timer(r, c, true);
     } else if (res == 0) {
-        c->flags |= RS_CF_PEER_EOF;
-        if (c->state == RS_CONN_OPEN)
-            rs_conn_finish(r, c);
+        c->flags |= RS_CF_PEER_EOF; /* rs_conn_advance drains once all input is parsed */
+    } else if (res == -EAGAIN || res == -EINTR) {
+        r->stats.recv_again++; /* a retry, not a failure: re-armed by rs_conn_advance */
     } else if (res == -ENOBUFS) {
         r->stats.enobufs_pauses++;
         c->flags |= RS_CF_NOBUFS;
@@ -298,7 +332,6 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     } else if (res != -ECANCELED) {
         rs_conn_abort(r, c); /* reset by peer and the like */
     }
-    rs_conn_touch(r, c);
 }
 
 static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
@@ -307,56 +340,56 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     c->out.inflight = 0;
     if (c->flags & RS_CF_POLLOUT) {
         /* The socket has room again (or an error the next send will see):
-         * the flush phase sends directly. */
+         * the flush phase sends. */
         c->flags &= (uint16_t)~RS_CF_POLLOUT;
-        rs_conn_touch(r, c);
+        return;
+    }
+    if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
+        /* A send the kernel finished in its io-wq worker on a non-blocking
+         * socket (one made so for sendfile, send_direct.c): nothing was
+         * taken (partial progress is reported as a count).  Wait for room,
+         * then send the same bytes. */
+        r->stats.send_again++;
+        c->flags |= RS_CF_SEND_AGAIN;
         return;
     }
     if (cqe->res < 0) {
-        rs_conn_abort(r, c);
+        rs_conn_abort(r, c); /* reset by peer, or our own cancel when closing */
         return;
     }
     rs_outq_consume(&c->out, &r->pool, (size_t)cqe->res);
-    sent(r, c, (size_t)cqe->res, false);
+    sent(r, c, (size_t)cqe->res);
 }
 
 /* n bytes of c's queue went out (already consumed): timers, backpressure.
- * in_flush: called from rs_conn_advance, which goes on to settle the
- * connection itself, so it is not queued for another visit unless resuming
- * the parser changed something (that touches it). */
-static void sent(rs_reactor *r, rs_conn *c, size_t n, bool in_flush)
+ * The caller's connection is visited afterwards either way (from a
+ * completion, or it is being advanced now). */
+static void sent(rs_reactor *r, rs_conn *c, size_t n)
 {
-    if (c->state == RS_CONN_CLOSING) {
-        if (!in_flush)
-            rs_conn_touch(r, c);
+    if (c->state == RS_CONN_CLOSING)
         return;
-    }
     settle_timer(r, c, n > 0);
     if ((c->flags & RS_CF_PAUSED) && rs_outq_owned(&c->out) <= r->opt->limits.output_queue / 2) {
         c->flags &= (uint16_t)~RS_CF_PAUSED;
-        if (c->proto == RS_PROTO_WS)
-            rs_ws_resume(r, c);
-        else
-            rs_http1_resume(r, c);
+        rs_proto_of(c)->on_drained(r, c);
     }
-    if (!in_flush)
-        rs_conn_touch(r, c);
 }
 
 static void release(rs_reactor *r, rs_conn *c)
 {
     rs_timer_cancel(&r->timers, &r->conns, c);
-    if (c->proto == RS_PROTO_WS) {
-        rs_ws_release(r, c);
-    } else {
-        rs_static_release(c);
-        rs_http1_release(r, c);
-    }
+    rs_proto_of(c)->on_release(r, c);
     rs_outq_clear(&c->out, &r->pool);
     r->stats.closed++;
     rs_conn_release(&r->conns, c);
 }
 
+/* DESIGN.md §2 rule 10: every completion of a slot's op ends here, and
+ * whatever its handler did (including returning early on an error), the
+ * connection is then visited by rs_conn_advance in this batch's flush
+ * phase.  That visit is what submits the next step: a resend, a re-arm,
+ * the cancel, the close once nothing is in flight.  Handlers therefore
+ * never need to (and do not) queue the visit themselves. */
 void rs_conn_complete(rs_reactor *r, rs_conn *c, rs_op op, const struct io_uring_cqe *cqe)
 {
     switch (op) {
@@ -371,31 +404,25 @@ void rs_conn_complete(rs_reactor *r, rs_conn *c, rs_op op, const struct io_uring
         break;
     case RS_OP_SHUTDOWN:
         c->ops &= (uint8_t)~RS_OP_SHUTDOWN_BIT;
-        rs_conn_touch(r, c);
         break;
     case RS_OP_CLOSE:
         c->ops &= (uint8_t)~RS_OP_CLOSE_BIT;
-        if (c->ops == 0) /* the close is the last operation of the slot */
-            release(r, c);
-        break;
+        /* The close is submitted only with nothing else in flight, so it
+         * is the slot's last operation: free it, and there is nothing left
+         * to visit. */
+        release(r, c);
+        return;
     default:
         break;
     }
+    rs_conn_touch(r, c);
 }
 
 void rs_conn_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
 {
-    switch (kind) {
-    case RS_TIMER_HEADER:
-    case RS_TIMER_BODY:
-        rs_http1_timeout(r, c, kind);
-        break;
-    case RS_TIMER_IDLE:
-    case RS_TIMER_LINGER:
-    case RS_TIMER_WRITE:
-    default:
-        rs_conn_abort(r, c);
-        break;
-    }
+    if (kind == RS_TIMER_LINGER || c->state != RS_CONN_OPEN)
+        rs_conn_abort(r, c); /* nothing more is owed */
+    else
+        rs_proto_of(c)->on_timeout(r, c, kind);
     rs_conn_touch(r, c);
 }

@@ -40,6 +40,7 @@ enum { INT_LEADING, INT_SIGN, INT_DIGITS, INT_TRAILING, INT_INVALID };
 static void reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
 {
     memset(reply, 0, sizeof *reply);
+    reply->sink = &rs_http1_sink;
     reply->reactor = r;
     reply->conn = c;
     reply->allow = c->status == 405 ? rs_route_allow(c->route) : NULL;
@@ -53,6 +54,13 @@ static void reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
  * status and close, after the response has been sent. */
 static void fail(rs_reactor *r, rs_conn *c, unsigned status)
 {
+    if (c->flags & RS_CF_FILE) {
+        /* A file body is still streaming: a response now would land inside
+         * it (DESIGN.md §2 rule 11), and the promised length cannot be kept
+         * short.  The only honest end is to drop the connection. */
+        rs_conn_abort(r, c);
+        return;
+    }
     rs_reply reply;
     r->stats.parse_errors++;
     r->stats.parse_errors_by_status[rs_parse_error_kind(status)]++;
@@ -97,6 +105,10 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
         .reactor = r,
         .conn = c,
     };
+    if (view.path_len == 0) { /* absolute-form without a path: "http://host" means "/" */
+        view.path = "/";
+        view.path_len = 1;
+    }
     rs_route_match m = {.route = -1};
     c->params.present = 0;
     rs_route_dispatch(&view, &c->params, &m);

@@ -76,6 +76,7 @@ enum {
     action m_trace   { hp->method = RS_METHOD_TRACE; }
 
     action t_start { hp->target.off = hp->path.off = OFF(p); }
+    action t_path { hp->path.off = OFF(p); }
     action t_query { hp->query.off = OFF(p) + 1; }
     action t_end {
         uint16_t end = OFF(p);
@@ -84,7 +85,7 @@ enum {
             hp->path.len = hp->query.off - 1 - hp->path.off;
             hp->query.len = end - hp->query.off;
         } else {
-            hp->path.len = hp->target.len;
+            hp->path.len = end - hp->path.off;
         }
         if (hp->target.len > hp->limits->max_target) {
             hp->error_status = 414;
@@ -201,9 +202,19 @@ enum {
            | "DELETE" %m_delete | "PATCH" %m_patch | "OPTIONS" %m_options
            | "CONNECT" %m_connect | "TRACE" %m_trace | token;
 
-    # origin-form or asterisk-form only; absolute/authority-form -> 400.
-    origin_form = '/' ( vchar - '?' )* ( '?' >t_query vchar* )?;
-    target = ( origin_form | '*' ) >t_start %t_end;
+    # origin-form, asterisk-form, and absolute-form for http(s) URIs (RFC 9112
+    # §3.2.2: a server MUST accept it).  Routing uses the path (empty in
+    # "http://a" or "http://a?q": served as "/"), never the authority, which
+    # may differ from Host (§3.2.3 lets it take precedence; nothing here uses
+    # either).  Userinfo ("user@host") is refused (RFC 9110 §4.2.4), as is an
+    # empty host.  authority-form (CONNECT) stays 400.
+    path_query = ( vchar - '?' )* ( '?' >t_query vchar* )?;
+    origin_form = '/' path_query;
+    auth_char = alnum | '-' | '.' | '_' | '~' | '!' | '$' | '&' | "'" | '(' | ')' | '*' | '+'
+              | ',' | ';' | '=' | '%' | ':' | '[' | ']';
+    authority = ( auth_char - ':' ) auth_char*;
+    absolute_form = "http"i "s"i? "://" authority %t_path ( '/' path_query | '?' >t_query vchar* )?;
+    target = ( origin_form | '*' | absolute_form ) >t_start %t_end;
 
     # The digits are read back by rl_done; "HTTP/1.10" fails on the '0'.
     version = "HTTP/" digit '.' digit;

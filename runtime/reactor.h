@@ -56,6 +56,7 @@ typedef struct rs_stats {
     uint64_t accepted, closed, refused_full, accept_errors;
     uint64_t requests, responses_by_class[6]; /* index = status / 100 */
     uint64_t stale_cqes, enobufs_pauses, backpressure_pauses;
+    uint64_t send_again, recv_again; /* ring sends/recvs that completed with -EAGAIN: retried */
     uint64_t timeouts[RS_TIMER_KINDS];
     uint64_t parse_errors; /* requests refused by fail(): all statuses */
     uint64_t parse_errors_by_status[RS_PARSE_ERROR_KINDS];
@@ -84,9 +85,9 @@ typedef struct rs_reactor {
     struct io_uring ring;
     int index;
     int cpu;
-    int listen_fd;
-    int stop_fd;   /* eventfd written by the main thread on SIGINT/SIGTERM */
-    int report_fd; /* this reactor's eventfd, written on SIGUSR1: print stats */
+    int listen_fd[RS_MAX_LISTENERS]; /* one per listener of the spec, in its order */
+    int stop_fd;                     /* eventfd written by the main thread on SIGINT/SIGTERM */
+    int report_fd;                   /* this reactor's eventfd, written on SIGUSR1: print stats */
     const rs_server_options *opt;
     rs_conn_table conns;
     rs_timers timers;
@@ -108,8 +109,8 @@ typedef struct rs_reactor {
     bool multishot_recv;
     bool recv_budget; /* kernel honours a byte limit on multishot recv */
     bool multishot_accept;
-    bool sendfile; /* by_file chunks go by sendfile (off after the kernel refused it) */
-    bool accept_armed;
+    bool sendfile;         /* by_file chunks go by sendfile (off after the kernel refused it) */
+    uint16_t accept_armed; /* bit i: listener i has an accept in flight */
     bool stopping;
     bool ring_ready;          /* for teardown after a failed start */
     uint32_t accept_retry_ms; /* nonzero: re-arm accept at this time */

@@ -7,9 +7,25 @@
 
 #include "reactor.h"
 
+/* Where a reply's bytes go: HTTP/1.1 framing into the connection's output
+ * (reply.c), or HEADERS and DATA of an HTTP/2 stream (h2_reply.c).  Both
+ * take what generated code hands over: a preformatted status line and
+ * header lines, each ending in CRLF ("HTTP/1.1 200 OK\r\nContent-Type:
+ * text/plain\r\n"); HTTP/2 turns them into fields. */
+typedef struct rs_reply_sink {
+    void (*framed)(rs_reply *r, const char *head, size_t head_len, const char *extra, size_t extra_len,
+                   const char *body, size_t body_len);
+    bool (*head)(rs_reply *r, const char *status_line, size_t status_len, const char *fields,
+                 size_t fields_len, const char *extra, size_t extra_len, int64_t content_length);
+} rs_reply_sink;
+
+extern const rs_reply_sink rs_http1_sink;
+
 struct rs_reply {
+    const rs_reply_sink *sink;
     rs_reactor *reactor;
     rs_conn *conn;
+    void *stream;             /* the sink's own: the HTTP/2 stream answered */
     const char *allow;        /* Allow header value for a 405 */
     bool head_only;           /* HEAD: headers with Content-Length, no body */
     bool close;               /* send "Connection: close" (we close after it) */
@@ -23,15 +39,30 @@ struct rs_reply {
 
 /* rs_reply_text with extra header lines (each ending in CRLF) after the
  * generated ones, e.g. Content-Encoding and Vary. */
-void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char *extra, size_t extra_len,
-                     const char *body, size_t body_len);
+static inline void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char *extra,
+                                   size_t extra_len, const char *body, size_t body_len)
+{
+    r->sink->framed(r, head, head_len, extra, extra_len, body, body_len);
+}
 
 /* Only the head of a response whose body the caller queues itself (a
  * reference to a static file, or a file read through the ring): status
  * line, fields, extra lines, Date, Content-Length unless content_length <
  * 0 (304), Connection.  False when nothing was written. */
-bool rs_reply_head(rs_reply *r, const char *status_line, size_t status_len, const char *fields,
-                   size_t fields_len, const char *extra, size_t extra_len, int64_t content_length);
+static inline bool rs_reply_head(rs_reply *r, const char *status_line, size_t status_len, const char *fields,
+                                 size_t fields_len, const char *extra, size_t extra_len,
+                                 int64_t content_length)
+{
+    return r->sink->head(r, status_line, status_len, fields, fields_len, extra, extra_len, content_length);
+}
+
+/* The status code of a preformatted head ("HTTP/1.1 200 ..."), 0 if none. */
+static inline unsigned rs_status_of_head(const char *head, size_t len)
+{
+    if (len < 12)
+        return 0;
+    return (unsigned)(head[9] - '0') * 100 + (unsigned)(head[10] - '0') * 10 + (unsigned)(head[11] - '0');
+}
 
 /* The reason phrase of a status code ("Not Found"), or "Unknown". */
 const char *rs_reason_phrase(unsigned status);

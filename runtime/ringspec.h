@@ -41,6 +41,7 @@ typedef struct rs_spec_limits {
     uint64_t max_body;     /* default body limit per request -> 413 */
     uint32_t output_queue; /* per-connection queued output cap (bytes) */
     uint64_t buffered;     /* per-worker JSON body + WebSocket reassembly bytes */
+    uint32_t h2_streams;   /* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS */
 } rs_spec_limits;
 
 typedef struct rs_spec_timeouts { /* milliseconds */
@@ -50,9 +51,26 @@ typedef struct rs_spec_timeouts { /* milliseconds */
     uint32_t write;               /* queued output that makes no progress */
 } rs_spec_timeouts;
 
+/* What a listener speaks (bits of rs_spec_listener.protocols). */
+enum {
+    RS_LISTEN_HTTP1 = 1u << 0,
+    RS_LISTEN_WEBSOCKET = 1u << 1,
+    RS_LISTEN_H2C = 1u << 2, /* HTTP/2 prior knowledge; with HTTP1 recognised by its preface */
+};
+
+#define RS_MAX_LISTENERS 16
+
+typedef struct rs_spec_listener {
+    const char *name; /* for --listen NAME=PORT */
+    uint16_t port;
+    uint8_t protocols; /* RS_LISTEN_* */
+} rs_spec_listener;
+
 typedef struct rs_spec_config {
     const char *spec_name; /* e.g. "arena" */
-    uint16_t port;
+    uint16_t port;         /* the first listener's */
+    uint8_t listener_count;
+    const rs_spec_listener *listeners;
     uint16_t workers;          /* 0 = one per CPU in the affinity mask */
     uint32_t max_connections;  /* per worker */
     uint32_t recv_buffers;     /* provided buffers per worker (power of two) */

@@ -3,7 +3,8 @@
  * IORING_OP_SPLICE is always punted to an io-wq worker thread (the kernel
  * will not splice in the non-blocking issue path), which measured more CPU
  * per body than the copying send it would replace (bench/static_send_ab.c,
- * BENCHMARKS.md).  sendfile on a non-blocking socket never waits: it takes
+ * BENCHMARKS.md).  sendfile on a non-blocking socket (send_direct makes it
+ * so before its first call) never waits: it takes
  * what fits in the socket buffer and returns, so the reactor never blocks;
  * when the buffer is full the connection waits for POLLOUT through the ring.
  *
@@ -16,6 +17,7 @@
 #include "send_direct.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/sendfile.h>
 
 /* The first chunk with unsent bytes and where they start (empty chunks,
@@ -43,6 +45,13 @@ rs_direct_result rs_send_direct(rs_reactor *r, rs_conn *c, size_t *sent)
 {
     rs_outq *q = &c->out;
     *sent = 0;
+    /* Accepted sockets block (reactor.c: the ring handles them better so);
+     * sendfile runs in the loop and must not: one fcntl per connection. */
+    if (!(c->flags & RS_CF_NONBLOCK)) {
+        if (fcntl(c->fd, F_SETFL, O_NONBLOCK) < 0)
+            return RS_DIRECT_FAILED;
+        c->flags |= RS_CF_NONBLOCK;
+    }
     /* Each step sends at least one byte or stops, so the queue bounds it. */
     while (q->queued > 0) {
         uint32_t done, want;

@@ -9,7 +9,8 @@
 #include "ringspec.h"
 
 typedef struct rs_server_options {
-    uint16_t port;
+    rs_spec_listener listeners[RS_MAX_LISTENERS]; /* the spec's, ports overridable */
+    unsigned listener_count;
     uint32_t workers;
     const char *data_root;
     bool print_stats;

@@ -283,6 +283,10 @@ void rs_static_read_done(rs_reactor *r, rs_conn *c, int res)
     c->ops &= (uint8_t)~RS_OP_READ_BIT;
     rs_chunk *chunk = s->reading;
     s->reading = NULL;
+    if ((res == -EAGAIN || res == -EINTR) && c->state != RS_CONN_CLOSING) {
+        rs_chunk_release(chunk); /* a retry: rs_conn_advance submits the read again */
+        return;
+    }
     if (res <= 0 || c->state == RS_CONN_CLOSING) {
         /* The file shrank or failed under us: Content-Length is already
          * promised, so the only honest end is to drop the connection. */
@@ -294,5 +298,4 @@ void rs_static_read_done(rs_reactor *r, rs_conn *c, int res)
     rs_outq_push(&c->out, chunk);
     s->off += (uint64_t)res;
     s->len -= (uint64_t)res;
-    rs_conn_touch(r, c);
 }

@@ -44,6 +44,20 @@ static void put_ws(line *l, const rs_ws_stats *ws)
     }
 }
 
+/* Slots in use by state, counted when printed (rare) rather than kept up
+ * to date on every transition: a slot stuck in one state shows here. */
+static void put_states(line *l, const rs_conn_table *t)
+{
+    uint64_t n[RS_CONN_CLOSING + 1] = {0};
+    for (uint32_t i = 0; i < t->high_water; i++)
+        if (t->slots[i].state <= RS_CONN_CLOSING)
+            n[t->slots[i].state]++;
+    put(l, "conns_open", n[RS_CONN_OPEN]);
+    put(l, "conns_draining", n[RS_CONN_DRAINING]);
+    put(l, "conns_lingering", n[RS_CONN_LINGERING]);
+    put(l, "conns_closing", n[RS_CONN_CLOSING]);
+}
+
 void rs_stats_print(const rs_reactor *r)
 {
     static const unsigned error_statuses[] = RS_PARSE_ERROR_STATUSES;
@@ -58,6 +72,7 @@ void rs_stats_print(const rs_reactor *r)
     put(&l, "accepted", s->accepted);
     put(&l, "closed", s->closed);
     put(&l, "open", r->conns.in_use);
+    put_states(&l, &r->conns);
     put(&l, "refused_full", s->refused_full);
     put(&l, "accept_errors", s->accept_errors);
     put(&l, "requests", s->requests);
@@ -79,6 +94,8 @@ void rs_stats_print(const rs_reactor *r)
     put(&l, "stale_cqes", s->stale_cqes);
     put(&l, "enobufs_pauses", s->enobufs_pauses);
     put(&l, "backpressure_pauses", s->backpressure_pauses);
+    put(&l, "send_again", s->send_again);
+    put(&l, "recv_again", s->recv_again);
     for (int k = RS_TIMER_HEADER; k < RS_TIMER_KINDS; k++)
         put(&l, timeout_names[k], s->timeouts[k]);
     put_ws(&l, &s->ws);

@@ -9,7 +9,7 @@ readiness as validate.sh does, run the check blocks of the tests in meta.json
 without static/, without dataset.json. Prints `N passed, M failed`; exit 1 on a failure.
 
 Port 8080 as in the arena; ARENA_PORT=N overrides it on a shared machine (--port N is then
-passed, the only flag besides --data-root); ARENA_PORT=auto takes 8080 if it can be bound,
+passed, and --listen 1=M moves the h2c listener off 8082 to a free port M); ARENA_PORT=auto takes 8080 if it can be bound,
 else a free port (make test uses that, so a busy 8080 cannot fail the suite). No Docker:
 the engine is not available here.
 """
@@ -33,6 +33,9 @@ import validate_checks as vc  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("ARENA_DATA", REPO / "data"))
 PORT = 8080  # set by choose_port()
+H2C_PORT = 8082  # the h2c-only listener (baseline-h2c, json-h2c); moved with PORT
+H2C_TESTS = {"baseline-h2c", "json-h2c"}
+ENTRY_H2C = False  # the entry being checked has an h2c-only listener (set by check_entry)
 OBJ_CACHE = Path(os.environ.get("RINGSPEC_OBJ_CACHE", REPO / "build" / "arena-objcache"))
 STATIC_TESTS = {"static", "static-h2", "static-h3"}
 READY_TRIES = 30  # validate.sh: 30 x 1 s
@@ -45,6 +48,10 @@ class Server:
         args = [str(entry / "server"), "--data-root", str(data_root)]
         if PORT != 8080:
             args += ["--port", str(PORT)]
+        help_text = subprocess.run([str(entry / "server"), "--help"], capture_output=True, text=True).stdout
+        if H2C_PORT != 8082 and "  listener 1 " in help_text:  # spec/arena.toml's second listener: 8082
+            args += ["--listen", f"1={H2C_PORT}"]
+        self.h2c = ENTRY_H2C
         self.log = log
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
 
@@ -56,10 +63,17 @@ class Server:
             code = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2",
                                    f"http://localhost:{PORT}/baseline11?a=1&b=1"],
                                   capture_output=True, text=True).stdout
-            if code not in ("", "000"):
+            if code not in ("", "000") and (not self.h2c or self.h2c_ready()):
                 return True
             time.sleep(1)
         return False
+
+    def h2c_ready(self) -> bool:
+        """validate.sh's h2c readiness: any answer to prior knowledge on 8082."""
+        code = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2",
+                               "--http2-prior-knowledge", f"http://localhost:{H2C_PORT}/baseline2?a=1&b=1"],
+                              capture_output=True, text=True).stdout
+        return code not in ("", "000")
 
     def exited(self, seconds: float) -> int | None:
         try:
@@ -133,6 +147,10 @@ def run_blocks(r: vc.Results, tests: list, static_dir: Path) -> None:
         vc.json_comp(r, base)
     if "upload" in tests:
         vc.upload(r, base)
+    if "baseline-h2c" in tests:
+        vc.baseline_h2c(r, f"http://localhost:{H2C_PORT}")
+    if "json-h2c" in tests:
+        vc.json_h2c(r, f"http://localhost:{H2C_PORT}")
     if "static" in tests:
         vc.static(r, base, static_dir)
     if "echo-ws" in tests:
@@ -165,7 +183,7 @@ def mount_checks(entry: Path, tmp: Path, tests: list, r: vc.Results) -> None:
                 vc.check(r, base, "no static/: /baseline11 still served", "55", "/baseline11?a=13&b=42")
         serve_and_check(entry, data_root(tmp, "data-nostatic", True, False), tmp / "nostatic.log", r, no_static)
     root = data_root(tmp, "data-nodataset", False, bool(STATIC_TESTS & set(tests)))
-    if {"json", "json-comp"} & set(tests):
+    if {"json", "json-comp", "json-h2c"} & set(tests):
         server = Server(entry, root, tmp / "nodataset.log")
         status = server.exited(10)
         server.stop()
@@ -179,8 +197,10 @@ def mount_checks(entry: Path, tmp: Path, tests: list, r: vc.Results) -> None:
 
 
 def check_entry(entry_src: Path) -> vc.Results:
+    global ENTRY_H2C
     meta = json.loads((entry_src / "meta.json").read_text())
     tests = meta["tests"]
+    ENTRY_H2C = bool(H2C_TESTS & set(tests))
     r = vc.Results(entry_src.name)
     print(f"== {entry_src.name}: tests {', '.join(tests)}", flush=True)
     with tempfile.TemporaryDirectory(prefix="arena-check-") as tmp_name:
@@ -215,6 +235,12 @@ def main(argv: list) -> int:
     if port is None:
         return 2
     PORT = port
+    global H2C_PORT
+    if port != 8080 or not bindable(8082):
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::", 0))
+            H2C_PORT = s.getsockname()[1]
+        print(f"arena-check: the h2c listener (8082 in the arena) on {H2C_PORT}")
     passed = failed = 0
     for entry in entries:
         r = check_entry(entry)

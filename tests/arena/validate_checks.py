@@ -252,3 +252,33 @@ def static(r: Results, base: str, static_dir: Path) -> None:
     r.record("static --compressed decoded sizes", (not bad) if compressed else None,
              ", ".join(bad) or "no response was compressed")
     check_status(r, base, "static nonexistent -> 404", 404, "/static/nonexistent.txt")
+
+
+# -- HTTP/2 with prior knowledge on its own port (ARENA.md §3.14-3.15) ---------------------
+
+H2C = "--http2-prior-knowledge"
+
+
+def _http_version(base: str, path: str) -> str:
+    return _curl([H2C, "-o", "/dev/null", "-w", "%{http_version}", base + path]).decode()
+
+
+def baseline_h2c(r: Results, base: str) -> None:
+    """§3.14: base is the h2c-only port (8082)."""
+    version = _http_version(base, "/baseline2?a=1&b=1")
+    r.record("baseline-h2c prior knowledge is HTTP/2", version == "2", f"http_version {version!r}")
+    code = _curl(["--http1.1", "-o", "/dev/null", "-w", "%{http_code}", base + "/baseline2?a=1&b=1"]).decode()
+    r.record("baseline-h2c HTTP/1.1 does not get 200", code != "200", f"got {code!r}")
+    check(r, base, "baseline-h2c /baseline2?a=13&b=42", "55", "/baseline2?a=13&b=42", H2C)
+    a, b = random.randint(100, 999), random.randint(100, 999)
+    check(r, base, f"baseline-h2c /baseline2?a={a}&b={b}", str(a + b), f"/baseline2?a={a}&b={b}", H2C)
+    check_header(r, base, "baseline-h2c Content-Type", "Content-Type", "text/plain", "/baseline2?a=1&b=1", H2C)
+
+
+def json_h2c(r: Results, base: str) -> None:
+    """§3.15 (totals not checked there; checked here too, as the HTTP/1.1 block does)."""
+    version = _http_version(base, "/json/1?m=1")
+    r.record("json-h2c prior knowledge is HTTP/2", version == "2", f"http_version {version!r}")
+    check_header(r, base, "json-h2c Content-Type", "Content-Type", "application/json", "/json/1?m=1", H2C)
+    ok, detail = _json_cases(base, [(12, 3), (22, 7), (31, 2), (50, 5)], H2C)
+    r.record("json-h2c count (12,3) (22,7) (31,2) (50,5)", ok, detail)

@@ -86,8 +86,8 @@ def test_unknown_profile(tmp_path):
     result = ringspec("generate", "spec/arena.toml", "--profile", "nope", "-o", tmp_path / "out")
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == 'spec/arena.toml: error[RS060]: --profile: no profile "nope" ' \
-                                            '(known: baseline, pipelined, limited-conn, json, json-comp, upload, static, echo-ws, ' \
-                                            'all)'
+                                            '(known: baseline, pipelined, limited-conn, json, json-comp, json-h2c, upload, ' \
+                                            'static, echo-ws, baseline-h2c, all)'
     assert not (tmp_path / "out").exists()
 
 
@@ -168,7 +168,7 @@ def test_build_does_not_run_make_for_a_bad_spec(tmp_path, fake_make):
 
 def test_check_and_routes():
     result = ringspec("check", "spec/arena.toml")
-    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 6 routes\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 7 routes\n", "")
     result = ringspec("routes", "spec/arena.toml")
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
@@ -186,9 +186,14 @@ def test_check_and_routes():
         "files under /data/static (cache memory, precompressed br, gzip)",
         "5  GET, HEAD        /ws                -                                               "
         "101 websocket echo",
+        "6  GET, HEAD        /baseline2         query a: int, query b: int                      "
+        "200 text/plain '{a + b}'",
+        "",
+        "listener main: port 8080 (http1, websocket, h2c)",
+        "listener h2c: port 8082 (h2c)",
     ]
     result = ringspec("routes", "spec/arena.toml", "--profile", "pipelined")
-    assert [line.split()[0] for line in result.stdout.splitlines()] == ["#", "0"]
+    assert [line.split()[0] for line in result.stdout.split("\n\n")[0].splitlines()] == ["#", "0"]
     assert "/pipeline" in result.stdout and "/baseline11" not in result.stdout
 
 

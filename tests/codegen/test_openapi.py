@@ -118,7 +118,7 @@ def routes_table(spec, *extra) -> dict:
     """`ringspec routes` as {openapi path: (methods, {(source, name)})}."""
     out = ringspec("routes", spec, *extra)
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+    lines = out.stdout.split("\n\n")[0].splitlines()  # the listeners follow a blank line
     header = lines[0]
     cols = [header.index(c) for c in ("METHODS", "PATH", "PARAMS", "REPLY")]
     table = {}
@@ -206,7 +206,8 @@ def test_arena_document_details():
     assert "101" in ws["responses"] and "websocket" in ws["description"].lower()
     static = doc["paths"]["/static/{path}"]["get"]
     assert {"200", "304", "404"} <= set(static["responses"])
-    assert doc["servers"] == [{"url": "http://localhost:8080"}]
+    assert doc["servers"] == [{"url": "http://localhost:8080", "description": "main: http1, websocket, h2c"},
+                              {"url": "http://localhost:8082", "description": "h2c: h2c"}]
 
 
 def test_constraints_and_renamed_violations(tmp_path):

@@ -21,6 +21,8 @@ from codegen.spec_loader import load
 from codegen.validate import validate_all
 
 EVERY_KEY = SPECS / "every_key.toml"
+# The one-listener shorthand, which every_key.toml cannot use beside [[server.listen]].
+SHORTHAND = '[server]\nport = 18080\nprotocols = ["http1", "websocket", "h2c"]\n[[route]]\npath = "/a"\nreply = { text = "x" }\n'
 
 
 def _tables_in(data: dict) -> dict:
@@ -28,7 +30,9 @@ def _tables_in(data: dict) -> dict:
     used: dict[str, set] = {t.title: set() for t in spec_keys.TABLES}
     used["top level"] |= set(data)
     server = data["server"]
-    used["[server]"] |= set(server)
+    used["[server]"] |= set(server) | set(tomllib.loads(SHORTHAND)["server"])
+    for listener in server.get("listen", []):
+        used["[[server.listen]]"] |= set(listener)
     for sub, title in (("limits", "[server.limits]"), ("timeouts", "[server.timeouts]"),
                        ("buffers", "[server.buffers]"), ("violations", "[server.violations]")):
         used[title] |= set(server[sub])
@@ -96,6 +100,7 @@ UNKNOWN_KEY_SPECS = {
     "top level": "zzq = 1\n" + ROUTE + REPLY,
     "[server]": "[server]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.limits]": "[server.limits]\nzzq = 1\n" + ROUTE + REPLY,
+    "[[server.listen]]": "[[server.listen]]\nport = 1\nzzq = 1\n" + ROUTE + REPLY,
     "[server.timeouts]": "[server.timeouts]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.buffers]": "[server.buffers]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.violations]": "[server.violations]\nzzq = 1\n" + ROUTE + REPLY,

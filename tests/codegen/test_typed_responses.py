@@ -115,7 +115,8 @@ def test_mistyped_handler_is_a_compile_error(tmp_path, file, old, new, messages)
 def test_routes_lists_every_response_and_error():
     result = ringspec("routes", EXAMPLE / "inventory.toml")
     assert result.returncode == 0, result.stderr
-    rows = [re.sub(r"\s{2,}", " | ", line.strip()) for line in result.stdout.splitlines()[1:]]
+    table = result.stdout.split("\n\n")[0]  # the listeners follow a blank line
+    rows = [re.sub(r"\s{2,}", " | ", line.strip()) for line in table.splitlines()[1:]]
     assert rows == [
         "0 | GET, HEAD | /items | - | handler list_items(): 200 [Item]",
         "1 | GET, HEAD | /items/{id:int} | path id: int | handler get_item(): 200 Item | 404 not_found",

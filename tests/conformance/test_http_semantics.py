@@ -285,6 +285,34 @@ def test_expect_100_continue_curl_larger_body(server):
     assert r.elapsed < 2, f"curl waited {r.elapsed:.1f}s: no timely 100 Continue"
 
 
+# --------------------------------------------------------------------------
+# absolute-form request targets (RFC 9112 §3.2.2)
+
+
+def test_absolute_form_routes_on_the_path(conn):
+    """The authority may differ from Host (§3.2.3 lets the target's win); the route and its
+    query come from the URI's path and query."""
+    resp = conn.request(b"GET http://elsewhere.example:81/baseline11?a=2&b=3 HTTP/1.1\r\n"
+                        b"Host: localhost\r\n\r\n")
+    assert_ok(resp, b"5")
+    resp = conn.request(b"GET HTTPS://[::1]/pipeline HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert_ok(resp, b"ok")  # and the connection stayed usable in between
+
+
+def test_absolute_form_from_curl(server):
+    """curl sends an absolute-form target as given (what it sends to a proxy); Host stays
+    127.0.0.1:port."""
+    r = run_curl(server.url("/"), "--request-target", "http://example.invalid/baseline11?a=40&b=2",
+                 timeout=10)
+    assert r.status == 200
+    assert r.body == b"42"
+
+
+def test_absolute_form_with_userinfo_is_400(conn):
+    resp = conn.request(b"GET http://user@localhost/pipeline HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert resp.status == 400
+
+
 def test_expect_100_continue_ignored_for_http10(conn):
     """RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request
     MUST be ignored (no interim response)."""

@@ -87,11 +87,15 @@ static void fz_check_head(const rs_http1_parser *hp, const rs_http1_limits *lim,
     FUZZ_REQUIRE(hp->target.len > 0 && hp->target.len <= lim->max_target);
     FUZZ_REQUIRE(fz_span_in(hp->target, consumed) && fz_span_in(hp->path, consumed));
     FUZZ_REQUIRE(fz_span_in(hp->query, consumed));
-    FUZZ_REQUIRE(hp->path.off == hp->target.off);
+    /* The path starts the target (origin and asterisk form) or follows the
+     * scheme and authority (absolute form); path and query end it. */
+    FUZZ_REQUIRE(hp->path.off >= hp->target.off);
+    uint32_t target_end = (uint32_t)hp->target.off + hp->target.len;
     if (hp->query.off)
-        FUZZ_REQUIRE(hp->path.len + 1u + hp->query.len == hp->target.len);
+        FUZZ_REQUIRE(hp->query.off == hp->path.off + hp->path.len + 1u &&
+                     hp->query.off + (uint32_t)hp->query.len == target_end);
     else
-        FUZZ_REQUIRE(hp->path.len == hp->target.len && hp->query.len == 0);
+        FUZZ_REQUIRE(hp->path.off + (uint32_t)hp->path.len == target_end && hp->query.len == 0);
     /* Both framings at once is the smuggling vector the parser must refuse. */
     FUZZ_REQUIRE(!((hp->flags & RS_HTTP1_CHUNKED) && (hp->flags & RS_HTTP1_HAS_LENGTH)));
 }

@@ -142,7 +142,9 @@ static inline void drive(const char *in, size_t n, const size_t *cuts, size_t nc
             break;
         case RS_HTTP1_HEAD:
             if (!span_ok(hp.target, consumed) || !span_ok(hp.path, consumed) ||
-                !span_ok(hp.query, consumed) || hp.path.off != hp.target.off)
+                !span_ok(hp.query, consumed) || hp.path.off < hp.target.off ||
+                (hp.query.off ? hp.query.off + hp.query.len : hp.path.off + hp.path.len) !=
+                    hp.target.off + hp.target.len)
                 sb_printf(log, "ANOMALY spans\n");
             sb_printf(log, "HEAD %s %.*s ", method_names[hp.method], (int)hp.path.len, data + hp.path.off);
             if (hp.query.off)

@@ -1,5 +1,5 @@
 /* test_http1_request_line.c — the HTTP/1.1 parser on request lines: methods,
- * request targets (origin and asterisk form), versions, leading empty lines
+ * request targets (origin, asterisk and absolute form), versions, leading empty lines
  * and pipelining of whole requests.  Case machinery: http1_case.h.
  *
  * Usage: test_http1_request_line */
@@ -13,6 +13,23 @@ static void test_request_line_valid(void)
          "HEAD GET /old - v1.0 f=00 cl=0 hosts=0 hdrs=0\nDONE body=\n");
     CASE("asterisk-form", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
          "HEAD OPTIONS * - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    /* absolute-form (RFC 9112 §3.2.2): the path and query are those of the URI;
+     * the authority is not checked against Host (§3.2.3). */
+    CASE("absolute-form", "GET http://a/x/y?q=1 HTTP/1.1\r\nHost: b\r\n\r\n",
+         "HEAD GET /x/y ?q=1 v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("absolute-form https, port, case-insensitive scheme",
+         "GET HTTPS://Example.com:8080/pipeline HTTP/1.1\r\nHost: other\r\n\r\n",
+         "HEAD GET /pipeline - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("absolute-form without a path", "GET http://a HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD GET  - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("absolute-form without a path, with a query", "GET http://a?x=1 HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD GET  ?x=1 v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("absolute-form IPv6 literal", "GET http://[::1]:80/ HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD GET / - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("absolute-form then origin-form, pipelined",
+         "GET http://a/one HTTP/1.1\r\nHost: a\r\n\r\nGET /two?z HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD GET /one - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n"
+         "HEAD GET /two ?z v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
     CASE("method names are case-sensitive tokens",
          "get / HTTP/1.1\r\nHost: a\r\n\r\nPURGE / HTTP/1.1\r\nHost: a\r\n\r\nDELETE / HTTP/1.1\r\nHost: "
          "a\r\n\r\n"
@@ -49,7 +66,13 @@ static void test_request_line_reject(void)
     REJECT("HTTP/11", "GET / HTTP/11\r\n" H "\r\n", 400);
     REJECT("no version", "GET /\r\n" H "\r\n", 400);
     REJECT("space after version", "GET / HTTP/1.1 \r\n" H "\r\n", 400);
-    REJECT("absolute-form", "GET http://a/ HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("absolute-form, other scheme", "GET ftp://a/ HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("absolute-form, empty host", "GET http:///x HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("absolute-form, port only", "GET http://:80/x HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("absolute-form, userinfo", "GET http://u@a/x HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("absolute-form, one slash", "GET http:/a/x HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("absolute-form, fragment", "GET http://a#f HTTP/1.1\r\n" H "\r\n", 400);
+    REJECT("absolute-form still needs Host", "GET http://a/x HTTP/1.1\r\n\r\n", 400);
     REJECT("authority-form", "CONNECT a:443 HTTP/1.1\r\n" H "\r\n", 400);
     REJECT("asterisk with more", "OPTIONS *x HTTP/1.1\r\n" H "\r\n", 400);
     REJECT("double space after method", "GET  / HTTP/1.1\r\n" H "\r\n", 400);
