@@ -191,6 +191,8 @@ def test_check_and_routes():
         "",
         "listener main: port 8080 (http1, websocket, h2c)",
         "listener h2c: port 8082 (h2c)",
+        "listener tls: port 8081 (http1, websocket; TLS)",
+        "listener h2: port 8443 (http1, h2; TLS)",
     ]
     result = ringspec("routes", "spec/arena.toml", "--profile", "pipelined")
     assert [line.split()[0] for line in result.stdout.split("\n\n")[0].splitlines()] == ["#", "0"]
