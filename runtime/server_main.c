@@ -118,7 +118,7 @@ static int parse_listen(const char *v, rs_server_options *o)
         goto bad;
     size_t name_len = (size_t)(eq - v);
     for (unsigned i = 0; i < o->listener_count; i++) {
-        char index[8];
+        char index[12]; /* any unsigned: -O1 -Wformat-truncation (ASan build) */
         snprintf(index, sizeof index, "%u", i);
         if ((strlen(o->listeners[i].name) == name_len && !strncmp(o->listeners[i].name, v, name_len)) ||
             (strlen(index) == name_len && !strncmp(index, v, name_len))) {

@@ -90,6 +90,11 @@ void rs_stats_print(const rs_reactor *r)
     }
     put(&l, "budget_refused_bodies", s->budget_refused_bodies);
     put(&l, "budget_refused_messages", s->budget_refused_messages);
+    put(&l, "budget_refused_tls", s->budget_refused_tls);
+    put(&l, "tls_handshakes", s->tls_handshakes);
+    put(&l, "tls_handshake_errors", s->tls_handshake_errors);
+    put(&l, "tls_errors", s->tls_errors);
+    put(&l, "tls_refused", s->tls_refused);
     put(&l, "buffered_bytes", r->buffered);
     put(&l, "stale_cqes", s->stale_cqes);
     put(&l, "enobufs_pauses", s->enobufs_pauses);

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "buffer_budget.h"
 #include "conn_lifecycle.h"
 #include "log.h"
 #include "proto.h"
@@ -103,22 +104,44 @@ static void pump(rs_reactor *r, rs_conn *c)
     }
 }
 
+/* Keeps the budget's charge equal to the ciphertext kept aside. */
+static void charge_stash(rs_reactor *r, rs_conn *c)
+{
+    rs_tls_stream *s = rs_tls_of(r, c);
+    size_t held = rs_tls_held(s->tls);
+    if (held > s->charged && !rs_budget_charge(r, held - s->charged)) {
+        r->stats.budget_refused_tls++;
+        fail(r, c, "budget");
+        return;
+    }
+    if (held < s->charged)
+        rs_budget_release(r, s->charged - held);
+    s->charged = (uint32_t)held;
+}
+
 void rs_tls_stream_data(rs_reactor *r, rs_conn *c, char *data, size_t len)
 {
     rs_tls_conn *t = rs_tls_of(r, c)->tls;
     rs_tls_input(t, data, len);
     pump(r, c);
     /* What was not read (the connection paused mid-buffer) is kept aside:
-     * the receive buffer goes back to the ring now. */
-    if (!rs_tls_input_done(t))
+     * the receive buffer goes back to the ring now.  Those bytes are the
+     * client's to make us hold: charged to the worker's budget (DESIGN.md §2
+     * rule 12); past it the connection is dropped. */
+    if (!rs_tls_input_done(t)) {
         fail(r, c, "stash");
+        return;
+    }
+    charge_stash(r, c);
 }
 
 void rs_tls_stream_drained(rs_reactor *r, rs_conn *c)
 {
     rs_proto_of(c)->on_drained(r, c);
-    if (c->state == RS_CONN_OPEN && rs_tls_held(rs_tls_of(r, c)->tls) > 0)
+    if (c->state == RS_CONN_OPEN && rs_tls_held(rs_tls_of(r, c)->tls) > 0) {
         pump(r, c);
+        charge_stash(r, c);
+    }
 }
 
 bool rs_tls_stream_seal(rs_reactor *r, rs_conn *c)
@@ -157,6 +180,7 @@ void rs_tls_stream_release(rs_reactor *r, rs_conn *c)
     if (!s)
         return;
     handshake_over(r, s);
+    rs_budget_release(r, s->charged);
     rs_tls_conn_free(s->tls);
     rs_outq_clear(&s->cipher, &r->pool);
     free(s);

@@ -38,6 +38,7 @@ typedef struct rs_tls_stream {
     rs_tls_conn *tls;
     rs_outq cipher;    /* records written by OpenSSL since the last seal */
     uint32_t sealed;   /* bytes at the head of c->out that are ciphertext */
+    uint32_t charged;  /* of the worker's budget: the ciphertext kept aside */
     uint8_t protocols; /* the listener's RS_LISTEN_* */
     bool handshaking;  /* counted in r->tls_handshaking */
     bool notify_sent;  /* close_notify queued */
