@@ -86,7 +86,7 @@ class Limits:
     body: int
     output_queue: int
     ws_message: int  # largest WebSocket message (bytes) -> close 1009
-    buffered: int  # per-worker budget of JSON body + WebSocket reassembly bytes
+    buffered: int  # per-worker budget of every byte held for clients (runtime/buffer_budget.h)
     h2_streams: int = 128  # HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS
 
 

@@ -90,6 +90,9 @@ typedef struct rs_ws_conn {
     uint8_t msg_opcode; /* TEXT or BINARY while a message is open, else 0 */
     uint8_t utf8;       /* UTF-8 decoder state across the text message */
     uint8_t whole;      /* the current frame's payload arrives in one piece */
+    /* A frame whose payload streams from msg (rs_ws_send): out_left bytes
+     * at msg + out_off are still to be queued; nothing is parsed till then. */
+    uint32_t out_off, out_left;
 } rs_ws_conn;
 
 typedef struct rs_conn {

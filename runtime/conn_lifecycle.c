@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "output_gate.h"
 #include "proto.h"
 #include "send_direct.h"
 #include "static_serve.h"
@@ -407,7 +408,7 @@ static void sent(rs_reactor *r, rs_conn *c, size_t n)
     if (c->state == RS_CONN_CLOSING)
         return;
     settle_timer(r, c, n > 0);
-    if ((c->flags & RS_CF_PAUSED) && rs_outq_owned(&c->out) <= r->opt->limits.output_queue / 2) {
+    if ((c->flags & RS_CF_PAUSED) && rs_output_may_resume(r, c)) {
         c->flags &= (uint16_t)~RS_CF_PAUSED;
         drained(r, c);
     }

@@ -32,11 +32,11 @@ typedef union size_prefix {
 
 void *rs_h2_alloc(rs_reactor *r, size_t size)
 {
-    if (!rs_budget_charge(r, size + sizeof(size_prefix)))
+    if (!rs_budget_try_charge(&r->budget, RS_HELD_H2, size + sizeof(size_prefix)))
         return NULL;
     size_prefix *p = malloc(size + sizeof *p);
     if (!p) {
-        rs_budget_release(r, size + sizeof(size_prefix));
+        rs_budget_release(&r->budget, RS_HELD_H2, size + sizeof(size_prefix));
         return NULL;
     }
     p->size = size;
@@ -48,7 +48,7 @@ void rs_h2_free(rs_reactor *r, void *ptr)
     if (!ptr)
         return;
     size_prefix *p = (size_prefix *)ptr - 1;
-    rs_budget_release(r, p->size + sizeof *p);
+    rs_budget_release(&r->budget, RS_HELD_H2, p->size + sizeof *p);
     free(p);
 }
 
@@ -58,16 +58,16 @@ void *rs_h2_realloc(rs_reactor *r, void *ptr, size_t size)
         return rs_h2_alloc(r, size);
     size_prefix *p = (size_prefix *)ptr - 1;
     size_t old = p->size;
-    if (size > old && !rs_budget_charge(r, size - old))
+    if (size > old && !rs_budget_try_charge(&r->budget, RS_HELD_H2, size - old))
         return NULL;
     size_prefix *q = realloc(p, size + sizeof *q);
     if (!q) {
         if (size > old)
-            rs_budget_release(r, size - old);
+            rs_budget_release(&r->budget, RS_HELD_H2, size - old);
         return NULL;
     }
     if (size < old)
-        rs_budget_release(r, old - size);
+        rs_budget_release(&r->budget, RS_HELD_H2, old - size);
     q->size = size;
     return q + 1;
 }

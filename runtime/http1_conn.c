@@ -15,6 +15,7 @@
 #include "conn_lifecycle.h"
 #include "json_body.h"
 #include "log.h"
+#include "output_gate.h"
 #include "reply.h"
 #include "request_text.h"
 #include "spill.h"
@@ -28,7 +29,7 @@ void rs_http1_open(rs_reactor *r, rs_conn *c)
 
 void rs_http1_release(rs_reactor *r, rs_conn *c)
 {
-    rs_spill_free(c);
+    rs_spill_free(r, c);
     rs_request_text_free(r, c);
     if (c->body_kind == RS_BODY_JSON)
         rs_json_body_release(r, c);
@@ -291,8 +292,8 @@ static void process(rs_reactor *r, rs_conn *c, char *in, size_t n)
      * it waits (responses go out in order). */
     while (c->state == RS_CONN_OPEN && !(c->flags & (RS_CF_PAUSED | RS_CF_FILE))) {
         /* Only owned bytes cost memory; file references do not count. */
-        if (rs_outq_owned(&c->out) >= r->opt->limits.output_queue) {
-            rs_conn_pause(r, c);
+        if (rs_output_blocked(r, c)) {
+            rs_output_pause(r, c);
             break;
         }
         size_t used = 0, body_len = 0;

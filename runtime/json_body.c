@@ -99,11 +99,11 @@ rs_json_append rs_json_body_append(rs_reactor *r, rs_conn *c, const char *data, 
             cap *= 2;
         if (cap > limit)
             cap = (size_t)limit;
-        if (!rs_budget_charge(r, cap - c->body_cap))
+        if (!rs_budget_try_charge(&r->budget, RS_HELD_BODY, cap - c->body_cap))
             return RS_JSON_OVER_BUDGET;
         char *grown = realloc(c->body_buf, cap);
         if (!grown) {
-            rs_budget_release(r, cap - c->body_cap);
+            rs_budget_release(&r->budget, RS_HELD_BODY, cap - c->body_cap);
             return RS_JSON_NO_MEMORY;
         }
         c->body_buf = grown;
@@ -115,7 +115,7 @@ rs_json_append rs_json_body_append(rs_reactor *r, rs_conn *c, const char *data, 
 
 void rs_json_body_release(rs_reactor *r, rs_conn *c)
 {
-    rs_budget_release(r, c->body_cap);
+    rs_budget_release(&r->budget, RS_HELD_BODY, c->body_cap);
     free(c->body_buf);
     c->body_buf = NULL;
     c->body_cap = 0;

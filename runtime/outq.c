@@ -60,6 +60,8 @@ static rs_chunk *chunk_get(rs_chunk_pool *pool, size_t need)
     c->len = 0;
     c->by_file = 0;
     pool->allocated++;
+    if (pool->budget)
+        rs_budget_charge(pool->budget, RS_HELD_OUTPUT, c->cap);
     return c;
 }
 
@@ -67,6 +69,8 @@ static void chunk_put(rs_chunk *c)
 {
     rs_chunk_pool *pool = c->home;
     pool->allocated--;
+    if (pool->budget)
+        rs_budget_release(pool->budget, RS_HELD_OUTPUT, c->cap);
     if (c->owner) {
         rs_shared_buf_unref(c->owner);
         c->owner = NULL;

@@ -14,7 +14,13 @@
  * Lifetime rule (DESIGN.md §2.4): bytes handed to an in-flight send are
  * never moved or freed.  Appending is always safe because it only writes
  * past the end of the in-flight range; chunks (and buffer references) are
- * released only after the send that covered them completed. */
+ * released only after the send that covered them completed.
+ *
+ * Memory: a pool with a budget (buffer_budget.h) charges a chunk's data
+ * bytes when it hands the chunk out and releases them when the chunk comes
+ * back, so everything queued counts against the worker's budget.  Chunks
+ * are never refused here (a response half written cannot be taken back):
+ * producers check output_gate.h before producing. */
 #ifndef RS_OUTQ_H
 #define RS_OUTQ_H
 
@@ -23,6 +29,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "buffer_budget.h"
 #include "shared_buf.h"
 
 typedef struct rs_chunk {
@@ -52,6 +59,7 @@ typedef struct rs_chunk_class {
 typedef struct rs_chunk_pool {
     rs_chunk_class small, large;
     uint64_t allocated; /* chunks currently handed out (for stats) */
+    rs_budget *budget;  /* charged the data bytes of chunks handed out, or NULL */
 } rs_chunk_pool;
 
 typedef struct rs_outq {

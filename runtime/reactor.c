@@ -128,6 +128,10 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     rs_chunk_pool_init(&r->pool, 2048 - sizeof(rs_chunk), 16384 - sizeof(rs_chunk), 256, 16);
     rs_chunk_pool_init(&r->refs, 0, 0, 4096, 0);
     rs_chunk_pool_init(&r->file_chunks, 32768 - sizeof(rs_chunk), 32768 - sizeof(rs_chunk), 64, 0);
+    /* Owned output chunks count against the budget; references own nothing. */
+    rs_budget_init(&r->budget, opt->limits.buffered);
+    r->pool.budget = &r->budget;
+    r->file_chunks.budget = &r->budget;
     /* Anonymous mmap: only the slots that send gathered output touch pages. */
     size_t sendv_bytes = (size_t)opt->max_connections * sizeof(rs_send_vec);
     void *sendv = mmap(NULL, sendv_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "buffer_budget.h"
 #include "bufring.h"
 #include "compress.h"
 #include "conn.h"
@@ -55,8 +56,7 @@ static inline unsigned rs_ws_close_kind(unsigned code)
 typedef struct rs_stats {
     uint64_t accepted, closed, refused_full, accept_errors;
     uint64_t tls_handshakes, tls_handshake_errors, tls_errors, tls_refused; /* tls_stream.c */
-    uint64_t budget_refused_tls;              /* ciphertext kept aside past the worker's budget */
-    uint64_t requests, responses_by_class[6]; /* index = status / 100 */
+    uint64_t requests, responses_by_class[6];                               /* index = status / 100 */
     uint64_t stale_cqes, enobufs_pauses, backpressure_pauses;
     uint64_t send_again, recv_again; /* ring sends/recvs that completed with -EAGAIN: retried */
     uint64_t timeouts[RS_TIMER_KINDS];
@@ -64,6 +64,7 @@ typedef struct rs_stats {
     uint64_t parse_errors_by_status[RS_PARSE_ERROR_KINDS];
     uint64_t budget_refused_bodies;   /* JSON bodies answered 503: [server.limits] buffered */
     uint64_t budget_refused_messages; /* WebSocket messages closed with 1013: the same */
+    uint64_t budget_pauses;           /* output paused because the budget was spent */
     rs_ws_stats ws;
 } rs_stats;
 
@@ -110,7 +111,7 @@ typedef struct rs_reactor {
     rs_compressor compress; /* per-reactor compression state */
     uint32_t dirty_head;
     uint32_t now_ms;
-    uint64_t buffered; /* bytes charged to [server.limits] buffered (buffer_budget.h) */
+    rs_budget budget; /* [server.limits] buffered: every byte held for clients (buffer_budget.h) */
     uint32_t stop_deadline_ms;
     bool multishot_recv;
     bool recv_budget; /* kernel honours a byte limit on multishot recv */

@@ -40,7 +40,7 @@ typedef struct rs_spec_limits {
     uint32_t max_headers;  /* header field count; more -> 431 */
     uint64_t max_body;     /* default body limit per request -> 413 */
     uint32_t output_queue; /* per-connection queued output cap (bytes) */
-    uint64_t buffered;     /* per-worker JSON body + WebSocket reassembly bytes */
+    uint64_t buffered;     /* per-worker budget: every byte held for clients (buffer_budget.h) */
     uint32_t h2_streams;   /* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS */
 } rs_spec_limits;
 

@@ -7,6 +7,7 @@
  * each reactor, through its own eventfd, to print its counters. */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -289,6 +290,13 @@ int main(int argc, char **argv)
                         opt.listeners[j].name, opt.listeners[i].name, opt.listeners[i].port);
                 return 2;
             }
+    /* Buffers a client can make large (message reassembly, JSON bodies,
+     * exact-size output chunks) come and go under the worker's budget; from
+     * 256 KiB up they are mapped on their own so that freeing one gives its
+     * memory back to the system.  A fixed threshold also stops glibc from
+     * raising it after the first such free (its default), which kept freed
+     * 16 MiB messages resident in the arenas. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     /* Data sources are read once, here, before any worker exists: workers
      * then share them read-only without synchronisation. */
     if (rs_data_load(opt.data_root) < 0 || rs_static_load_all(opt.data_root) < 0)

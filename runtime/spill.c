@@ -30,13 +30,18 @@ static bool spill_reserve(rs_reactor *r, rs_conn *c, size_t need)
     char *grown = realloc(c->spill, cap);
     if (!grown)
         return false;
+    /* Charged, never refused: these bytes have been received already, and
+     * the parse loops pause at the budget (output_gate.h), which stops
+     * further receives; the spill's own bound keeps the excess small. */
+    rs_budget_charge(&r->budget, RS_HELD_INPUT, cap - c->spill_cap);
     c->spill = grown;
     c->spill_cap = (uint32_t)cap;
     return true;
 }
 
-void rs_spill_free(rs_conn *c)
+void rs_spill_free(rs_reactor *r, rs_conn *c)
 {
+    rs_budget_release(&r->budget, RS_HELD_INPUT, c->spill_cap);
     free(c->spill);
     c->spill = NULL;
     c->spill_len = c->spill_cap = 0;
@@ -45,7 +50,7 @@ void rs_spill_free(rs_conn *c)
 bool rs_spill_keep(rs_reactor *r, rs_conn *c, const char *data, size_t n)
 {
     if (n == 0) {
-        rs_spill_free(c);
+        rs_spill_free(r, c);
         return true;
     }
     if (data == c->spill) {

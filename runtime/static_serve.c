@@ -12,6 +12,7 @@
 
 #include "accept_encoding.h"
 #include "conn_lifecycle.h"
+#include "output_gate.h"
 #include "reply.h"
 #include "static.h"
 #include "static_cond.h"
@@ -261,7 +262,7 @@ bool rs_static_advance(rs_reactor *r, rs_conn *c)
         rs_static_release(c);
         return true;
     }
-    if (rs_outq_owned(&c->out) >= r->opt->limits.output_queue)
+    if (rs_output_blocked(r, c))
         return false; /* on_send brings us back as the queue drains */
     rs_chunk *chunk = rs_chunk_take(&r->file_chunks);
     if (!chunk) {

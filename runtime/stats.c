@@ -44,6 +44,20 @@ static void put_ws(line *l, const rs_ws_stats *ws)
     }
 }
 
+/* The bytes held for clients now (buffered_bytes: all kinds), per kind, and
+ * the most ever held at once (buffer_budget.h). */
+static void put_budget(line *l, const rs_budget *b)
+{
+    static const char *const kinds[RS_HELD_KINDS] = RS_HELD_NAMES;
+    put(l, "buffered_bytes", b->held);
+    for (unsigned k = 0; k < RS_HELD_KINDS; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "buffered_%s", kinds[k]);
+        put(l, key, b->by_kind[k]);
+    }
+    put(l, "buffered_peak", b->peak);
+}
+
 /* Slots in use by state, counted when printed (rare) rather than kept up
  * to date on every transition: a slot stuck in one state shows here. */
 static void put_states(line *l, const rs_conn_table *t)
@@ -90,12 +104,12 @@ void rs_stats_print(const rs_reactor *r)
     }
     put(&l, "budget_refused_bodies", s->budget_refused_bodies);
     put(&l, "budget_refused_messages", s->budget_refused_messages);
-    put(&l, "budget_refused_tls", s->budget_refused_tls);
     put(&l, "tls_handshakes", s->tls_handshakes);
     put(&l, "tls_handshake_errors", s->tls_handshake_errors);
     put(&l, "tls_errors", s->tls_errors);
     put(&l, "tls_refused", s->tls_refused);
-    put(&l, "buffered_bytes", r->buffered);
+    put_budget(&l, &r->budget);
+    put(&l, "budget_pauses", s->budget_pauses);
     put(&l, "stale_cqes", s->stale_cqes);
     put(&l, "enobufs_pauses", s->enobufs_pauses);
     put(&l, "backpressure_pauses", s->backpressure_pauses);

@@ -109,13 +109,12 @@ static void charge_stash(rs_reactor *r, rs_conn *c)
 {
     rs_tls_stream *s = rs_tls_of(r, c);
     size_t held = rs_tls_held(s->tls);
-    if (held > s->charged && !rs_budget_charge(r, held - s->charged)) {
-        r->stats.budget_refused_tls++;
-        fail(r, c, "budget");
-        return;
-    }
-    if (held < s->charged)
-        rs_budget_release(r, s->charged - held);
+    /* Bytes already received must land: charged whatever the budget (the
+     * receive budget bounds them per connection, like the spill). */
+    if (held > s->charged)
+        rs_budget_charge(&r->budget, RS_HELD_TLS, held - s->charged);
+    else if (held < s->charged)
+        rs_budget_release(&r->budget, RS_HELD_TLS, s->charged - held);
     s->charged = (uint32_t)held;
 }
 
@@ -127,7 +126,7 @@ void rs_tls_stream_data(rs_reactor *r, rs_conn *c, char *data, size_t len)
     /* What was not read (the connection paused mid-buffer) is kept aside:
      * the receive buffer goes back to the ring now.  Those bytes are the
      * client's to make us hold: charged to the worker's budget (DESIGN.md §2
-     * rule 12); past it the connection is dropped. */
+     * rule 12). */
     if (!rs_tls_input_done(t)) {
         fail(r, c, "stash");
         return;
@@ -180,7 +179,7 @@ void rs_tls_stream_release(rs_reactor *r, rs_conn *c)
     if (!s)
         return;
     handshake_over(r, s);
-    rs_budget_release(r, s->charged);
+    rs_budget_release(&r->budget, RS_HELD_TLS, s->charged);
     rs_tls_conn_free(s->tls);
     rs_outq_clear(&s->cipher, &r->pool);
     free(s);

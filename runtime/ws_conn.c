@@ -10,12 +10,16 @@
  * Memory: a frame whose payload is all in the current input (the common
  * case) is handed to the route in place, with no copy; only a message that
  * comes in pieces is assembled in a per-connection buffer, bounded by the
- * route's max_message and the worker's buffer budget.  Output goes to the bounded queue; at its cap the
- * connection stops parsing and receiving until the queue drains. */
+ * route's max_message and the worker's buffer budget.  Output goes to the
+ * bounded queue; at its cap, or while the connection holds output and the
+ * worker's budget is spent (output_gate.h), the connection stops parsing
+ * and receiving until the queue drains.  A large echo of a reassembled
+ * message is streamed from the message buffer (rs_ws_send). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "buffer_budget.h"
+#include "output_gate.h"
 #include "spill.h"
 #include "utf8.h"
 #include "ws_conn.h"
@@ -39,13 +43,15 @@ enum {
 
 static void msg_free(rs_reactor *r, rs_ws_conn *w)
 {
-    rs_budget_release(r, w->msg_cap);
+    rs_budget_release(&r->budget, RS_HELD_MESSAGE, w->msg_cap);
     free(w->msg);
     w->msg = NULL;
     w->msg_cap = 0;
 }
 
 typedef enum reserve { RESERVED, OVER_BUDGET, NO_MEMORY } reserve;
+
+static void close_keeping_message(rs_reactor *r, rs_conn *c, unsigned code, const char *reason);
 
 /* Room for need bytes in the assembly buffer, grown geometrically, each
  * growth charged to the worker's buffer budget (buffer_budget.h). */
@@ -59,11 +65,11 @@ static reserve msg_reserve(rs_reactor *r, rs_ws_conn *w, uint64_t need)
     uint64_t most = (uint64_t)w->route->max_message + 125; /* a message plus one control frame */
     if (cap > most)
         cap = most < need ? need : most;
-    if (!rs_budget_charge(r, (size_t)(cap - w->msg_cap)))
+    if (!rs_budget_try_charge(&r->budget, RS_HELD_MESSAGE, (size_t)(cap - w->msg_cap)))
         return OVER_BUDGET;
     char *grown = realloc(w->msg, (size_t)cap);
     if (!grown) {
-        rs_budget_release(r, (size_t)(cap - w->msg_cap));
+        rs_budget_release(&r->budget, RS_HELD_MESSAGE, (size_t)(cap - w->msg_cap));
         return NO_MEMORY;
     }
     w->msg = grown;
@@ -71,9 +77,10 @@ static reserve msg_reserve(rs_reactor *r, rs_ws_conn *w, uint64_t need)
     return RESERVED;
 }
 
-/* One unfragmented, unmasked frame into the output queue; false when it
- * could not be queued (the connection is aborted then). */
-static bool send_frame(rs_reactor *r, rs_conn *c, unsigned opcode, const char *data, size_t len)
+/* The head of an unfragmented, unmasked frame with a len-byte payload,
+ * then the first `copy` bytes of that payload, into the output queue; false
+ * when it could not be queued (the connection is aborted then). */
+static bool queue_frame(rs_reactor *r, rs_conn *c, unsigned opcode, const char *data, size_t len, size_t copy)
 {
     unsigned char head[10];
     size_t hlen;
@@ -92,24 +99,92 @@ static bool send_frame(rs_reactor *r, rs_conn *c, unsigned opcode, const char *d
             head[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
         hlen = 10;
     }
-    char *out = rs_outq_reserve(&c->out, &r->pool, hlen + len);
+    char *out = rs_outq_reserve(&c->out, &r->pool, hlen + copy);
     if (!out) {
         rs_conn_abort(r, c);
         return false;
     }
     memcpy(out, head, hlen);
-    if (len)
-        memcpy(out + hlen, data, len);
-    rs_outq_commit(&c->out, hlen + len);
+    if (copy)
+        memcpy(out + hlen, data, copy);
+    rs_outq_commit(&c->out, hlen + copy);
     rs_conn_touch(r, c);
     r->stats.ws.frames_out++;
     return true;
 }
 
+/* One whole frame into the output queue (a copy of its payload). */
+static bool send_frame(rs_reactor *r, rs_conn *c, unsigned opcode, const char *data, size_t len)
+{
+    return queue_frame(r, c, opcode, data, len, len);
+}
+
+/* Queues more of the payload streamed from the message buffer: up to the
+ * output cap, or while the worker's budget is spent up to one step
+ * (output_gate.h); true once all of it is queued.  The buffer itself is
+ * freed by the caller: the route may still be reading it. */
+static bool stream_feed(rs_reactor *r, rs_conn *c)
+{
+    rs_ws_conn *w = &c->ws;
+    if (rs_output_blocked(r, c))
+        return w->out_left == 0;
+    uint32_t upto = rs_budget_spent(&r->budget) ? RS_OUTPUT_STEP : r->opt->limits.output_queue;
+    size_t room = upto > rs_outq_owned(&c->out) ? upto - rs_outq_owned(&c->out) : 0;
+    size_t n = w->out_left < room ? w->out_left : room;
+    if (rs_outq_append(&c->out, &r->pool, w->msg + w->out_off, n) < 0) {
+        w->out_left = 0;
+        rs_conn_abort(r, c);
+        return true;
+    }
+    w->out_off += (uint32_t)n;
+    w->out_left -= (uint32_t)n;
+    rs_conn_touch(r, c);
+    return w->out_left == 0;
+}
+
+/* A payload inside the connection's message buffer (the message being
+ * delivered): it stays there until sent, so it can be streamed. */
+static bool in_message_buffer(const rs_ws_conn *w, const char *data, size_t len)
+{
+    uintptr_t p = (uintptr_t)data, m = (uintptr_t)w->msg;
+    return w->msg && p >= m && p + len <= m + w->msg_cap;
+}
+
+/* Payloads up to a large output chunk are copied into the queue (one
+ * reservation, the echo-ws fast path).  A larger one that was reassembled
+ * is streamed from the message buffer, which is charged already
+ * (RS_HELD_MESSAGE), in pieces of at most output_queue while the connection
+ * stops parsing (DESIGN.md §2 rule 11): its echo costs no second copy.  A
+ * larger one from elsewhere is copied only if the budget can hold it, else
+ * refused with 1013 like a message that does not fit. */
 void rs_ws_send(rs_ws *ws, unsigned opcode, const char *data, size_t len)
 {
-    if (ws->c->state == RS_CONN_OPEN && send_frame(ws->r, ws->c, opcode, data, len))
-        ws->r->stats.ws.messages_out++;
+    rs_reactor *r = ws->r;
+    rs_conn *c = ws->c;
+    rs_ws_conn *w = &c->ws;
+    if (c->state != RS_CONN_OPEN)
+        return;
+    if (w->out_left) { /* a second send from one on_message: the stream goes first, whole */
+        if (rs_outq_append(&c->out, &r->pool, w->msg + w->out_off, w->out_left) < 0) {
+            rs_conn_abort(r, c);
+            return;
+        }
+        w->out_left = 0;
+    }
+    if (len > r->pool.large.cap && in_message_buffer(w, data, len)) {
+        if (!queue_frame(r, c, opcode, data, len, 0))
+            return;
+        w->out_off = (uint32_t)(data - w->msg);
+        w->out_left = (uint32_t)len;
+        stream_feed(r, c);
+    } else if (len > r->pool.large.cap && r->budget.held + len > r->budget.limit) {
+        r->stats.budget_refused_messages++;
+        close_keeping_message(r, c, CLOSE_TRY_AGAIN_LATER, "server busy"); /* freed after on_message */
+        return;
+    } else if (!send_frame(r, c, opcode, data, len)) {
+        return;
+    }
+    r->stats.ws.messages_out++;
 }
 
 void rs_ws_echo(rs_ws *ws, unsigned opcode, const char *data, size_t len)
@@ -117,10 +192,11 @@ void rs_ws_echo(rs_ws *ws, unsigned opcode, const char *data, size_t len)
     rs_ws_send(ws, opcode, data, len);
 }
 
-/* Sends a close frame (code 0: none; reason: NULL or a short UTF-8 text)
+/* Queues a close frame (code 0: none; reason: NULL or a short UTF-8 text)
  * and closes after it is flushed; nothing more is parsed.  The peer's
- * closing answer then ends the linger (rs_conn_finish), or its bound does. */
-static void close_with_reason(rs_reactor *r, rs_conn *c, unsigned code, const char *reason)
+ * closing answer then ends the linger (rs_conn_finish), or its bound does.
+ * The message buffer is left alone: the route may be reading it. */
+static void close_keeping_message(rs_reactor *r, rs_conn *c, unsigned code, const char *reason)
 {
     char payload[2 + 32] = {(char)(code >> 8), (char)code};
     size_t len = code ? 2 : 0, rlen = reason && code ? strlen(reason) : 0;
@@ -129,8 +205,14 @@ static void close_with_reason(rs_reactor *r, rs_conn *c, unsigned code, const ch
     memcpy(payload + 2, reason ? reason : "", rlen);
     if (send_frame(r, c, RS_WS_OP_CLOSE, payload, len + rlen))
         r->stats.ws.closes_sent[rs_ws_close_kind(code)]++;
-    msg_free(r, &c->ws);
     rs_conn_finish(r, c);
+}
+
+/* The same, and the message buffer is given back at once. */
+static void close_with_reason(rs_reactor *r, rs_conn *c, unsigned code, const char *reason)
+{
+    close_keeping_message(r, c, code, reason);
+    msg_free(r, &c->ws);
 }
 
 static void close_with(rs_reactor *r, rs_conn *c, unsigned code)
@@ -186,7 +268,7 @@ static void deliver(rs_reactor *r, rs_conn *c, const char *data, size_t len)
     r->stats.ws.messages_in++;
     w->route->on_message(&ws, opcode, data, len);
     w->msg_len = 0;
-    if (w->msg_cap > MSG_KEEP_CAP)
+    if (w->msg_cap > MSG_KEEP_CAP && !w->out_left) /* else freed once streamed (rs_ws_resume) */
         msg_free(r, w);
 }
 
@@ -291,8 +373,10 @@ void rs_ws_process(rs_reactor *r, rs_conn *c, char *in, size_t n)
     /* Each pass consumes input or moves the parser a phase on, so the loop
      * ends within about three passes per byte of input. */
     while (c->state == RS_CONN_OPEN && !(c->flags & RS_CF_PAUSED)) {
-        if (rs_outq_owned(&c->out) >= r->opt->limits.output_queue) {
-            rs_conn_pause(r, c); /* resumed by rs_ws_resume once drained */
+        /* While an echo streams, nothing else may go out (its frame is not
+         * finished) and the message buffer is in use: parse nothing. */
+        if (c->ws.out_left || rs_output_blocked(r, c)) {
+            rs_output_pause(r, c); /* resumed by rs_ws_resume once drained */
             break;
         }
         size_t used = 0, plen = 0;
@@ -319,7 +403,7 @@ void rs_ws_process(rs_reactor *r, rs_conn *c, char *in, size_t n)
         }
     }
     if (c->state != RS_CONN_OPEN) {
-        rs_spill_free(c); /* nothing more will be parsed */
+        rs_spill_free(r, c); /* nothing more will be parsed */
         return;
     }
     if (!rs_spill_keep(r, c, in + pos, n - pos))
@@ -342,6 +426,16 @@ void rs_ws_input(rs_reactor *r, rs_conn *c, char *data, size_t len)
 
 void rs_ws_resume(rs_reactor *r, rs_conn *c)
 {
+    rs_ws_conn *w = &c->ws;
+    if (c->state == RS_CONN_OPEN && w->out_left) {
+        if (!stream_feed(r, c)) {
+            c->flags |= RS_CF_PAUSED; /* more once this piece drains */
+            rs_conn_touch(r, c);
+            return;
+        }
+        if (w->msg_cap > MSG_KEEP_CAP)
+            msg_free(r, w);
+    }
     if (c->state == RS_CONN_OPEN && c->spill_len)
         rs_ws_process(r, c, c->spill, c->spill_len);
     rs_conn_touch(r, c);
@@ -349,7 +443,9 @@ void rs_ws_resume(rs_reactor *r, rs_conn *c)
 
 void rs_ws_stop(rs_reactor *r, rs_conn *c)
 {
-    if (c->state == RS_CONN_OPEN)
+    if (c->state == RS_CONN_OPEN && c->ws.out_left)
+        rs_conn_abort(r, c); /* a close frame cannot go inside the streaming echo's payload */
+    else if (c->state == RS_CONN_OPEN)
         close_with(r, c, CLOSE_GOING_AWAY);
 }
 
@@ -360,7 +456,7 @@ void rs_ws_stop(rs_reactor *r, rs_conn *c)
  * was no message.  The reason tells the two 1001s apart. */
 void rs_ws_idle_timeout(rs_reactor *r, rs_conn *c)
 {
-    if (c->state == RS_CONN_OPEN)
+    if (c->state == RS_CONN_OPEN && !c->ws.out_left) /* never while streaming: output is queued */
         close_with_reason(r, c, CLOSE_GOING_AWAY, "idle timeout");
     else
         rs_conn_abort(r, c); /* already closing: the idle clock no longer applies */
@@ -370,5 +466,5 @@ void rs_ws_release(rs_reactor *r, rs_conn *c)
 {
     (void)r;
     msg_free(r, &c->ws);
-    rs_spill_free(c);
+    rs_spill_free(r, c);
 }

@@ -200,8 +200,47 @@ static void test_file_chunks(void)
     rs_chunk_pool_destroy(&refs);
 }
 
+/* A pool with a budget charges each chunk's data bytes while the chunk is
+ * handed out (cached free chunks and references cost nothing), so the
+ * worker's budget sees every owned byte queued (buffer_budget.h). */
+static void test_budget_charged_while_held(void)
+{
+    rs_budget budget;
+    rs_budget_init(&budget, 1000);
+    rs_chunk_pool pool, refs;
+    rs_chunk_pool_init(&pool, 32, 64, 2, 1);
+    rs_chunk_pool_init(&refs, 0, 0, 4, 0);
+    pool.budget = &budget;
+    rs_outq q = {0};
+    CHECK(rs_outq_append(&q, &pool, "0123456789", 10) == 0); /* one small chunk */
+    CHECK_EQ_INT(budget.held, 32);
+    CHECK_EQ_INT(budget.by_kind[RS_HELD_OUTPUT], 32);
+    char big[100];
+    memset(big, 'x', sizeof big);
+    CHECK(rs_outq_append(&q, &pool, big, sizeof big) == 0); /* 22 in the small one, 64 + 14 after */
+    CHECK_EQ_INT(budget.held, 32 + 64 + 32);
+    rs_shared_buf *file = rs_shared_buf_new(50);
+    memset(rs_shared_buf_fill(file), 'f', 50);
+    CHECK(rs_outq_append_ref(&q, &refs, file, 0, 50) == 0);
+    CHECK_EQ_INT(budget.held, 32 + 64 + 32); /* a reference owns nothing */
+    CHECK(!rs_budget_spent(&budget));
+    rs_outq_consume(&q, &pool, 40); /* the first chunk is done */
+    CHECK_EQ_INT(budget.held, 64 + 32);
+    rs_outq_clear(&q, &pool);
+    CHECK_EQ_INT(budget.held, 0); /* cached chunks are not held for anyone */
+    CHECK_EQ_INT(budget.peak, 32 + 64 + 32);
+    CHECK(rs_budget_try_charge(&budget, RS_HELD_BODY, 1000));
+    CHECK(rs_budget_spent(&budget) && !rs_budget_try_charge(&budget, RS_HELD_MESSAGE, 1));
+    rs_budget_charge(&budget, RS_HELD_INPUT, 10); /* pausing kinds may pass it */
+    CHECK(!rs_budget_try_charge(&budget, RS_HELD_MESSAGE, 0) && budget.held == 1010);
+    rs_shared_buf_unref(file);
+    rs_chunk_pool_destroy(&pool);
+    rs_chunk_pool_destroy(&refs);
+}
+
 int main(void)
 {
+    test_budget_charged_while_held();
     test_reference_chunks();
     test_file_chunks();
     test_size_classes();
