@@ -199,7 +199,7 @@ def mount_checks(entry: Path, tmp: Path, tests: list, r: vc.Results) -> None:
                 vc.check(r, base, "no static/: /baseline11 still served", "55", "/baseline11?a=13&b=42")
         serve_and_check(entry, data_root(tmp, "data-nostatic", True, False), tmp / "nostatic.log", r, no_static)
     root = data_root(tmp, "data-nodataset", False, bool(STATIC_TESTS & set(tests)))
-    if {"json", "json-comp", "json-h2c"} & set(tests):
+    if {"json", "json-comp", "json-h2c", "json-tls"} & set(tests):
         server = Server(entry, root, tmp / "nodataset.log")
         status = server.exited(10)
         server.stop()
