@@ -135,7 +135,7 @@ readme:
 # test_ws_parser.c, or tests/conformance/test_json_bodies.py.
 CLANG        ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split fuzz_json_body
+FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split fuzz_json_body fuzz_h2
 FUZZ_DIR     := build/fuzz
 FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -Itests/fuzz -O1 -g \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -159,6 +159,16 @@ $(FUZZ_DIR)/fuzz_json_body: tests/fuzz/fuzz_json_body.c runtime/json_body.c runt
 	@./ringspec generate $(FUZZ_JSON_SPEC)/json_bodies.toml -o $(FUZZ_JSON_GEN) >/dev/null
 	$(CLANG) $(FUZZ_CFLAGS) -I$(FUZZ_JSON_GEN) -o $@ $< $(FUZZ_JSON_GEN)/*.c $(FUZZ_JSON_SPEC)/handlers/*.c \
 	    runtime/json_body.c runtime/json_writer.c runtime/http_util.c runtime/request_headers.c -ljansson
+
+# HTTP/2 input: the whole runtime (but main) with spec/arena.toml's routes, fed
+# through rs_h2_input without a ring (tests/fuzz/fuzz_h2.c).
+FUZZ_H2_GEN := $(FUZZ_DIR)/arena_gen
+$(FUZZ_DIR)/fuzz_h2: tests/fuzz/fuzz_h2.c $(filter-out runtime/server_main.c,$(RUNTIME_SRC)) $(wildcard runtime/*.h) \
+                     $(PARSERS:%=generated/%.c) spec/arena.toml $(wildcard codegen/*.py codegen/templates/*.j2)
+	@mkdir -p $(dir $@)
+	@./ringspec generate spec/arena.toml -o $(FUZZ_H2_GEN) >/dev/null
+	$(CLANG) $(FUZZ_CFLAGS) -Igenerated -I$(FUZZ_H2_GEN) -o $@ $< $(FUZZ_H2_GEN)/*.c \
+	    $(filter-out runtime/server_main.c,$(RUNTIME_SRC)) $(PARSERS:%=generated/%.c) $(LDLIBS)
 
 fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 	@mkdir -p $(FUZZ_DIR)/artifacts

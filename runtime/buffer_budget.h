@@ -32,8 +32,10 @@
  * A WebSocket echo of a reassembled message costs no second copy: the frame
  * is streamed from the message buffer in pieces (ws_conn.c rs_ws_send).
  *
- * Names no protocol: later layers (TLS records, h2 streams, parked database
- * requests) add a kind and call the same four functions. */
+ * Names no protocol: a layer adds a kind and calls the same functions
+ * (HTTP/2 refuses at the budget: RS_HELD_H2, h2_conn.c; TLS charges the
+ * ciphertext it keeps between receives: RS_HELD_TLS, tls_stream.c; parked
+ * database requests will come the same way). */
 #ifndef RS_BUFFER_BUDGET_H
 #define RS_BUFFER_BUDGET_H
 
@@ -47,7 +49,7 @@ typedef enum rs_held_kind {
     RS_HELD_INPUT,   /* received input kept between receives (spill.c) */
     RS_HELD_MESSAGE, /* messages reassembled from pieces (ws_conn.c) */
     RS_HELD_BODY,    /* request bodies buffered whole (json_body.c) */
-    RS_HELD_H2,      /* nghttp2 sessions and streams (h2_conn.c) */
+    RS_HELD_H2,      /* HTTP/2: nghttp2's session memory, streams, their bodies (h2_conn.c) */
     RS_HELD_TLS,     /* ciphertext kept between receives (tls_stream.c) */
     RS_HELD_KINDS
 } rs_held_kind;

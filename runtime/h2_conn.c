@@ -22,6 +22,7 @@
 #include "conn_lifecycle.h"
 #include "h2_internal.h"
 #include "log.h"
+#include "output_gate.h"
 
 /* ---- allocation: every byte charged to the worker's budget ---- */
 
@@ -110,11 +111,14 @@ static void shared_init(void)
         callbacks = NULL;
         return;
     }
+    nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, rs_h2_on_begin_frame);
     nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, rs_h2_on_begin_headers);
     nghttp2_session_callbacks_set_on_header_callback(callbacks, rs_h2_on_header);
     nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, rs_h2_on_frame_recv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, rs_h2_on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, rs_h2_on_stream_close);
+    nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, rs_h2_on_frame_send);
+    nghttp2_session_callbacks_set_send_data_callback(callbacks, rs_h2_send_data);
     nghttp2_option_set_no_closed_streams(options, 1);
     nghttp2_option_set_max_deflate_dynamic_table_size(options, 4096);
     nghttp2_option_set_max_outbound_ack(options, 1000);
@@ -168,7 +172,7 @@ bool rs_h2_open(rs_reactor *r, rs_conn *c)
 static void pump(rs_reactor *r, rs_conn *c)
 {
     rs_h2_conn *h = c->h2;
-    while (c->state == RS_CONN_OPEN && rs_outq_owned(&c->out) < r->opt->limits.output_queue) {
+    while (c->state == RS_CONN_OPEN && !rs_output_blocked(r, c)) {
         const uint8_t *data;
         ssize_t n = nghttp2_session_mem_send(h->session, &data);
         if (n < 0) {
@@ -184,8 +188,8 @@ static void pump(rs_reactor *r, rs_conn *c)
     }
     if (c->state != RS_CONN_OPEN)
         return;
-    if (nghttp2_session_want_write(h->session) && rs_outq_owned(&c->out) >= r->opt->limits.output_queue)
-        rs_conn_pause(r, c);
+    if (nghttp2_session_want_write(h->session) && rs_output_blocked(r, c))
+        rs_output_pause(r, c); /* resumed by rs_h2_drained */
     else if (h->closing ||
              (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session)))
         rs_conn_finish(r, c); /* sends what is queued, then closes */

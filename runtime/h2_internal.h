@@ -19,6 +19,7 @@ typedef struct rs_h2_stream {
     uint8_t head_done : 1; /* the header block ended (route known) */
     uint8_t bad : 1;       /* malformed or oversized header block: answered 400/431 */
     uint8_t line_done : 1; /* the head starts with its request line (pseudo-headers read) */
+    uint8_t ended : 1;     /* the request's END_STREAM arrived */
     uint8_t body_kind;     /* rs_body_kind of the route matched at the head */
     uint16_t early_status; /* refused before the body ended (413, 415, 503) */
     int16_t route;
@@ -34,9 +35,12 @@ typedef struct rs_h2_stream {
     uint64_t body_seen;
     char *body; /* INT and JSON bodies, kept whole up to the route's limit */
     uint32_t body_len, body_cap;
-    /* The response body waiting for DATA frames (flow control decides when). */
+    /* The response body waiting for DATA frames (flow control decides when):
+     * src is `out` (a copy the stream owns) or static bytes by reference. */
     char *out;
-    size_t out_len, out_off;
+    const char *src;
+    size_t src_len, src_off;
+    struct rs_shared_buf *ref; /* src's buffer when by reference: DATA leaves without a copy */
 } rs_h2_stream;
 
 typedef struct rs_h2_conn {
@@ -45,7 +49,8 @@ typedef struct rs_h2_conn {
     rs_conn *conn;
     rs_h2_stream *streams; /* open, newest first */
     uint32_t open_streams;
-    bool closing; /* GOAWAY queued or the session failed: close once flushed */
+    int32_t last_stream; /* the highest request stream id seen */
+    bool closing;        /* GOAWAY queued or the session failed: close once flushed */
 } rs_h2_conn;
 
 /* Allocation from the worker's budget ([server.limits] buffered): every
@@ -55,12 +60,16 @@ void *rs_h2_realloc(rs_reactor *r, void *p, size_t size);
 void rs_h2_free(rs_reactor *r, void *p);
 
 /* nghttp2 callbacks of h2_stream.c. */
+int rs_h2_on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *user);
 int rs_h2_on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void *user);
 int rs_h2_on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8_t *name, size_t namelen,
                     const uint8_t *value, size_t valuelen, uint8_t flags, void *user);
 int rs_h2_on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *user);
 int rs_h2_on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data, size_t len,
                         void *user);
+int rs_h2_send_data(nghttp2_session *s, nghttp2_frame *frame, const uint8_t *framehd, size_t length,
+                    nghttp2_data_source *source, void *user);
+int rs_h2_on_frame_send(nghttp2_session *s, const nghttp2_frame *frame, void *user);
 int rs_h2_on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error_code, void *user);
 
 /* Frees a stream and everything it holds. */

@@ -18,6 +18,7 @@
 #include "json_body.h"
 #include "reply.h"
 #include "request_text.h"
+#include "static_serve.h"
 
 static rs_method method_of(const uint8_t *v, size_t n)
 {
@@ -79,11 +80,32 @@ static bool head_add(rs_h2_conn *h, rs_h2_stream *st, const void *data, size_t n
     return true;
 }
 
+/* RFC 9113 §5.1.1: a client's new stream id must exceed every id it used
+ * before.  nghttp2 ignores HEADERS on a lower id that names no open stream
+ * (it cannot tell a closed stream from one never opened once closed streams
+ * are not retained); here the highest id is kept, so such HEADERS is the
+ * connection error PROTOCOL_ERROR.  Trailers on an open stream pass. */
+int rs_h2_on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *user)
+{
+    rs_h2_conn *h = user;
+    if (!h->closing && hd->type == NGHTTP2_HEADERS && (hd->stream_id & 1) &&
+        hd->stream_id <= h->last_stream && !nghttp2_session_find_stream(s, hd->stream_id)) {
+        /* GOAWAY after what is already answered (terminate_session would
+         * drop responses queued before it); no more input is read. */
+        nghttp2_submit_goaway(s, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(s),
+                              NGHTTP2_PROTOCOL_ERROR, NULL, 0);
+        h->closing = true;
+    }
+    return 0;
+}
+
 int rs_h2_on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void *user)
 {
     rs_h2_conn *h = user;
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
+    if (frame->hd.stream_id > h->last_stream)
+        h->last_stream = frame->hd.stream_id;
     rs_h2_stream *st = rs_h2_alloc(h->reactor, sizeof *st);
     if (!st)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* RST_STREAM: over the worker's budget */
@@ -291,10 +313,27 @@ int rs_h2_on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *us
     if (!st)
         return 0;
     bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+    if (end)
+        st->ended = 1;
     if (frame->hd.type == NGHTTP2_HEADERS && !st->head_done)
         head_done(h, st, end);
     if (!st->answered && (end || st->early_status == 413 || st->early_status == 431))
         rs_h2_answer(h, st);
+    return 0;
+}
+
+/* A response answered before its request ended (413 at the head, 503 at the
+ * budget) is complete: RST_STREAM(NO_ERROR) tells the client to stop
+ * sending the body (RFC 9113 §8.1) instead of uploading it for nothing. */
+int rs_h2_on_frame_send(nghttp2_session *s, const nghttp2_frame *frame, void *user)
+{
+    rs_h2_conn *h = user;
+    if ((frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS) ||
+        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        return 0;
+    rs_h2_stream *st = stream_of(h, frame->hd.stream_id);
+    if (st && !st->ended)
+        nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_NO_ERROR);
     return 0;
 }
 
@@ -326,7 +365,7 @@ static unsigned body_value(const rs_h2_stream *st, const rs_route_match *m, rs_p
     if (m->body_kind == RS_BODY_STREAM) {
         params->value[slot] = (int64_t)st->body_seen;
         params->present |= 1u << slot;
-    } else if (m->body_kind == RS_BODY_INT) {
+    } else if (m->body_kind == RS_BODY_INT && st->body_len) { /* no body: absent */
         const char *p = st->body, *e = st->body + st->body_len;
         while (p < e && is_body_space(*p))
             p++;
@@ -364,8 +403,8 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         status = m.status;
         if (!status && m.websocket)
             status = 426; /* WebSocket upgrades only from HTTP/1.1 (no RFC 8441) */
-        else if (!status && m.static_dir)
-            status = 501; /* static files are served over HTTP/1.1 only, for now */
+        else if (!status && m.static_dir && m.static_dir->cache != RS_STATIC_MEMORY)
+            status = 501; /* files read from disk per request: HTTP/1.1 only, for now */
         if (!status)
             status = body_value(st, &m, &params);
         if (m.compress && !status)
@@ -384,10 +423,16 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         static const char head[] = "HTTP/1.1 415 Unsupported Media Type\r\nContent-Type: text/plain\r\n";
         static const char text[] = "this route takes a JSON body: send Content-Type: application/json\n";
         rs_reply_text(&reply, head, sizeof head - 1, text, sizeof text - 1);
-    } else if (status)
+    } else if (status) {
         rs_reply_error(&reply, status);
-    else
+    } else if (m.static_dir) { /* in memory: the body goes by reference */
+        rs_static_pending file;
+        rs_request_view view = view_of(h, st);
+        rs_static_resolve_into(&file, &view, &m);
+        rs_static_respond_by_ref(&reply, &file);
+    } else {
         rs_route_respond(m.route, &params, &reply);
+    }
     if (!reply.status) /* generated code must always answer */
         rs_reply_error(&reply, 500);
     rs_request_text_free(r, c);

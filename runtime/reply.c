@@ -186,7 +186,7 @@ static bool http1_head(rs_reply *r, const char *status_line, size_t status_len, 
     return true;
 }
 
-const rs_reply_sink rs_http1_sink = {.framed = http1_framed, .head = http1_head};
+const rs_reply_sink rs_http1_sink = {.framed = http1_framed, .head = http1_head, .body_ref = NULL};
 
 void rs_reply_error(rs_reply *r, unsigned status)
 {

@@ -17,6 +17,10 @@ typedef struct rs_reply_sink {
                    const char *body, size_t body_len);
     bool (*head)(rs_reply *r, const char *status_line, size_t status_len, const char *fields,
                  size_t fields_len, const char *extra, size_t extra_len, int64_t content_length);
+    /* The body after head(), by reference to bytes that live as long as the
+     * process (static files in memory): never copied into a queue.  NULL
+     * where the caller queues such bodies itself (HTTP/1.1, static_serve.c). */
+    void (*body_ref)(rs_reply *r, rs_shared_buf *buf, size_t off, size_t len);
 } rs_reply_sink;
 
 extern const rs_reply_sink rs_http1_sink;
@@ -54,6 +58,11 @@ static inline bool rs_reply_head(rs_reply *r, const char *status_line, size_t st
                                  int64_t content_length)
 {
     return r->sink->head(r, status_line, status_len, fields, fields_len, extra, extra_len, content_length);
+}
+
+static inline void rs_reply_body_ref(rs_reply *r, rs_shared_buf *buf, size_t off, size_t len)
+{
+    r->sink->body_ref(r, buf, off, len);
 }
 
 /* The status code of a preformatted head ("HTTP/1.1 200 ..."), 0 if none. */

@@ -108,11 +108,15 @@ static void resolve_disk(rs_static_pending *s, const rs_request_view *v, const c
 
 void rs_static_resolve(rs_conn *c, const rs_request_view *v, const rs_route_match *m)
 {
-    rs_static_pending *s = &c->stat;
+    c->flags |= RS_CF_STATIC;
+    rs_static_resolve_into(&c->stat, v, m);
+}
+
+void rs_static_resolve_into(rs_static_pending *s, const rs_request_view *v, const rs_route_match *m)
+{
     memset(s, 0, sizeof *s);
     s->fd = -1;
     s->dir = m->static_dir;
-    c->flags |= RS_CF_STATIC;
     char rel[RS_STATIC_MAX_PATH + 1];
     size_t n = 0;
     unsigned bad = rs_static_decode_path(v->path + m->static_prefix, v->path_len - m->static_prefix, rel, &n);
@@ -195,6 +199,23 @@ static void respond_memory(rs_reactor *r, rs_conn *c, rs_reply *reply)
     if (s->status != 304 && !reply->head_only &&
         rs_outq_append_ref(&c->out, &r->refs, rep->buf, (size_t)s->off, (size_t)s->len) < 0)
         rs_conn_abort(r, c);
+}
+
+bool rs_static_respond_by_ref(rs_reply *reply, const rs_static_pending *s)
+{
+    if (s->status >= 400 && s->status != 416) {
+        rs_reply_error(reply, s->status);
+        return true;
+    }
+    if (s->dir->cache != RS_STATIC_MEMORY)
+        return false;
+    const rs_static_rep *rep = &s->file->rep[s->rep];
+    if (s->status == 416)
+        reply_416(reply, rep->buf->len);
+    else if (write_head(reply, s, rep->fields, rep->fields_len, rep->buf->len) && s->status != 304 &&
+             !reply->head_only)
+        rs_reply_body_ref(reply, rep->buf, (size_t)s->off, (size_t)s->len);
+    return true;
 }
 
 static void respond_disk(rs_reactor *r, rs_conn *c, rs_reply *reply)
