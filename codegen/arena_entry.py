@@ -40,11 +40,11 @@ ARENA_TESTS = (
 _SOURCES = ("codegen", "runtime", "Makefile", "ringspec", ".clang-format")
 
 
-# Tests that need a listener speaking a protocol on a port of their own (ARENA.md §3.6, §3.12,
-# §3.14-3.15): (port, protocol, through TLS).  static-h2 is not claimed yet: static routes over
-# HTTP/2 are not served (501) by the h2 engine this was built with.
+# Tests that need a listener speaking a protocol on a port of their own (ARENA.md §3.6,
+# §3.12-3.15): (port, protocol, through TLS).
 _LISTENER_NEEDED = {"baseline-h2c": (8082, "h2c", False), "json-h2c": (8082, "h2c", False),
-                    "json-tls": (8081, "http1", True), "baseline-h2": (8443, "h2", True)}
+                    "json-tls": (8081, "http1", True), "baseline-h2": (8443, "h2", True),
+                    "static-h2": (8443, "h2", True)}
 
 
 def _has_listener(spec: Spec, test: str) -> bool:

@@ -167,6 +167,8 @@ def run_blocks(r: vc.Results, tests: list, static_dir: Path) -> None:
         vc.json_tls(r, f"https://localhost:{TLS_PORTS[8081]}")
     if "baseline-h2" in tests:
         vc.baseline_h2(r, f"https://localhost:{TLS_PORTS[8443]}")
+    if "static-h2" in tests:
+        vc.static_h2(r, f"https://localhost:{TLS_PORTS[8443]}")
     if "static" in tests:
         vc.static(r, base, static_dir)
     if "echo-ws" in tests:

@@ -306,3 +306,17 @@ def baseline_h2(r: Results, base: str) -> None:
     check(r, base, f"baseline-h2 /baseline2?a={a}&b={b}", str(a + b), f"/baseline2?a={a}&b={b}", "-k", "--http2")
     check_header(r, base, "baseline-h2 Content-Type", "Content-Type", "text/plain", "/baseline2?a=1&b=1", "-k",
                  "--http2")
+
+
+def static_h2(r: Results, base: str) -> None:
+    """§3.13: Content-Types of three files, reset.css not empty, a missing file 404 (over h2)."""
+    version = _curl(["-k", "--http2", "-o", "/dev/null", "-w", "%{http_version}", base + "/static/reset.css"]).decode()
+    r.record("static-h2 negotiates HTTP/2", version == "2", f"http_version {version!r}")
+    for name, ctype in (("reset.css", "text/css"), ("app.js", "application/javascript"),
+                        ("manifest.json", "application/json")):
+        check_header(r, base, f"static-h2 {name} Content-Type", "Content-Type", ctype, f"/static/{name}", "-k",
+                     "--http2")
+    size = _curl(["-k", "--http2", "-o", "/dev/null", "-w", "%{size_download}", base + "/static/reset.css"]).decode()
+    r.record("static-h2 reset.css size > 0", size.isdigit() and int(size) > 0, f"size {size!r}")
+    code = _curl(["-k", "--http2", "-o", "/dev/null", "-w", "%{http_code}", base + "/static/nonexistent.txt"]).decode()
+    r.record("static-h2 /static/nonexistent.txt -> 404", code == "404", f"got {code!r}")

@@ -87,7 +87,7 @@ def test_unknown_profile(tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == 'spec/arena.toml: error[RS060]: --profile: no profile "nope" ' \
                                             '(known: baseline, pipelined, limited-conn, json, json-comp, json-h2c, upload, ' \
-                                            'static, echo-ws, baseline-h2c, baseline-h2, json-tls, all)'
+                                            'static, echo-ws, baseline-h2c, baseline-h2, json-tls, static-h2, all)'
     assert not (tmp_path / "out").exists()
 
 

@@ -154,8 +154,6 @@ def test_static_files_through_tls(tls_server, version):
     assert len(files) >= 3
     for path in files:
         got_version, status, ctype, body = _curl(f"https://127.0.0.1:{port}/static/{path.name}", version)
-        if version == "--http2" and status == 501:
-            pytest.xfail("static routes over HTTP/2 answer 501 on the h2 branch this was built on")
         assert status == 200 and body == path.read_bytes(), path.name
         assert got_version == version.removeprefix("--http")
         if path.name in types:
