@@ -8,6 +8,7 @@
 #   make arena-entry  write the HttpArena entry folders into frameworks/
 #   make arena-check  build each entry folder with its build.sh and run the arena's checks
 #   make readme rewrite docs/spec-reference.md from codegen/spec_keys.py
+#   make install PREFIX=DIR   PREFIX/bin/ringspec, working from any directory
 #
 # Both install missing Debian packages first (scripts/install-deps.sh).
 # `ringspec build` calls the internal `server` target below to compile a
@@ -43,12 +44,12 @@ PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
 .PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz readme \
-        stress test-stress test-specs format clean help bench bench-ws arena-entry arena-check
+        stress test-stress test-specs format clean help bench bench-ws arena-entry arena-check install runtime-objects
 
 all: build
 
 help:
-	@sed -n '2,12p' Makefile
+	@sed -n '2,13p' Makefile
 
 deps:
 	@scripts/install-deps.sh build
@@ -89,12 +90,34 @@ server:
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_ALL) -I$(GEN_DIR) -o $(OUT)/server $(GEN_DIR)/*.c $(HANDLERS) $(RUNTIME_OBJ) $(LDLIBS)
 
+# ---- install: PREFIX/lib/ringspec holds what `ringspec build` needs (the files an arena
+# entry copies: codegen, runtime, Makefile, the CLI, .clang-format) with the Ragel parsers and
+# both variants of the runtime objects already built, so the installed tree is only read;
+# PREFIX/bin/ringspec links to its CLI. A spec's output goes beside the spec. ----
+PREFIX      ?= /usr/local
+INSTALL_LIB := $(PREFIX)/lib/ringspec
+
+runtime-objects: $(RUNTIME_OBJ)
+
+install: deps
+	@$(MAKE) --no-print-directory runtime-objects SANITIZE=0
+	@$(MAKE) --no-print-directory runtime-objects SANITIZE=1
+	@rm -rf $(INSTALL_LIB)
+	@mkdir -p $(INSTALL_LIB)/generated $(PREFIX)/bin
+	@cp -Rp codegen runtime Makefile ringspec .clang-format $(INSTALL_LIB)/
+	@cp -p $(PARSERS:%=generated/%.c) $(INSTALL_LIB)/generated/
+	@for v in release asan; do mkdir -p $(INSTALL_LIB)/build/obj/$$v; \
+	    cp -Rp build/obj/$$v/runtime build/obj/$$v/generated $(INSTALL_LIB)/build/obj/$$v/; done
+	@find $(INSTALL_LIB) -name __pycache__ -prune -exec rm -rf {} +
+	@ln -sf ../lib/ringspec/ringspec $(PREFIX)/bin/ringspec
+	@echo "installed $(PREFIX)/bin/ringspec ($(INSTALL_LIB))"
+
 # ---- tests ----
 
 HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_http1_bodies test_http1_limits \
                test_http1_fixtures
 UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
-               test_ws_parser test_utf8 test_tls_handshake test_tls_records test_tls_memory
+               test_ws_parser test_utf8 test_port_owners test_tls_handshake test_tls_records test_tls_memory
 UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -107,6 +130,7 @@ $(OBJ_DIR)/tests/test_accept_encoding: runtime/accept_encoding.c
 $(OBJ_DIR)/tests/test_request_headers: runtime/request_headers.c
 $(OBJ_DIR)/tests/test_ws_parser: generated/ws_parser.c
 $(OBJ_DIR)/tests/test_utf8: runtime/utf8.c
+$(OBJ_DIR)/tests/test_port_owners: runtime/port_owners.c
 # The TLS stream layer against a real OpenSSL client, in memory (tests/unit/tls_pair.h).
 TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory
 $(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(wildcard runtime/tls/*.c) runtime/outq.c tests/unit/tls_pair.h

@@ -69,10 +69,11 @@ def _parser() -> argparse.ArgumentParser:
 
     gen = command("generate", _generate, "Validate SPEC and write the generated C.")
     gen.add_argument("-o", dest="gen_dir", metavar="GEN_DIR", type=Path,
-                     help="output directory (default: generated/<name>)")
+                     help="output directory (default: generated/<name> beside SPEC; in this checkout, its generated/)")
     build = command("build", _build, "Generate, then compile the server with make.")
     build.add_argument("-o", dest="out_dir", metavar="OUT_DIR", type=Path,
-                       help="build directory (default: build/<name>, build/<name>-asan with --sanitize)")
+                       help="build directory (default: build/<name>, build/<name>-asan with --sanitize, beside SPEC; "
+                            "for specs in this checkout, its build/)")
     build.add_argument("--sanitize", action="store_true", help="build with ASan and UBSan")
     run = command("run", _run, "Build, then run the server in the foreground.",
                   about="Build, then run the server in the foreground (exec). Flags after -- go to the server, "
@@ -146,10 +147,19 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def output_root(spec_file: str) -> Path:
+    """Where a spec's build/<name> and generated/<name> go by default: this checkout for the
+    specs inside it (build/arena/server, which make and scripts use), else the spec's own
+    directory, so two specs named alike elsewhere never share output and ringspec never
+    writes into its own (possibly installed) tree for them."""
+    spec_dir = Path(spec_file).resolve().parent
+    return emit.REPO_ROOT if spec_dir.is_relative_to(emit.REPO_ROOT) else spec_dir
+
+
 def _generate_into(args, spec: Spec | None = None) -> tuple[Spec, Path]:
     spec = spec or _load(args.spec, args.profile)
     files = emit.render(spec, args.profile)  # everything rendered before anything is written
-    gen_dir = getattr(args, "gen_dir", None) or emit.REPO_ROOT / "generated" / spec.output_name(args.profile)
+    gen_dir = getattr(args, "gen_dir", None) or output_root(args.spec) / "generated" / spec.output_name(args.profile)
     for path in emit.write(files, gen_dir):
         print(f"generated {_shown(path)}")
     return spec, gen_dir
@@ -172,7 +182,7 @@ def _build_server(args) -> tuple[int, Path, Spec]:
         raise SpecErrors(problems, None)
     spec, gen_dir = _generate_into(args, spec)
     name = spec.output_name(args.profile) + ("-asan" if args.sanitize else "")
-    out_dir = args.out_dir or emit.REPO_ROOT / "build" / name
+    out_dir = args.out_dir or output_root(args.spec) / "build" / name
     # Absolute paths: make runs in the repo root, not in the caller's directory.
     command = ["make", "-s", "-C", str(emit.REPO_ROOT), "server", f"GEN_DIR={gen_dir.resolve()}",
                f"OUT={out_dir.resolve()}", f"SANITIZE={int(args.sanitize)}"]

@@ -146,6 +146,12 @@ hole, a json field, a slice bound, a `with` field) nor a handler uses it, and it
 constraint (min, max, enum, lengths, pattern) the server would refuse requests by. It is
 still parsed and type-checked on every request, for nothing: use it, constrain it, or
 remove it. The build goes on."""),
+    "RS091": ("string parameter read as a number", """
+Warning: an int expression (a {hole} of a text reply, a field of a json reply) uses a
+string parameter. There it reads as its length in bytes, and a string enum as the 0-based
+index of its value (`sort = "order"` with enum ["a", "b"] answers 0 or 1, not "a" or "b").
+Compare strings in a `where` condition or order by an enum, where they read as their text;
+declare `type = "int"` for a parameter that holds a number."""),
 }
 
 SEVERITIES = ("error", "warning")

@@ -34,11 +34,12 @@ import re
 from dataclasses import dataclass
 
 from . import expr
-from .query import ParamInfo, Query, QueryChecker, QueryError
+from .query import ParamInfo, Query, QueryChecker, QueryError, read_as_number
 from .query_emit import QueryEmitter
 from .shapes import DataSource
 
 _ZERO = {"int": "0", "string": '""', "bool": "false"}
+_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")  # a function call, in an int expression
 _LEN = re.compile(r"\s*len\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*")
 _FIRST = re.compile(r"\s*first\s*\((?P<query>.*)\)\s*(?:else\s+(?:(?P<status>\d+)|(?P<error>[A-Za-z_]\w*))\s*)?",
                     re.S)
@@ -192,6 +193,10 @@ class JsonChecker:
                          f"request leaves it out it reads as {_ZERO[ref.type]}", "RS043",
                          (offset + ref.pos, ref.length),
                          f"e.g. ({name} is absent or ...), or give it a default", "warning")
+        warnings = {n: (message, hint) for n, message, hint in read_as_number([n for n, _ in q.read_as_number],
+                                                                               self.infos)}
+        for name, at in q.read_as_number:
+            self._report(key, warnings[name][0], "RS091", (offset + at, len(name)), warnings[name][1], "warning")
         return q
 
     def value(self, text: str, key: tuple, whole: bool = False):
@@ -250,16 +255,26 @@ class JsonChecker:
         return JInt(text, tree) if tree is not None else None
 
     def expression(self, text: str, key: tuple, names: list) -> expr.Node | None:
+        call = _CALL.search(text)
+        if call:  # len(x) + 1, first(...) * 2: whole values only, not arithmetic
+            what = (f"{call.group(1)}(...) is a field's whole value (total = \"len(matches)\"); it cannot "
+                    f"be part of arithmetic" if call.group(1) in ("len", "first") else
+                    f'"{call.group(1)}(" is not an int expression (+ - * / % over parameters and numbers)')
+            self.error(key, what, inner=(call.start(1), len(call.group(1)) + 1))
+            return None
         try:
             tree = expr.parse_expr(text)
             unknown = [n for n in expr.names_in(tree) if n not in names]
             if unknown:
                 listing = ", ".join(names) or "none"
-                raise expr.ExprError(f"unknown name {', '.join(unknown)} in {{{text}}} (known: {listing})")
-            return expr.fold(tree, text)
-        except expr.ExprError as exc:
-            self.error(key, str(exc))
+                raise expr.ExprError(f"unknown name {', '.join(unknown)} (known: {listing})")
+            tree = expr.fold(tree, text)
+        except expr.ExprError as exc:  # the message quotes a text template's {hole}, not written here
+            self.error(key, str(exc).replace(f"{{{text}}}", json.dumps(text)))
             return None
+        for _, message, hint in read_as_number(expr.names_in(tree), self.infos):
+            self._report(key, message, "RS091", None, hint, "warning")  # not an error of the reply
+        return tree
 
 
 # -- C plan ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ default); an absent one reads as 0, "" or false.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -48,6 +49,7 @@ class Query:
     end: expr.Node | None = None
     extra: list = field(default_factory=list)  # with { k = expr }: (name, source, tree)
     unguarded: list = field(default_factory=list)  # optional parameters read without a presence test
+    read_as_number: list = field(default_factory=list)  # (name, offset): string parameters in int expressions
 
     def params_read(self) -> set:
         """Names of the route parameters this query reads (conditions, presence tests,
@@ -92,6 +94,26 @@ def param_infos(declared: list) -> list:
     return out
 
 
+def read_as_number(names: list, infos: dict) -> list:
+    """(name, message, hint) for each string parameter among names: an int expression
+    (a text template's hole, a json field) reads a string as its length in bytes and a
+    string enum as the 0-based index of its value, never as its text (RS091)."""
+    out = []
+    for name in names:
+        info = infos.get(name)
+        if info is None or info.kind != "string":
+            continue
+        if info.enum:
+            values = ", ".join(f'{i} = "{v}"' for i, v in enumerate(info.enum))
+            out.append((name, f'"{name}" is a string enum: in an int expression it reads as the index of '
+                              f"its value ({values}), not as its text",
+                        "compare it in a where condition or order by it, where it reads as its text"))
+        else:
+            out.append((name, f'"{name}" is a string: in an int expression it reads as its length in bytes',
+                        'give the parameter type = "int" if it holds a number'))
+    return out
+
+
 
 # -- a whole query, checked -----------------------------------------------------------------
 
@@ -105,6 +127,7 @@ class QueryChecker:
         self.data = data
         self.lets = lets
         self.params = params
+        self.read_as_number: list = []  # (name, offset) found by int_expr in this query
 
     def starts_query(self, text: str) -> bool:
         """Whether text is a query (begins with a data source or let name)."""
@@ -146,6 +169,7 @@ class QueryChecker:
             tok = p.peek()
             raise QueryError(f'unexpected "{tok.text}" (a query is SOURCE [where ...] [order by ...] '
                              f'[start:end] [with {{...}}])', tok.pos, len(tok.text))
+        q.read_as_number = self.read_as_number
         return q
 
     # -- where -----------------------------------------------------------------------
@@ -226,8 +250,11 @@ class QueryChecker:
         field_type = shape.field_type(ref.name) if shape is not None and ref.qualifier in (None, "item") else None
         param = self.params.get(ref.name) if ref.qualifier != "item" else None
         if ref.qualifier == "item" and field_type is None:
-            raise QueryError(f'"{ref.name}" is not a field of {shape.name if shape else "these items"}',
-                             ref.pos, ref.length)
+            fields = [n for n, _ in shape.fields] if shape else []
+            close = difflib.get_close_matches(ref.name, fields, n=1)
+            raise QueryError(f'"{ref.name}" is not a field of {shape.name if shape else "these items"}'
+                             + (f" (fields: {', '.join(fields)})" if fields else ""), ref.pos, ref.length,
+                             hint=f'did you mean "item.{close[0]}"?' if close else None)
         if ref.qualifier not in (None, "item"):
             if ref.qualifier not in SOURCES:
                 raise QueryError(f'unknown qualifier "{ref.qualifier}" (expected item, {", ".join(SOURCES)})',
@@ -335,6 +362,9 @@ class QueryChecker:
                 at = start + part.find(unknown[0])
                 raise QueryError(f'unknown name "{unknown[0]}" in {part.strip()!r} (known: {", ".join(names) or "none"})',
                                  at, len(unknown[0]))
+            for name in expr.names_in(tree):
+                if name in self.params and self.params[name].kind == "string":
+                    self.read_as_number.append((name, start + re.search(rf"\b{name}\b", part).start()))
             return expr.fold(tree, part.strip())
         except expr.ExprError as exc:
             raise QueryError(str(exc), start + len(part) - len(part.lstrip()), len(part.strip())) from None

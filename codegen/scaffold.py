@@ -1,23 +1,24 @@
-"""`ringspec init DIR`: a new project with a spec, a handler and a Makefile fragment.
+"""`ringspec init DIR`: a new project with a spec, a handler, a Makefile and a .gitignore.
 
 Nothing is overwritten: init refuses a DIR that already holds any of its files, so it can
-never destroy hand-written code.
+never destroy hand-written code. The Makefile calls `ringspec` from PATH (`make install` in
+the checkout puts it there; RINGSPEC=... names another), never this checkout's path, and goes
+through `ringspec run`/`test`, which give the server data/ beside the spec as its data root.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
-
-from .emit import REPO_ROOT
 
 SPEC = '''# {name}: a ringspec service. Check it with `ringspec check {name}.toml`,
 # run its tests with `ringspec test {name}.toml`.
 
 [server]
-port = 8080
+port = 8090                 # `make run PORT=N` or `ringspec run {name}.toml --port N` for another
 
-# GET /hello?name_len=3 -> a text reply computed from the spec alone
+# GET /hello?times=3 -> a text reply computed from the spec alone
 [[route]]
 path = "/hello"
 query = {{ times = {{ type = "int", default = 1, min = 1, max = 10 }} }}
@@ -75,22 +76,38 @@ rs_status item(const item_params *in, rs_reply *reply)
 }}
 '''
 
-MAKEFILE = '''# Build and run {name} with ringspec (RINGSPEC: path of the ringspec checkout's CLI).
-RINGSPEC ?= {ringspec}
+MAKEFILE = '''# {name}: build, run and test with ringspec.
+#   make run [PORT=N]  build, then serve (the spec's port unless PORT is given; data/ is /data)
+#   make test          build, serve on a free loopback port and run the [[route.test]] cases
+#   make check         diagnostics only
+#   make openapi       write openapi.json
+# Output goes to build/{name}/ and generated/{name}/ here. RINGSPEC: the ringspec command
+# (`make install` in a ringspec checkout puts it on PATH).
+RINGSPEC ?= ringspec
 
 build:
-\t$(RINGSPEC) build {name}.toml -o build
+\t$(RINGSPEC) build {name}.toml
 
-run: build
-\tbuild/server
+run:
+\t$(RINGSPEC) run {name}.toml $(if $(PORT),--port $(PORT))
 
 check:
 \t$(RINGSPEC) check {name}.toml
 
 test:
-\t$(RINGSPEC) test {name}.toml -o build
+\t$(RINGSPEC) test {name}.toml
 
-.PHONY: build run check test
+openapi:
+\t$(RINGSPEC) openapi {name}.toml -o openapi.json
+
+clean:
+\trm -rf build generated
+
+.PHONY: build run check test openapi clean
+'''
+
+GITIGNORE = '''/build/
+/generated/
 '''
 
 
@@ -100,7 +117,8 @@ def init(args) -> int:
     files = {
         root / f"{name}.toml": SPEC.format(name=name),
         root / "handlers" / "item.c": HANDLER.format(),
-        root / "Makefile": MAKEFILE.format(name=name, ringspec=REPO_ROOT / "ringspec"),
+        root / "Makefile": MAKEFILE.format(name=name),
+        root / ".gitignore": GITIGNORE,
     }
     existing = [str(p) for p in files if p.exists()]
     if existing:
@@ -110,4 +128,7 @@ def init(args) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         print(f"created {path}")
+    if shutil.which("ringspec") is None:  # the Makefile calls it by name
+        print("ringspec is not on PATH: run `make install PREFIX=...` in the ringspec checkout, or pass "
+              "RINGSPEC=/path/to/ringspec to make", file=sys.stderr)
     return 0

@@ -14,6 +14,7 @@ carry file:line like every other spec error.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -21,6 +22,9 @@ from .spec_keys import DATA
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SCALARS = ("int", "string", "bool")
+# Type names of other languages, read as the scalar they mean (a "did you mean" hint).
+_SCALAR_SYNONYMS = {"integer": "int", "int64": "int", "long": "int", "number": "int", "str": "string",
+                    "text": "string", "boolean": "bool"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,26 @@ def parse_type(text: str) -> Type | None:
     return None
 
 
+def _suggestion(name: str, shapes: dict) -> str | None:
+    """The type an unknown type name most likely means: "integer" -> "int", or a close
+    scalar or shape name ("Iten" -> "Item"); None when nothing is close."""
+    if name.lower() in _SCALAR_SYNONYMS:
+        return _SCALAR_SYNONYMS[name.lower()]
+    close = difflib.get_close_matches(name, [*SCALARS, *shapes], n=1)
+    return close[0] if close else None
+
+
+def _suggested(t: Type, shapes: dict) -> Type | None:
+    """t with its unknown shape name replaced by _suggestion, arrays kept; None if none."""
+    if t.kind == "array":
+        inner = _suggested(t.of, shapes)
+        return Type("array", of=inner) if inner else None
+    guess = _suggestion(t.shape, shapes) if t.kind == "shape" and t.shape not in shapes else None
+    if guess is None:
+        return None
+    return Type(guess) if guess in SCALARS else Type("shape", shape=guess)
+
+
 class ShapeChecker:
     """Checks the [shape] and [data] tables; name_problem says whether a field name can be
     a C identifier in the generated code (validate._name_problem)."""
@@ -132,9 +156,12 @@ class ShapeChecker:
                 shape.fields.append((field_name, parsed))
             out[name] = shape
         for name, shape in out.items():
-            for field_name, t in shape.fields:
+            for i, (field_name, t) in enumerate(shape.fields):
                 where = ("type",) if field_name in shape.rules else ()
-                self.resolve(t, out, ("shape", name, field_name) + where)
+                if not self.resolve(t, out, ("shape", name, field_name) + where):
+                    # checked from here on as the type suggested (if any), so the uses of
+                    # the field do not each report the same mistake again
+                    shape.fields[i] = (field_name, _suggested(t, out) or t)
         self.no_cycles(out)
         return out
 
@@ -143,7 +170,10 @@ class ShapeChecker:
             t = t.of
         if t.kind == "shape" and t.shape not in shapes:
             known = ", ".join(shapes) or "none defined"
-            self.error(key, f'unknown shape "{t.shape}" (known: {known})')
+            guess = _suggestion(t.shape, shapes)
+            self.error(key, f'unknown shape "{t.shape}" (known: {known})',
+                       f'did you mean "{guess}"? ' * bool(guess) + 'types are "int", "string", "bool", '
+                       '"[T]" (an array) or a shape name')
             return False
         return True
 

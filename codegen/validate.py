@@ -18,7 +18,7 @@ from pathlib import Path
 from . import expr, route_tests, server_table, spec_keys, unused_params
 from .body_shapes import BodyChecker, expression_names
 from .json_reply import JsonChecker
-from .query import param_infos
+from .query import param_infos, read_as_number
 from .responses import ResponseChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
@@ -104,8 +104,8 @@ class _Checker:
         self.errors.append(SpecError(span, format_key(path), message, code, severity, hint))
 
     def coded(self, code: str):
-        """error(path, message) for checkers that report one kind of problem."""
-        return lambda path, message: self.error(path, message, code)
+        """error(path, message[, hint]) for checkers that report one kind of problem."""
+        return lambda path, message, hint=None: self.error(path, message, code, hint)
 
     def error_count(self) -> int:
         return sum(e.severity == "error" for e in self.errors)
@@ -471,10 +471,11 @@ class _Checker:
         if "text" not in raw:
             self.error(key, 'missing "text" (or "json")', code="RS011")
         text = self.string(raw, "text", key, None)
-        template = self.template(text, key + ("text",), names) if text is not None else []
+        typed = {i.name: i for i in param_infos or []}
+        template = self.template(text, key + ("text",), names, typed) if text is not None else []
         return status, content_type, template, text, None
 
-    def template(self, text: str, key: tuple, names: list) -> list:
+    def template(self, text: str, key: tuple, names: list, typed: dict | None = None) -> list:
         """Parses the reply text, checks names in holes and folds constant holes to text."""
         try:
             parts = expr.split_template(text)
@@ -485,7 +486,7 @@ class _Checker:
         out: list = []
         for part in parts:
             if isinstance(part, str):
-                part = self.hole(part, key, known)
+                part = self.hole(part, key, known, typed or {})
                 if part is None:
                     continue
             if isinstance(part, expr.Text) and out and isinstance(out[-1], expr.Text):
@@ -494,7 +495,7 @@ class _Checker:
                 out.append(part)
         return out
 
-    def hole(self, source: str, key: tuple, known: list):
+    def hole(self, source: str, key: tuple, known: list, typed: dict):
         """One {expr}: a Hole with the folded expression, Text if it is constant, or None."""
         try:
             tree = expr.parse_expr(source)
@@ -507,6 +508,8 @@ class _Checker:
         except expr.ExprError as exc:
             self.error(key, str(exc), code="RS041")
             return None
+        for _, message, hint in read_as_number(expr.names_in(tree), typed):
+            self.warn(key, f"{{{source}}}: {message}", "RS091", hint)
         return expr.Text(str(tree.value)) if isinstance(tree, expr.Num) else expr.Hole(source, tree)
 
     def unique_paths(self, shapes: list) -> None:

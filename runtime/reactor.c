@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -64,6 +65,18 @@ static int setup_ring(rs_reactor *r)
     return 0;
 }
 
+/* io_uring_setup refused outright: a container runtime's default seccomp profile
+ * (Docker, Podman) answers ENOSYS or EPERM for it, as does the host's sysctl
+ * kernel.io_uring_disabled.  Says what to do, once for all reactors. */
+static void explain_blocked_io_uring(int ret)
+{
+    static atomic_flag told = ATOMIC_FLAG_INIT;
+    if ((ret == -ENOSYS || ret == -EPERM) && !atomic_flag_test_and_set(&told))
+        rs_log("io_uring is blocked here: in a container, run it with --security-opt seccomp=unconfined "
+               "(Docker, Podman: their default seccomp profile blocks io_uring); on a host, check sysctl "
+               "kernel.io_uring_disabled (must be 0)");
+}
+
 static int probe_ops(rs_reactor *r)
 {
     static const int needed[] = {IORING_OP_ACCEPT,   IORING_OP_RECV,         IORING_OP_SEND,
@@ -108,6 +121,7 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     int ret = setup_ring(r);
     if (ret < 0) {
         rs_log("io_uring setup failed: %s", strerror(-ret));
+        explain_blocked_io_uring(ret);
         return ret;
     }
     if ((ret = probe_ops(r)) < 0)

@@ -16,9 +16,12 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "listener.h"
 #include "log.h"
+#include "port_owners.h"
 #include "reactor.h"
 #include "server_options.h"
 #include "static.h"
@@ -31,6 +34,7 @@ typedef struct worker {
     int index, cpu, stop_fd, report_fd, status;
     const rs_server_options *opt;
     pthread_barrier_t *ready;
+    const bool *start; /* set by main between the two waits on ready */
 } worker;
 
 static void usage(FILE *out)
@@ -251,10 +255,26 @@ static void *worker_main(void *arg)
     if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0)
         rs_log("cannot pin to CPU %d; running unpinned", w->cpu);
     w->status = rs_reactor_init(&w->reactor, w->index, w->cpu, w->stop_fd, w->report_fd, w->opt);
+    pthread_barrier_wait(w->ready); /* listening; main checks the port's other listeners */
     pthread_barrier_wait(w->ready);
-    if (w->status == 0)
+    if (w->status == 0 && *w->start)
         w->status = rs_reactor_run(&w->reactor);
     return NULL;
+}
+
+/* Listeners on port besides the workers' own of listener l (rs_port_foreign_listeners). */
+static int foreign_listeners(const worker *workers, uint32_t n, unsigned l, uint16_t port)
+{
+    ino_t *own = calloc(n, sizeof *own);
+    if (!own)
+        return 0; /* the probe before binding still stands */
+    for (uint32_t i = 0; i < n; i++) {
+        struct stat st;
+        own[i] = fstat(workers[i].reactor.listen_fd[l], &st) == 0 ? st.st_ino : 0;
+    }
+    int foreign = rs_port_foreign_listeners(port, own, n);
+    free(own);
+    return foreign;
 }
 
 /* As many descriptors as the hard limit allows: each connection is one. */
@@ -314,6 +334,14 @@ int main(int argc, char **argv)
         cpus[ncpu++] = 0;
     if (opt.workers == 0)
         opt.workers = (uint32_t)ncpu;
+    /* A second server on a taken port would join its SO_REUSEPORT group (same
+     * user) and silently take half of its connections: refuse instead. */
+    for (unsigned l = 0; l < opt.listener_count; l++) {
+        if (rs_port_probe(opt.listeners[l].port) == -EADDRINUSE) {
+            rs_log("port %u is already in use", opt.listeners[l].port);
+            return 1;
+        }
+    }
 
     raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);
@@ -329,6 +357,7 @@ int main(int argc, char **argv)
     int stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     worker *workers = calloc(opt.workers, sizeof *workers);
     pthread_barrier_t ready;
+    bool start = false;
     if (stop_fd < 0 || !workers || pthread_barrier_init(&ready, NULL, opt.workers + 1) != 0) {
         rs_log("start-up failed: %s", strerror(errno));
         return 1;
@@ -345,7 +374,8 @@ int main(int argc, char **argv)
                       .stop_fd = stop_fd,
                       .report_fd = report_fd,
                       .opt = &opt,
-                      .ready = &ready};
+                      .ready = &ready,
+                      .start = &start};
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             rs_log("cannot start worker %u", i);
             return 1;
@@ -355,6 +385,16 @@ int main(int argc, char **argv)
     int failed = 0;
     for (uint32_t i = 0; i < opt.workers; i++)
         failed |= workers[i].status != 0;
+    for (unsigned l = 0; !failed && l < opt.listener_count; l++) {
+        if (foreign_listeners(workers, opt.workers, l, opt.listeners[l].port) > 0) {
+            rs_log("port %u is already in use (another process started listening on it as this one did)",
+                   opt.listeners[l].port);
+            failed = 1;
+        }
+    }
+    start = !failed;
+    /* Said before the reactors accept, so no request is answered before it (a client may
+     * connect as soon as the listeners exist; the kernel queues it until then). */
     if (!failed) {
         char ports[RS_MAX_LISTENERS * 8] = "";
         for (unsigned i = 0, n = 0; i < opt.listener_count; i++)
@@ -363,6 +403,7 @@ int main(int argc, char **argv)
         rs_log("serving spec '%s' on port%s %s with %u worker(s)", rs_spec.spec_name,
                opt.listener_count > 1 ? "s" : "", ports, opt.workers);
     }
+    pthread_barrier_wait(&ready); /* the reactors accept only after this */
 
     for (int sig = 0; !failed && sig != SIGINT && sig != SIGTERM;) {
         if (sigwait(&stop_signals, &sig) != 0)

@@ -3,6 +3,7 @@ atomically and deterministically; the CLI commands around it."""
 
 import os
 import re
+import shutil
 import stat
 
 import pytest
@@ -150,6 +151,21 @@ def test_build_sanitize_default_dir(fake_make):
     result = ringspec("build", "spec/arena.toml", "--sanitize", env=env)
     assert result.returncode == 0, result.stderr
     assert log.read_text().splitlines()[-2:] == [f"OUT={REPO / 'build' / 'arena-asan'}", "SANITIZE=1"]
+
+
+def test_build_of_a_spec_elsewhere_writes_beside_it(tmp_path, fake_make):
+    """Two books.toml outside the checkout get their own build/ and generated/, beside each
+    spec; nothing lands in the checkout's build/books or generated/books."""
+    env, log = fake_make
+    for shop in ("one", "two"):
+        (tmp_path / shop).mkdir()
+        shutil.copy(SPECS / "params.toml", tmp_path / shop / "books.toml")
+        result = ringspec("build", "books.toml", cwd=tmp_path / shop, env=env)
+        assert result.returncode == 0, result.stderr
+        args = log.read_text().splitlines()
+        assert f"GEN_DIR={tmp_path / shop / 'generated' / 'books'}" in args
+        assert f"OUT={tmp_path / shop / 'build' / 'books'}" in args
+        assert (tmp_path / shop / "generated" / "books" / "routes.c").is_file()
 
 
 def test_build_propagates_make_failure(tmp_path, fake_make):

@@ -66,6 +66,7 @@ def test_arena_entry_folder(tmp_path):
     assert 'CMD ["/usr/local/bin/ringspec-server", "--data-root", "/data"]' in dockerfile
     for name in ("codegen/cli.py", "runtime/server_main.c", "Makefile", "ringspec", "spec/arena.toml"):
         assert (out / "src" / name).is_file(), name
+    assert "--security-opt seccomp=unconfined" in (out / "README.md").read_text()  # io_uring in Docker
 
 
 def test_arena_default_profile_is_all(tmp_path):

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from conftest import ASAN, conformance, report, scaled
+from conftest import conformance, report, scaled
 from clients import take_responses
 
 JSON_REQ = b"GET /json/50?m=1 HTTP/1.1\r\nHost: s\r\n\r\n"
