@@ -337,6 +337,8 @@ int main(int argc, char **argv)
     /* A second server on a taken port would join its SO_REUSEPORT group (same
      * user) and silently take half of its connections: refuse instead. */
     for (unsigned l = 0; l < opt.listener_count; l++) {
+        if (opt.disabled & (1u << l))
+            continue; /* not served (TLS files missing): its port is not ours to claim */
         if (rs_port_probe(opt.listeners[l].port) == -EADDRINUSE) {
             rs_log("port %u is already in use", opt.listeners[l].port);
             return 1;
@@ -386,6 +388,8 @@ int main(int argc, char **argv)
     for (uint32_t i = 0; i < opt.workers; i++)
         failed |= workers[i].status != 0;
     for (unsigned l = 0; !failed && l < opt.listener_count; l++) {
+        if (opt.disabled & (1u << l))
+            continue; /* not served (TLS files missing): nothing of ours listens there */
         if (foreign_listeners(workers, opt.workers, l, opt.listeners[l].port) > 0) {
             rs_log("port %u is already in use (another process started listening on it as this one did)",
                    opt.listeners[l].port);
@@ -397,11 +401,13 @@ int main(int argc, char **argv)
      * connect as soon as the listeners exist; the kernel queues it until then). */
     if (!failed) {
         char ports[RS_MAX_LISTENERS * 8] = "";
+        unsigned served = 0;
         for (unsigned i = 0, n = 0; i < opt.listener_count; i++)
-            n +=
-                (unsigned)snprintf(ports + n, sizeof ports - n, "%s%u", i ? ", " : "", opt.listeners[i].port);
-        rs_log("serving spec '%s' on port%s %s with %u worker(s)", rs_spec.spec_name,
-               opt.listener_count > 1 ? "s" : "", ports, opt.workers);
+            if (!(opt.disabled & (1u << i)))
+                n += (unsigned)snprintf(ports + n, sizeof ports - n, "%s%u", served++ ? ", " : "",
+                                        opt.listeners[i].port);
+        rs_log("serving spec '%s' on port%s %s with %u worker(s)", rs_spec.spec_name, served > 1 ? "s" : "",
+               ports, opt.workers);
     }
     pthread_barrier_wait(&ready); /* the reactors accept only after this */
 

@@ -1,9 +1,11 @@
 /* tls_context.c — SSL_CTX set-up, ALPN selection and certificate reload. */
 #include "tls_context.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 
@@ -74,6 +76,16 @@ static SSL_CTX *build_ssl_ctx(rs_tls_ctx *t, const char *cert, const char *key, 
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx, t->tickets);
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, t);
+
+    /* A missing or unreadable file is the common case (the arena mounts /certs
+     * only for TLS profiles): say so plainly rather than OpenSSL's "system lib". */
+    for (int i = 0; i < 2; i++) {
+        const char *path = i == 0 ? cert : key;
+        if (access(path, R_OK) != 0) {
+            snprintf(err, errlen, "TLS %s %s: %s", i == 0 ? "certificate" : "key", path, strerror(errno));
+            goto fail;
+        }
+    }
 
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
         describe_error(err, errlen, "TLS certificate", cert);
