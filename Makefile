@@ -36,10 +36,10 @@ VARIANT     := release
 OPT_CFLAGS  := -O2 -g
 endif
 CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2 -lpq
+LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2 -lssl -lcrypto -lpq
 
 OBJ_DIR     := build/obj/$(VARIANT)
-RUNTIME_SRC := $(wildcard runtime/*.c runtime/db/*.c)
+RUNTIME_SRC := $(wildcard runtime/*.c runtime/tls/*.c runtime/db/*.c)
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
@@ -117,7 +117,7 @@ install: deps
 HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_http1_bodies test_http1_limits \
                test_http1_fixtures
 UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
-               test_ws_parser test_utf8 test_port_owners
+               test_ws_parser test_utf8 test_port_owners test_tls_handshake test_tls_records test_tls_memory
 UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -131,9 +131,13 @@ $(OBJ_DIR)/tests/test_request_headers: runtime/request_headers.c
 $(OBJ_DIR)/tests/test_ws_parser: generated/ws_parser.c
 $(OBJ_DIR)/tests/test_utf8: runtime/utf8.c
 $(OBJ_DIR)/tests/test_port_owners: runtime/port_owners.c
+# The TLS stream layer against a real OpenSSL client, in memory (tests/unit/tls_pair.h).
+TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory
+$(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(wildcard runtime/tls/*.c) runtime/outq.c tests/unit/tls_pair.h
+$(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): TEST_LIBS := -lssl -lcrypto
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^) $(TEST_LIBS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t $(ARENA_DIR)/requests || exit 1; done

@@ -39,7 +39,7 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     env.filters["c_string"] = c_string
     env.filters["c_comment"] = c_comment
     env.filters["c_int"] = expr.c_int_literal
-    env.filters["listen_bit"] = lambda p: {"http1": "RS_LISTEN_HTTP1", "websocket": "RS_LISTEN_WEBSOCKET", "h2c": "RS_LISTEN_H2C"}[p]
+    env.filters["listen_bit"] = lambda p: {"http1": "RS_LISTEN_HTTP1", "websocket": "RS_LISTEN_WEBSOCKET", "h2c": "RS_LISTEN_H2C", "h2": "RS_LISTEN_H2"}[p]
     literal_lengths = sorted({len(r.route.path) for r in routes if r.route.is_literal})
     context = {
         "spec": spec,

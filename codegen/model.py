@@ -121,7 +121,10 @@ class Listener:
 
     name: str  # what --listen NAME=PORT calls it
     port: int
-    protocols: tuple  # "http1", "websocket", "h2c" in PROTOCOLS order
+    protocols: tuple  # "http1", "websocket", "h2c", "h2" in PROTOCOLS order
+    tls_cert: str | None = None  # TLS listener: certificate and key files
+    tls_key: str | None = None
+    h2_first: bool = False  # ALPN prefers "h2" to "http/1.1" (the spec's order)
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,19 @@ LISTEN = Table("[[server.listen]]", "one listening port and what it speaks", {
     "port": Key("integer", "required", "TCP port; --port overrides the first listener's, --listen NAME=PORT any",
                 (1, 65535)),
     "protocols": Key("array of strings", '["http1"]', '"http1", "websocket" (needs "http1"), "h2c" (HTTP/2 '
-                     'with prior knowledge; with "http1" recognised by its preface, alone the port speaks only h2)'),
+                     'with prior knowledge; with "http1" recognised by its preface, alone the port speaks only h2), '
+                     '"h2" (HTTP/2 through ALPN, TLS listeners only; the order of "h2" and "http1" is the ALPN '
+                     'preference; a client without ALPN gets HTTP/1.1)'),
+    "tls": Key("table", "none (cleartext)", "{ cert = FILE, key = FILE }: serve this port through TLS (1.2 and 1.3); "
+               "the server's --tls-cert/--tls-key override the files; missing files at start: this listener is "
+               "not served, the others are; SIGHUP reloads them"),
     "name": Key("string", '"listenN"', "what --listen NAME=PORT calls it (letters, digits, - _); "
                 "default: listen0, listen1, ... in spec order"),
+})
+
+LISTEN_TLS = Table("[server.listen] tls", "a TLS listener's certificate and key", {
+    "cert": Key("string", "required", "PEM certificate chain file, e.g. \"/certs/server.crt\""),
+    "key": Key("string", "required", "PEM private key file, e.g. \"/certs/server.key\""),
 })
 
 # Bounds keep values inside the C types of rs_spec_config and away from settings that cannot work.
@@ -302,7 +312,7 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 })
 
 # Every table, in the order the reference shows them.
-TABLES = (SPEC, SERVER, LISTEN, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
+TABLES = (SPEC, SERVER, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
           REPLY_JSON, REPLY_LET, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
           DATABASE, SQL, CACHE, PROFILE)
 

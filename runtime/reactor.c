@@ -153,6 +153,11 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     if (sendv == MAP_FAILED)
         return -ENOMEM;
     r->sendv = sendv;
+    void *tls = mmap(NULL, (size_t)opt->max_connections * sizeof *r->tls, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (tls == MAP_FAILED)
+        return -errno;
+    r->tls = tls;
     if (rs_request_text_init(r) < 0)
         return -ENOMEM;
     rs_timers_init(&r->timers);
@@ -163,6 +168,8 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     r->timers.duration_ms[RS_TIMER_LINGER] = RS_LINGER_MS;
 
     for (unsigned i = 0; i < opt->listener_count; i++) {
+        if (opt->disabled & (1u << i))
+            continue;
         r->listen_fd[i] = rs_listen(opt->listeners[i].port);
         if (r->listen_fd[i] < 0)
             return r->listen_fd[i];
@@ -182,6 +189,8 @@ void rs_reactor_destroy(rs_reactor *r)
     rs_chunk_pool_destroy(&r->file_chunks);
     if (r->sendv)
         munmap(r->sendv, (size_t)r->opt->max_connections * sizeof(rs_send_vec));
+    if (r->tls)
+        munmap(r->tls, (size_t)r->opt->max_connections * sizeof *r->tls);
     rs_request_text_destroy(r);
     free(r->query_index);
     rs_json_scratch_free(&r->json);
@@ -215,7 +224,7 @@ static void arm_accept(rs_reactor *r, unsigned i)
 static void arm_accepts(rs_reactor *r)
 {
     for (unsigned i = 0; i < r->opt->listener_count; i++)
-        if (!(r->accept_armed & (1u << i)))
+        if (!(r->accept_armed & (1u << i)) && !(r->opt->disabled & (1u << i)))
             arm_accept(r, i);
 }
 
@@ -266,7 +275,7 @@ static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
             return;
         }
     } else {
-        rs_conn_accepted(r, cqe->res, r->opt->listeners[i].protocols);
+        rs_conn_accepted(r, cqe->res, r->opt->listeners[i].protocols, r->opt->tls[i]);
     }
     if (!(r->accept_armed & (1u << i)) && !r->stopping && !r->accept_retry_ms)
         arm_accept(r, i);

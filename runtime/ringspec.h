@@ -56,6 +56,7 @@ enum {
     RS_LISTEN_HTTP1 = 1u << 0,
     RS_LISTEN_WEBSOCKET = 1u << 1,
     RS_LISTEN_H2C = 1u << 2, /* HTTP/2 prior knowledge; with HTTP1 recognised by its preface */
+    RS_LISTEN_H2 = 1u << 3,  /* HTTP/2 chosen by ALPN "h2" on a TLS listener */
 };
 
 #define RS_MAX_LISTENERS 16
@@ -64,6 +65,10 @@ typedef struct rs_spec_listener {
     const char *name; /* for --listen NAME=PORT */
     uint16_t port;
     uint8_t protocols; /* RS_LISTEN_* */
+    /* TLS: certificate chain and key files (PEM), or NULL for cleartext.
+     * ALPN offers h2 before http/1.1 when h2_first, else the other way. */
+    const char *tls_cert, *tls_key;
+    bool h2_first;
 } rs_spec_listener;
 
 typedef struct rs_spec_config {

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -38,6 +39,11 @@ H2C_TESTS = {"baseline-h2c", "json-h2c"}
 ENTRY_H2C = False  # the entry being checked has an h2c-only listener (set by check_entry)
 OBJ_CACHE = Path(os.environ.get("RINGSPEC_OBJ_CACHE", REPO / "build" / "arena-objcache"))
 STATIC_TESTS = {"static", "static-h2", "static-h3"}
+# TLS listeners (json-tls on 8081, baseline-h2 on 8443): the arena mounts its certificate at /certs;
+# here the same self-signed pair from tests/fixtures/tls, and each listener on a free port.
+TLS_CERT, TLS_KEY = REPO / "tests" / "fixtures" / "tls" / "server.crt", REPO / "tests" / "fixtures" / "tls" / "server.key"
+TLS_PORTS = {8081: 0, 8443: 0}  # arena port -> the port used here (set by main)
+LISTENER_HELP = re.compile(r"^\s+listener (\d+) '[^']+': port (\d+),")
 DB_TESTS = {"async-db", "crud", "api-4", "api-16"}
 DB_ENV: dict = {}  # DATABASE_URL / DATABASE_MAX_CONN of the test Postgres, once started
 READY_TRIES = 30  # validate.sh: 30 x 1 s
@@ -53,6 +59,12 @@ class Server:
         help_text = subprocess.run([str(entry / "server"), "--help"], capture_output=True, text=True).stdout
         if H2C_PORT != 8082 and "  listener 1 " in help_text:  # spec/arena.toml's second listener: 8082
             args += ["--listen", f"1={H2C_PORT}"]
+        for line in help_text.splitlines():  # TLS listeners: to their free ports, with the test pair
+            m = LISTENER_HELP.match(line)
+            if m and " TLS:" in line and int(m[2]) in TLS_PORTS:
+                args += ["--listen", f"{m[1]}={TLS_PORTS[int(m[2])]}"]
+        if " TLS:" in help_text:
+            args += ["--tls-cert", str(TLS_CERT), "--tls-key", str(TLS_KEY)]
         self.h2c = ENTRY_H2C
         self.log = log
         # validate.sh passes the database to every server it starts for a DB test (§4.1 step 4).
@@ -155,6 +167,12 @@ def run_blocks(r: vc.Results, tests: list, static_dir: Path) -> None:
         vc.baseline_h2c(r, f"http://localhost:{H2C_PORT}")
     if "json-h2c" in tests:
         vc.json_h2c(r, f"http://localhost:{H2C_PORT}")
+    if "json-tls" in tests:
+        vc.json_tls(r, f"https://localhost:{TLS_PORTS[8081]}")
+    if "baseline-h2" in tests:
+        vc.baseline_h2(r, f"https://localhost:{TLS_PORTS[8443]}")
+    if "static-h2" in tests:
+        vc.static_h2(r, f"https://localhost:{TLS_PORTS[8443]}")
     if "static" in tests:
         vc.static(r, base, static_dir)
     if DB_TESTS & set(tests):
@@ -189,7 +207,7 @@ def mount_checks(entry: Path, tmp: Path, tests: list, r: vc.Results) -> None:
                 vc.check(r, base, "no static/: /baseline11 still served", "55", "/baseline11?a=13&b=42")
         serve_and_check(entry, data_root(tmp, "data-nostatic", True, False), tmp / "nostatic.log", r, no_static)
     root = data_root(tmp, "data-nodataset", False, bool(STATIC_TESTS & set(tests)))
-    if {"json", "json-comp", "json-h2c", "api-4", "api-16"} & set(tests):  # the api mixes serve /json too
+    if {"json", "json-comp", "json-h2c", "json-tls", "api-4", "api-16"} & set(tests):
         server = Server(entry, root, tmp / "nodataset.log")
         status = server.exited(10)
         server.stop()
@@ -260,6 +278,10 @@ def main(argv: list) -> int:
             s.bind(("::", 0))
             H2C_PORT = s.getsockname()[1]
         print(f"arena-check: the h2c listener (8082 in the arena) on {H2C_PORT}")
+    for arena_port in TLS_PORTS:  # always free ports: the arena's may be in use by another server here
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::", 0))
+            TLS_PORTS[arena_port] = s.getsockname()[1]
     passed = failed = 0
     cluster = start_postgres(entries)
     try:

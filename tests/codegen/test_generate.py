@@ -89,7 +89,7 @@ def test_unknown_profile(tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == 'spec/arena.toml: error[RS060]: --profile: no profile "nope" ' \
                                             '(known: baseline, pipelined, limited-conn, json, json-comp, json-h2c, async-db, ' \
-                                            'api-4, api-16, upload, static, echo-ws, baseline-h2c, all)'
+                                            'api-4, api-16, upload, static, echo-ws, baseline-h2c, baseline-h2, json-tls, static-h2, all)'
     assert not (tmp_path / "out").exists()
 
 
@@ -210,6 +210,8 @@ def test_check_and_routes():
         "",
         "listener main: port 8080 (http1, websocket, h2c)",
         "listener h2c: port 8082 (h2c)",
+        "listener tls: port 8081 (http1, websocket; TLS)",
+        "listener h2: port 8443 (http1, h2; TLS)",
     ]
     result = ringspec("routes", "spec/arena.toml", "--profile", "pipelined")
     assert [line.split()[0] for line in result.stdout.split("\n\n")[0].splitlines()] == ["#", "0"]

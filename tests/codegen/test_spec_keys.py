@@ -33,6 +33,7 @@ def _tables_in(data: dict) -> dict:
     used["[server]"] |= set(server) | set(tomllib.loads(SHORTHAND)["server"])
     for listener in server.get("listen", []):
         used["[[server.listen]]"] |= set(listener)
+        used["[server.listen] tls"] |= set(listener.get("tls", {}))
     for sub, title in (("limits", "[server.limits]"), ("timeouts", "[server.timeouts]"),
                        ("buffers", "[server.buffers]"), ("violations", "[server.violations]")):
         used[title] |= set(server[sub])
@@ -106,6 +107,7 @@ UNKNOWN_KEY_SPECS = {
     "[server]": "[server]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.limits]": "[server.limits]\nzzq = 1\n" + ROUTE + REPLY,
     "[[server.listen]]": "[[server.listen]]\nport = 1\nzzq = 1\n" + ROUTE + REPLY,
+    "[server.listen] tls": '[[server.listen]]\nport = 1\ntls = { cert = "c", key = "k", zzq = 1 }\n' + ROUTE + REPLY,
     "[server.timeouts]": "[server.timeouts]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.buffers]": "[server.buffers]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.violations]": "[server.violations]\nzzq = 1\n" + ROUTE + REPLY,
