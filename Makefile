@@ -26,7 +26,7 @@ ARENA_PORT  ?= 8080
 RUN_ARGS    ?=
 
 WARN        := -Wall -Wextra -Werror
-BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -MMD -MP
+BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -I/usr/include/postgresql -MMD -MP
 SANITIZE    ?= 0
 ifeq ($(SANITIZE),1)
 VARIANT     := asan
@@ -36,15 +36,15 @@ VARIANT     := release
 OPT_CFLAGS  := -O2 -g
 endif
 CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2 -lssl -lcrypto
+LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2 -lssl -lcrypto -lpq
 
 OBJ_DIR     := build/obj/$(VARIANT)
-RUNTIME_SRC := $(wildcard runtime/*.c runtime/tls/*.c)
+RUNTIME_SRC := $(wildcard runtime/*.c runtime/tls/*.c runtime/db/*.c)
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
 .PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz readme \
-        stress test-stress test-specs format clean help bench bench-ws arena-entry arena-check install runtime-objects
+        stress test-stress test-specs test-db format clean help bench bench-ws arena-entry arena-check install runtime-objects
 
 all: build
 
@@ -222,6 +222,11 @@ test-specs: deps-test
 	    for v in "" --sanitize; do ./ringspec test $$s --keep-going $$v || fail=1; done; \
 	done; exit $$fail
 
+# Postgres-backed tests (tests/db): a throw-away PostgreSQL 15 cluster per session
+# (initdb in a temp dir, free port, run as an unprivileged user when we are root).
+test-db:
+	RS_SERVER=$(RS_SERVER) $(PYTHON) -m pytest -q tests/db
+
 test-conformance:
 	RS_SERVER=$(RS_SERVER) RS_ARENA_DIR=$(ARENA_DIR) $(PYTHON) -m pytest -q tests/conformance
 
@@ -252,6 +257,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-specs
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+	@$(MAKE) --no-print-directory test-db
 	@rm -f $(STRESS_REPORT)
 	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
@@ -283,7 +289,7 @@ bench: ; bench/run $(BENCH_ARGS)
 bench-ws: ; bench/run --only echo-ws,echo-ws-p16 $(BENCH_WS_ARGS)
 
 format:
-	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
+	clang-format -i runtime/*.c runtime/*.h runtime/db/*.c runtime/db/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
 
 clean:
 	rm -rf build generated

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import body_emit, checks_emit, expr, responses_emit, shapes_emit
+from . import body_emit, checks_emit, expr, responses_emit, shapes_emit, sql_emit
 from .json_reply import JsonPlan
 from .model import STATUS_REASONS, WS_BEHAVIOURS, Literal, Route, Spec
 
@@ -61,6 +61,10 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     context.update(responses_emit.context(spec, routes, c_string))
     names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h", "responses.c") if context["any_handler"] else ())
     files = {name: clang_format(env.get_template(name + ".j2").render(context)) for name in names}
+    # Only builds with a route that runs a statement connect to Postgres: elsewhere the
+    # runtime's weak defaults (runtime/db/db_defaults.c) stand, no [database] at all.
+    if spec.database is not None and any(r.db for r in routes):
+        files["sql.c"] = clang_format(sql_emit.render(spec, routes, c_string, lambda view: view.head))
     if context["patterns"]:  # Ragel output is compiled as is: formatting it would gain nothing
         files["patterns.c"] = checks_emit.run_ragel(env.get_template("patterns.rl.j2").render(context))
     return files
@@ -196,6 +200,7 @@ class _RouteView:
     query_bindings: list = field(default_factory=list)  # (C declaration) of query names
     helpers: list = field(default_factory=list)  # file-scope C the respond function calls
     text_size: int = 0  # bytes of request-scoped text dispatch keeps for the reply
+    db: bool = False  # the reply runs a statement: sql.c answers it (sql_emit.py)
 
     def __post_init__(self):
         route = self.route
@@ -309,6 +314,8 @@ class _RouteView:
     def reads_params(self) -> bool:
         if self.route.handler:
             return bool(self.route.params)  # the handler gets every parameter (if it has any)
+        if self.db:
+            return True
         return bool(self.bindings or self.query_bindings) or self.required_body_slot is not None
 
     @property
@@ -328,6 +335,9 @@ class _RouteView:
     def _plan_reply(self) -> None:
         """Splits the reply into checked statements and body pieces; binds used params."""
         if self.route.websocket or self.route.handler:
+            return
+        if sql_emit.db_call(self.route):
+            self.db = True
             return
         if self.route.json is not None:
             plan = JsonPlan(self.route.json, c_string, self.shapes, self.route.c_name)

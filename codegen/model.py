@@ -212,6 +212,7 @@ class Route:
     tests: list = field(default_factory=list)  # route_tests.TestCase: its [[route.test]] cases
     responses: list = field(default_factory=list)  # responses.Response, for a typed handler
     errors: list = field(default_factory=list)  # responses.NamedError the handler may return
+    cache: object = None  # sql_spec.Cache in front of a first(sql.NAME(...)) reply
 
     @property
     def typed(self) -> bool:
@@ -248,6 +249,9 @@ class Spec:
     errors: dict = field(default_factory=dict)  # name -> responses.NamedError, in spec order
     error_body: object = None  # responses.ErrorBody
     body_shapes: dict = field(default_factory=dict)  # name -> body_shapes.BodyShape
+    database: object = None  # sql_spec.Database ([database]), or None
+    statements: dict = field(default_factory=dict)  # name -> sql_spec.Statement ([sql.NAME])
+    caches: dict = field(default_factory=dict)  # name -> sql_spec.Cache ([cache.NAME])
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""

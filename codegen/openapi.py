@@ -22,6 +22,7 @@ from .expr import Hole
 from .json_reply import JFirst, JInt, JLen, JQuery, JSource
 from .model import STATUS_REASONS, Literal, Spec
 from .shapes import Type
+from .sql_reply import JSql, JSqlFirst
 
 OPENAPI_VERSION = "3.1.0"
 _INT64 = {"type": "integer", "format": "int64"}
@@ -262,7 +263,7 @@ def _json_reply_schema(spec: Spec, reply, used_shapes: set) -> dict:
     for name, value in reply.fields:
         if name is None:  # json = "QUERY" or "first(...)": the value is the whole body
             return _value_schema(value, used_shapes)
-        if isinstance(value, (JSource, JQuery, JFirst)):
+        if isinstance(value, (JSource, JQuery, JFirst, JSql)):
             properties[name] = _value_schema(value, used_shapes)
         elif isinstance(value, JLen):
             properties[name] = {**_INT64, "minimum": 0, "description": f"the number of items in `{value.of}`"}
@@ -277,6 +278,14 @@ def _value_schema(value, used_shapes: set) -> dict:
     there is no `else STATUS`)."""
     if isinstance(value, JSource):
         return _source_schema(value, used_shapes)
+    if isinstance(value, (JSql, JSqlFirst)):  # a statement's rows, or its first row
+        call = value if isinstance(value, JSql) else value.call
+        if call.statement.row is None:
+            return {"type": "array", "maxItems": 0}  # a statement without a row shape writes no rows
+        item = _type_schema(Type("shape", shape=call.statement.row), used_shapes)
+        if isinstance(value, JSqlFirst):
+            return item
+        return {"type": "array", "items": item, "description": f"the rows of sql.{call.statement.name}"}
     query = value.query
     item = _type_schema(query.data.type.of, used_shapes)
     if isinstance(value, JFirst):

@@ -49,6 +49,7 @@ enum {
     RS_CF_SEND_AGAIN = 1u << 11, /* a ring send completed with -EAGAIN: wait for POLLOUT, resend */
     RS_CF_NONBLOCK = 1u << 12,   /* the socket was made non-blocking for sendfile */
     RS_CF_TLS = 1u << 13,        /* accepted on a TLS listener: r->tls[slot] is its stream layer */
+    RS_CF_DB_WAIT = 1u << 14,    /* its request waits on the database: nothing behind it is parsed */
 };
 
 typedef enum rs_timer_kind {

@@ -220,17 +220,18 @@ static bool wants_recv(const rs_conn *c)
         return false;
     if (c->state == RS_CONN_LINGERING)
         return true;
-    return c->state == RS_CONN_OPEN && !(c->flags & (RS_CF_PAUSED | RS_CF_FILE));
+    return c->state == RS_CONN_OPEN && !(c->flags & (RS_CF_PAUSED | RS_CF_FILE | RS_CF_DB_WAIT));
 }
 
-/* A recv in flight that must stop: backpressure always; a streaming file
- * only once input actually arrived behind it (spill_len), so a client that
- * waits for its file costs no cancel and re-arm per file. */
+/* A recv in flight that must stop: backpressure always; a streaming file or
+ * a request parked on the database only once input actually arrived behind
+ * it (spill_len), so a client that waits for its answer costs no cancel and
+ * re-arm per request. */
 static bool must_stop_recv(const rs_conn *c)
 {
     if (!(c->ops & RS_OP_RECV_BIT) || (c->flags & RS_CF_CANCELING))
         return false;
-    return (c->flags & RS_CF_PAUSED) || ((c->flags & RS_CF_FILE) && c->spill_len > 0);
+    return (c->flags & RS_CF_PAUSED) || ((c->flags & (RS_CF_FILE | RS_CF_DB_WAIT)) && c->spill_len > 0);
 }
 
 /* Picks the timer that matches what the connection is waiting for.  HEADER

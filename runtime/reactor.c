@@ -14,6 +14,7 @@
 
 #include "conn_lifecycle.h"
 #include "date_cache.h"
+#include "db/db_pool.h"
 #include "json_scratch.h"
 #include "listener.h"
 #include "log.h"
@@ -197,6 +198,7 @@ void rs_reactor_destroy(rs_reactor *r)
     if (r->ring_ready)
         io_uring_queue_exit(&r->ring);
     r->ring_ready = false;
+    rs_db_pool_destroy(r); /* after the ring: no poll refers to its sockets any more */
 }
 
 /* The accept of listener i carries i where a connection op has its slot. */
@@ -322,6 +324,10 @@ static void handle_cqe(rs_reactor *r, const struct io_uring_cqe *cqe)
     }
     uint32_t slot = (uint32_t)(ud >> 32);
     uint32_t gen = (uint32_t)(ud >> 8) & 0xFFFFFF;
+    if (op == RS_OP_DB_POLL || op == RS_OP_DB_POLLOUT) {
+        rs_db_on_poll(r, op, slot, gen, cqe->res);
+        return;
+    }
     rs_conn *c = slot < r->conns.high_water ? &r->conns.slots[slot] : NULL;
     if (!c || c->state == RS_CONN_FREE || c->gen != gen) {
         /* Defensive: slots are recycled only with nothing in flight, so this
@@ -378,6 +384,10 @@ int rs_reactor_run(rs_reactor *r)
     arm_accepts(r);
     arm_stop_poll(r);
     arm_report_poll(r);
+    if (rs_db_pool_init(r) < 0) {
+        rs_log("database: out of memory for the connection pool");
+        return -ENOMEM;
+    }
     for (;;) {
         struct io_uring_cqe *cqe;
         unsigned head, seen = 0;
@@ -391,13 +401,16 @@ int rs_reactor_run(rs_reactor *r)
         r->now_ms = clock_ms();
         rs_date_refresh(time(NULL));
         expire_timers(r);
+        rs_db_tick(r);
         flush_dirty(r);
+        rs_db_flush(r); /* statements parked during the batch go out in one sync per connection */
         if (r->stopping && r->conns.in_use == 0 && !r->accept_armed)
             break;
 
         uint32_t wait_ms = rs_timer_next_wait(&r->timers, &r->conns, r->now_ms, RS_MAX_WAIT_MS);
         if (r->accept_retry_ms && wait_ms > RS_ACCEPT_RETRY_MS)
             wait_ms = RS_ACCEPT_RETRY_MS;
+        wait_ms = rs_db_next_wait(r, wait_ms);
         struct __kernel_timespec ts = {.tv_sec = wait_ms / 1000,
                                        .tv_nsec = (long long)(wait_ms % 1000) * 1000000};
         int ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);

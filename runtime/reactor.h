@@ -123,6 +123,7 @@ typedef struct rs_reactor {
     uint32_t accept_retry_ms; /* nonzero: re-arm accept at this time */
     unsigned log_accept_second;
     rs_stats stats;
+    struct rs_db_pool *db; /* Postgres connections (runtime/db/), NULL without [database] */
 } rs_reactor;
 
 /* user_data: op (8 bits) | generation (24 bits) | slot (32 bits). */
@@ -136,6 +137,8 @@ typedef enum rs_op {
     RS_OP_STOP,
     RS_OP_REPORT,
     RS_OP_READ,
+    RS_OP_DB_POLL, /* slot = pool connection, not a client (runtime/db/) */
+    RS_OP_DB_POLLOUT,
 } rs_op;
 
 /* A gathered send's msghdr and iovecs, one per slot, kept still while the

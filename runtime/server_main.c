@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db/db_cache.h"
+#include "db/db_connect.h"
 #include "listener.h"
 #include "log.h"
 #include "port_owners.h"
@@ -343,6 +345,13 @@ int main(int argc, char **argv)
             rs_log("port %u is already in use", opt.listeners[l].port);
             return 1;
         }
+    }
+    /* Postgres: environment read and host resolved once, before the workers
+     * (each opens its own connections without ever blocking). */
+    rs_db_target_init(opt.workers);
+    if (rs_db_cache_init() < 0) {
+        rs_log("cache: out of memory");
+        return 1;
     }
 
     raise_fd_limit();

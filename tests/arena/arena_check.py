@@ -44,6 +44,8 @@ STATIC_TESTS = {"static", "static-h2", "static-h3"}
 TLS_CERT, TLS_KEY = REPO / "tests" / "fixtures" / "tls" / "server.crt", REPO / "tests" / "fixtures" / "tls" / "server.key"
 TLS_PORTS = {8081: 0, 8443: 0}  # arena port -> the port used here (set by main)
 LISTENER_HELP = re.compile(r"^\s+listener (\d+) '[^']+': port (\d+),")
+DB_TESTS = {"async-db", "crud", "api-4", "api-16"}
+DB_ENV: dict = {}  # DATABASE_URL / DATABASE_MAX_CONN of the test Postgres, once started
 READY_TRIES = 30  # validate.sh: 30 x 1 s
 
 
@@ -65,7 +67,9 @@ class Server:
             args += ["--tls-cert", str(TLS_CERT), "--tls-key", str(TLS_KEY)]
         self.h2c = ENTRY_H2C
         self.log = log
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+        # validate.sh passes the database to every server it starts for a DB test (§4.1 step 4).
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(log, "wb"),
+                                     env=dict(os.environ, **DB_ENV))
 
     def ready(self) -> bool:
         """validate.sh readiness: curl --max-time 2 /baseline11?a=1&b=1, any HTTP answer."""
@@ -171,6 +175,8 @@ def run_blocks(r: vc.Results, tests: list, static_dir: Path) -> None:
         vc.static_h2(r, f"https://localhost:{TLS_PORTS[8443]}")
     if "static" in tests:
         vc.static(r, base, static_dir)
+    if DB_TESTS & set(tests):
+        vc.async_db(r, base)
     if "echo-ws" in tests:
         import ws_checks  # only entries serving /ws need it
 
@@ -201,7 +207,7 @@ def mount_checks(entry: Path, tmp: Path, tests: list, r: vc.Results) -> None:
                 vc.check(r, base, "no static/: /baseline11 still served", "55", "/baseline11?a=13&b=42")
         serve_and_check(entry, data_root(tmp, "data-nostatic", True, False), tmp / "nostatic.log", r, no_static)
     root = data_root(tmp, "data-nodataset", False, bool(STATIC_TESTS & set(tests)))
-    if {"json", "json-comp", "json-h2c", "json-tls"} & set(tests):
+    if {"json", "json-comp", "json-h2c", "json-tls", "api-4", "api-16"} & set(tests):
         server = Server(entry, root, tmp / "nodataset.log")
         status = server.exited(10)
         server.stop()
@@ -243,6 +249,19 @@ def check_entry(entry_src: Path) -> vc.Results:
     return r
 
 
+def start_postgres(entries: list):
+    """The arena's Postgres for entries with DB tests: our own PostgreSQL 15 cluster
+    (tests/db/pg_cluster.py) seeded with the items table, as validate.sh starts postgres:18."""
+    if not any(DB_TESTS & set(json.loads((e / "meta.json").read_text())["tests"]) for e in entries):
+        return None
+    sys.path.insert(0, str(REPO / "tests" / "db"))
+    from pg_cluster import PgCluster  # noqa: E402
+    print("arena-check: starting PostgreSQL 15 with the items table", flush=True)
+    cluster = PgCluster().init().start().seed()
+    DB_ENV.update(DATABASE_URL=cluster.url, DATABASE_MAX_CONN="256")
+    return cluster
+
+
 def main(argv: list) -> int:
     entries = [Path(a) for a in argv]
     if not entries:
@@ -264,9 +283,14 @@ def main(argv: list) -> int:
             s.bind(("::", 0))
             TLS_PORTS[arena_port] = s.getsockname()[1]
     passed = failed = 0
-    for entry in entries:
-        r = check_entry(entry)
-        passed, failed = passed + r.passed, failed + r.failed
+    cluster = start_postgres(entries)
+    try:
+        for entry in entries:
+            r = check_entry(entry)
+            passed, failed = passed + r.passed, failed + r.failed
+    finally:
+        if cluster:
+            cluster.destroy()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

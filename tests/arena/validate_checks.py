@@ -320,3 +320,33 @@ def static_h2(r: Results, base: str) -> None:
     r.record("static-h2 reset.css size > 0", size.isdigit() and int(size) > 0, f"size {size!r}")
     code = _curl(["-k", "--http2", "-o", "/dev/null", "-w", "%{http_code}", base + "/static/nonexistent.txt"]).decode()
     r.record("static-h2 /static/nonexistent.txt -> 404", code == "404", f"got {code!r}")
+
+
+def _db_item_ok(item) -> bool:
+    """§3.9: every item has rating.score, tags is a list, active is a bool."""
+    return (isinstance(item.get("rating"), dict) and "score" in item["rating"] and isinstance(item.get("tags"), list)
+            and isinstance(item.get("active"), bool))
+
+
+def async_db(r: Results, base: str) -> None:
+    """§3.9 (also run for crud, api-4 and api-16 subscribers)."""
+    detail, ok = "", True
+    for low, high, limit in ((5, 80, 7), (20, 150, 18), (100, 400, 33), (10, 50, 50)):
+        raw = _curl([f"{base}/async-db?min={low}&max={high}&limit={limit}"])
+        try:
+            doc = json.loads(raw)
+            if doc["count"] != limit or len(doc["items"]) != limit or not all(map(_db_item_ok, doc["items"])):
+                ok, detail = False, f"min={low}&max={high}&limit={limit}: count {doc['count']}, {raw[:80]!r}"
+                break
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            ok, detail = False, f"min={low}&max={high}&limit={limit}: {type(exc).__name__} in {raw[:80]!r}"
+            break
+    r.record("async-db count == limit, item fields (4 ranges)", ok, detail)
+    check_header(r, base, "async-db Content-Type", "Content-Type", "application/json",
+                 "/async-db?min=10&max=50&limit=50")
+    raw = _curl([f"{base}/async-db?min=9999&max=9999&limit=50"])
+    try:
+        empty = json.loads(raw)["count"] == 0
+    except (ValueError, KeyError, TypeError):
+        empty = False
+    r.record("async-db empty range -> count 0", empty, f"got {raw[:80]!r}")

@@ -64,6 +64,11 @@ def _tables_in(data: dict) -> dict:
         used["[data.NAME]"] |= set(data_source)
     for profile in data["profile"].values():
         used["[profile.NAME]"] |= set(profile)
+    used["[database]"] |= set(data.get("database", {}))
+    for statement in data.get("sql", {}).values():
+        used["[sql.NAME]"] |= set(statement)
+    for cache in data.get("cache", {}).values():
+        used["[cache.NAME]"] |= set(cache)
     return used
 
 
@@ -121,6 +126,9 @@ UNKNOWN_KEY_SPECS = {
     "[[route.response]]": ROUTE + 'handler = "h"\n[[route.response]]\nstatus = 200\nzzq = 1\n',
     "[error.NAME]": "[error.e]\nstatus = 404\nzzq = 1\n" + ROUTE + REPLY,
     "[error_body]": "[error_body]\nzzq = 1\n" + ROUTE + REPLY,
+    "[database]": "[database]\nzzq = 1\n" + ROUTE + REPLY,
+    "[sql.NAME]": '[database]\n[sql.s]\ntext = "SELECT 1"\nzzq = 1\n' + ROUTE + REPLY,
+    "[cache.NAME]": "[cache.c]\nzzq = 1\n" + ROUTE + REPLY,
 }
 
 
