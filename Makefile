@@ -26,7 +26,7 @@ ARENA_PORT  ?= 8080
 RUN_ARGS    ?=
 
 WARN        := -Wall -Wextra -Werror
-BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -MMD -MP
+BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -I/usr/include/postgresql -MMD -MP
 SANITIZE    ?= 0
 ifeq ($(SANITIZE),1)
 VARIANT     := asan
@@ -36,15 +36,15 @@ VARIANT     := release
 OPT_CFLAGS  := -O2 -g
 endif
 CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2
+LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2 -lssl -lcrypto -lpq
 
 OBJ_DIR     := build/obj/$(VARIANT)
-RUNTIME_SRC := $(wildcard runtime/*.c)
+RUNTIME_SRC := $(wildcard runtime/*.c runtime/tls/*.c runtime/db/*.c)
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
 .PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz readme \
-        stress test-stress test-specs format clean help bench bench-ws arena-entry arena-check install runtime-objects
+        stress test-stress test-specs test-db format clean help bench bench-ws arena-entry arena-check install runtime-objects
 
 all: build
 
@@ -117,7 +117,7 @@ install: deps
 HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_http1_bodies test_http1_limits \
                test_http1_fixtures
 UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
-               test_ws_parser test_utf8 test_port_owners
+               test_ws_parser test_utf8 test_port_owners test_tls_handshake test_tls_records test_tls_memory
 UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -131,9 +131,13 @@ $(OBJ_DIR)/tests/test_request_headers: runtime/request_headers.c
 $(OBJ_DIR)/tests/test_ws_parser: generated/ws_parser.c
 $(OBJ_DIR)/tests/test_utf8: runtime/utf8.c
 $(OBJ_DIR)/tests/test_port_owners: runtime/port_owners.c
+# The TLS stream layer against a real OpenSSL client, in memory (tests/unit/tls_pair.h).
+TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory
+$(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(wildcard runtime/tls/*.c) runtime/outq.c tests/unit/tls_pair.h
+$(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): TEST_LIBS := -lssl -lcrypto
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^) $(TEST_LIBS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t $(ARENA_DIR)/requests || exit 1; done
@@ -218,6 +222,11 @@ test-specs: deps-test
 	    for v in "" --sanitize; do ./ringspec test $$s --keep-going $$v || fail=1; done; \
 	done; exit $$fail
 
+# Postgres-backed tests (tests/db): a throw-away PostgreSQL 15 cluster per session
+# (initdb in a temp dir, free port, run as an unprivileged user when we are root).
+test-db:
+	RS_SERVER=$(RS_SERVER) $(PYTHON) -m pytest -q tests/db
+
 test-conformance:
 	RS_SERVER=$(RS_SERVER) RS_ARENA_DIR=$(ARENA_DIR) $(PYTHON) -m pytest -q tests/conformance
 
@@ -248,6 +257,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-specs
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+	@$(MAKE) --no-print-directory test-db
 	@rm -f $(STRESS_REPORT)
 	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
@@ -279,7 +289,7 @@ bench: ; bench/run $(BENCH_ARGS)
 bench-ws: ; bench/run --only echo-ws,echo-ws-p16 $(BENCH_WS_ARGS)
 
 format:
-	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
+	clang-format -i runtime/*.c runtime/*.h runtime/db/*.c runtime/db/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
 
 clean:
 	rm -rf build generated

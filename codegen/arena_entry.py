@@ -40,13 +40,17 @@ ARENA_TESTS = (
 _SOURCES = ("codegen", "runtime", "Makefile", "ringspec", ".clang-format")
 
 
-# Tests that need a listener speaking a protocol on a port of their own (ARENA.md §3.14-3.15).
-_LISTENER_NEEDED = {"baseline-h2c": (8082, "h2c"), "json-h2c": (8082, "h2c")}
+# Tests that need a listener speaking a protocol on a port of their own (ARENA.md §3.6,
+# §3.12-3.15): (port, protocol, through TLS).
+_LISTENER_NEEDED = {"baseline-h2c": (8082, "h2c", False), "json-h2c": (8082, "h2c", False),
+                    "json-tls": (8081, "http1", True), "baseline-h2": (8443, "h2", True),
+                    "static-h2": (8443, "h2", True)}
 
 
 def _has_listener(spec: Spec, test: str) -> bool:
-    port, protocol = _LISTENER_NEEDED.get(test, (None, None))
-    return port is None or any(lst.port == port and protocol in lst.protocols for lst in spec.server.listeners)
+    port, protocol, tls = _LISTENER_NEEDED.get(test, (None, None, False))
+    return port is None or any(lst.port == port and protocol in lst.protocols and bool(lst.tls_cert) == tls
+                               for lst in spec.server.listeners)
 
 
 def covered_tests(spec: Spec, profile: str | None) -> list:
@@ -109,7 +113,7 @@ def meta(profile: str | None, tests: list) -> dict:
         "language": "C",
         "type": "engine",
         "engine": "io_uring",  # also makes validate.sh add seccomp=unconfined and memlock
-        "description": f"HTTP/1.1 and HTTP/2 (h2c) server compiled from a declarative TOML spec; io_uring runtime ({which}).",
+        "description": f"HTTP/1.1 and HTTP/2 (h2c, h2 over TLS) server compiled from a declarative TOML spec; io_uring runtime ({which}).",
         "repo": "",
         "enabled": True,
         "tests": tests,

@@ -360,7 +360,8 @@ def _routes(args) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
     print()  # then the listeners, after a blank line (readers of the table stop there)
     for listener in spec.server.listeners:
-        print(f"listener {listener.name}: port {listener.port} ({', '.join(listener.protocols)})")
+        tls = "; TLS" if listener.tls_cert else ""
+        print(f"listener {listener.name}: port {listener.port} ({', '.join(listener.protocols)}{tls})")
     return 0
 
 

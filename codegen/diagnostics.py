@@ -118,6 +118,14 @@ other than 304 needs a Location: write it as a redirect."""),
 shape); [data.x] tables name a JSON file and its type, loaded once at start-up."""),
     "RS060": ("bad profile", """
 A [profile.NAME] lists paths of routes of this spec; NAME names a build directory."""),
+    "RS065": ("bad database or SQL statement", """
+[database] names the environment variables holding the Postgres connection string and the
+pool cap, and bounds the pipeline, statement timeout and reconnect backoff. [sql.NAME]
+declares a statement prepared on every connection: its `text` uses $1..$n, each declared
+in `params` ("int" or "string"), and `row` names the shape of a result row. Every field
+of that shape must be a column of the SELECT (or RETURNING) list, by name or `AS` alias;
+a field of a nested shape is the column FIELD_SUBFIELD (rating.score <- rating_score);
+"[T]" and shape-typed fields may instead be one jsonb column of their own name."""),
     "RS070": ("bad handler", """
 `handler = "name"` makes a route call a C function the user writes in handlers/*.c. The
 name must be a C identifier, unique across routes."""),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import body_emit, checks_emit, expr, responses_emit, shapes_emit, static_dir
+from . import body_emit, checks_emit, expr, responses_emit, shapes_emit, sql_emit, static_dir
 from .json_reply import JsonPlan
 from .model import WS_BEHAVIOURS, Literal, Route, Spec
 from .reply_head import emit as head_emit
@@ -44,7 +44,7 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     env.filters["c_string"] = c_string
     env.filters["c_comment"] = c_comment
     env.filters["c_int"] = expr.c_int_literal
-    env.filters["listen_bit"] = lambda p: {"http1": "RS_LISTEN_HTTP1", "websocket": "RS_LISTEN_WEBSOCKET", "h2c": "RS_LISTEN_H2C"}[p]
+    env.filters["listen_bit"] = lambda p: {"http1": "RS_LISTEN_HTTP1", "websocket": "RS_LISTEN_WEBSOCKET", "h2c": "RS_LISTEN_H2C", "h2": "RS_LISTEN_H2"}[p]
     groups = method_groups.Groups(routes)  # routes sharing a path, one per method
     for r in routes:
         r.allow, r.next_method_route = groups.allow(r), groups.next_method_route(r)
@@ -74,6 +74,10 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     context.update(responses_emit.context(spec, routes, c_string))
     names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h", "responses.c") if context["any_handler"] else ())
     files = {name: clang_format(env.get_template(name + ".j2").render(context)) for name in names}
+    # Only builds with a route that runs a statement connect to Postgres: elsewhere the
+    # runtime's weak defaults (runtime/db/db_defaults.c) stand, no [database] at all.
+    if spec.database is not None and any(r.db for r in routes):
+        files["sql.c"] = clang_format(sql_emit.render(spec, routes, c_string, lambda view: view.head))
     if context["patterns"]:  # Ragel output is compiled as is: formatting it would gain nothing
         files["patterns.c"] = checks_emit.run_ragel(env.get_template("patterns.rl.j2").render(context))
     return files
@@ -213,6 +217,7 @@ class _RouteView:
     next_method_route: int = -1  # the next route on the same path (routing/method_groups.py)
     head_plan: object = None  # reply_head.emit.HeadPlan of a reply route
     utf8_checked: set = field(default_factory=set)  # string parameters a JSON reply writes: valid UTF-8
+    db: bool = False  # the reply runs a statement: sql.c answers it (sql_emit.py)
 
     def __post_init__(self):
         route = self.route
@@ -329,6 +334,8 @@ class _RouteView:
     def reads_params(self) -> bool:
         if self.route.handler:
             return bool(self.route.params)  # the handler gets every parameter (if it has any)
+        if self.db:
+            return True
         return bool(self.bindings or self.query_bindings) or self.required_body_slot is not None
 
     @property
@@ -352,6 +359,9 @@ class _RouteView:
             return
         self.head_plan = head_emit.plan(self.route, c_string, lambda name: text_bytes(self.route, name))
         self._bind(self.head_plan.used)
+        if sql_emit.db_call(self.route):
+            self.db = True
+            return
         if self.route.json is not None:
             plan = JsonPlan(self.route.json, c_string, self.shapes, self.route.c_name)
             self.statements, self.temporaries, self.json_lines = plan.statements, plan.temporaries, plan.lines

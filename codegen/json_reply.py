@@ -38,6 +38,7 @@ from .query import ParamInfo, Query, QueryChecker, QueryError, read_as_number
 from .query_emit import QueryEmitter
 from .shapes import DataSource
 from .values import string_holes
+from .sql_reply import JSql, JSqlFirst, parse_call, starts_call
 
 _ZERO = {"int": "0", "string": '""', "bool": "false"}
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")  # a function call, in an int expression
@@ -113,6 +114,7 @@ class JsonChecker:
         self.error_body = error_body
         self.lets: dict = {}
         self.broken_lets: set = set()  # reported once; fields using them are not reported again
+        self.statements: dict = {}  # [sql.NAME]: name -> sql_spec.Statement (validate.py sets it)
 
     def reply(self, raw, key: tuple, params: list, let_raw=None, let_key=None) -> JsonReply | None:
         """params: ParamInfo of the route (or plain names, read as ints)."""
@@ -143,7 +145,12 @@ class JsonChecker:
                 parsed = self.value(value, fkey)
                 if parsed is not None:
                     fields.append((name, parsed))
-        arrays = {n for n, v in fields if isinstance(v, JQuery)
+        calls = [n for n, v in fields if isinstance(v, JSql)]
+        if len(calls) > 1:
+            self.error(key + (calls[1],), "a reply runs at most one statement (sql.NAME)")
+        if calls and any(isinstance(v, (JQuery, JSource, JFirst)) for _, v in fields):
+            self.error(key, "a reply that runs a statement reads no data source")
+        arrays = {n for n, v in fields if isinstance(v, (JQuery, JSql))
                   or isinstance(v, JSource) and v.data.type.kind == "array"} | set(self.lets)
         for name, v in fields:
             if isinstance(v, JLen) and v.of not in arrays:
@@ -214,6 +221,13 @@ class JsonChecker:
             self.reported += 1  # the let's own error stands for this one
             return None
         m = _FIRST.fullmatch(text)
+        if m and starts_call(m.group("query")):
+            return self.sql_first(m, key, whole)
+        if starts_call(text):
+            if whole:
+                self.error(key, "a whole-body statement reply is first(sql.NAME(...)) else STATUS")
+                return None
+            return parse_call(text, self.statements, self.infos, lambda msg, inner=None: self.error(key, msg, inner=inner))
         if m:
             status = int(m.group("status")) if m.group("status") else None
             error = None
@@ -271,6 +285,20 @@ class JsonChecker:
             return None
         tree = self.expression(text, key, self.int_names)
         return JInt(text, tree) if tree is not None else None
+
+    def sql_first(self, m, key: tuple, whole: bool) -> JSqlFirst | None:
+        if not whole or m.group("error") or not m.group("status"):
+            self.error(key, "first(sql.NAME(...)) else STATUS is a whole body (json = \"...\") with a status")
+            return None
+        status = int(m.group("status"))
+        call = parse_call(m.group("query"), self.statements, self.infos,
+                          lambda msg, inner=None: self.error(key, msg))
+        if call is None:
+            return None
+        if call.statement.row is None:
+            self.error(key, f"sql.{call.statement.name} has no row shape to answer with")
+            return None
+        return JSqlFirst(call, status)
 
     def expression(self, text: str, key: tuple, names: list) -> expr.Node | None:
         call = _CALL.search(text)

@@ -124,7 +124,10 @@ class Listener:
 
     name: str  # what --listen NAME=PORT calls it
     port: int
-    protocols: tuple  # "http1", "websocket", "h2c" in PROTOCOLS order
+    protocols: tuple  # "http1", "websocket", "h2c", "h2" in PROTOCOLS order
+    tls_cert: str | None = None  # TLS listener: certificate and key files
+    tls_key: str | None = None
+    h2_first: bool = False  # ALPN prefers "h2" to "http/1.1" (the spec's order)
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,7 @@ class Route:
     responses: list = field(default_factory=list)  # responses.Response, for a typed handler
     errors: list = field(default_factory=list)  # responses.NamedError the handler may return
     headers: list = field(default_factory=list)  # reply_head.check.Header: server's, then the route's
+    cache: object = None  # sql_spec.Cache in front of a first(sql.NAME(...)) reply
 
     @property
     def typed(self) -> bool:
@@ -251,6 +255,9 @@ class Spec:
     errors: dict = field(default_factory=dict)  # name -> responses.NamedError, in spec order
     error_body: object = None  # responses.ErrorBody
     body_shapes: dict = field(default_factory=dict)  # name -> body_shapes.BodyShape
+    database: object = None  # sql_spec.Database ([database]), or None
+    statements: dict = field(default_factory=dict)  # name -> sql_spec.Statement ([sql.NAME])
+    caches: dict = field(default_factory=dict)  # name -> sql_spec.Cache ([cache.NAME])
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""

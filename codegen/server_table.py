@@ -103,7 +103,11 @@ def _listeners(checker, raw: dict, port: int, describe) -> tuple:
             checker.error(at + ("port",), f"port {lport} is already a listener's", "RS015")
         names.add(name)
         ports.add(lport)
-        out.append(Listener(name, lport, protocols))
+        cert, key = _tls(checker, table, at, protocols, describe)
+        raw_protocols = table.get("protocols", [])
+        h2_first = ("h2" in protocols and "http1" in protocols
+                    and raw_protocols.index("h2") < raw_protocols.index("http1"))
+        out.append(Listener(name, lport, protocols, cert, key, h2_first))
     return tuple(out)
 
 
@@ -125,6 +129,30 @@ def _host(checker, raw: dict, path: tuple, describe) -> str:
         return ""
     return value
 
+def _tls(checker, table: dict, at: tuple, protocols: tuple, describe) -> tuple:
+    """A listener's tls = { cert, key } (None, None without one); "h2" needs it, "h2c" refuses it."""
+    if "tls" not in table:
+        if "h2" in protocols:
+            checker.error(at + ("protocols",), '"h2" is HTTP/2 chosen through TLS ALPN: add tls = { cert, key } '
+                          '(or speak "h2c", HTTP/2 with prior knowledge, in cleartext)')
+        return None, None
+    raw = table["tls"]
+    path = at + ("tls",)
+    if not isinstance(raw, dict):
+        checker.error(path, f"expected {{ cert = FILE, key = FILE }}, got {describe(raw)}", code="RS012")
+        return None, None
+    checker.only_keys(raw, path, spec_keys.LISTEN_TLS.names)
+    files = []
+    for k in ("cert", "key"):
+        if k not in raw:
+            checker.error(path, f'missing "{k}"', "RS011", at="key")
+        value = checker.string(raw, k, path, "") or ""
+        if k in raw and not value:
+            checker.error(path + (k,), "expected a file path")
+        files.append(value or None)
+    if "h2c" in protocols:
+        checker.error(at + ("protocols",), '"h2c" is cleartext HTTP/2: a TLS listener speaks "h2" (ALPN)')
+    return tuple(files)
 
 
 def _workers(checker, value, path: tuple, describe) -> int:

@@ -41,6 +41,9 @@ SPEC = Table("top level", "the tables a spec may contain", {
     "data": Key("table of tables", "none", "[data.NAME]: a JSON file loaded at start-up"),
     "error": Key("table of tables", "none", "[error.NAME]: a named error handlers may return"),
     "error_body": Key("table", "defaults", "[error_body]: the members of every named error's JSON body"),
+    "database": Key("table", "none", "[database]: the Postgres server routes' [sql.NAME] statements run on"),
+    "sql": Key("table of tables", "none", "[sql.NAME]: a named SQL statement with typed parameters"),
+    "cache": Key("table of tables", "none", "[cache.NAME]: a process-wide cache of statement replies"),
 })
 
 SERVER = Table("[server]", "the listener", {
@@ -65,9 +68,19 @@ LISTEN = Table("[[server.listen]]", "one listening port and what it speaks", {
     "port": Key("integer", "required", "TCP port; --port overrides the first listener's, --listen NAME=PORT any",
                 (1, 65535)),
     "protocols": Key("array of strings", '["http1"]', '"http1", "websocket" (needs "http1"), "h2c" (HTTP/2 '
-                     'with prior knowledge; with "http1" recognised by its preface, alone the port speaks only h2)'),
+                     'with prior knowledge; with "http1" recognised by its preface, alone the port speaks only h2), '
+                     '"h2" (HTTP/2 through ALPN, TLS listeners only; the order of "h2" and "http1" is the ALPN '
+                     'preference; a client without ALPN gets HTTP/1.1)'),
+    "tls": Key("table", "none (cleartext)", "{ cert = FILE, key = FILE }: serve this port through TLS (1.2 and 1.3); "
+               "the server's --tls-cert/--tls-key override the files; missing files at start: this listener is "
+               "not served, the others are; SIGHUP reloads them"),
     "name": Key("string", '"listenN"', "what --listen NAME=PORT calls it (letters, digits, - _); "
                 "default: listen0, listen1, ... in spec order"),
+})
+
+LISTEN_TLS = Table("[server.listen] tls", "a TLS listener's certificate and key", {
+    "cert": Key("string", "required", "PEM certificate chain file, e.g. \"/certs/server.crt\""),
+    "key": Key("string", "required", "PEM private key file, e.g. \"/certs/server.key\""),
 })
 
 # Bounds keep values inside the C types of rs_spec_config and away from settings that cannot work.
@@ -144,6 +157,7 @@ ROUTE = Table("[[route]]", "a path and its methods, answered by a reply, a handl
     "response_headers": Key("table", "none", 'headers of the reply, by lower-case name: { cache-control = "no-store", '
                             'x-book = "{id}" } ({holes} as in reply text); replace [server] ones of the same name'),
     "redirect": Key("table", "none", "[route.redirect]: answer with a redirect (instead of reply)"),
+    "cache": Key("string", "none", 'a [cache.NAME] for a first(sql.NAME(...)) reply: X-Cache: HIT or MISS'),
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
 STREAM_BODY_LIMIT = 64 << 20
@@ -281,6 +295,33 @@ ERROR_BODY = Table("[error_body]", 'names of the members of a named error\'s JSO
     "status_key": Key("string", '""', "member holding the status code"),
 })
 
+# Postgres (codegen/sql_spec.py, runtime/db/). Names of environment variables, not values: the
+# connection string holds a password and the pool cap depends on the machine.
+DATABASE = Table("[database]", "the Postgres server (libpq, pipeline mode, a pool per worker)", {
+    "url_env": Key("string", '"DATABASE_URL"', "environment variable holding the libpq connection string or URI"),
+    "max_conn_env": Key("string", '"DATABASE_MAX_CONN"', "environment variable capping connections across workers"),
+    "max_conn": Key("integer", 256, "the cap when that variable is unset; each worker opens "
+                    "max(1, min(cap, 240) / workers)", (1, 4096)),
+    "pipeline_depth": Key("integer", 16, "statements in flight per connection", (1, 256)),
+    "statement_timeout": Key("number", 5, "seconds a statement may run (Postgres statement_timeout)"),
+    "reconnect_min": Key("number", 1, "seconds before the first reconnect; doubles per failure"),
+    "reconnect_max": Key("number", 30, "longest wait between reconnects, in seconds"),
+    "generic_plans": Key("boolean", False, "plan_cache_mode=force_generic_plan for the pool's sessions"),
+})
+
+SQL = Table("[sql.NAME]", "a named statement, prepared on every connection (NAME: a C identifier)", {
+    "text": Key("string", "required", "the SQL, parameters $1..$n"),
+    "params": Key("array of strings", "[]", '$1..$n in order: "int" or "string"'),
+    "row": Key("string", "none", "the shape of a result row: each field is the column of its name, a nested "
+               "shape's field the column FIELD_SUBFIELD; [string] and shape-typed columns are JSON (jsonb) "
+               "copied as is"),
+})
+
+CACHE = Table("[cache.NAME]", "process-wide replies of a statement, keyed by its arguments (cache-aside)", {
+    "ttl": Key("number", 0.2, "seconds an entry lives from when it was stored (absolute, never refreshed)"),
+    "entries": Key("integer", 65536, "most entries kept (process-wide)", (1, 1 << 24)),
+})
+
 # Same bounds as [server], so a profile cannot reach a setting the server table could not.
 PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tuned (NAME: letters, digits, - _)", {
     "routes": Key("array of strings", "required", "paths of the routes this build serves"),
@@ -293,9 +334,9 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 })
 
 # Every table, in the order the reference shows them.
-TABLES = (SPEC, SERVER, LISTEN, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
+TABLES = (SPEC, SERVER, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
           REPLY_JSON, REPLY_LET, REDIRECT, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
-          PROFILE)
+          DATABASE, SQL, CACHE, PROFILE)
 
 
 def defaults_and_bounds(table: Table) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import expr, params
 from .json_reply import JFirst, JInt, JQuery, JSource
+from .sql_reply import JSql, JSqlFirst
 
 SOURCES = ("path", "query", "header")  # the body is the reply's input by definition
 
@@ -27,6 +28,9 @@ def names_read(route) -> set:
         for _, value in route.json.fields:
             if isinstance(value, (JQuery, JFirst)):
                 queried |= value.query.params_read()
+            if isinstance(value, (JSql, JSqlFirst)):  # a statement's arguments
+                call = value if isinstance(value, JSql) else value.call
+                trees += [a.tree for a in call.args if a.tree is not None]
             if isinstance(value, JInt):
                 trees.append(value.tree)
             elif isinstance(value, JSource):

@@ -15,7 +15,7 @@ import json
 import re
 from pathlib import Path
 
-from . import expr, route_tests, server_table, spec_keys, unused_params
+from . import expr, route_tests, server_table, spec_keys, sql_spec, unused_params
 from .body_shapes import BodyChecker, expression_names
 from .json_reply import JsonChecker
 from .query import param_infos
@@ -162,13 +162,17 @@ class _Checker:
         named_errors = self.typed.errors(data.get("error", {}))
         error_body = self.typed.error_body(data.get("error_body", {}))
         self.named_errors, self.error_body = named_errors, error_body  # first(...) else NAME
+        self.database = sql_spec.check_database(self, data.get("database"))
+        self.statements = sql_spec.check_statements(self, data.get("sql"), self.shapes, self.database, _name_problem)
+        self.caches = sql_spec.check_caches(self, data.get("cache"), _name_problem)
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if any(e.severity == "error" for e in self.errors):
             return None
         return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles,
                     self.shapes, self.data, self.violations, body_shapes=self.body_checker.shapes,
-                    errors=named_errors, error_body=error_body)
+                    errors=named_errors, error_body=error_body, database=self.database,
+                    statements=self.statements, caches=self.caches)
 
     def server(self, raw: dict) -> Server:
         """[server] and its sub-tables (server_table.py); [server.violations] and
@@ -254,6 +258,7 @@ class _Checker:
                                       spec_keys.JSON_BODY_LIMIT)
         params = self.params(declared, path)
         reply = raw.get("reply")
+        json_reply = None
         handler = self.handler(raw, path, reply)
         responses, route_errors = self.typed.route(raw, path, handler)
         if handler is not None and json_body is not None:
@@ -282,6 +287,7 @@ class _Checker:
             self.error(path + ("compress",), "compression applies to json replies only", code="RS040")
         if self.error_count() == errors_before:
             head.check(handler, responses, status, self.server_headers)
+        cache = self.route_cache(raw, path, json_reply)
         if self.error_count() != errors_before:
             return None
         by_name = {p.name: p for p in params}
@@ -290,9 +296,25 @@ class _Checker:
         route = Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                       template, text, _c_name(url), json_reply, compress, handler=handler,
                       body_stream=body_stream, json_body=json_body, responses=responses, errors=route_errors,
-                      headers=head.headers)
+                      headers=head.headers, cache=cache)
         unused_params.check(route, declared, self.unused)
         return route
+
+    def route_cache(self, raw: dict, path: tuple, json_reply):
+        """cache = "NAME": a [cache.NAME] in front of a first(sql.NAME(...)) reply."""
+        name = self.string(raw, "cache", path, None)
+        if name is None:
+            return None
+        if name not in self.caches:
+            self.error(path + ("cache",), f'unknown cache "{name}" (known: {", ".join(self.caches) or "none"})',
+                       code="RS065")
+            return None
+        fields = json_reply.fields if json_reply else []
+        if not (len(fields) == 1 and fields[0][0] is None and type(fields[0][1]).__name__ == "JSqlFirst"):
+            self.error(path + ("cache",), 'a cache sits in front of a json = "first(sql.NAME(...)) else STATUS" '
+                       "reply", code="RS065")
+            return None
+        return self.caches[name]
 
     def handler(self, raw: dict, path: tuple, reply) -> str | None:
         """handler = "name": the route is answered by a C function in handlers/*.c."""
@@ -444,6 +466,7 @@ class _Checker:
             statuses = [s for s in STATUS_REASONS if s not in BODILESS_STATUSES]
             checker = JsonChecker(report, self.shapes, self.data, _key_problem, statuses,
                                   getattr(self, "named_errors", {}), getattr(self, "error_body", None))
+            checker.statements = self.statements
             json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
         if "text" not in raw:

@@ -12,7 +12,7 @@ import json
 from .model import WS_BEHAVIOURS, Route
 from .spec_keys import WEBSOCKET_ROUTE_KEYS as _WS_ROUTE_KEYS
 
-PROTOCOLS = ("http1", "websocket", "h2c")
+PROTOCOLS = ("http1", "websocket", "h2c", "h2")
 
 
 def check_protocols(checker, raw, key: tuple) -> tuple:
@@ -26,8 +26,8 @@ def check_protocols(checker, raw, key: tuple) -> tuple:
             checker.error(key + (i,), f'unknown protocol "{name}" (expected one of: {", ".join(PROTOCOLS)})')
         elif name in raw[:i]:
             checker.error(key + (i,), f'"{name}" is listed twice', "RS015")
-    if "http1" not in raw and "h2c" not in raw:
-        checker.error(key, 'a listener speaks "http1", "h2c" or both')
+    if "http1" not in raw and "h2c" not in raw and "h2" not in raw:
+        checker.error(key, 'a listener speaks "http1", "h2c", "h2" or a combination')
     elif "websocket" in raw and "http1" not in raw:
         checker.error(key, '"websocket" needs "http1": a WebSocket starts as an HTTP/1.1 request')
     return tuple(p for p in PROTOCOLS if p in raw)

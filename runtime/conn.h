@@ -48,6 +48,8 @@ enum {
     RS_CF_TEXT = 1u << 10,       /* holds request-scoped text (request_text.h) */
     RS_CF_SEND_AGAIN = 1u << 11, /* a ring send completed with -EAGAIN: wait for POLLOUT, resend */
     RS_CF_NONBLOCK = 1u << 12,   /* the socket was made non-blocking for sendfile */
+    RS_CF_TLS = 1u << 13,        /* accepted on a TLS listener: r->tls[slot] is its stream layer */
+    RS_CF_DB_WAIT = 1u << 14,    /* its request waits on the database: nothing behind it is parsed */
 };
 
 typedef enum rs_timer_kind {
@@ -71,7 +73,8 @@ typedef enum rs_proto {
     RS_PROTO_SNIFF,
 } rs_proto;
 
-struct rs_h2_conn; /* h2_conn.c */
+struct rs_h2_conn;    /* h2_conn.c */
+struct rs_tls_stream; /* tls_stream.c */
 
 /* WebSocket state of a connection after the upgrade (ws_conn.c). */
 typedef struct rs_ws_conn {

@@ -431,6 +431,8 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         rs_static_resolve_into(&file, &view, &m);
         rs_static_respond_by_ref(&reply, &file);
     } else {
+        reply.route = m.route;
+        reply.params = &params;
         rs_route_respond(m.route, &params, &reply);
     }
     if (!reply.status) /* generated code must always answer */

@@ -14,6 +14,7 @@
 
 #include "conn_lifecycle.h"
 #include "date_cache.h"
+#include "db/db_pool.h"
 #include "json_scratch.h"
 #include "listener.h"
 #include "log.h"
@@ -152,6 +153,11 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     if (sendv == MAP_FAILED)
         return -ENOMEM;
     r->sendv = sendv;
+    void *tls = mmap(NULL, (size_t)opt->max_connections * sizeof *r->tls, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (tls == MAP_FAILED)
+        return -errno;
+    r->tls = tls;
     if (rs_request_text_init(r) < 0)
         return -ENOMEM;
     rs_timers_init(&r->timers);
@@ -162,6 +168,8 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     r->timers.duration_ms[RS_TIMER_LINGER] = RS_LINGER_MS;
 
     for (unsigned i = 0; i < opt->listener_count; i++) {
+        if (opt->disabled & (1u << i))
+            continue;
         r->listen_fd[i] = rs_listen(opt->host, opt->listeners[i].port);
         if (r->listen_fd[i] < 0)
             return r->listen_fd[i];
@@ -181,6 +189,8 @@ void rs_reactor_destroy(rs_reactor *r)
     rs_chunk_pool_destroy(&r->file_chunks);
     if (r->sendv)
         munmap(r->sendv, (size_t)r->opt->max_connections * sizeof(rs_send_vec));
+    if (r->tls)
+        munmap(r->tls, (size_t)r->opt->max_connections * sizeof *r->tls);
     rs_request_text_destroy(r);
     free(r->query_index);
     rs_json_scratch_free(&r->json);
@@ -188,6 +198,7 @@ void rs_reactor_destroy(rs_reactor *r)
     if (r->ring_ready)
         io_uring_queue_exit(&r->ring);
     r->ring_ready = false;
+    rs_db_pool_destroy(r); /* after the ring: no poll refers to its sockets any more */
 }
 
 /* The accept of listener i carries i where a connection op has its slot. */
@@ -213,7 +224,7 @@ static void arm_accept(rs_reactor *r, unsigned i)
 static void arm_accepts(rs_reactor *r)
 {
     for (unsigned i = 0; i < r->opt->listener_count; i++)
-        if (!(r->accept_armed & (1u << i)))
+        if (!(r->accept_armed & (1u << i)) && !(r->opt->disabled & (1u << i)))
             arm_accept(r, i);
 }
 
@@ -264,7 +275,7 @@ static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
             return;
         }
     } else {
-        rs_conn_accepted(r, cqe->res, r->opt->listeners[i].protocols);
+        rs_conn_accepted(r, cqe->res, r->opt->listeners[i].protocols, r->opt->tls[i]);
     }
     if (!(r->accept_armed & (1u << i)) && !r->stopping && !r->accept_retry_ms)
         arm_accept(r, i);
@@ -313,6 +324,10 @@ static void handle_cqe(rs_reactor *r, const struct io_uring_cqe *cqe)
     }
     uint32_t slot = (uint32_t)(ud >> 32);
     uint32_t gen = (uint32_t)(ud >> 8) & 0xFFFFFF;
+    if (op == RS_OP_DB_POLL || op == RS_OP_DB_POLLOUT) {
+        rs_db_on_poll(r, op, slot, gen, cqe->res);
+        return;
+    }
     rs_conn *c = slot < r->conns.high_water ? &r->conns.slots[slot] : NULL;
     if (!c || c->state == RS_CONN_FREE || c->gen != gen) {
         /* Defensive: slots are recycled only with nothing in flight, so this
@@ -369,6 +384,10 @@ int rs_reactor_run(rs_reactor *r)
     arm_accepts(r);
     arm_stop_poll(r);
     arm_report_poll(r);
+    if (rs_db_pool_init(r) < 0) {
+        rs_log("database: out of memory for the connection pool");
+        return -ENOMEM;
+    }
     for (;;) {
         struct io_uring_cqe *cqe;
         unsigned head, seen = 0;
@@ -382,13 +401,16 @@ int rs_reactor_run(rs_reactor *r)
         r->now_ms = clock_ms();
         rs_date_refresh(time(NULL));
         expire_timers(r);
+        rs_db_tick(r);
         flush_dirty(r);
+        rs_db_flush(r); /* statements parked during the batch go out in one sync per connection */
         if (r->stopping && r->conns.in_use == 0 && !r->accept_armed)
             break;
 
         uint32_t wait_ms = rs_timer_next_wait(&r->timers, &r->conns, r->now_ms, RS_MAX_WAIT_MS);
         if (r->accept_retry_ms && wait_ms > RS_ACCEPT_RETRY_MS)
             wait_ms = RS_ACCEPT_RETRY_MS;
+        wait_ms = rs_db_next_wait(r, wait_ms);
         struct __kernel_timespec ts = {.tv_sec = wait_ms / 1000,
                                        .tv_nsec = (long long)(wait_ms % 1000) * 1000000};
         int ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);

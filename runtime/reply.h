@@ -39,6 +39,9 @@ struct rs_reply {
     const char *request_body; /* RS_BODY_JSON: the whole request body (rs_body_parse) */
     size_t request_body_len;
     rs_status prepared; /* typed handlers: the response to send after it returns */
+    bool parked;        /* rs_reply_db: answered later, by rs_db_answered */
+    int route;          /* the route answered and its parameters (rs_reply_db's failure reply) */
+    const rs_params *params;
 };
 
 /* rs_reply_text with extra header lines (each ending in CRLF) after the

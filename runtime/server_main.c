@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db/db_cache.h"
+#include "db/db_connect.h"
 #include "listener.h"
 #include "log.h"
 #include "port_owners.h"
@@ -27,6 +29,7 @@
 #include "server_options.h"
 #include "static.h"
 #include "stats.h"
+#include "tls/tls_context.h"
 
 typedef struct worker {
     pthread_t thread;
@@ -43,10 +46,10 @@ static void usage(FILE *out)
             rs_spec.spec_name);
     for (unsigned i = 0; i < rs_spec.listener_count; i++) {
         const rs_spec_listener *l = &rs_spec.listeners[i];
-        fprintf(out, "  listener %u '%s': port %u,%s%s%s\n", i, l->name, l->port,
-                l->protocols & RS_LISTEN_HTTP1 ? " http1" : "",
+        fprintf(out, "  listener %u '%s': port %u,%s%s%s%s%s\n", i, l->name, l->port,
+                l->tls_cert ? " TLS:" : "", l->protocols & RS_LISTEN_HTTP1 ? " http1" : "",
                 l->protocols & RS_LISTEN_WEBSOCKET ? " websocket" : "",
-                l->protocols & RS_LISTEN_H2C ? " h2c" : "");
+                l->protocols & RS_LISTEN_H2C ? " h2c" : "", l->protocols & RS_LISTEN_H2 ? " h2" : "");
     }
     fprintf(out,
             "\n"
@@ -61,10 +64,15 @@ static void usage(FILE *out)
             "  --body-timeout S      longest silence inside a request body (default %g)\n"
             "  --idle-timeout S      idle keep-alive connections are closed after S (default %g)\n"
             "  --write-timeout S     output that makes no progress for S is dropped (default %g)\n"
+            "  --tls-cert FILE       certificate chain (PEM) of every TLS listener, instead of the spec's\n"
+            "  --tls-key FILE        its private key (PEM)\n"
             "  --stats               print per-worker counters at exit (SIGUSR1: any time)\n"
             "  --help                this text\n\n"
             "SIGINT/SIGTERM: stop accepting, finish in-flight responses, exit 0.\n"
-            "SIGUSR1: each worker prints its counters (one key=value line) and goes on.\n",
+            "SIGUSR1: each worker prints its counters (one key=value line) and goes on.\n"
+            "SIGHUP: TLS listeners reload their certificate and key (a pair that does not load is refused,\n"
+            "        the old one kept); open connections are not dropped.\n"
+            "A TLS listener whose files are missing at start is not served (one line says why).\n",
             rs_spec.host[0] ? rs_spec.host : "every interface", rs_spec.port, rs_spec.max_connections,
             rs_spec.recv_buffers, rs_spec.timeouts.header / 1000.0, rs_spec.timeouts.body / 1000.0,
             rs_spec.timeouts.idle / 1000.0, rs_spec.timeouts.write / 1000.0);
@@ -120,7 +128,7 @@ static int parse_listen(const char *v, rs_server_options *o)
         goto bad;
     size_t name_len = (size_t)(eq - v);
     for (unsigned i = 0; i < o->listener_count; i++) {
-        char index[12];
+        char index[12]; /* any unsigned: -O1 -Wformat-truncation (ASan build) */
         snprintf(index, sizeof index, "%u", i);
         if ((strlen(o->listeners[i].name) == name_len && !strncmp(o->listeners[i].name, v, name_len)) ||
             (strlen(index) == name_len && !strncmp(index, v, name_len))) {
@@ -172,6 +180,10 @@ static int parse_args(int argc, char **argv, rs_server_options *o)
             if (parse_uint(a, v, 1, 1024, &n))
                 return -1;
             o->workers = (uint32_t)n;
+        } else if (!strcmp(a, "--tls-cert")) {
+            o->tls_cert = v;
+        } else if (!strcmp(a, "--tls-key")) {
+            o->tls_key = v;
         } else if (!strcmp(a, "--data-root")) {
             o->data_root = v;
         } else if (!strcmp(a, "--max-connections")) {
@@ -193,6 +205,56 @@ static int parse_args(int argc, char **argv, rs_server_options *o)
         }
     }
     return 0;
+}
+
+static const char *tls_cert_of(const rs_server_options *o, unsigned i)
+{
+    return o->tls_cert ? o->tls_cert : o->listeners[i].tls_cert;
+}
+
+static const char *tls_key_of(const rs_server_options *o, unsigned i)
+{
+    return o->tls_key ? o->tls_key : o->listeners[i].tls_key;
+}
+
+/* A TLS context per TLS listener.  One whose files do not load is disabled
+ * (the arena mounts /certs only for its TLS profiles): the others serve. */
+static void setup_tls(rs_server_options *o)
+{
+    for (unsigned i = 0; i < o->listener_count; i++) {
+        const rs_spec_listener *l = &o->listeners[i];
+        if (!l->tls_cert)
+            continue;
+        rs_tls_proto order[RS_TLS_MAX_PROTOS];
+        size_t n = 0;
+        bool h2 = l->protocols & RS_LISTEN_H2, h1 = l->protocols & RS_LISTEN_HTTP1;
+        if (h2 && l->h2_first)
+            order[n++] = RS_TLS_PROTO_H2;
+        if (h1)
+            order[n++] = RS_TLS_PROTO_HTTP1;
+        if (h2 && !l->h2_first)
+            order[n++] = RS_TLS_PROTO_H2;
+        char err[512];
+        o->tls[i] = rs_tls_ctx_new(tls_cert_of(o, i), tls_key_of(o, i), order, n, err, sizeof err);
+        if (!o->tls[i]) {
+            o->disabled |= (uint16_t)(1u << i);
+            rs_log("listener '%s' (port %u) not served: %s", l->name, l->port, err);
+        }
+    }
+}
+
+static void reload_tls(const rs_server_options *o)
+{
+    for (unsigned i = 0; i < o->listener_count; i++) {
+        if (!o->tls[i])
+            continue;
+        char err[512];
+        if (rs_tls_ctx_reload(o->tls[i], tls_cert_of(o, i), tls_key_of(o, i), err, sizeof err) == 0)
+            rs_log("listener '%s': TLS certificate and key reloaded", o->listeners[i].name);
+        else
+            rs_log("listener '%s': reload refused, the current certificate stays: %s", o->listeners[i].name,
+                   err);
+    }
 }
 
 static void *worker_main(void *arg)
@@ -272,6 +334,7 @@ int main(int argc, char **argv)
      * then share them read-only without synchronisation. */
     if (rs_data_load(opt.data_root) < 0 || rs_static_load_all(opt.data_root) < 0)
         return 1;
+    setup_tls(&opt);
 
     cpu_set_t mask;
     int cpus[CPU_SETSIZE], ncpu = 0;
@@ -287,10 +350,19 @@ int main(int argc, char **argv)
     /* A second server on a taken port would join its SO_REUSEPORT group (same
      * user) and silently take half of its connections: refuse instead. */
     for (unsigned l = 0; l < opt.listener_count; l++) {
+        if (opt.disabled & (1u << l))
+            continue; /* not served (TLS files missing): its port is not ours to claim */
         if (rs_port_probe(opt.host, opt.listeners[l].port) == -EADDRINUSE) {
             rs_log("port %u is already in use", opt.listeners[l].port);
             return 1;
         }
+    }
+    /* Postgres: environment read and host resolved once, before the workers
+     * (each opens its own connections without ever blocking). */
+    rs_db_target_init(opt.workers);
+    if (rs_db_cache_init() < 0) {
+        rs_log("cache: out of memory");
+        return 1;
     }
 
     raise_fd_limit();
@@ -300,6 +372,7 @@ int main(int argc, char **argv)
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGUSR1);
+    sigaddset(&stop_signals, SIGHUP);
     /* Reactor threads inherit the mask: only the main thread takes signals. */
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
@@ -335,6 +408,8 @@ int main(int argc, char **argv)
     for (uint32_t i = 0; i < opt.workers; i++)
         failed |= workers[i].status != 0;
     for (unsigned l = 0; !failed && l < opt.listener_count; l++) {
+        if (opt.disabled & (1u << l))
+            continue; /* not served (TLS files missing): nothing of ours listens there */
         if (foreign_listeners(workers, opt.workers, l, opt.listeners[l].port) > 0) {
             rs_log("port %u is already in use (another process started listening on it as this one did)",
                    opt.listeners[l].port);
@@ -346,17 +421,21 @@ int main(int argc, char **argv)
      * connect as soon as the listeners exist; the kernel queues it until then). */
     if (!failed) {
         char ports[RS_MAX_LISTENERS * 8] = "";
+        unsigned served = 0;
         for (unsigned i = 0, n = 0; i < opt.listener_count; i++)
-            n +=
-                (unsigned)snprintf(ports + n, sizeof ports - n, "%s%u", i ? ", " : "", opt.listeners[i].port);
-        rs_log("serving spec '%s' on port%s %s with %u worker(s)", rs_spec.spec_name,
-               opt.listener_count > 1 ? "s" : "", ports, opt.workers);
+            if (!(opt.disabled & (1u << i)))
+                n += (unsigned)snprintf(ports + n, sizeof ports - n, "%s%u", served++ ? ", " : "",
+                                        opt.listeners[i].port);
+        rs_log("serving spec '%s' on port%s %s with %u worker(s)", rs_spec.spec_name, served > 1 ? "s" : "",
+               ports, opt.workers);
     }
     pthread_barrier_wait(&ready); /* the reactors accept only after this */
 
     for (int sig = 0; !failed && sig != SIGINT && sig != SIGTERM;) {
         if (sigwait(&stop_signals, &sig) != 0)
             break;
+        if (sig == SIGHUP)
+            reload_tls(&opt);
         if (sig == SIGUSR1) {
             for (uint32_t i = 0; i < opt.workers; i++) {
                 ssize_t ignored = write(workers[i].report_fd, &(uint64_t){1}, sizeof(uint64_t));
@@ -381,5 +460,7 @@ int main(int argc, char **argv)
     }
     free(workers);
     close(stop_fd);
+    for (unsigned i = 0; i < opt.listener_count; i++)
+        rs_tls_ctx_free(opt.tls[i]);
     return failed ? 1 : 0;
 }

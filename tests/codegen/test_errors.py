@@ -100,8 +100,8 @@ EXPECTED = {
         'no_routes.toml: error[RS011]: route: no routes: add at least one [[route]] table',
     ],
     "websocket.toml": [
-        'websocket.toml:2:13: error[RS014]: server.protocols: a listener speaks "http1", "h2c" or both',
-        'websocket.toml:2:27: error[RS014]: server.protocols[1]: unknown protocol "h3" (expected one of: http1, websocket, h2c)',
+        'websocket.toml:2:13: error[RS014]: server.protocols: a listener speaks "http1", "h2c", "h2" or a combination',
+        'websocket.toml:2:27: error[RS014]: server.protocols[1]: unknown protocol "h3" (expected one of: http1, websocket, h2c, h2)',
         'websocket.toml:2:33: error[RS015]: server.protocols[2]: "websocket" is listed twice',
         'websocket.toml:5:8: error[RS020]: route[0].path: a websocket route has no path parameters',
         'websocket.toml:6:11: error[RS014]: route[0].methods: a websocket route takes ["GET"] (the opening handshake)',

@@ -210,7 +210,9 @@ def test_arena_document_details():
     static = doc["paths"]["/static/{path}"]["get"]
     assert {"200", "304", "404"} <= set(static["responses"])
     assert doc["servers"] == [{"url": "http://localhost:8080", "description": "main: http1, websocket, h2c"},
-                              {"url": "http://localhost:8082", "description": "h2c: h2c"}]
+                              {"url": "http://localhost:8082", "description": "h2c: h2c"},
+                              {"url": "https://localhost:8081", "description": "tls: http1, websocket"},
+                              {"url": "https://localhost:8443", "description": "h2: http1, h2"}]
 
 
 def test_constraints_and_renamed_violations(tmp_path):

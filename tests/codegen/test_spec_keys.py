@@ -33,6 +33,7 @@ def _tables_in(data: dict) -> dict:
     used["[server]"] |= set(server) | set(tomllib.loads(SHORTHAND)["server"])
     for listener in server.get("listen", []):
         used["[[server.listen]]"] |= set(listener)
+        used["[server.listen] tls"] |= set(listener.get("tls", {}))
     for sub, title in (("limits", "[server.limits]"), ("timeouts", "[server.timeouts]"),
                        ("buffers", "[server.buffers]"), ("violations", "[server.violations]")):
         used[title] |= set(server[sub])
@@ -64,6 +65,11 @@ def _tables_in(data: dict) -> dict:
         used["[data.NAME]"] |= set(data_source)
     for profile in data["profile"].values():
         used["[profile.NAME]"] |= set(profile)
+    used["[database]"] |= set(data.get("database", {}))
+    for statement in data.get("sql", {}).values():
+        used["[sql.NAME]"] |= set(statement)
+    for cache in data.get("cache", {}).values():
+        used["[cache.NAME]"] |= set(cache)
     return used
 
 
@@ -102,6 +108,7 @@ UNKNOWN_KEY_SPECS = {
     "[server]": "[server]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.limits]": "[server.limits]\nzzq = 1\n" + ROUTE + REPLY,
     "[[server.listen]]": "[[server.listen]]\nport = 1\nzzq = 1\n" + ROUTE + REPLY,
+    "[server.listen] tls": '[[server.listen]]\nport = 1\ntls = { cert = "c", key = "k", zzq = 1 }\n' + ROUTE + REPLY,
     "[server.timeouts]": "[server.timeouts]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.buffers]": "[server.buffers]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.violations]": "[server.violations]\nzzq = 1\n" + ROUTE + REPLY,
@@ -121,6 +128,9 @@ UNKNOWN_KEY_SPECS = {
     "[error.NAME]": "[error.e]\nstatus = 404\nzzq = 1\n" + ROUTE + REPLY,
     "[error_body]": "[error_body]\nzzq = 1\n" + ROUTE + REPLY,
     "[route.redirect]": ROUTE + 'redirect = { location = "/b", zzq = 1 }\n',
+    "[database]": "[database]\nzzq = 1\n" + ROUTE + REPLY,
+    "[sql.NAME]": '[database]\n[sql.s]\ntext = "SELECT 1"\nzzq = 1\n' + ROUTE + REPLY,
+    "[cache.NAME]": "[cache.c]\nzzq = 1\n" + ROUTE + REPLY,
 }
 
 
