@@ -94,7 +94,12 @@ class Stressed:
             tmpdir, name="stress", extra_args=("--workers", str(workers), "--stats", *extra_args))
         self.pid = self.srv.proc.pid
         self.port = self.srv.port
-        time.sleep(0.2)  # the start-up probe connection is closed by now
+        # The start-up probe connection holds a slot and an fd until its close
+        # completes, which on a loaded machine can take longer than a fixed sleep:
+        # the baseline is taken once no connection is open (bounded wait).
+        deadline = time.monotonic() + 5
+        while self.stats()["open"] != 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.fds_before = fd_count(self.pid)
         self.rss_before = rss_bytes(self.pid)
         self.accepted_before = self.stats()["accepted"]  # the start-up probe
