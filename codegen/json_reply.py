@@ -37,6 +37,7 @@ from . import expr
 from .query import ParamInfo, Query, QueryChecker, QueryError, read_as_number
 from .query_emit import QueryEmitter
 from .shapes import DataSource
+from .values import string_holes
 from .sql_reply import JSql, JSqlFirst, parse_call, starts_call
 
 _ZERO = {"int": "0", "string": '""', "bool": "false"}
@@ -82,8 +83,15 @@ class JLen:
 
 
 @dataclass
+class JText:
+    """A string or enum parameter as a field: its text, as a JSON string."""
+
+    name: str
+
+
+@dataclass
 class JsonReply:
-    fields: list  # (key, JInt | JSource | JQuery | JFirst | JLen); key None: the whole body
+    fields: list  # (key, JInt | JSource | JQuery | JFirst | JLen | JText); key None: the whole body
     text: str  # a one-line summary for comments and `ringspec routes`
     lets: list = None  # (name, Query), in order
 
@@ -113,7 +121,8 @@ class JsonChecker:
         infos = {p.name: p for p in params if isinstance(p, ParamInfo)}
         infos.update({p: ParamInfo(p, "query", "int") for p in params if isinstance(p, str)})
         self.infos = infos
-        self.int_names = list(infos)  # a string reads as its length (or enum index) here
+        self.int_names = list(infos)
+        self.strings = string_holes.string_params(infos.values())  # text as a field, len() in arithmetic
         before = self._errors()
         lets = self.let_table(let_raw, let_key) if let_raw is not None else []
         if isinstance(raw, str):
@@ -248,7 +257,16 @@ class JsonChecker:
         if " else " in f" {text} ":
             self.error(key, '"else STATUS" follows first(...) only', inner=(text.find("else"), 4))
             return None
+        if not whole and string_holes.whole_name(text, self.strings):
+            return JText(string_holes.whole_name(text, self.strings))
         m = _LEN.fullmatch(text)
+        if m and not whole and m.group(1) in self.strings:  # a string parameter's length
+            try:
+                string_holes.int_source(text, self.strings, json_field=True)  # refuses an enum's
+            except expr.ExprError as exc:
+                self.error(key, str(exc))
+                return None
+            return JInt(text, expr.Name(m.group(1)))
         if m and not whole:
             return JLen(m.group(1))
         if self.checker().starts_query(text):
@@ -291,7 +309,7 @@ class JsonChecker:
             self.error(key, what, inner=(call.start(1), len(call.group(1)) + 1))
             return None
         try:
-            tree = expr.parse_expr(text)
+            tree = expr.parse_expr(string_holes.int_source(text, self.strings, json_field=True))
             unknown = [n for n in expr.names_in(tree) if n not in names]
             if unknown:
                 listing = ", ".join(names) or "none"
@@ -300,9 +318,7 @@ class JsonChecker:
         except expr.ExprError as exc:  # the message quotes a text template's {hole}, not written here
             self.error(key, str(exc).replace(f"{{{text}}}", json.dumps(text)))
             return None
-        for _, message, hint in read_as_number(expr.names_in(tree), self.infos):
-            self._report(key, message, "RS091", None, hint, "warning")  # not an error of the reply
-        return tree
+        return tree  # a string parameter left in it is a len() (values/string_holes.py)
 
 
 # -- C plan ---------------------------------------------------------------------------
@@ -321,6 +337,7 @@ class JsonPlan:
         self.c_string = c_string
         self.shapes = shapes
         self.used: set[str] = set()
+        self.texts: set[str] = set()  # string parameters written as text (rs_s_NAME)
         self.lines: list[str] = []
         self._raw = ""
         self.statements: list[str] = []
@@ -376,6 +393,9 @@ class JsonPlan:
                 self.code(f"rs_json_int(rs_w, {values[key]});")
             elif isinstance(v, JLen):
                 self.code(f"rs_json_int(rs_w, (int64_t){bounds[v.of]});")
+            elif isinstance(v, JText):
+                self.texts.add(v.name)
+                self.code(f"rs_json_string(rs_w, rs_s_{v.name}.ptr, rs_s_{v.name}.len);")
             elif isinstance(v, JFirst):
                 self.first(v, self.views[key])
             elif isinstance(v, JQuery):

@@ -21,12 +21,14 @@ STATUS_REASONS = {
     201: "Created",
     202: "Accepted",
     203: "Non-Authoritative Information",
+    204: "No Content",
     206: "Partial Content",
     207: "Multi-Status",
     300: "Multiple Choices",
     301: "Moved Permanently",
     302: "Found",
     303: "See Other",
+    304: "Not Modified",
     307: "Temporary Redirect",
     308: "Permanent Redirect",
     400: "Bad Request",
@@ -108,6 +110,7 @@ class Server:
     timeouts: Timeouts
     protocols: tuple = ("http1",)  # every protocol some listener speaks: "http1", "websocket", "h2c"
     listeners: tuple = ()  # Listener, in spec order; the first is what --port overrides
+    host: str = ""  # IP address every listener binds; "" = every interface (dual-stack [::])
 
     @property
     def port(self) -> int:
@@ -172,27 +175,29 @@ class Literal:
 
 
 @dataclass(frozen=True)
-class IntSegment:
-    """A whole path segment holding an integer parameter."""
+class ParamSegment:
+    """A whole path segment holding a parameter: an integer, or a string (param.kind),
+    percent-decoded and checked like a query string."""
 
     param: Param
 
 
 @dataclass(frozen=True)
 class StaticDir:
-    """static = { dir, precompressed, cache, mime } on a prefix route."""
+    """static = { dir, precompressed, cache, mime, index } on a prefix route."""
 
     dir: str  # "/data/static": resolved under --data-root
     precompressed: tuple  # "br" / "gzip", the server's preference first
     cache: str  # "memory" or "none"
     mime: tuple  # (extension, media type, compressible), defaults merged with the spec's
+    index: str = ""  # file served for a directory path ("index.html"); "" = none (404)
 
 
 @dataclass
 class Route:
     index: int  # position in the spec, used in error messages
     path: str
-    segments: list  # Literal | IntSegment, alternating, starting with a Literal
+    segments: list  # Literal | ParamSegment, alternating, starting with a Literal
     methods: tuple  # names from METHODS, in METHODS order, HEAD added for GET
     params: list  # Param, in slot order: path, then query, then body
     body: Param | None
@@ -212,6 +217,7 @@ class Route:
     tests: list = field(default_factory=list)  # route_tests.TestCase: its [[route.test]] cases
     responses: list = field(default_factory=list)  # responses.Response, for a typed handler
     errors: list = field(default_factory=list)  # responses.NamedError the handler may return
+    headers: list = field(default_factory=list)  # reply_head.check.Header: server's, then the route's
     cache: object = None  # sql_spec.Cache in front of a first(sql.NAME(...)) reply
 
     @property

@@ -187,7 +187,7 @@ def _reply(spec: Spec, route, method: str, used_shapes: set) -> dict:
         return {"default": {"description": f"written by the C handler `{route.handler}` (handlers/*.c)"}}
     reason = STATUS_REASONS.get(route.status, "reply")
     response = {"description": reason}
-    if method != "HEAD":  # a HEAD reply has the GET reply's headers and no content
+    if method != "HEAD" and route.content_type:  # HEAD, 204, 304 and redirects have no content
         if route.json is not None:
             schema = _json_reply_schema(spec, route.json, used_shapes)
         else:
@@ -201,6 +201,8 @@ def _reply(spec: Spec, route, method: str, used_shapes: set) -> dict:
         response["headers"] = {"Vary": {"schema": {"type": "string", "const": "Accept-Encoding"}},
                                "Content-Encoding": {"schema": {"type": "string",
                                                                "enum": [c for c, _ in route.compress]}}}
+    if route.headers:
+        response.setdefault("headers", {}).update(_headers(route.headers))
     out = {str(route.status): response}
     for _, value in route.json.fields if route.json is not None else ():
         if isinstance(value, JFirst) and value.missing is not None:
@@ -219,7 +221,9 @@ def _typed_replies(spec: Spec, route, method: str, used_shapes: set) -> dict:
     out = {}
     for r in route.responses:
         response = {"description": r.description or STATUS_REASONS.get(r.status, "reply")}
-        if method != "HEAD":
+        if route.headers:
+            response["headers"] = _headers(route.headers)
+        if method != "HEAD" and r.content_type:
             schema = _type_schema(r.type, used_shapes) if r.type is not None else {"type": "string"}
             response["content"] = {r.content_type.split(";")[0].strip(): {"schema": schema}}
         out[str(r.status)] = response
@@ -233,6 +237,17 @@ def _typed_replies(spec: Spec, route, method: str, used_shapes: set) -> dict:
         out.setdefault(str(status), response)
     out.setdefault("500", {"description": f"the handler `{route.handler}` answered with something its route "
                                           "does not declare"})
+    return out
+
+
+def _headers(headers) -> dict:
+    """response_headers (and a redirect's Location) as OpenAPI header objects."""
+    out = {}
+    for h in headers:
+        text = "".join("{" + p.source + "}" if isinstance(p, Hole) else p.text for p in h.template)
+        schema = {"type": "string", "const": h.text} if h.constant else {"type": "string"}
+        out[h.name] = {"schema": schema} if h.constant else \
+            {"schema": schema, "description": f"the template {text!r}, holes as base-10 int64"}
     return out
 
 

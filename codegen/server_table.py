@@ -8,6 +8,7 @@ like every other part of validate.py; [server.violations] is checked in params.p
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 
@@ -60,7 +61,8 @@ def check(checker, raw: dict, describe) -> Server:
         checker.error(path + ("buffers", "recv_count"), f"{recv_count} is not a power of two", code="RS014")
     listeners = _listeners(checker, raw, port, describe)
     protocols = tuple(p for p in PROTOCOLS if any(p in lst.protocols for lst in listeners))
-    return Server(workers, max_conn, recv_count, recv_size, limits, timeouts, protocols, listeners)
+    host = _host(checker, raw, path, describe)
+    return Server(workers, max_conn, recv_count, recv_size, limits, timeouts, protocols, listeners, host)
 
 
 _MAX_LISTENERS = 16
@@ -108,6 +110,24 @@ def _listeners(checker, raw: dict, port: int, describe) -> tuple:
         out.append(Listener(name, lport, protocols, cert, key, h2_first))
     return tuple(out)
 
+
+def _host(checker, raw: dict, path: tuple, describe) -> str:
+    """[server] host: an IP address literal (no name lookup at start-up: "localhost" could
+    resolve to another address than the operator meant)."""
+    value = raw.get("host", "")
+    if not isinstance(value, str):
+        checker.error(path + ("host",), f"expected a string, got {describe(value)}", code="RS012")
+        return ""
+    if value == "":
+        return value
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        hint = 'for the loopback interface write "127.0.0.1" or "::1"' if value == "localhost" else None
+        checker.error(path + ("host",), f'not an IP address: "{value}" (e.g. "127.0.0.1", "::1", "0.0.0.0")',
+                      code="RS014", hint=hint)
+        return ""
+    return value
 
 def _tls(checker, table: dict, at: tuple, protocols: tuple, describe) -> tuple:
     """A listener's tls = { cert, key } (None, None without one); "h2" needs it, "h2c" refuses it."""

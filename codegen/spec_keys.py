@@ -35,7 +35,7 @@ class Table(NamedTuple):
 # Top level of the file.
 SPEC = Table("top level", "the tables a spec may contain", {
     "server": Key("table", "defaults", "the listener, limits, timeouts, buffers and the violations reply"),
-    "route": Key("array of tables", "required", "[[route]]: one per path; at least one"),
+    "route": Key("array of tables", "required", "[[route]]: one per path and method (GET /books and POST /books are two); at least one"),
     "profile": Key("table of tables", "none", "[profile.NAME]: a build variant with a subset of the routes"),
     "shape": Key("table of tables", "none", "[shape.NAME]: a JSON object type"),
     "data": Key("table of tables", "none", "[data.NAME]: a JSON file loaded at start-up"),
@@ -49,6 +49,8 @@ SPEC = Table("top level", "the tables a spec may contain", {
 SERVER = Table("[server]", "the listener", {
     "port": Key("integer", 8080, "TCP port of the one listener (shorthand for one [[server.listen]]); "
                 "the server's --port flag overrides it", (1, 65535)),
+    "host": Key("string", '"" (every interface)', 'IP address every listener binds: "127.0.0.1", "::1", '
+                "\"0.0.0.0\" (IPv4 only), \"::\"; the server's --host flag overrides it"),
     "workers": Key("string or integer", '"auto"', '"auto" = one reactor per CPU of the affinity mask, or 1..1024'),
     "max_connections": Key("integer", 16384, "open connections per worker", (1, 1 << 20)),
     "protocols": Key("array of strings", '["http1"]', "the one listener's protocols, as in [[server.listen]]"),
@@ -58,6 +60,8 @@ SERVER = Table("[server]", "the listener", {
     "timeouts": Key("table", "defaults", "[server.timeouts]"),
     "buffers": Key("table", "defaults", "[server.buffers]"),
     "violations": Key("table", "defaults", "[server.violations]: the reply to a request breaking constraints"),
+    "response_headers": Key("table", "none", 'headers added to every reply the spec generates (not static files, '
+                            'not the runtime\'s own errors): { x-frame-options = "DENY" }; constant values'),
 })
 
 LISTEN = Table("[[server.listen]]", "one listening port and what it speaks", {
@@ -128,10 +132,14 @@ VIOLATION_FIELDS = Table("[server.violations.fields]", "member names of one viol
     "expected": Key("string", '"expected"', 'name of the member saying what was expected, e.g. "<= 100"'),
 })
 
-ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory or a WebSocket behaviour", {
-    "path": Key("string", "required", '"/items/{id:int}": literal segments and typed parameters'),
+ROUTE = Table("[[route]]", "a path and its methods, answered by a reply, a handler, a directory or a WebSocket "
+              "behaviour; another route may answer other methods of the same path", {
+    "path": Key("string", "required", '"/items/{id:int}" or "/books/{slug:string}": literal segments and '
+                'typed parameters (a string segment is percent-decoded, "+" stays "+"; 1..256 bytes unless '
+                'path_params says otherwise)'),
     "methods": Key("array of strings", '["GET"]', "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS; GET implies HEAD"),
-    "path_params": Key("table", "none", "constraints on path parameters: { id = { min = 1 } } (min, max, enum)"),
+    "path_params": Key("table", "none", "constraints on path parameters: { id = { min = 1 } } (int: min, max, "
+                       "enum; string: min_length, max_length, pattern, enum)"),
     "query": Key("table", "none", 'query parameters: name = "int", "int = N", "string" or a parameter table'),
     "headers": Key("table", "none", "header parameters, by lower-case name (bound with - as _)"),
     "body": Key("string or table", "none", '"int", "int = N" (integer body), "stream" (read and counted: '
@@ -146,6 +154,9 @@ ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory
     "response": Key("array of tables", "none", "[[route.response]]: the typed responses of a handler route"),
     "errors": Key("array of strings", "[]", "names of [error.NAME] tables the route's handler may return"),
     "test": Key("array of tables", "none", "[[route.test]]: cases `ringspec test` runs against the built server"),
+    "response_headers": Key("table", "none", 'headers of the reply, by lower-case name: { cache-control = "no-store", '
+                            'x-book = "{id}" } ({holes} as in reply text); replace [server] ones of the same name'),
+    "redirect": Key("table", "none", "[route.redirect]: answer with a redirect (instead of reply)"),
     "cache": Key("string", "none", 'a [cache.NAME] for a first(sql.NAME(...)) reply: X-Cache: HIT or MISS'),
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
@@ -164,21 +175,25 @@ ROUTE_BODY = Table("[route.body]", "a JSON request body (Content-Type applicatio
 STATIC_ROUTE_KEYS = ("path", "methods", "static", "test")
 WEBSOCKET_ROUTE_KEYS = ("path", "methods", "websocket", "test")
 
-PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum', {
+PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum '
+              '(int segments) or min_length, max_length, pattern, enum (string segments)', {
     "type": Key("string", '"int"', '"int" (64-bit signed), "string" or "bool" (true/false, bound as 1/0)'),
     "required": Key("boolean", "true unless default is set", 'absent -> violation "missing"'),
     "default": Key("integer or string", "none", "value used when absent (int, or a member of enum)"),
     "min": Key("integer", "none", "int: lowest allowed value"),
     "max": Key("integer", "none", "int: highest allowed value"),
-    "enum": Key("array", "none", "allowed values; a string enum is bound as its 0-based index"),
+    "enum": Key("array", "none", "allowed values; a reply writes a string enum's value, a handler gets its "
+                "0-based index"),
     "min_length": Key("integer", "none", "string: fewest bytes (after percent-decoding)"),
     "max_length": Key("integer", 256, "string: most bytes (after percent-decoding)"),
     "pattern": Key("string", "none", "string: regular expression the whole value must match"),
 })
-PATH_PARAM_KEYS = ("min", "max", "enum")
+PATH_PARAM_KEYS = ("min", "max", "enum")  # of an {id:int} segment
+PATH_STRING_KEYS = ("min_length", "max_length", "pattern", "enum")  # of a {slug:string} segment
 
 REPLY = Table("[route.reply]", "the answer of a route without a handler", {
-    "status": Key("integer", 200, "a registered status that carries a body", (100, 599)),
+    "status": Key("integer", 200, "a registered status; 204 and 304 take no text or json (sent without body and "
+                  "Content-Length); a 3xx other than 304 needs a location header", (100, 599)),
     "type": Key("string", '"text/plain" or "application/json"', "Content-Type (a media type)"),
     "text": Key("string", "required unless json", 'a template: "{a + b}" holes are int expressions; with holes, '
                 'at most 64 KiB of body (literal bytes + 20 per hole)'),
@@ -196,6 +211,11 @@ REPLY_JSON = Table("[route.reply.json]", "a JSON object reply, members in order"
                    'with { k = expr }), first(QUERY) [else STATUS], len(FIELD or let), or int arithmetic'),
 })
 
+REDIRECT = Table("[route.redirect]", "a reply with a Location and no body", {
+    "status": Key("integer", 302, "301, 302, 303, 307 or 308"),
+    "location": Key("string", "required", 'the Location: "/books/{id}" ({holes} as in reply text)'),
+})
+
 # brotli quality and gzip level ranges; profiles may retune them within the same bounds.
 COMPRESS = Table("[route.compress]", "codings a json route offers, in the server's order of preference", {
     "gzip": Key("integer", "not offered", "gzip level", (1, 9)),
@@ -207,6 +227,8 @@ STATIC = Table("[route.static]", "a prefix route serving the files of a director
     "precompressed": Key("array of strings", "[]", 'serve .br / .gz siblings: ["br", "gz"]'),
     "cache": Key("string", '"memory"', '"memory" (loaded at start-up) or "none" (read per request)'),
     "mime": Key("table", "built-in list", 'extension -> media type, added to the defaults: { avif = "image/avif" }'),
+    "index": Key("string", "none", 'file served for a directory ("/static/", "/static/docs/"): "index.html"; '
+                 "without it a directory is 404"),
 })
 
 # Checked in route_tests.py; run by `ringspec test` (case_runner.py).
@@ -313,7 +335,7 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 
 # Every table, in the order the reference shows them.
 TABLES = (SPEC, SERVER, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
-          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
+          REPLY_JSON, REPLY_LET, REDIRECT, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
           DATABASE, SQL, CACHE, PROFILE)
 
 

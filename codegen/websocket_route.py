@@ -53,7 +53,7 @@ def check_websocket_route(checker, index: int, raw: dict, shapes: list, c_name) 
         if declared:
             checker.error(path + ("path",), "a websocket route has no path parameters", "RS020")
         elif len(checker.errors) == errors_before_path:
-            shapes.append((index, url, tuple(s.text for s in segments)))
+            shapes.append((index, url, tuple(s.text for s in segments), ("GET", "HEAD")))
     if raw.get("methods", ["GET"]) != ["GET"]:
         checker.error(path + ("methods",), 'a websocket route takes ["GET"] (the opening handshake)')
     behaviour = raw["websocket"]

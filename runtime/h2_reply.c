@@ -127,7 +127,10 @@ static void h2_framed(rs_reply *r, const char *head, size_t head_len, const char
     if (r->status) /* one response per request */
         return;
     rs_h2_stream *st = r->stream;
-    bool send_body = body_len > 0 && !r->head_only;
+    /* 204 and 304 end at the head, as on HTTP/1.1 (reply.c): no DATA, no content-length. */
+    unsigned status = rs_status_of_head(head, head_len);
+    bool no_content = status == 204 || status == 304;
+    bool send_body = body_len > 0 && !r->head_only && !no_content;
     if (send_body) {
         /* A copy: the body is in the worker's JSON scratch or on the stack. */
         st->out = rs_h2_alloc(r->reactor, body_len);
@@ -143,7 +146,8 @@ static void h2_framed(rs_reply *r, const char *head, size_t head_len, const char
     }
     const char *first_eol = memchr(head, '\n', head_len);
     size_t line = first_eol ? (size_t)(first_eol + 1 - head) : head_len;
-    submit(r, head, line, head + line, head_len - line, extra, extra_len, (int64_t)body_len, send_body);
+    submit(r, head, line, head + line, head_len - line, extra, extra_len, no_content ? -1 : (int64_t)body_len,
+           send_body);
 }
 
 /* Only a head; the body follows by reference (h2_body_ref): static files

@@ -170,7 +170,7 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     for (unsigned i = 0; i < opt->listener_count; i++) {
         if (opt->disabled & (1u << i))
             continue;
-        r->listen_fd[i] = rs_listen(opt->listeners[i].port);
+        r->listen_fd[i] = rs_listen(opt->host, opt->listeners[i].port);
         if (r->listen_fd[i] < 0)
             return r->listen_fd[i];
     }

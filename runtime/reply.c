@@ -127,6 +127,11 @@ static void http1_framed(rs_reply *r, const char *head, size_t head_len, const c
         return;
     r->status = rs_status_of_head(head, head_len);
     re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
+    /* 204 and 304 end at the head: no content and no Content-Length (RFC 9110 §8.6,
+     * §15.3.5, §15.4.5), whatever body the caller passed. */
+    bool no_content = r->status == 204 || r->status == 304;
+    if (no_content)
+        body_len = 0;
 
     size_t send_body = r->head_only ? 0 : body_len;
     size_t header_max = head_len + extra_len + FIELDS_MAX;
@@ -145,7 +150,7 @@ static void http1_framed(rs_reply *r, const char *head, size_t head_len, const c
         memcpy(p, extra, extra_len);
         p += extra_len;
     }
-    p = write_fields(r, p, (int64_t)body_len);
+    p = write_fields(r, p, no_content ? -1 : (int64_t)body_len);
     if (inline_body && send_body) {
         memcpy(p, body, send_body);
         p += send_body;

@@ -73,6 +73,7 @@ typedef struct rs_spec_listener {
 
 typedef struct rs_spec_config {
     const char *spec_name; /* e.g. "arena" */
+    const char *host;      /* IP address every listener binds; "" = every interface */
     uint16_t port;         /* the first listener's */
     uint8_t listener_count;
     const rs_spec_listener *listeners;
@@ -186,6 +187,7 @@ typedef struct rs_static_dir {
     const rs_mime_type *mime;         /* extension table; others get default_type */
     uint16_t mime_count;
     const char *default_type; /* "application/octet-stream" */
+    const char *index;        /* served for a path ending in "/" ("index.html"); NULL: 404 */
     rs_static_mount *mount;   /* set by rs_static_load_all at start-up */
 } rs_static_dir;
 
@@ -325,6 +327,15 @@ unsigned rs_request_header_copies(const rs_request_view *req, const char *lower_
  * Returns the decoded length, SIZE_MAX when it does not fit in cap, or
  * SIZE_MAX - 1 for a malformed escape ("%zz", "%4"). */
 size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap);
+
+/* rs_url_decode for a path segment, where "+" is itself (RFC 3986). */
+size_t rs_path_decode(const char *s, size_t n, char *dst, size_t cap);
+
+/* Request text put into a response header value: visible ASCII except '%' is
+ * copied, every other byte (controls, CR, LF, space, non-ASCII) written as
+ * %XX, so a value can never end the field or the head.  dst holds 3 * n
+ * bytes; returns the bytes written. */
+size_t rs_header_text(char *dst, const char *s, size_t n);
 
 /* rs_request_header for several fields in one pass over the head: names
  * in lower case; values[i].ptr is NULL when field i is absent. */

@@ -5,6 +5,7 @@
  * pinned to its CPU.  The main thread only waits for signals: SIGINT/SIGTERM
  * tell the reactors to stop through an eventfd they all poll; SIGUSR1 asks
  * each reactor, through its own eventfd, to print its counters. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -52,6 +53,7 @@ static void usage(FILE *out)
     }
     fprintf(out,
             "\n"
+            "  --host ADDR           IP address every listener binds (default: %s, from the spec)\n"
             "  --port N              TCP port of the first listener (default %u, from the spec)\n"
             "  --listen NAME=N       TCP port of the listener NAME (or its number: 1=N); repeatable\n"
             "  --workers N           reactor threads (default: CPUs in the affinity mask)\n"
@@ -71,8 +73,9 @@ static void usage(FILE *out)
             "SIGHUP: TLS listeners reload their certificate and key (a pair that does not load is refused,\n"
             "        the old one kept); open connections are not dropped.\n"
             "A TLS listener whose files are missing at start is not served (one line says why).\n",
-            rs_spec.port, rs_spec.max_connections, rs_spec.recv_buffers, rs_spec.timeouts.header / 1000.0,
-            rs_spec.timeouts.body / 1000.0, rs_spec.timeouts.idle / 1000.0, rs_spec.timeouts.write / 1000.0);
+            rs_spec.host[0] ? rs_spec.host : "every interface", rs_spec.port, rs_spec.max_connections,
+            rs_spec.recv_buffers, rs_spec.timeouts.header / 1000.0, rs_spec.timeouts.body / 1000.0,
+            rs_spec.timeouts.idle / 1000.0, rs_spec.timeouts.write / 1000.0);
 }
 
 static int parse_uint(const char *flag, const char *s, unsigned long min, unsigned long max,
@@ -166,6 +169,13 @@ static int parse_args(int argc, char **argv, rs_server_options *o)
         } else if (!strcmp(a, "--listen")) {
             if (parse_listen(v, o))
                 return -1;
+        } else if (!strcmp(a, "--host")) {
+            unsigned char addr[sizeof(struct in6_addr)];
+            if (inet_pton(AF_INET6, v, addr) != 1 && inet_pton(AF_INET, v, addr) != 1) {
+                fprintf(stderr, "server: --host %s: not an IP address (e.g. 127.0.0.1 or ::1)\n", v);
+                return -1;
+            }
+            o->host = v;
         } else if (!strcmp(a, "--workers")) {
             if (parse_uint(a, v, 1, 1024, &n))
                 return -1;
@@ -292,6 +302,7 @@ static void raise_fd_limit(void)
 int main(int argc, char **argv)
 {
     rs_server_options opt = {
+        .host = rs_spec.host,
         .listener_count = rs_spec.listener_count,
         .workers = rs_spec.workers,
         .data_root = "/data",
@@ -341,7 +352,7 @@ int main(int argc, char **argv)
     for (unsigned l = 0; l < opt.listener_count; l++) {
         if (opt.disabled & (1u << l))
             continue; /* not served (TLS files missing): its port is not ours to claim */
-        if (rs_port_probe(opt.listeners[l].port) == -EADDRINUSE) {
+        if (rs_port_probe(opt.host, opt.listeners[l].port) == -EADDRINUSE) {
             rs_log("port %u is already in use", opt.listeners[l].port);
             return 1;
         }

@@ -128,7 +128,21 @@ void rs_static_resolve_into(rs_static_pending *s, const rs_request_view *v, cons
     s->dir = m->static_dir;
     char rel[RS_STATIC_MAX_PATH + 1];
     size_t n = 0;
-    unsigned bad = rs_static_decode_path(v->path + m->static_prefix, v->path_len - m->static_prefix, rel, &n);
+    const char *path = v->path + m->static_prefix;
+    size_t path_len = v->path_len - m->static_prefix;
+    char with_index[RS_STATIC_MAX_PATH + 1];
+    if (s->dir->index && (path_len == 0 || path[path_len - 1] == '/')) { /* a directory: its index file */
+        size_t index_len = strlen(s->dir->index);
+        if (path_len + index_len > RS_STATIC_MAX_PATH) {
+            s->status = 404;
+            return;
+        }
+        memcpy(with_index, path, path_len);
+        memcpy(with_index + path_len, s->dir->index, index_len);
+        path = with_index;
+        path_len += index_len;
+    }
+    unsigned bad = rs_static_decode_path(path, path_len, rel, &n);
     if (bad) {
         s->status = (uint16_t)bad;
         return;

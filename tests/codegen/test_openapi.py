@@ -133,7 +133,10 @@ def routes_table(spec, *extra) -> dict:
             for p in re.split(r", (?=(?:path|query|header|body) )", params):
                 words = p.split(":")[0].split(" ")  # "query m", "body body", or "body" (a JSON body)
                 declared.add((words[0], words[-1]))
-        table[path] = ({m.lower() for m in methods.split(", ")}, declared)
+        # Routes sharing a path (one per method) are one OpenAPI path item.
+        known_methods, known_params = table.setdefault(path, (set(), set()))
+        known_methods.update(m.lower() for m in methods.split(", "))
+        known_params.update(declared)
     return table
 
 

@@ -47,6 +47,7 @@ def _tables_in(data: dict) -> dict:
         used["[route.reply]"] |= set(route.get("reply", {}))
         used["[route.compress]"] |= set(route.get("compress", {}))
         used["[route.static]"] |= set(route.get("static", {}))
+        used["[route.redirect]"] |= set(route.get("redirect", {}))
         if isinstance(route.get("body"), dict):
             used["[route.body]"] |= set(route["body"])
         for case in route.get("test", []):
@@ -126,6 +127,7 @@ UNKNOWN_KEY_SPECS = {
     "[[route.response]]": ROUTE + 'handler = "h"\n[[route.response]]\nstatus = 200\nzzq = 1\n',
     "[error.NAME]": "[error.e]\nstatus = 404\nzzq = 1\n" + ROUTE + REPLY,
     "[error_body]": "[error_body]\nzzq = 1\n" + ROUTE + REPLY,
+    "[route.redirect]": ROUTE + 'redirect = { location = "/b", zzq = 1 }\n',
     "[database]": "[database]\nzzq = 1\n" + ROUTE + REPLY,
     "[sql.NAME]": '[database]\n[sql.s]\ntext = "SELECT 1"\nzzq = 1\n' + ROUTE + REPLY,
     "[cache.NAME]": "[cache.c]\nzzq = 1\n" + ROUTE + REPLY,

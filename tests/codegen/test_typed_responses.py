@@ -24,7 +24,7 @@ EXPECTED = [
     'responses.toml:27:36: error[RS015]: route[0].errors[2]: "not_found" is listed twice',
     'responses.toml:30:9: error[RS075]: route[0].response[0].shape: unknown shape "Iten"',
     'responses.toml:32:10: error[RS015]: route[0].response[1].status: status 200 is already response[0] of this route',
-    'responses.toml:35:10: error[RS075]: route[0].response[2].status: status 204 cannot carry a body; responses always have one',
+    'responses.toml:35:10: error[RS075]: route[0].response[2].status: status 205 cannot be a handler\'s response',
     'responses.toml:39:1: error[RS011]: route[0].response[4]: missing "status"',
     'responses.toml:44:1: error[RS010]: route[0].response[5].shap: unknown key',
     'responses.toml:45:1: error[RS075]: route[0].response[5].errors: errors is a key of the route, not of one response',

@@ -37,12 +37,12 @@ def violations(resp):
 
 def test_valid_request_gets_defaults(cons_server):
     r = ask(cons_server, "/items/5")
-    assert (r.status, r.body) == (200, b"5 10 1")  # limit default 10, sort default "name" = index 1
+    assert (r.status, r.body) == (200, b"5 10 name")  # limit default 10, sort default "name" (its text)
 
 
 def test_valid_values(cons_server):
     r = ask(cons_server, "/items/1000?limit=100&sort=price&q=ab%5Fc-1")  # %5F decodes to "_"
-    assert (r.status, r.body) == (200, b"1000 100 0")
+    assert (r.status, r.body) == (200, b"1000 100 price")
 
 
 @pytest.mark.parametrize("path, headers, expected", [
@@ -82,4 +82,4 @@ def test_every_violation_is_listed(cons_server):
 def test_connection_stays_usable_after_violation(cons_server):
     with cons_server.conn() as c:
         assert c.request(get("/items/0", extra=KEY)).status == 400
-        assert c.request(get("/items/2", extra=KEY)).body == b"2 10 1"
+        assert c.request(get("/items/2", extra=KEY)).body == b"2 10 name"
