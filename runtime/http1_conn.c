@@ -35,6 +35,16 @@ void rs_http1_release(rs_reactor *r, rs_conn *c)
         rs_json_body_release(r, c);
 }
 
+void rs_http1_request_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c)
+{
+    bool keep_alive = (c->parser.flags & RS_HTTP1_KEEP_ALIVE) && !r->stopping;
+    rs_http1_reply_init(reply, r, c, !keep_alive);
+    if (c->body_kind == RS_BODY_JSON) {
+        reply->request_body = c->body_buf;
+        reply->request_body_len = (size_t)c->body_seen;
+    }
+}
+
 /* Stages of the strict parse of an integer body (rs_conn.int_stage). */
 enum { INT_LEADING, INT_SIGN, INT_DIGITS, INT_TRAILING, INT_INVALID };
 
@@ -263,13 +273,9 @@ static void on_done(rs_reactor *r, rs_conn *c)
         c->params.value[c->body_param] = (int64_t)c->body_seen;
         c->params.present |= 1u << c->body_param;
     }
-    bool keep_alive = (c->parser.flags & RS_HTTP1_KEEP_ALIVE) && !r->stopping;
     rs_reply reply;
-    rs_http1_reply_init(&reply, r, c, !keep_alive);
-    if (c->body_kind == RS_BODY_JSON) {
-        reply.request_body = c->body_buf;
-        reply.request_body_len = (size_t)c->body_seen;
-    }
+    rs_http1_request_reply_init(&reply, r, c);
+    bool keep_alive = !reply.close; /* as decided before the route answers */
     if (status)
         reply_refusal(&reply, c, status);
     else if (c->flags & RS_CF_STATIC)

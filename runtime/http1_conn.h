@@ -28,6 +28,10 @@ void rs_http1_stop(rs_reactor *r, rs_conn *c);
  * answers parked requests through it). */
 void rs_http1_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close);
 
+/* The sink of a request whose head and body are complete: kept alive unless
+ * the request or a stopping server says otherwise, with its JSON body. */
+void rs_http1_request_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c);
+
 /* The slot is being freed: drop what the protocol holds. */
 void rs_http1_release(rs_reactor *r, rs_conn *c);
 

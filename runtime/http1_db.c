@@ -54,13 +54,9 @@ static rs_conn *parked(rs_reactor *r, uint32_t slot, uint32_t gen)
 static void answer(rs_reactor *r, rs_conn *c, const rs_db_rows *rows, bool retry)
 {
     c->flags &= (uint16_t)~RS_CF_DB_WAIT;
-    bool keep_alive = (c->parser.flags & RS_HTTP1_KEEP_ALIVE) && !r->stopping;
     rs_reply reply;
-    rs_http1_reply_init(&reply, r, c, !keep_alive);
-    if (c->body_kind == RS_BODY_JSON) {
-        reply.request_body = c->body_buf;
-        reply.request_body_len = (size_t)c->body_seen;
-    }
+    rs_http1_request_reply_init(&reply, r, c);
+    bool keep_alive = !reply.close; /* as decided before the route answers */
     if (retry)
         rs_route_respond(c->route, &c->params, &reply);
     else
