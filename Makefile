@@ -161,7 +161,7 @@ CLANG        ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split fuzz_json_body fuzz_h2
 FUZZ_DIR     := build/fuzz
-FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -Itests/fuzz -O1 -g \
+FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -I/usr/include/postgresql -Itests/fuzz -O1 -g \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/http1_drive.h generated/http1_parser.c runtime/http1_parser.h
