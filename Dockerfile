@@ -9,7 +9,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         gcc make libc6-dev ragel liburing-dev python3 python3-jinja2 \
-        libjansson-dev libbrotli-dev libdeflate-dev libssl-dev \
+        libjansson-dev libbrotli-dev libdeflate-dev libssl-dev libnghttp2-dev libpq-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -17,7 +17,7 @@ RUN ./ringspec arena spec/arena.toml -o /entry && /entry/build.sh binary
 
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        liburing2 libjansson4 libbrotli1 libdeflate0 libssl3 \
+        liburing2 libjansson4 libbrotli1 libdeflate0 libssl3 libnghttp2-14 libpq5 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /entry/server /usr/local/bin/ringspec-server
 EXPOSE 8080

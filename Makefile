@@ -26,7 +26,7 @@ ARENA_PORT  ?= 8080
 RUN_ARGS    ?=
 
 WARN        := -Wall -Wextra -Werror
-BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -MMD -MP
+BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -I/usr/include/postgresql -MMD -MP
 SANITIZE    ?= 0
 ifeq ($(SANITIZE),1)
 VARIANT     := asan
@@ -36,15 +36,15 @@ VARIANT     := release
 OPT_CFLAGS  := -O2 -g
 endif
 CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate
+LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2 -lssl -lcrypto -lpq
 
 OBJ_DIR     := build/obj/$(VARIANT)
-RUNTIME_SRC := $(wildcard runtime/*.c)
+RUNTIME_SRC := $(wildcard runtime/*.c runtime/tls/*.c runtime/db/*.c)
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
 .PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz readme \
-        stress test-stress test-specs format clean help bench bench-ws arena-entry arena-check install runtime-objects
+        stress test-stress test-specs test-db format clean help bench bench-ws arena-entry arena-check install runtime-objects
 
 all: build
 
@@ -117,7 +117,7 @@ install: deps
 HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_http1_bodies test_http1_limits \
                test_http1_fixtures
 UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
-               test_ws_parser test_utf8 test_port_owners
+               test_ws_parser test_utf8 test_port_owners test_tls_handshake test_tls_records test_tls_memory
 UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -131,9 +131,13 @@ $(OBJ_DIR)/tests/test_request_headers: runtime/request_headers.c
 $(OBJ_DIR)/tests/test_ws_parser: generated/ws_parser.c
 $(OBJ_DIR)/tests/test_utf8: runtime/utf8.c
 $(OBJ_DIR)/tests/test_port_owners: runtime/port_owners.c
+# The TLS stream layer against a real OpenSSL client, in memory (tests/unit/tls_pair.h).
+TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory
+$(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(wildcard runtime/tls/*.c) runtime/outq.c tests/unit/tls_pair.h
+$(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): TEST_LIBS := -lssl -lcrypto
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^) $(TEST_LIBS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t $(ARENA_DIR)/requests || exit 1; done
@@ -155,9 +159,9 @@ readme:
 # test_ws_parser.c, or tests/conformance/test_json_bodies.py.
 CLANG        ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split fuzz_json_body
+FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split fuzz_json_body fuzz_h2
 FUZZ_DIR     := build/fuzz
-FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -Itests/fuzz -O1 -g \
+FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -I/usr/include/postgresql -Itests/fuzz -O1 -g \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/http1_drive.h generated/http1_parser.c runtime/http1_parser.h
@@ -179,6 +183,16 @@ $(FUZZ_DIR)/fuzz_json_body: tests/fuzz/fuzz_json_body.c runtime/json_body.c runt
 	@./ringspec generate $(FUZZ_JSON_SPEC)/json_bodies.toml -o $(FUZZ_JSON_GEN) >/dev/null
 	$(CLANG) $(FUZZ_CFLAGS) -I$(FUZZ_JSON_GEN) -o $@ $< $(FUZZ_JSON_GEN)/*.c $(FUZZ_JSON_SPEC)/handlers/*.c \
 	    runtime/json_body.c runtime/json_writer.c runtime/http_util.c runtime/request_headers.c -ljansson
+
+# HTTP/2 input: the whole runtime (but main) with spec/arena.toml's routes, fed
+# through rs_h2_input without a ring (tests/fuzz/fuzz_h2.c).
+FUZZ_H2_GEN := $(FUZZ_DIR)/arena_gen
+$(FUZZ_DIR)/fuzz_h2: tests/fuzz/fuzz_h2.c $(filter-out runtime/server_main.c,$(RUNTIME_SRC)) $(wildcard runtime/*.h) \
+                     $(PARSERS:%=generated/%.c) spec/arena.toml $(wildcard codegen/*.py codegen/templates/*.j2)
+	@mkdir -p $(dir $@)
+	@./ringspec generate spec/arena.toml -o $(FUZZ_H2_GEN) >/dev/null
+	$(CLANG) $(FUZZ_CFLAGS) -Igenerated -I$(FUZZ_H2_GEN) -o $@ $< $(FUZZ_H2_GEN)/*.c \
+	    $(filter-out runtime/server_main.c,$(RUNTIME_SRC)) $(PARSERS:%=generated/%.c) $(LDLIBS)
 
 fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 	@mkdir -p $(FUZZ_DIR)/artifacts
@@ -207,6 +221,11 @@ test-specs: deps-test
 	@fail=0; for s in $(SPEC_TESTS); do \
 	    for v in "" --sanitize; do ./ringspec test $$s --keep-going $$v || fail=1; done; \
 	done; exit $$fail
+
+# Postgres-backed tests (tests/db): a throw-away PostgreSQL 15 cluster per session
+# (initdb in a temp dir, free port, run as an unprivileged user when we are root).
+test-db:
+	RS_SERVER=$(RS_SERVER) $(PYTHON) -m pytest -q tests/db
 
 test-conformance:
 	RS_SERVER=$(RS_SERVER) RS_ARENA_DIR=$(ARENA_DIR) $(PYTHON) -m pytest -q tests/conformance
@@ -238,6 +257,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-specs
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-conformance RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
+	@$(MAKE) --no-print-directory test-db
 	@rm -f $(STRESS_REPORT)
 	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)/server
 	@$(MAKE) --no-print-directory test-stress RS_SERVER=$(CURDIR)/build/$(SPEC_NAME)-asan/server
@@ -269,7 +289,7 @@ bench: ; bench/run $(BENCH_ARGS)
 bench-ws: ; bench/run --only echo-ws,echo-ws-p16 $(BENCH_WS_ARGS)
 
 format:
-	clang-format -i runtime/*.c runtime/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
+	clang-format -i runtime/*.c runtime/*.h runtime/db/*.c runtime/db/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
 
 clean:
 	rm -rf build generated

@@ -40,14 +40,28 @@ ARENA_TESTS = (
 _SOURCES = ("codegen", "runtime", "Makefile", "ringspec", ".clang-format")
 
 
+# Tests that need a listener speaking a protocol on a port of their own (ARENA.md §3.6,
+# §3.12-3.15): (port, protocol, through TLS).
+_LISTENER_NEEDED = {"baseline-h2c": (8082, "h2c", False), "json-h2c": (8082, "h2c", False),
+                    "json-tls": (8081, "http1", True), "baseline-h2": (8443, "h2", True),
+                    "static-h2": (8443, "h2", True)}
+
+
+def _has_listener(spec: Spec, test: str) -> bool:
+    port, protocol, tls = _LISTENER_NEEDED.get(test, (None, None, False))
+    return port is None or any(lst.port == port and protocol in lst.protocols and bool(lst.tls_cert) == tls
+                               for lst in spec.server.listeners)
+
+
 def covered_tests(spec: Spec, profile: str | None) -> list:
     """Arena tests a build of `profile` passes: its own name if that is a test id, else
-    every test-named profile whose routes it serves entirely (so `all` covers them all)."""
+    every test-named profile whose routes it serves entirely (so `all` covers them all),
+    on the listener the test needs (h2c on 8082)."""
     if profile in ARENA_TESTS:
-        return [profile]
+        return [profile] if _has_listener(spec, profile) else []
     served = {r.path for r in spec.select(profile)}
     return [name for name in ARENA_TESTS
-            if name in spec.profiles and set(spec.profiles[name]) <= served]
+            if name in spec.profiles and set(spec.profiles[name]) <= served and _has_listener(spec, name)]
 
 
 def write(spec: Spec, spec_path: str, profile: str | None, out_dir: Path) -> int:
@@ -99,7 +113,7 @@ def meta(profile: str | None, tests: list) -> dict:
         "language": "C",
         "type": "engine",
         "engine": "io_uring",  # also makes validate.sh add seccomp=unconfined and memlock
-        "description": f"HTTP/1.1 server compiled from a declarative TOML spec; io_uring runtime ({which}).",
+        "description": f"HTTP/1.1 and HTTP/2 (h2c, h2 over TLS) server compiled from a declarative TOML spec; io_uring runtime ({which}).",
         "repo": "",
         "enabled": True,
         "tests": tests,

@@ -10,6 +10,7 @@ report fails the run as well.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -42,7 +43,8 @@ class Server:
         self.port = _free_port()
         env = dict(os.environ)
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
-        self.proc = subprocess.Popen([str(self.binary), "--port", str(self.port), *self.args],
+        self.proc = subprocess.Popen([str(self.binary), "--port", str(self.port), *self._other_listeners(),
+                                      *self.args],
                                      stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, env=env)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -57,6 +59,13 @@ class Server:
                     raise ServerFailed(f"the server did not accept on port {self.port} within "
                                        f"{START_TIMEOUT:g} s" + self.output_tail()) from None
                 time.sleep(0.05)
+
+    def _other_listeners(self) -> list:
+        """--listen N=PORT on a free port for every listener after the first (its --help
+        lists them), so a test run binds no fixed port."""
+        out = subprocess.run([str(self.binary), "--help"], capture_output=True, text=True).stdout
+        indexes = [int(m[1]) for m in re.finditer(r"^\s+listener (\d+) ", out, re.M)]
+        return [a for i in indexes if i > 0 for a in ("--listen", f"{i}={_free_port()}")]
 
     def check_alive(self, grace: float = 0.0) -> None:
         """Raises ServerFailed if the server has exited, waiting up to grace seconds for an

@@ -59,6 +59,7 @@ class ParamCheck:
     fn: str  # name of its take_/check_ function
     pattern_id: int | None = None  # rs_pattern_N in patterns.c
     text_offset: int | None = None  # where its decoded text is kept for the reply, if it is
+    utf8: bool = False  # a JSON reply writes its text: it must be valid UTF-8
 
     @property
     def slot(self) -> int:

@@ -344,6 +344,11 @@ def _routes(args) -> int:
             s = route.static
             reply = f"files under {s.dir} (cache {s.cache}, precompressed {', '.join(s.precompressed) or '-'})"
             path = route.path + "*"
+        elif not route.content_type:  # 204, 304 or a redirect
+            location = [h for h in route.headers if h.name == "Location"]
+            reply = f"{route.status} -> " + "".join(getattr(p, "text", None) or "{" + p.source + "}"
+                                                    for p in location[0].template) if location else f"{route.status}"
+            path = route.path
         else:
             reply = f"{route.status} {route.content_type} {route.text_source!r}"
             path = route.path
@@ -353,6 +358,10 @@ def _routes(args) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    print()  # then the listeners, after a blank line (readers of the table stop there)
+    for listener in spec.server.listeners:
+        tls = "; TLS" if listener.tls_cert else ""
+        print(f"listener {listener.name}: port {listener.port} ({', '.join(listener.protocols)}{tls})")
     return 0
 
 

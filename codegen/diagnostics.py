@@ -43,20 +43,25 @@ A route path starts with "/", has no empty segments, uses only RFC 3986 unreserv
 sub-delim characters in literal parts, and declares parameters as whole segments with a
 type: "/items/{id:int}"."""),
     "RS021": ("routes overlap", """
-Two routes would match the same requests (parameter names do not matter: "/p/{a:int}"
-and "/p/{b:int}" are the same route). List several methods in one route instead."""),
+Two routes answer the same method on the same requests (parameter names do not matter:
+"/p/{a:int}" and "/p/{b:int}" match the same requests). Routes may share a path when their
+methods differ (GET /books lists, POST /books creates), and then write the path the same
+way; a method no route of the path lists gets 405 with every method of the path in Allow."""),
     "RS022": ("unknown method", """
 Methods are upper case and one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS. GET
 implies HEAD."""),
     "RS030": ("bad parameter type", """
-A parameter's type is "int" (64-bit signed), "string" or "enum" (a string from a fixed
-list, given to the reply as its index). v1 shorthand "int" and "int = N" still works;
+A parameter's type is "int" (64-bit signed), "string" or "bool"; a string may take an enum
+(a fixed list; the reply writes its value, a handler gets its index). v1 shorthand "int" and "int = N" still works;
 constraints are written as a table: { type = "int", min = 1, max = 100, default = 10 }."""),
     "RS031": ("bad parameter name", """
-Parameters become C locals of the same name in the generated code, so a name must be a C
-identifier that does not clash with C keywords or ringspec's own names (names starting
-with "_" or "rs_", or ending in "_t"). Header parameters are named by the header
-(x-request-id) and bound as the identifier with "-" replaced by "_"."""),
+Parameters become members of the generated structs (a handler's in->NAME), so a name must
+be a C identifier that is not a C keyword, not one of ringspec's own names (starting with
+"_" or "rs_", or ending in "_t") and not a macro of the C headers (errno, or a name with
+no lower-case letter such as EOF). Library function names (qsort, strlen) are fine: the
+generated code keeps them apart. On a handler route with a JSON body, "body" is the body
+(in->body). Header parameters are named by the header (x-request-id) and bound as the
+identifier with "-" replaced by "_"."""),
     "RS032": ("inconsistent constraints", """
 The constraints of a parameter contradict each other or the type: min above max, a
 default outside min..max or not in the enum, a length bound on an int, and so on."""),
@@ -74,11 +79,14 @@ max_items, default 64) must stay within 256 KiB. Shape fields may be constraint 
 { type = "int", min = 1 }, { type = "string", required = false, max_length = 200 },
 { type = "[string]", max_items = 5, pattern = "[a-z]+" } (element constraints)."""),
     "RS040": ("bad reply", """
-A reply has a status (a registered code that may carry a body), a media type, and either
-`text` (a template with {expression} holes) or `json` (a table of output fields)."""),
+A reply has a status (a registered code), a media type, and either `text` (a template with
+{expression} holes) or `json` (a table of output fields). 204 and 304 carry no body: such a
+reply has neither text nor json (and is sent without Content-Type and Content-Length)."""),
     "RS041": ("bad expression", """
 An expression in a reply refers to an unknown name, cannot be parsed, or would always
-fail (division by zero, overflow). Expressions are type-checked at generation time."""),
+fail (division by zero, overflow). Expressions are type-checked at generation time. A
+string or enum parameter goes out as its text when it is a hole or json field alone
+({slug}, "slug"); len(slug) is a string's length; a string in other arithmetic is refused."""),
     "RS042": ("type error in a data query", """
 A `where` condition, `order by` or string test mixes types: comparing a string with an int
 (`price == "cheap"`), `and`/`or` over something that is not a condition, `<` between
@@ -93,11 +101,31 @@ default, and nothing in the condition tests `NAME is absent` (or `is present`). 
 request leaves the parameter out it reads as 0, "" or false, so `price <= max_price` keeps
 no item at all. Guard it, `(max_price is absent or price <= max_price)`, or give the
 parameter a default."""),
+    "RS044": ("bad response header", """
+response_headers (of [server] or a route) map lower-case field names to values: printable
+ASCII without line breaks or surrounding spaces. A route's values may hold {holes} (int
+expressions over its parameters, computed per request); the server's are constant. Fields
+the runtime writes itself (Content-Length, Content-Type, Date, Connection, Allow, ...) are
+refused: set a reply's `type` for Content-Type. An untyped handler writes its replies itself,
+so only a typed handler's [[route.response]] get a route's headers."""),
+    "RS045": ("bad redirect", """
+`redirect = { status = 301, location = "/books/{id}" }` answers a route with a Location and
+no body; status is 301, 302, 303, 307 or 308 (302 when left out) and location is a template
+like reply text. A route has one of reply, handler or redirect. A reply with a 3xx status
+other than 304 needs a Location: write it as a redirect."""),
     "RS050": ("bad shape or data source", """
 [shape.X] tables declare JSON objects (fields "int", "string", "bool", "[T]" or another
 shape); [data.x] tables name a JSON file and its type, loaded once at start-up."""),
     "RS060": ("bad profile", """
 A [profile.NAME] lists paths of routes of this spec; NAME names a build directory."""),
+    "RS065": ("bad database or SQL statement", """
+[database] names the environment variables holding the Postgres connection string and the
+pool cap, and bounds the pipeline, statement timeout and reconnect backoff. [sql.NAME]
+declares a statement prepared on every connection: its `text` uses $1..$n, each declared
+in `params` ("int" or "string"), and `row` names the shape of a result row. Every field
+of that shape must be a column of the SELECT (or RETURNING) list, by name or `AS` alias;
+a field of a nested shape is the column FIELD_SUBFIELD (rating.score <- rating_score);
+"[T]" and shape-typed fields may instead be one jsonb column of their own name."""),
     "RS070": ("bad handler", """
 `handler = "name"` makes a route call a C function the user writes in handlers/*.c. The
 name must be a C identifier, unique across routes."""),
@@ -147,11 +175,13 @@ constraint (min, max, enum, lengths, pattern) the server would refuse requests b
 still parsed and type-checked on every request, for nothing: use it, constrain it, or
 remove it. The build goes on."""),
     "RS091": ("string parameter read as a number", """
-Warning: an int expression (a {hole} of a text reply, a field of a json reply) uses a
-string parameter. There it reads as its length in bytes, and a string enum as the 0-based
-index of its value (`sort = "order"` with enum ["a", "b"] answers 0 or 1, not "a" or "b").
-Compare strings in a `where` condition or order by an enum, where they read as their text;
-declare `type = "int"` for a parameter that holds a number."""),
+Warning: an int expression inside a data query (a slice bound such as
+`found[0 : limit + author]`) uses a string parameter. There it reads as its length in
+bytes, and a string enum as the 0-based index of its value. (In a {hole} of a text reply
+or a json field, a string alone writes its text, len(name) is its length, and a string in
+other arithmetic is error RS041.) Compare strings in a `where` condition or order by an
+enum, where they read as their text; declare `type = "int"` for a parameter that holds a
+number."""),
 }
 
 SEVERITIES = ("error", "warning")

@@ -16,18 +16,22 @@ from pathlib import Path
 
 import jinja2
 
-from . import body_emit, checks_emit, expr, responses_emit, shapes_emit
+from . import body_emit, checks_emit, expr, responses_emit, shapes_emit, sql_emit, static_dir
 from .json_reply import JsonPlan
-from .model import STATUS_REASONS, WS_BEHAVIOURS, Literal, Route, Spec
+from .model import WS_BEHAVIOURS, Literal, Route, Spec
+from .reply_head import emit as head_emit
+from .routing import method_groups
+from .values.string_holes import TextHole
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
-_INT64_DIGITS = 20  # rs_format_i64 writes at most 20 bytes ("-9223372036854775808")
 
 
 def render(spec: Spec, profile: str | None) -> dict[str, str]:
     """Returns {file name: content} for one build of the spec (one profile or all routes)."""
-    routes = [_RouteView(number, route, spec.shapes) for number, route in enumerate(spec.select(profile))]
+    selected = spec.select(profile)
+    selected += static_dir.slash_redirects(selected)  # /static -> 301 /static/
+    routes = [_RouteView(number, route, spec.shapes) for number, route in enumerate(selected)]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         undefined=jinja2.StrictUndefined,
@@ -40,27 +44,40 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     env.filters["c_string"] = c_string
     env.filters["c_comment"] = c_comment
     env.filters["c_int"] = expr.c_int_literal
-    literal_lengths = sorted({len(r.route.path) for r in routes if r.route.is_literal})
+    env.filters["listen_bit"] = lambda p: {"http1": "RS_LISTEN_HTTP1", "websocket": "RS_LISTEN_WEBSOCKET", "h2c": "RS_LISTEN_H2C", "h2": "RS_LISTEN_H2"}[p]
+    groups = method_groups.Groups(routes)  # routes sharing a path, one per method
+    for r in routes:
+        r.allow, r.next_method_route = groups.allow(r), groups.next_method_route(r)
+    leaders = [r for r in routes if groups.is_leader(r)]  # what the path matcher names
+    literal_lengths = sorted({len(r.route.path) for r in leaders if r.route.is_literal})
     context = {
         "spec": spec,
         "profile": profile,
         "name": spec.output_name(profile),
         "routes": routes,
-        "literal_groups": [(n, [r for r in routes if r.route.is_literal and len(r.route.path) == n])
+        "literal_groups": [(n, [r for r in leaders if r.route.is_literal and len(r.route.path) == n])
                            for n in literal_lengths],
-        "param_routes": [r for r in routes if not r.route.is_literal and r.route.static is None],
+        "param_routes": [r for r in leaders if not r.route.is_literal and r.route.static is None],
+        "method_groups": any(r.next_method_route >= 0 for r in routes),
+        "any_string_segment": any(p.kind == "string" for r in leaders for p in r.route.path_params),
+        "any_int_segment": any(p.kind != "string" for r in leaders for p in r.route.path_params),
         "static_routes": [r for r in routes if r.route.static is not None],
         "any_route_reads_params": any(r.reads_params for r in routes),
         "any_handler": any(r.route.handler for r in routes),
         "any_query_order": any("qsort(" in s for r in routes for s in r.statements),
         "route_listing": _route_listing(routes),
     }
+    context["any_utf8_check"] = any(c.utf8 for r in routes for c in r.checks)
     context.update(shapes_emit.context(spec, c_string))
     context.update(checks_emit.context(spec, routes, c_string))
     context.update(body_emit.context(spec, routes, c_string, c_comment))  # after patterns are numbered
     context.update(responses_emit.context(spec, routes, c_string))
     names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h", "responses.c") if context["any_handler"] else ())
     files = {name: clang_format(env.get_template(name + ".j2").render(context)) for name in names}
+    # Only builds with a route that runs a statement connect to Postgres: elsewhere the
+    # runtime's weak defaults (runtime/db/db_defaults.c) stand, no [database] at all.
+    if spec.database is not None and any(r.db for r in routes):
+        files["sql.c"] = clang_format(sql_emit.render(spec, routes, c_string, lambda view: view.head))
     if context["patterns"]:  # Ragel output is compiled as is: formatting it would gain nothing
         files["patterns.c"] = checks_emit.run_ragel(env.get_template("patterns.rl.j2").render(context))
     return files
@@ -112,7 +129,29 @@ def c_comment(text: str) -> str:
     return _c_string_body(text, quotes=False).replace("*/", "*\\/").replace("/*", "/\\*")
 
 
+def c_string_block(text: str, width: int = 80) -> str:
+    """c_string for text of any length (a reply template): adjacent literals of at most
+    about width columns, each ending at a newline of the text where there is one, one per
+    line. clang-format splits a long literal itself, but in time quadratic in its length
+    (a 1 MB reply took minutes); given lines that fit, it only indents them."""
+    lines, line, size = [], [], 0
+    for token in _c_string_tokens(text):
+        line.append(token)
+        size += len(token)
+        if token == "\\n" or size >= width:
+            lines.append('"' + "".join(line) + '"')
+            line, size = [], 0
+    if line or not lines:
+        lines.append('"' + "".join(line) + '"')
+    return "\n".join(lines)
+
+
 def _c_string_body(text: str, quotes: bool = True) -> str:
+    return "".join(_c_string_tokens(text, quotes))
+
+
+def _c_string_tokens(text: str, quotes: bool = True) -> list:
+    """Each byte of text as it is written in a C literal (one token per byte)."""
     out = []
     previous = 0
     for byte in text.encode("utf-8"):
@@ -132,7 +171,7 @@ def _c_string_body(text: str, quotes: bool = True) -> str:
         else:
             out.append(f"\\{byte:03o}")  # always 3 digits: never swallows a following digit
         previous = byte
-    return "".join(out)
+    return out
 
 
 def _route_listing(routes: list) -> list:
@@ -174,6 +213,11 @@ class _RouteView:
     query_bindings: list = field(default_factory=list)  # (C declaration) of query names
     helpers: list = field(default_factory=list)  # file-scope C the respond function calls
     text_size: int = 0  # bytes of request-scoped text dispatch keeps for the reply
+    allow: str = ""  # Allow header of a 405 on this path: the methods of every route on it
+    next_method_route: int = -1  # the next route on the same path (routing/method_groups.py)
+    head_plan: object = None  # reply_head.emit.HeadPlan of a reply route
+    utf8_checked: set = field(default_factory=set)  # string parameters a JSON reply writes: valid UTF-8
+    db: bool = False  # the reply runs a statement: sql.c answers it (sql_emit.py)
 
     def __post_init__(self):
         route = self.route
@@ -181,7 +225,7 @@ class _RouteView:
             if isinstance(segment, Literal):
                 self.path_steps.append(("literal", c_string(segment.text), len(segment.text.encode())))
             else:
-                self.path_steps.append(("int", segment.param.slot, segment.param.name))
+                self.path_steps.append((segment.param.kind, segment.param.slot, segment.param.name))
         for p in route.params:
             if p.source in ("query", "header") or (p.source == "path" and p.constraints is not None):
                 self.checks.append(checks_emit.ParamCheck(p, checks_emit.check_name(route.c_name, p)))
@@ -258,7 +302,8 @@ class _RouteView:
             return f"{self.methods_label} {route.path} -> handler {route.handler}() in handlers/"
         if route.static is not None:
             return f"{self.methods_label} {route.path}* -> files under {route.static.dir} ({route.static.cache})"
-        return f'{self.methods_label} {route.path} -> {route.status} {route.content_type}: "{route.text_source}"'
+        return (f'{self.methods_label} {route.path} -> {route.status} {route.content_type}: '
+                f'"{_abridged(route.text_source)}"')
 
     @property
     def ws_name(self) -> str | None:
@@ -271,11 +316,14 @@ class _RouteView:
 
     @property
     def head(self) -> str:
+        """The head as a C literal, or its constant prefix when headers are computed."""
         if self.route.websocket:  # answered by the runtime (101, or 400/426)
             return '""'
-        status = self.route.status
-        return c_string(f"HTTP/1.1 {status} {STATUS_REASONS[status]}\r\n"
-                        f"Content-Type: {self.route.content_type}\r\n")
+        return c_string(self.head_plan.fixed)
+
+    @property
+    def head_len(self) -> str:
+        return "rs_head_len" if self.head_plan and self.head_plan.dynamic else "sizeof rs_head - 1"
 
     @property
     def required_body_slot(self) -> int | None:
@@ -286,11 +334,14 @@ class _RouteView:
     def reads_params(self) -> bool:
         if self.route.handler:
             return bool(self.route.params)  # the handler gets every parameter (if it has any)
+        if self.db:
+            return True
         return bool(self.bindings or self.query_bindings) or self.required_body_slot is not None
 
     @property
     def has_checks(self) -> bool:
-        return any(expr.FAIL in s for s in self.statements + self.json_lines + self.query_bindings)
+        head = self.head_plan.statements if self.head_plan else []
+        return any(expr.FAIL in s for s in self.statements + self.json_lines + self.query_bindings + head)
 
     @property
     def compress_name(self) -> str | None:
@@ -306,30 +357,42 @@ class _RouteView:
         """Splits the reply into checked statements and body pieces; binds used params."""
         if self.route.websocket or self.route.handler:
             return
+        self.head_plan = head_emit.plan(self.route, c_string, lambda name: text_bytes(self.route, name))
+        self._bind(self.head_plan.used)
+        if sql_emit.db_call(self.route):
+            self.db = True
+            return
         if self.route.json is not None:
             plan = JsonPlan(self.route.json, c_string, self.shapes, self.route.c_name)
             self.statements, self.temporaries, self.json_lines = plan.statements, plan.temporaries, plan.lines
             self._bind(plan.used)
-            self._bind_query_names(plan.queries)
+            self.utf8_checked = plan.texts  # written into JSON: the take_ function checks UTF-8
+            self._bind_query_names(_Strings(plan.queries.strings | plan.texts | set(self.head_plan.texts),
+                                            plan.queries.helpers, plan.queries.presence))
             return
         emitter = expr.CEmitter()
         used: set[str] = set()
-        literal_bytes = 0
         for part in self.route.template:
             if isinstance(part, expr.Text):
                 size = len(part.text.encode("utf-8"))
-                literal_bytes += size
-                self.pieces.append(_Piece("text", c=c_string(part.text), length=size))
+                self.pieces.append(_Piece("text", c=c_string_block(part.text), length=size))
+            elif isinstance(part, TextHole):  # a string parameter's text (values/string_holes.py)
+                self.pieces.append(_Piece("str", operand=f"rs_s_{part.name}"))
             else:
                 used.update(expr.names_in(part.expr))
                 self.pieces.append(_Piece("int", operand=emitter.emit(part.expr)))
         self.statements = emitter.statements
         self.temporaries = emitter.temporaries
         numbers = sum(p.kind == "int" for p in self.pieces)
-        self.buffer_size = literal_bytes + _INT64_DIGITS * numbers
-        if numbers == 0:
-            self.const_text = c_string("".join(p.text for p in self.route.template))
+        # the longest body: literal bytes, 20 per number, each text at its longest
+        self.buffer_size = expr.body_bound([p for p in self.route.template if not isinstance(p, TextHole)]) + \
+            sum(text_bytes(self.route, p.name) for p in self.route.template if isinstance(p, TextHole))
+        texts = [p.operand[5:] for p in self.pieces if p.kind == "str"] + self.head_plan.texts
+        if numbers == 0 and not texts and not self.head_plan.dynamic:
+            self.const_text = c_string_block("".join(p.text for p in self.route.template))
         self._bind(used)
+        if texts:
+            self._bind_query_names(_Strings(set(texts)))
 
     def _bind_query_names(self, queries) -> None:
         """Strings and presence tests of data queries: rs_s_NAME is the text of a string
@@ -344,6 +407,7 @@ class _RouteView:
             self.text_size += p.constraints.max_length
         for check in self.checks:
             check.text_offset = offsets.get(check.param.name)
+            check.utf8 = check.param.name in self.utf8_checked
         if kept:
             self.query_bindings.append("const char *rs_text = rs_reply_request_text(rs_r);")
             self.query_bindings.append(f"if (rs_text == NULL) /* dispatch kept no text: a runtime bug */\n"
@@ -364,14 +428,37 @@ class _RouteView:
             self.query_bindings.append(f"const bool rs_has_{name} = (rs_p->present & RS_PARAM_BIT({slot})) != 0;")
 
     def _bind(self, used: set) -> None:
+        bound = {name for name, _ in self.bindings}  # C names (expr.c_name)
         for p in self.route.params:
-            if p.name not in used:
+            if p.name not in used or expr.c_name(p.name) in bound:
                 continue
             value = f"rs_p->value[{p.slot}]"
             if p.source == "body" and not p.required:  # the runtime sets the bit when a body came
                 value = f"(rs_p->present & RS_PARAM_BIT({p.slot})) ? {value} : " \
                         f"{expr.c_int_literal(p.default)}"
-            self.bindings.append((p.name, value))
+            self.bindings.append((expr.c_name(p.name), value))
+
+
+def _abridged(text: str, keep: int = 200) -> str:
+    """The start of a reply's source for a comment: a whole template (up to megabytes) on
+    one comment line made clang-format's comment reflow quadratic in its length."""
+    return text if len(text) <= keep else f"{text[:keep]}... ({len(text.encode())} bytes)"
+
+
+@dataclass
+class _Strings:
+    """What _bind_query_names binds: string parameters read as text (rs_s_NAME), the data
+    queries' helper functions, and the parameters tested for presence (rs_has_NAME)."""
+
+    strings: set
+    helpers: list = field(default_factory=list)
+    presence: set = field(default_factory=set)
+
+
+def text_bytes(route, name: str) -> int:
+    """The most bytes a string parameter's text takes: its max_length, or its longest enum value."""
+    c = next(p for p in route.params if p.name == name).constraints
+    return max(len(v.encode()) for v in c.enum) if c.enum else c.max_length
 
 
 def _describe_param(p) -> str:

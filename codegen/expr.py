@@ -26,6 +26,16 @@ class ExprError(ValueError):
 
 # -- template -------------------------------------------------------------------------
 
+INT64_DIGITS = 20  # rs_format_i64 writes at most 20 bytes ("-9223372036854775808")
+# A template with holes is formatted into a buffer on the worker's stack, sized for its
+# longest body: literal bytes + INT64_DIGITS per hole. check refuses more than this.
+TEMPLATE_BODY_MAX = 64 * 1024
+
+
+def body_bound(parts: list) -> int:
+    """The longest body a checked template (Text and Hole parts) can format."""
+    return sum(len(p.text.encode("utf-8")) if isinstance(p, Text) else INT64_DIGITS for p in parts)
+
 
 @dataclass(frozen=True)
 class Text:
@@ -40,33 +50,32 @@ class Hole:
     expr: "Node"
 
 
+_TEMPLATE_TOKEN = re.compile(r"\{\{|\}\}|\{[^}]*\}|\{|\}|[^{}]+")
+
+
 def split_template(template: str) -> list:
     """Splits a template into Text parts and hole sources (str), adjacent text merged.
-    Holes are parsed separately so that every bad hole can be reported."""
+    Holes are parsed separately so that every bad hole can be reported. One pass over the
+    text (templates may be large)."""
     parts: list = []
-    text = ""
-    i = 0
-    while i < len(template):
-        c = template[i]
-        if template.startswith("{{", i) or template.startswith("}}", i):
-            text += c
-            i += 2
-        elif c == "{":
-            close = template.find("}", i + 1)
-            if close < 0:
-                raise ExprError(f'unclosed "{{" at offset {i} (write "{{{{" for a literal brace)')
-            if text:
-                parts.append(Text(text))
-                text = ""
-            parts.append(template[i + 1 : close])
-            i = close + 1
-        elif c == "}":
+    text: list = []
+    for m in _TEMPLATE_TOKEN.finditer(template):
+        token, i = m.group(), m.start()
+        if token in ("{{", "}}"):
+            text.append(token[0])
+        elif token == "{":
+            raise ExprError(f'unclosed "{{" at offset {i} (write "{{{{" for a literal brace)')
+        elif token == "}":
             raise ExprError(f'single "}}" at offset {i} (write "}}}}" for a literal brace)')
+        elif token[0] == "{":
+            if text:
+                parts.append(Text("".join(text)))
+                text = []
+            parts.append(token[1:-1])
         else:
-            text += c
-            i += 1
+            text.append(token)
     if text:
-        parts.append(Text(text))
+        parts.append(Text("".join(text)))
     return parts
 
 
@@ -241,6 +250,23 @@ _OVERFLOW_BUILTIN = {"+": "__builtin_add_overflow", "-": "__builtin_sub_overflow
 
 FAIL = "goto arithmetic_error;"
 
+# Generated C never declares a local under a spec author's name: a parameter `qsort` or
+# `strlen` would shadow the function the code calls, a query parameter `body` the typed
+# JSON body. Spec names may not start with rs_, so these prefixes cannot meet a name
+# ringspec generates itself.
+VALUE_PREFIX = "rs_v_"  # a route parameter's int64_t value (or an item's field inside with {...})
+BODY_LOCAL = "rs_body"  # the typed JSON body; `body.qty` in an expression reads rs_body.qty
+
+
+def c_name(name: str) -> str:
+    """The C operand an expression name reads: generated operands (rs_..., rs_e->field)
+    as they are, body.FIELD... from the typed body, any other name from its value local."""
+    if name.startswith("rs_"):
+        return name
+    if name.startswith("body."):
+        return BODY_LOCAL + name[len("body"):]
+    return VALUE_PREFIX + name
+
 
 class CEmitter:
     """Turns folded expressions into checked C statements with rs_tN temporaries.
@@ -256,12 +282,22 @@ class CEmitter:
         self.temporaries: list[str] = []
         self._checked: set[str] = set()
 
+    def branch(self) -> "CEmitter":
+        """An emitter for statements that run only sometimes (the right side of a
+        short-circuit `and` / `or`): it numbers temporaries with this one (they are
+        declared together), sees the checks already made before the branch, and keeps its
+        own checks to itself, since code after the branch cannot rely on them."""
+        inner = CEmitter(self.prefix)
+        inner.temporaries = self.temporaries
+        inner._checked = set(self._checked)
+        return inner
+
     def emit(self, node: Node) -> str:
         """Appends the statements computing node; returns the C operand holding it."""
         if isinstance(node, Num):
             return c_int_literal(node.value)
         if isinstance(node, Name):
-            return node.name
+            return c_name(node.name)
         if isinstance(node, Neg):
             operand = self.emit(node.operand)
             result = self._temporary()

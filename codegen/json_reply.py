@@ -37,6 +37,8 @@ from . import expr
 from .query import ParamInfo, Query, QueryChecker, QueryError, read_as_number
 from .query_emit import QueryEmitter
 from .shapes import DataSource
+from .values import string_holes
+from .sql_reply import JSql, JSqlFirst, parse_call, starts_call
 
 _ZERO = {"int": "0", "string": '""', "bool": "false"}
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")  # a function call, in an int expression
@@ -81,8 +83,15 @@ class JLen:
 
 
 @dataclass
+class JText:
+    """A string or enum parameter as a field: its text, as a JSON string."""
+
+    name: str
+
+
+@dataclass
 class JsonReply:
-    fields: list  # (key, JInt | JSource | JQuery | JFirst | JLen); key None: the whole body
+    fields: list  # (key, JInt | JSource | JQuery | JFirst | JLen | JText); key None: the whole body
     text: str  # a one-line summary for comments and `ringspec routes`
     lets: list = None  # (name, Query), in order
 
@@ -105,13 +114,15 @@ class JsonChecker:
         self.error_body = error_body
         self.lets: dict = {}
         self.broken_lets: set = set()  # reported once; fields using them are not reported again
+        self.statements: dict = {}  # [sql.NAME]: name -> sql_spec.Statement (validate.py sets it)
 
     def reply(self, raw, key: tuple, params: list, let_raw=None, let_key=None) -> JsonReply | None:
         """params: ParamInfo of the route (or plain names, read as ints)."""
         infos = {p.name: p for p in params if isinstance(p, ParamInfo)}
         infos.update({p: ParamInfo(p, "query", "int") for p in params if isinstance(p, str)})
         self.infos = infos
-        self.int_names = list(infos)  # a string reads as its length (or enum index) here
+        self.int_names = list(infos)
+        self.strings = string_holes.string_params(infos.values())  # text as a field, len() in arithmetic
         before = self._errors()
         lets = self.let_table(let_raw, let_key) if let_raw is not None else []
         if isinstance(raw, str):
@@ -134,7 +145,12 @@ class JsonChecker:
                 parsed = self.value(value, fkey)
                 if parsed is not None:
                     fields.append((name, parsed))
-        arrays = {n for n, v in fields if isinstance(v, JQuery)
+        calls = [n for n, v in fields if isinstance(v, JSql)]
+        if len(calls) > 1:
+            self.error(key + (calls[1],), "a reply runs at most one statement (sql.NAME)")
+        if calls and any(isinstance(v, (JQuery, JSource, JFirst)) for _, v in fields):
+            self.error(key, "a reply that runs a statement reads no data source")
+        arrays = {n for n, v in fields if isinstance(v, (JQuery, JSql))
                   or isinstance(v, JSource) and v.data.type.kind == "array"} | set(self.lets)
         for name, v in fields:
             if isinstance(v, JLen) and v.of not in arrays:
@@ -205,6 +221,13 @@ class JsonChecker:
             self.reported += 1  # the let's own error stands for this one
             return None
         m = _FIRST.fullmatch(text)
+        if m and starts_call(m.group("query")):
+            return self.sql_first(m, key, whole)
+        if starts_call(text):
+            if whole:
+                self.error(key, "a whole-body statement reply is first(sql.NAME(...)) else STATUS")
+                return None
+            return parse_call(text, self.statements, self.infos, lambda msg, inner=None: self.error(key, msg, inner=inner))
         if m:
             status = int(m.group("status")) if m.group("status") else None
             error = None
@@ -234,7 +257,16 @@ class JsonChecker:
         if " else " in f" {text} ":
             self.error(key, '"else STATUS" follows first(...) only', inner=(text.find("else"), 4))
             return None
+        if not whole and string_holes.whole_name(text, self.strings):
+            return JText(string_holes.whole_name(text, self.strings))
         m = _LEN.fullmatch(text)
+        if m and not whole and m.group(1) in self.strings:  # a string parameter's length
+            try:
+                string_holes.int_source(text, self.strings, json_field=True)  # refuses an enum's
+            except expr.ExprError as exc:
+                self.error(key, str(exc))
+                return None
+            return JInt(text, expr.Name(m.group(1)))
         if m and not whole:
             return JLen(m.group(1))
         if self.checker().starts_query(text):
@@ -254,6 +286,20 @@ class JsonChecker:
         tree = self.expression(text, key, self.int_names)
         return JInt(text, tree) if tree is not None else None
 
+    def sql_first(self, m, key: tuple, whole: bool) -> JSqlFirst | None:
+        if not whole or m.group("error") or not m.group("status"):
+            self.error(key, "first(sql.NAME(...)) else STATUS is a whole body (json = \"...\") with a status")
+            return None
+        status = int(m.group("status"))
+        call = parse_call(m.group("query"), self.statements, self.infos,
+                          lambda msg, inner=None: self.error(key, msg))
+        if call is None:
+            return None
+        if call.statement.row is None:
+            self.error(key, f"sql.{call.statement.name} has no row shape to answer with")
+            return None
+        return JSqlFirst(call, status)
+
     def expression(self, text: str, key: tuple, names: list) -> expr.Node | None:
         call = _CALL.search(text)
         if call:  # len(x) + 1, first(...) * 2: whole values only, not arithmetic
@@ -263,7 +309,7 @@ class JsonChecker:
             self.error(key, what, inner=(call.start(1), len(call.group(1)) + 1))
             return None
         try:
-            tree = expr.parse_expr(text)
+            tree = expr.parse_expr(string_holes.int_source(text, self.strings, json_field=True))
             unknown = [n for n in expr.names_in(tree) if n not in names]
             if unknown:
                 listing = ", ".join(names) or "none"
@@ -272,9 +318,7 @@ class JsonChecker:
         except expr.ExprError as exc:  # the message quotes a text template's {hole}, not written here
             self.error(key, str(exc).replace(f"{{{text}}}", json.dumps(text)))
             return None
-        for _, message, hint in read_as_number(expr.names_in(tree), self.infos):
-            self._report(key, message, "RS091", None, hint, "warning")  # not an error of the reply
-        return tree
+        return tree  # a string parameter left in it is a len() (values/string_holes.py)
 
 
 # -- C plan ---------------------------------------------------------------------------
@@ -283,17 +327,32 @@ class JsonChecker:
 class JsonPlan:
     """The C statements of a JSON respond function: checked arithmetic and queries first
     (so a failure answers 500, and an empty first() its status, before anything is
-    written), then the writes, with runs of literal bytes merged into one rs_json_raw."""
+    written), then the writes, with runs of literal bytes merged into one rs_json_raw.
+
+    The lets, then the fields, are computed in their order: a `first(...) else STATUS`
+    answers its status before a later field's arithmetic runs (that arithmetic may be
+    what the guard rules out), as a failed check in an earlier field answers 500 first."""
 
     def __init__(self, reply: JsonReply, c_string, shapes: dict, route_c_name: str = "route"):
         self.c_string = c_string
         self.shapes = shapes
         self.used: set[str] = set()
-        top = expr.CEmitter("rs_t")
+        self.texts: set[str] = set()  # string parameters written as text (rs_s_NAME)
         self.lines: list[str] = []
         self._raw = ""
+        self.statements: list[str] = []
         bounds: dict[str, str] = {}
         values: dict[str, str] = {}
+        self.views: dict[str, str] = {}
+        top = expr.CEmitter("rs_t")
+        qe = self.queries = QueryEmitter(route_c_name, c_string)
+        planned = [q for _, q in reply.lets] + [v.query for _, v in reply.fields if isinstance(v, (JQuery, JFirst))]
+        if planned:
+            qe.setup(planned)
+        for name, q in reply.lets:
+            self.views[name] = f"rs_q{qe.query(q, name)}"
+            bounds[name] = f"{self.views[name]}_c"
+        self._take(top, qe)
         for number, (key, v) in enumerate(reply.fields):
             if isinstance(v, JSource) and v.data.type.kind == "array":
                 size = f"rs_data_{v.data.name}.n"
@@ -306,15 +365,23 @@ class JsonPlan:
                     setup = (f"size_t {bound} = {limit} <= 0 ? 0 : (uint64_t){limit} > {size} ? "
                              f"{size} : (size_t){limit};")
                 bounds[key] = bound
-                values[key] = setup
+                top.statements.append(setup)
             elif isinstance(v, JInt):
                 self.used.update(expr.names_in(v.tree))
                 values[key] = top.emit(v.tree)
-        self.statements = top.statements + [s for k, s in values.items() if k in bounds]
-        self.queries = QueryEmitter(route_c_name, c_string)
-        self._plan_queries(reply, bounds)
-        self.temporaries = top.temporaries + self.queries.slices.temporaries
-        self.used |= self.queries.used
+            elif isinstance(v, (JQuery, JFirst)):
+                self.views[key] = f"rs_q{qe.query(v.query)}"
+                bounds[key] = f"{self.views[key]}_c"
+                qe.iterated.add(self.views[key])
+                if isinstance(v, JFirst) and v.error is not None:
+                    qe.statements.append(self.named_error(v, f"{self.views[key]}_c == 0"))
+                elif isinstance(v, JFirst) and v.missing is not None:
+                    qe.statements.append(f"if ({self.views[key]}_c == 0) {{ /* nothing matched */\n"
+                                         f"    rs_reply_error(rs_r, {v.missing});\n    return;\n}}")
+            self._take(top, qe)
+        self.statements = qe.without_unread_views(self.statements)
+        self.temporaries = top.temporaries + qe.slices.temporaries
+        self.used |= qe.used
 
         whole = reply.fields[0][0] is None
         if not whole:
@@ -326,6 +393,9 @@ class JsonPlan:
                 self.code(f"rs_json_int(rs_w, {values[key]});")
             elif isinstance(v, JLen):
                 self.code(f"rs_json_int(rs_w, (int64_t){bounds[v.of]});")
+            elif isinstance(v, JText):
+                self.texts.add(v.name)
+                self.code(f"rs_json_string(rs_w, rs_s_{v.name}.ptr, rs_s_{v.name}.len);")
             elif isinstance(v, JFirst):
                 self.first(v, self.views[key])
             elif isinstance(v, JQuery):
@@ -339,32 +409,12 @@ class JsonPlan:
             self.raw("}")
         self.flush()
 
-    def _plan_queries(self, reply: JsonReply, bounds: dict) -> None:
-        """Lets, then the fields' queries, each into its stretch of the index array.
-        Sets bounds[name] to the count and self.views[name] to the rs_qK of each."""
-        self.views: dict[str, str] = {}
-        planned = [(name, q) for name, q in reply.lets]
-        planned += [(key, v.query) for key, v in reply.fields if isinstance(v, (JQuery, JFirst))]
-        if not planned:
-            return
-        qe = self.queries
-        qe.setup([q for _, q in planned])
-        lets = {name for name, _ in reply.lets}
-        for name, q in planned:
-            k = qe.query(q, name if name in lets else None)
-            self.views[name] = f"rs_q{k}"
-            bounds[name] = f"rs_q{k}_c"
-        for key, v in reply.fields:
-            if isinstance(v, (JQuery, JFirst)):
-                qe.iterated.add(self.views[key])
-        qe.drop_unread_views()
-        for key, v in reply.fields:
-            if isinstance(v, JFirst) and v.error is not None:
-                qe.statements.append(self.named_error(v, f"{self.views[key]}_c == 0"))
-            elif isinstance(v, JFirst) and v.missing is not None:
-                qe.statements.append(f"if ({self.views[key]}_c == 0) {{ /* nothing matched */\n"
-                                     f"    rs_reply_error(rs_r, {v.missing});\n    return;\n}}")
-        self.statements += qe.statements
+    def _take(self, *emitters) -> None:
+        """Moves what the emitters have written since the last call into the statements
+        (at most one of them writes per field, so this keeps the fields' order)."""
+        for emitter in emitters:
+            self.statements += emitter.statements
+            emitter.statements.clear()
 
     def named_error(self, v: JFirst, condition: str) -> str:
         """`else NAME`: the [error.NAME] body, written by the same generator as the
@@ -419,7 +469,7 @@ class JsonPlan:
         shape_fields = {n for n, _ in self.shapes[element.shape].fields} if extra else set()
         for name in sorted(shape_ints):
             if name in shape_fields:
-                self.lines.append(f"int64_t {name} = rs_e->{name};")
+                self.lines.append(f"int64_t {expr.c_name(name)} = rs_e->{name};")
             else:
                 params_used.add(name)
         self.used.update(params_used)

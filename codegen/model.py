@@ -21,12 +21,14 @@ STATUS_REASONS = {
     201: "Created",
     202: "Accepted",
     203: "Non-Authoritative Information",
+    204: "No Content",
     206: "Partial Content",
     207: "Multi-Status",
     300: "Multiple Choices",
     301: "Moved Permanently",
     302: "Found",
     303: "See Other",
+    304: "Not Modified",
     307: "Temporary Redirect",
     308: "Permanent Redirect",
     400: "Bad Request",
@@ -87,6 +89,7 @@ class Limits:
     output_queue: int
     ws_message: int  # largest WebSocket message (bytes) -> close 1009
     buffered: int  # per-worker budget of every byte held for clients (runtime/buffer_budget.h)
+    h2_streams: int = 128  # HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS
 
 
 @dataclass(frozen=True)
@@ -99,14 +102,32 @@ class Timeouts:  # milliseconds
 
 @dataclass(frozen=True)
 class Server:
-    port: int
     workers: int  # 0 = one per CPU in the affinity mask
     max_connections: int
     recv_count: int
     recv_size: int
     limits: Limits
     timeouts: Timeouts
-    protocols: tuple = ("http1",)  # what the listener speaks: "http1", "websocket"
+    protocols: tuple = ("http1",)  # every protocol some listener speaks: "http1", "websocket", "h2c"
+    listeners: tuple = ()  # Listener, in spec order; the first is what --port overrides
+    host: str = ""  # IP address every listener binds; "" = every interface (dual-stack [::])
+
+    @property
+    def port(self) -> int:
+        """The first listener's port (the v1 [server] port)."""
+        return self.listeners[0].port if self.listeners else 8080
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One [[server.listen]] (or the v1 [server] port + protocols)."""
+
+    name: str  # what --listen NAME=PORT calls it
+    port: int
+    protocols: tuple  # "http1", "websocket", "h2c", "h2" in PROTOCOLS order
+    tls_cert: str | None = None  # TLS listener: certificate and key files
+    tls_key: str | None = None
+    h2_first: bool = False  # ALPN prefers "h2" to "http/1.1" (the spec's order)
 
 
 @dataclass(frozen=True)
@@ -154,27 +175,29 @@ class Literal:
 
 
 @dataclass(frozen=True)
-class IntSegment:
-    """A whole path segment holding an integer parameter."""
+class ParamSegment:
+    """A whole path segment holding a parameter: an integer, or a string (param.kind),
+    percent-decoded and checked like a query string."""
 
     param: Param
 
 
 @dataclass(frozen=True)
 class StaticDir:
-    """static = { dir, precompressed, cache, mime } on a prefix route."""
+    """static = { dir, precompressed, cache, mime, index } on a prefix route."""
 
     dir: str  # "/data/static": resolved under --data-root
     precompressed: tuple  # "br" / "gzip", the server's preference first
     cache: str  # "memory" or "none"
     mime: tuple  # (extension, media type, compressible), defaults merged with the spec's
+    index: str = ""  # file served for a directory path ("index.html"); "" = none (404)
 
 
 @dataclass
 class Route:
     index: int  # position in the spec, used in error messages
     path: str
-    segments: list  # Literal | IntSegment, alternating, starting with a Literal
+    segments: list  # Literal | ParamSegment, alternating, starting with a Literal
     methods: tuple  # names from METHODS, in METHODS order, HEAD added for GET
     params: list  # Param, in slot order: path, then query, then body
     body: Param | None
@@ -194,6 +217,8 @@ class Route:
     tests: list = field(default_factory=list)  # route_tests.TestCase: its [[route.test]] cases
     responses: list = field(default_factory=list)  # responses.Response, for a typed handler
     errors: list = field(default_factory=list)  # responses.NamedError the handler may return
+    headers: list = field(default_factory=list)  # reply_head.check.Header: server's, then the route's
+    cache: object = None  # sql_spec.Cache in front of a first(sql.NAME(...)) reply
 
     @property
     def typed(self) -> bool:
@@ -230,6 +255,9 @@ class Spec:
     errors: dict = field(default_factory=dict)  # name -> responses.NamedError, in spec order
     error_body: object = None  # responses.ErrorBody
     body_shapes: dict = field(default_factory=dict)  # name -> body_shapes.BodyShape
+    database: object = None  # sql_spec.Database ([database]), or None
+    statements: dict = field(default_factory=dict)  # name -> sql_spec.Statement ([sql.NAME])
+    caches: dict = field(default_factory=dict)  # name -> sql_spec.Cache ([cache.NAME])
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""

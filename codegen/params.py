@@ -56,22 +56,25 @@ class ParamChecker:
         self.error = error
         self.describe = describe
 
-    def declaration(self, raw, key: tuple, source: str, path_param: bool = False) -> tuple:
-        """A query/header value, or a path param's constraint table ->
-        (default, source, key, ok, Constraints)."""
+    def declaration(self, raw, key: tuple, source: str, path_param: bool = False, path_kind: str = "int") -> tuple:
+        """A query/header value, or a path param's constraint table (of an int or string
+        segment: path_kind) -> (default, source, key, ok, Constraints)."""
         if isinstance(raw, str) and not path_param:
             return self.shorthand(raw, key, source)
         if not isinstance(raw, dict):
             expected = "a table of constraints" if path_param else 'a type such as "int" or a table'
             self.error(key, f"expected {expected}, got {self.describe(raw)}", code="RS030")
             return None, source, key, False, Constraints()
-        allowed = list(spec_keys.PATH_PARAM_KEYS if path_param else spec_keys.PARAM.names)
+        if path_param:
+            allowed = list(spec_keys.PATH_PARAM_KEYS if path_kind == "int" else spec_keys.PATH_STRING_KEYS)
+        else:
+            allowed = list(spec_keys.PARAM.names)
         bad_key = False
         for name in raw:
             if name not in allowed:
                 self.unknown(key + (name,), name, allowed)
                 bad_key = True
-        kind = raw.get("type", "int")
+        kind = path_kind if path_param else raw.get("type", "int")
         if kind not in TYPES:
             self.error(key + ("type",), f"unknown type {json.dumps(kind) if isinstance(kind, str) else self.describe(kind)}"
                        f' (expected "int", "string" or "bool")', code="RS030")

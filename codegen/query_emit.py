@@ -37,6 +37,7 @@ class QueryEmitter:
         self._count = 0
         self._next = "rs_ix"  # where the next query's stretch of the index array starts
         self.iterated: set[str] = set()  # rs_qK whose items are read (not only counted)
+        self._flags = 0  # bool locals of the current condition's short-circuits
 
     # -- per query ----------------------------------------------------------------------
 
@@ -69,6 +70,7 @@ class QueryEmitter:
         else:
             s.append(f"    const {element} *rs_e = &rs_data_{q.data.name}.v[rs_at];")
             inner = expr.CEmitter(f"rs_w{k}_")
+            self._flags = 0
             condition = self.condition(q.where, inner)
             if inner.temporaries:
                 s.append(f"    int64_t {', '.join(inner.temporaries)};")
@@ -88,7 +90,7 @@ class QueryEmitter:
             self.statements.append(f"qsort(rs_q{k}, rs_q{k}_n, sizeof *rs_q{k}, {name});")
         elif q.order_param:
             self.used.add(q.order_param)
-            self.statements.append(f"switch ({q.order_param}) {{ /* the order the request chose */")
+            self.statements.append(f"switch ({expr.c_name(q.order_param)}) {{ /* the order the request chose */")
             for index, keys in enumerate(q.order_choices):
                 name = self.comparator(q, keys)
                 self.statements.append(f"case {index}:\n    qsort(rs_q{k}, rs_q{k}_n, sizeof *rs_q{k}, {name});\n"
@@ -105,11 +107,11 @@ class QueryEmitter:
         s.append(f"const uint32_t *rs_q{k}_v = rs_q{k} + rs_q{k}_from;")
         s.append(f"size_t rs_q{k}_c = rs_q{k}_to > rs_q{k}_from ? rs_q{k}_to - rs_q{k}_from : 0;")
 
-    def drop_unread_views(self) -> None:
+    def without_unread_views(self, statements: list) -> list:
         """A query only counted (len(...)) has no reader of its item view."""
-        self.statements = [line for line in self.statements
-                           if not (line.startswith("const uint32_t *rs_q")
-                                   and line.split(" = ")[0][len("const uint32_t *"):-2] not in self.iterated)]
+        return [line for line in statements
+                if not (line.startswith("const uint32_t *rs_q")
+                        and line.split(" = ")[0][len("const uint32_t *"):-2] not in self.iterated)]
 
     def bound(self, tree, size: str, absent: str) -> str:
         if tree is None:
@@ -156,8 +158,7 @@ class QueryEmitter:
             a, b = (self.text(arg) for arg in node.args)
             return f"{_TEXT_TESTS[node.fn]}({a}.ptr, {a}.len, {b}.ptr, {b}.len)"
         if isinstance(node, Bin) and node.op in ("and", "or"):
-            joiner = " && " if node.op == "and" else " || "
-            return f"({self.condition(node.left, inner)}{joiner}{self.condition(node.right, inner)})"
+            return self.short_circuit(node, inner)
         if isinstance(node, Bin):  # a comparison (the checker allows nothing else here)
             kind = node.left.type
             if kind == "string":
@@ -168,13 +169,31 @@ class QueryEmitter:
             return f"({self.number(node.left, inner)} {node.op} {self.number(node.right, inner)})"
         return self.truth(node)  # a bool field, parameter or literal on its own
 
+    def short_circuit(self, node: Bin, inner: expr.CEmitter) -> str:
+        """`a and b` / `a or b` evaluated in order: b's checked arithmetic runs only when a
+        does not decide, so a guard (`d is absent or price / d > 1`, `qty == 0 or ...`)
+        keeps a division it rules out from answering 500. Without arithmetic in b, C's own
+        && / || do it; otherwise a flag holds a and b's statements run under it."""
+        left = self.condition(node.left, inner)
+        branch = inner.branch()
+        right = self.condition(node.right, branch)
+        joiner = " && " if node.op == "and" else " || "
+        if not branch.statements:
+            return f"({left}{joiner}{right})"
+        self._flags += 1
+        flag = f"{inner.prefix}b{self._flags}"
+        body = "\n".join("    " + line.replace("\n", "\n    ") for line in branch.statements)
+        inner.statements.append(f"bool {flag} = {left};")
+        inner.statements.append(f"if ({'' if node.op == 'and' else '!'}{flag}) {{\n{body}\n    {flag} = {right};\n}}")
+        return flag
+
     def truth(self, node) -> str:
         if isinstance(node, Lit):
             return "true" if node.value else "false"
         if isinstance(node, Ref) and node.field:
             return f"rs_e->{node.name}"
         self.used.add(node.name)
-        return f"({node.name} != 0)"
+        return f"({expr.c_name(node.name)} != 0)"
 
     def text(self, node) -> str:
         if isinstance(node, Lit):

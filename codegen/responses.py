@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from . import spec_keys
 from .model import BODILESS_STATUSES, STATUS_REASONS
+from .reply_head.check import NO_CONTENT
 from .shapes import Type, parse_type
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -43,7 +44,7 @@ class Response:
 
     @property
     def label(self) -> str:
-        return f"{self.status} {self.type if self.type else self.content_type}"
+        return f"{self.status} {self.type if self.type else self.content_type}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -156,9 +157,16 @@ class ResponseChecker:
                 c.error(rkey, 'missing "status"', code="RS011")
                 continue
             status = c.integer(table, "status", rkey, 200, *spec_keys.RESPONSE.keys["status"].bounds)
-            if status in BODILESS_STATUSES:
-                c.error(rkey + ("status",), f"status {status} cannot carry a body; responses always have one",
+            if status in NO_CONTENT and ("shape" in table or "type" in table):
+                c.error(rkey + ("status",), f"status {status} carries no body: remove shape and type",
                         code="RS075")
+                continue
+            if status in NO_CONTENT:  # <handler>_reply_204(reply): no body, no Content-Type
+                out.append(Response(status, "", None, c.string(table, "description", rkey, "") or ""))
+                seen[status] = i
+                continue
+            if status in BODILESS_STATUSES:
+                c.error(rkey + ("status",), f"status {status} cannot be a handler's response", code="RS075")
                 continue
             if status not in STATUS_REASONS:
                 c.error(rkey + ("status",), f"{status} is not a registered status code", code="RS075")

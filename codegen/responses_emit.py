@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .model import STATUS_REASONS
+from .reply_head.emit import constant_lines, status_line
 from .responses import ErrorBody
 
 
@@ -52,9 +52,9 @@ def context(spec, routes: list, c_string) -> dict:
     body = spec.error_body or ErrorBody()
     heads: dict[str, str] = {}  # C name -> literal head
 
-    def head(status: int, content_type: str) -> str:
+    def head(status: int, content_type: str, headers: list) -> str:
         name = f"rs_head_{status}_{len(heads)}"
-        text = f"HTTP/1.1 {status} {STATUS_REASONS[status]}\r\nContent-Type: {content_type}\r\n"
+        text = status_line(status, content_type) + constant_lines(headers)
         for known, literal in heads.items():
             if literal == c_string(text):
                 return known
@@ -71,7 +71,9 @@ def context(spec, routes: list, c_string) -> dict:
         functions, accepted = [], []
         for r in route.responses:
             name = f"{route.handler}_reply_{r.status}"
-            if r.type is None:
+            if not r.content_type:  # 204, 304: the function takes nothing, the reply has no body
+                params, lines, what = "", [], "no body"
+            elif r.type is None:
                 params = "const char *text, size_t len"
                 lines = ["if (len)", "    rs_json_raw(rs_w, text, len);"]
                 what = f"{r.content_type} text"
@@ -88,9 +90,9 @@ def context(spec, routes: list, c_string) -> dict:
                     array_types.append(r.type)
             comment = f"{r.status} {what}" + (f": {r.description}" if r.description else "")
             functions.append(TypedFunction(name, params, r.status, 0, comment, lines))
-            accepted.append((0, r.status, head(r.status, r.content_type)))
+            accepted.append((0, r.status, head(r.status, r.content_type, route.headers)))
         for e in route.errors:
-            accepted.append((e.number, e.status, head(e.status, "application/json")))
+            accepted.append((e.number, e.status, head(e.status, "application/json", route.headers)))
         typed.append((view, functions))
         commits.append(Commit(route.handler, f"{view.methods_label} {route.path}", accepted, view.number + 1))
     return {

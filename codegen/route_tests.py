@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from .diagnostics import describe_value
-from .model import METHODS, IntSegment, Literal
+from .model import METHODS, Literal, ParamSegment
 from .spec_keys import ROUTE_TEST
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -67,13 +67,13 @@ def check(checker, index: int, raw: dict, route) -> list:
 
 
 def path_matches(route, path: str) -> bool:
-    """Whether a request path (no query) would be dispatched to route: literals exactly, an
-    int segment as any one non-empty segment (so a case can test a bad integer's answer),
+    """Whether a request path (no query) would be dispatched to route: literals exactly, a
+    parameter segment as any one non-empty segment (so a case can test a bad integer's answer),
     a static route by prefix."""
     if route.static is not None:
         return path.startswith(route.path)
     pattern = "".join(re.escape(s.text) if isinstance(s, Literal) else "[^/]+"
-                      for s in route.segments if isinstance(s, (Literal, IntSegment)))
+                      for s in route.segments if isinstance(s, (Literal, ParamSegment)))
     return re.fullmatch(pattern, path) is not None
 
 

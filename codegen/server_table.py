@@ -8,11 +8,13 @@ like every other part of validate.py; [server.violations] is checked in params.p
 
 from __future__ import annotations
 
+import ipaddress
 import math
+import re
 
 from . import spec_keys
-from .model import Limits, Server, Timeouts
-from .websocket_route import check_protocols
+from .model import Limits, Listener, Server, Timeouts
+from .websocket_route import PROTOCOLS, check_protocols
 
 # key -> (default, lowest, highest)
 _SERVER_INTS = spec_keys.defaults_and_bounds(spec_keys.SERVER)
@@ -57,8 +59,100 @@ def check(checker, raw: dict, describe) -> Server:
                              for k, bounds in _BUFFERS.items())
     if recv_count & (recv_count - 1):
         checker.error(path + ("buffers", "recv_count"), f"{recv_count} is not a power of two", code="RS014")
-    protocols = check_protocols(checker, raw.get("protocols", ["http1"]), path + ("protocols",))
-    return Server(port, workers, max_conn, recv_count, recv_size, limits, timeouts, protocols)
+    listeners = _listeners(checker, raw, port, describe)
+    protocols = tuple(p for p in PROTOCOLS if any(p in lst.protocols for lst in listeners))
+    host = _host(checker, raw, path, describe)
+    return Server(workers, max_conn, recv_count, recv_size, limits, timeouts, protocols, listeners, host)
+
+
+_MAX_LISTENERS = 16
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def _listeners(checker, raw: dict, port: int, describe) -> tuple:
+    """[[server.listen]], or the v1 shorthand: one listener from [server] port and protocols."""
+    path = ("server", "listen")
+    if "listen" not in raw:
+        protocols = check_protocols(checker, raw.get("protocols", ["http1"]), ("server", "protocols"))
+        return (Listener("listen0", port, protocols),)
+    for key in ("port", "protocols"):
+        if key in raw:
+            checker.error(("server", key), f"[server] {key} is the one-listener shorthand: with "
+                          "[[server.listen]], give each listener its own", code="RS015", at="key")
+    tables = raw["listen"]
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        checker.error(path, f"expected one or more [[server.listen]] tables, got {describe(tables)}", code="RS012")
+        return (Listener("listen0", port, ("http1",)),)
+    if len(tables) > _MAX_LISTENERS:
+        checker.error(path, f"{len(tables)} listeners; at most {_MAX_LISTENERS}", code="RS013")
+    out, names, ports = [], set(), set()
+    lowest, highest = spec_keys.LISTEN.keys["port"].bounds
+    for i, table in enumerate(tables[:_MAX_LISTENERS]):
+        at = path + (i,)
+        checker.only_keys(table, at, spec_keys.LISTEN.names)
+        if "port" not in table:
+            checker.error(at, 'missing "port"', "RS011", at="key")
+        lport = checker.integer(table, "port", at, 8080 + i, lowest, highest)
+        protocols = check_protocols(checker, table.get("protocols", ["http1"]), at + ("protocols",))
+        name = checker.string(table, "name", at, f"listen{i}") or f"listen{i}"
+        if not _NAME.fullmatch(name):
+            checker.error(at + ("name",), f'"{name}" is not a listener name (letters, digits, - _; at most 32)')
+        if name in names:
+            checker.error(at + ("name",), f'listener name "{name}" is used twice', "RS015")
+        if "port" in table and lport in ports:
+            checker.error(at + ("port",), f"port {lport} is already a listener's", "RS015")
+        names.add(name)
+        ports.add(lport)
+        cert, key = _tls(checker, table, at, protocols, describe)
+        raw_protocols = table.get("protocols", [])
+        h2_first = ("h2" in protocols and "http1" in protocols
+                    and raw_protocols.index("h2") < raw_protocols.index("http1"))
+        out.append(Listener(name, lport, protocols, cert, key, h2_first))
+    return tuple(out)
+
+
+def _host(checker, raw: dict, path: tuple, describe) -> str:
+    """[server] host: an IP address literal (no name lookup at start-up: "localhost" could
+    resolve to another address than the operator meant)."""
+    value = raw.get("host", "")
+    if not isinstance(value, str):
+        checker.error(path + ("host",), f"expected a string, got {describe(value)}", code="RS012")
+        return ""
+    if value == "":
+        return value
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        hint = 'for the loopback interface write "127.0.0.1" or "::1"' if value == "localhost" else None
+        checker.error(path + ("host",), f'not an IP address: "{value}" (e.g. "127.0.0.1", "::1", "0.0.0.0")',
+                      code="RS014", hint=hint)
+        return ""
+    return value
+
+def _tls(checker, table: dict, at: tuple, protocols: tuple, describe) -> tuple:
+    """A listener's tls = { cert, key } (None, None without one); "h2" needs it, "h2c" refuses it."""
+    if "tls" not in table:
+        if "h2" in protocols:
+            checker.error(at + ("protocols",), '"h2" is HTTP/2 chosen through TLS ALPN: add tls = { cert, key } '
+                          '(or speak "h2c", HTTP/2 with prior knowledge, in cleartext)')
+        return None, None
+    raw = table["tls"]
+    path = at + ("tls",)
+    if not isinstance(raw, dict):
+        checker.error(path, f"expected {{ cert = FILE, key = FILE }}, got {describe(raw)}", code="RS012")
+        return None, None
+    checker.only_keys(raw, path, spec_keys.LISTEN_TLS.names)
+    files = []
+    for k in ("cert", "key"):
+        if k not in raw:
+            checker.error(path, f'missing "{k}"', "RS011", at="key")
+        value = checker.string(raw, k, path, "") or ""
+        if k in raw and not value:
+            checker.error(path + (k,), "expected a file path")
+        files.append(value or None)
+    if "h2c" in protocols:
+        checker.error(at + ("protocols",), '"h2c" is cleartext HTTP/2: a TLS listener speaks "h2" (ALPN)')
+    return tuple(files)
 
 
 def _workers(checker, value, path: tuple, describe) -> int:

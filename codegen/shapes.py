@@ -115,7 +115,7 @@ def _suggested(t: Type, shapes: dict) -> Type | None:
 
 class ShapeChecker:
     """Checks the [shape] and [data] tables; name_problem says whether a field name can be
-    a C identifier in the generated code (validate._name_problem)."""
+    a C identifier in the generated code (c_names.name_problem)."""
 
     def __init__(self, error, name_problem):
         self.error = error

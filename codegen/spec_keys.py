@@ -35,23 +35,52 @@ class Table(NamedTuple):
 # Top level of the file.
 SPEC = Table("top level", "the tables a spec may contain", {
     "server": Key("table", "defaults", "the listener, limits, timeouts, buffers and the violations reply"),
-    "route": Key("array of tables", "required", "[[route]]: one per path; at least one"),
+    "route": Key("array of tables", "required", "[[route]]: one per path and method (GET /books and POST /books are two); at least one"),
     "profile": Key("table of tables", "none", "[profile.NAME]: a build variant with a subset of the routes"),
     "shape": Key("table of tables", "none", "[shape.NAME]: a JSON object type"),
     "data": Key("table of tables", "none", "[data.NAME]: a JSON file loaded at start-up"),
     "error": Key("table of tables", "none", "[error.NAME]: a named error handlers may return"),
     "error_body": Key("table", "defaults", "[error_body]: the members of every named error's JSON body"),
+    "database": Key("table", "none", "[database]: the Postgres server routes' [sql.NAME] statements run on"),
+    "sql": Key("table of tables", "none", "[sql.NAME]: a named SQL statement with typed parameters"),
+    "cache": Key("table of tables", "none", "[cache.NAME]: a process-wide cache of statement replies"),
 })
 
 SERVER = Table("[server]", "the listener", {
-    "port": Key("integer", 8080, "TCP port; the server's --port flag overrides it", (1, 65535)),
+    "port": Key("integer", 8080, "TCP port of the one listener (shorthand for one [[server.listen]]); "
+                "the server's --port flag overrides it", (1, 65535)),
+    "host": Key("string", '"" (every interface)', 'IP address every listener binds: "127.0.0.1", "::1", '
+                "\"0.0.0.0\" (IPv4 only), \"::\"; the server's --host flag overrides it"),
     "workers": Key("string or integer", '"auto"', '"auto" = one reactor per CPU of the affinity mask, or 1..1024'),
     "max_connections": Key("integer", 16384, "open connections per worker", (1, 1 << 20)),
-    "protocols": Key("array of strings", '["http1"]', '"http1" (always) and "websocket" (for websocket routes)'),
+    "protocols": Key("array of strings", '["http1"]', "the one listener's protocols, as in [[server.listen]]"),
+    "listen": Key("array of tables", "one listener from port/protocols",
+                  "[[server.listen]]: several listeners, each with its port and protocols (not with port/protocols)"),
     "limits": Key("table", "defaults", "[server.limits]"),
     "timeouts": Key("table", "defaults", "[server.timeouts]"),
     "buffers": Key("table", "defaults", "[server.buffers]"),
     "violations": Key("table", "defaults", "[server.violations]: the reply to a request breaking constraints"),
+    "response_headers": Key("table", "none", 'headers added to every reply the spec generates (not static files, '
+                            'not the runtime\'s own errors): { x-frame-options = "DENY" }; constant values'),
+})
+
+LISTEN = Table("[[server.listen]]", "one listening port and what it speaks", {
+    "port": Key("integer", "required", "TCP port; --port overrides the first listener's, --listen NAME=PORT any",
+                (1, 65535)),
+    "protocols": Key("array of strings", '["http1"]', '"http1", "websocket" (needs "http1"), "h2c" (HTTP/2 '
+                     'with prior knowledge; with "http1" recognised by its preface, alone the port speaks only h2), '
+                     '"h2" (HTTP/2 through ALPN, TLS listeners only; the order of "h2" and "http1" is the ALPN '
+                     'preference; a client without ALPN gets HTTP/1.1)'),
+    "tls": Key("table", "none (cleartext)", "{ cert = FILE, key = FILE }: serve this port through TLS (1.2 and 1.3); "
+               "the server's --tls-cert/--tls-key override the files; missing files at start: this listener is "
+               "not served, the others are; SIGHUP reloads them"),
+    "name": Key("string", '"listenN"', "what --listen NAME=PORT calls it (letters, digits, - _); "
+                "default: listen0, listen1, ... in spec order"),
+})
+
+LISTEN_TLS = Table("[server.listen] tls", "a TLS listener's certificate and key", {
+    "cert": Key("string", "required", "PEM certificate chain file, e.g. \"/certs/server.crt\""),
+    "key": Key("string", "required", "PEM private key file, e.g. \"/certs/server.key\""),
 })
 
 # Bounds keep values inside the C types of rs_spec_config and away from settings that cannot work.
@@ -66,9 +95,12 @@ LIMITS = Table("[server.limits]", "sizes a request or connection may reach (byte
                       (125, 1 << 30)),
     # One budget per worker across its connections: per-connection limits alone let 16384
     # connections each hold a 16 MiB body or message (runtime/buffer_budget.h).
+    "h2_streams": Key("integer", 128, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection; streams "
+                      "over it are refused (RST_STREAM REFUSED_STREAM)", (1, 1 << 16)),
     "buffered": Key("integer", 64 << 20, "bytes a worker may hold for its clients at once: queued output, "
-                    "spilled input, JSON bodies, WebSocket reassembly; at it a body gets 503 + Retry-After, "
-                    "a message close 1013, and a connection holding output stops reading until it drains",
+                    "spilled input, JSON bodies, WebSocket reassembly, HTTP/2 sessions and streams; at it a "
+                    "body gets 503 + Retry-After, a message close 1013, an HTTP/2 stream RST_STREAM, and a "
+                    "connection holding output stops reading until it drains",
                     (4096, 1 << 40)),
 })
 
@@ -100,10 +132,14 @@ VIOLATION_FIELDS = Table("[server.violations.fields]", "member names of one viol
     "expected": Key("string", '"expected"', 'name of the member saying what was expected, e.g. "<= 100"'),
 })
 
-ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory or a WebSocket behaviour", {
-    "path": Key("string", "required", '"/items/{id:int}": literal segments and typed parameters'),
+ROUTE = Table("[[route]]", "a path and its methods, answered by a reply, a handler, a directory or a WebSocket "
+              "behaviour; another route may answer other methods of the same path", {
+    "path": Key("string", "required", '"/items/{id:int}" or "/books/{slug:string}": literal segments and '
+                'typed parameters (a string segment is percent-decoded, "+" stays "+"; 1..256 bytes unless '
+                'path_params says otherwise)'),
     "methods": Key("array of strings", '["GET"]', "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS; GET implies HEAD"),
-    "path_params": Key("table", "none", "constraints on path parameters: { id = { min = 1 } } (min, max, enum)"),
+    "path_params": Key("table", "none", "constraints on path parameters: { id = { min = 1 } } (int: min, max, "
+                       "enum; string: min_length, max_length, pattern, enum)"),
     "query": Key("table", "none", 'query parameters: name = "int", "int = N", "string" or a parameter table'),
     "headers": Key("table", "none", "header parameters, by lower-case name (bound with - as _)"),
     "body": Key("string or table", "none", '"int", "int = N" (integer body), "stream" (read and counted: '
@@ -118,6 +154,10 @@ ROUTE = Table("[[route]]", "one path answered by a reply, a handler, a directory
     "response": Key("array of tables", "none", "[[route.response]]: the typed responses of a handler route"),
     "errors": Key("array of strings", "[]", "names of [error.NAME] tables the route's handler may return"),
     "test": Key("array of tables", "none", "[[route.test]]: cases `ringspec test` runs against the built server"),
+    "response_headers": Key("table", "none", 'headers of the reply, by lower-case name: { cache-control = "no-store", '
+                            'x-book = "{id}" } ({holes} as in reply text); replace [server] ones of the same name'),
+    "redirect": Key("table", "none", "[route.redirect]: answer with a redirect (instead of reply)"),
+    "cache": Key("string", "none", 'a [cache.NAME] for a first(sql.NAME(...)) reply: X-Cache: HIT or MISS'),
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
 STREAM_BODY_LIMIT = 64 << 20
@@ -135,23 +175,28 @@ ROUTE_BODY = Table("[route.body]", "a JSON request body (Content-Type applicatio
 STATIC_ROUTE_KEYS = ("path", "methods", "static", "test")
 WEBSOCKET_ROUTE_KEYS = ("path", "methods", "websocket", "test")
 
-PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum', {
+PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum '
+              '(int segments) or min_length, max_length, pattern, enum (string segments)', {
     "type": Key("string", '"int"', '"int" (64-bit signed), "string" or "bool" (true/false, bound as 1/0)'),
     "required": Key("boolean", "true unless default is set", 'absent -> violation "missing"'),
     "default": Key("integer or string", "none", "value used when absent (int, or a member of enum)"),
     "min": Key("integer", "none", "int: lowest allowed value"),
     "max": Key("integer", "none", "int: highest allowed value"),
-    "enum": Key("array", "none", "allowed values; a string enum is bound as its 0-based index"),
+    "enum": Key("array", "none", "allowed values; a reply writes a string enum's value, a handler gets its "
+                "0-based index"),
     "min_length": Key("integer", "none", "string: fewest bytes (after percent-decoding)"),
     "max_length": Key("integer", 256, "string: most bytes (after percent-decoding)"),
     "pattern": Key("string", "none", "string: regular expression the whole value must match"),
 })
-PATH_PARAM_KEYS = ("min", "max", "enum")
+PATH_PARAM_KEYS = ("min", "max", "enum")  # of an {id:int} segment
+PATH_STRING_KEYS = ("min_length", "max_length", "pattern", "enum")  # of a {slug:string} segment
 
 REPLY = Table("[route.reply]", "the answer of a route without a handler", {
-    "status": Key("integer", 200, "a registered status that carries a body", (100, 599)),
+    "status": Key("integer", 200, "a registered status; 204 and 304 take no text or json (sent without body and "
+                  "Content-Length); a 3xx other than 304 needs a location header", (100, 599)),
     "type": Key("string", '"text/plain" or "application/json"', "Content-Type (a media type)"),
-    "text": Key("string", "required unless json", 'a template: "{a + b}" holes are int expressions'),
+    "text": Key("string", "required unless json", 'a template: "{a + b}" holes are int expressions; with holes, '
+                'at most 64 KiB of body (literal bytes + 20 per hole)'),
     "json": Key("table or string", "none", "[route.reply.json]: output fields in order; a string: "
                 '"QUERY" or "first(QUERY) else 404" as the whole body'),
     "let": Key("table", "none", "[route.reply.let]: named data queries the json fields reuse"),
@@ -166,6 +211,11 @@ REPLY_JSON = Table("[route.reply.json]", "a JSON object reply, members in order"
                    'with { k = expr }), first(QUERY) [else STATUS], len(FIELD or let), or int arithmetic'),
 })
 
+REDIRECT = Table("[route.redirect]", "a reply with a Location and no body", {
+    "status": Key("integer", 302, "301, 302, 303, 307 or 308"),
+    "location": Key("string", "required", 'the Location: "/books/{id}" ({holes} as in reply text)'),
+})
+
 # brotli quality and gzip level ranges; profiles may retune them within the same bounds.
 COMPRESS = Table("[route.compress]", "codings a json route offers, in the server's order of preference", {
     "gzip": Key("integer", "not offered", "gzip level", (1, 9)),
@@ -177,6 +227,8 @@ STATIC = Table("[route.static]", "a prefix route serving the files of a director
     "precompressed": Key("array of strings", "[]", 'serve .br / .gz siblings: ["br", "gz"]'),
     "cache": Key("string", '"memory"', '"memory" (loaded at start-up) or "none" (read per request)'),
     "mime": Key("table", "built-in list", 'extension -> media type, added to the defaults: { avif = "image/avif" }'),
+    "index": Key("string", "none", 'file served for a directory ("/static/", "/static/docs/"): "index.html"; '
+                 "without it a directory is 404"),
 })
 
 # Checked in route_tests.py; run by `ringspec test` (case_runner.py).
@@ -243,6 +295,33 @@ ERROR_BODY = Table("[error_body]", 'names of the members of a named error\'s JSO
     "status_key": Key("string", '""', "member holding the status code"),
 })
 
+# Postgres (codegen/sql_spec.py, runtime/db/). Names of environment variables, not values: the
+# connection string holds a password and the pool cap depends on the machine.
+DATABASE = Table("[database]", "the Postgres server (libpq, pipeline mode, a pool per worker)", {
+    "url_env": Key("string", '"DATABASE_URL"', "environment variable holding the libpq connection string or URI"),
+    "max_conn_env": Key("string", '"DATABASE_MAX_CONN"', "environment variable capping connections across workers"),
+    "max_conn": Key("integer", 256, "the cap when that variable is unset; each worker opens "
+                    "max(1, min(cap, 240) / workers)", (1, 4096)),
+    "pipeline_depth": Key("integer", 16, "statements in flight per connection", (1, 256)),
+    "statement_timeout": Key("number", 5, "seconds a statement may run (Postgres statement_timeout)"),
+    "reconnect_min": Key("number", 1, "seconds before the first reconnect; doubles per failure"),
+    "reconnect_max": Key("number", 30, "longest wait between reconnects, in seconds"),
+    "generic_plans": Key("boolean", False, "plan_cache_mode=force_generic_plan for the pool's sessions"),
+})
+
+SQL = Table("[sql.NAME]", "a named statement, prepared on every connection (NAME: a C identifier)", {
+    "text": Key("string", "required", "the SQL, parameters $1..$n"),
+    "params": Key("array of strings", "[]", '$1..$n in order: "int" or "string"'),
+    "row": Key("string", "none", "the shape of a result row: each field is the column of its name, a nested "
+               "shape's field the column FIELD_SUBFIELD; [string] and shape-typed columns are JSON (jsonb) "
+               "copied as is"),
+})
+
+CACHE = Table("[cache.NAME]", "process-wide replies of a statement, keyed by its arguments (cache-aside)", {
+    "ttl": Key("number", 0.2, "seconds an entry lives from when it was stored (absolute, never refreshed)"),
+    "entries": Key("integer", 65536, "most entries kept (process-wide)", (1, 1 << 24)),
+})
+
 # Same bounds as [server], so a profile cannot reach a setting the server table could not.
 PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tuned (NAME: letters, digits, - _)", {
     "routes": Key("array of strings", "required", "paths of the routes this build serves"),
@@ -255,9 +334,9 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 })
 
 # Every table, in the order the reference shows them.
-TABLES = (SPEC, SERVER, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
-          REPLY_JSON, REPLY_LET, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
-          PROFILE)
+TABLES = (SPEC, SERVER, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
+          REPLY_JSON, REPLY_LET, REDIRECT, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
+          DATABASE, SQL, CACHE, PROFILE)
 
 
 def defaults_and_bounds(table: Table) -> dict:

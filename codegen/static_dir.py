@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 
-from .model import StaticDir
+from . import expr
+from .model import Literal, Route, StaticDir
+from .reply_head.check import Header
 from .spec_keys import STATIC
 
 _CODINGS = {"br": "br", "gz": "gzip", "gzip": "gzip"}
 _CACHE = ("memory", "none")
+_INDEX = re.compile(r"[A-Za-z0-9._-]+")  # one file name inside the directory
 _EXT = re.compile(r"[a-z0-9][a-z0-9+_-]{0,15}")
 
 # Media types by extension: the sensible defaults the issue lists.
@@ -91,4 +94,23 @@ def check_static(checker, raw, key: tuple, media_type_re) -> StaticDir | None:
     if len(mime) > 250:
         checker.error(key + ("mime",), "at most 250 extensions")
     entries = tuple((ext, media, compressible(media)) for ext, media in mime.items())
-    return StaticDir(directory if isinstance(directory, str) else "", tuple(codings), cache, entries)
+    index = raw.get("index", "")
+    if not isinstance(index, str) or (index and not _INDEX.fullmatch(index)) or index in (".", ".."):
+        checker.error(key + ("index",), f'expected a file name such as "index.html" (no "/"), got {index!r}')
+        index = ""
+    return StaticDir(directory if isinstance(directory, str) else "", tuple(codings), cache, entries, index)
+
+
+def slash_redirects(routes: list) -> list:
+    """GET /static -> 301 Location: /static/ for each static prefix route whose path without
+    the slash no route of the build answers: routes of the generated C, not of the spec."""
+    taken = {r.path for r in routes}
+    out = []
+    for r in routes:
+        bare = r.path.rstrip("/")
+        if r.static is None or not bare or bare in taken:
+            continue
+        location = Header("Location", (expr.Text(r.path),))
+        out.append(Route(-1, bare, [Literal(bare)], ("GET", "HEAD"), [], None, r.body_limit, 301, "", [], "",
+                         f"{r.c_name}_without_slash", headers=[location]))
+    return out

@@ -1,7 +1,7 @@
 """RS090: a declared parameter that nothing uses.
 
 A path, query or header parameter is used when the reply reads it (a template hole, a
-json field, a slice bound, a `with { ... }` field or a data query), when the route has a handler (which
+json field, a slice bound, a `with { ... }` field, a data query, a response header or a redirect), when the route has a handler (which
 gets every parameter), or when it carries constraints (min, max, enum, lengths, pattern):
 then the server refuses requests by it, which is a use of its own. Anything else is parsed
 and checked for its type on every request for nothing, and is most often a typo or a
@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from . import expr, params
 from .json_reply import JFirst, JInt, JQuery, JSource
+from .sql_reply import JSql, JSqlFirst
 
 SOURCES = ("path", "query", "header")  # the body is the reply's input by definition
 
 
 def names_read(route) -> set:
     """Parameter names the route's reply reads."""
-    trees = [part.expr for part in route.template if isinstance(part, expr.Hole)]
+    parts = list(route.template) + [part for h in route.headers for part in h.template]  # + response headers
+    trees = [part.expr for part in parts if isinstance(part, expr.Hole)]
     queried = set()
     if route.json is not None:
         for _, query in route.json.lets:
@@ -26,6 +28,9 @@ def names_read(route) -> set:
         for _, value in route.json.fields:
             if isinstance(value, (JQuery, JFirst)):
                 queried |= value.query.params_read()
+            if isinstance(value, (JSql, JSqlFirst)):  # a statement's arguments
+                call = value if isinstance(value, JSql) else value.call
+                trees += [a.tree for a in call.args if a.tree is not None]
             if isinstance(value, JInt):
                 trees.append(value.tree)
             elif isinstance(value, JSource):

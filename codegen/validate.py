@@ -15,18 +15,23 @@ import json
 import re
 from pathlib import Path
 
-from . import expr, route_tests, server_table, spec_keys, unused_params
+from . import expr, route_tests, server_table, spec_keys, sql_spec, unused_params
 from .body_shapes import BodyChecker, expression_names
 from .json_reply import JsonChecker
-from .query import param_infos, read_as_number
+from .query import param_infos
 from .responses import ResponseChecker
 from .shapes import ShapeChecker
-from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, IntSegment,
+from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, ParamSegment,
                     Literal, Param, Route, Server, Spec)
 from .diagnostics import SpecError, SpecErrors, describe_value, sort
 from .params import violations as parse_violations
+from .c_names import key_problem as _key_problem
+from .c_names import name_problem as _name_problem
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
+from .reply_head import check as reply_head
+from .routing import method_groups, paths
+from .values import string_holes
 from .static_dir import check_static
 from .websocket_route import check_websocket_route
 
@@ -35,26 +40,12 @@ from .websocket_route import check_websocket_route
 _LIMITS = spec_keys.defaults_and_bounds(spec_keys.LIMITS)
 _CODINGS = {k: key.bounds for k, key in spec_keys.COMPRESS.keys.items()}  # gzip level, brotli quality
 
-# RFC 3986 unreserved and sub-delims: what a literal path segment may contain.
-_PATH_CHAR = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INT_TYPE = re.compile(r"\s*int\s*(?:=\s*(\S.*?))?\s*")
 _INT_LITERAL = re.compile(r"-?[0-9]+")
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _MEDIA_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=({_TOKEN}|"[^"\\\x00-\x1f\x7f]*"))*')
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
-
-# Names a parameter may not take because the generated respond functions, which bind
-# parameters to C locals of the same name, need them: C keywords, <stdbool.h> and
-# <stdint.h> names, and the functions they call. Names starting with "_" or "rs_" or
-# ending in "_t" are refused by rule (implementation, ringspec and POSIX type names).
-_C_RESERVED = frozenset(
-    "auto break case char const continue default do double else enum extern float for goto if "
-    "inline int long register restrict return short signed sizeof static struct switch typedef "
-    "union unsigned void volatile while alignas alignof bool true false static_assert "
-    "thread_local NULL INT64_MIN INT64_MAX memcpy memcmp memchr".split()
-)
-
 
 def validate(source: SpecSource) -> Spec:
     """Returns the model of a valid spec; raises SpecErrors listing every problem."""
@@ -85,6 +76,7 @@ class _Checker:
         self.data: dict = {}
         self.param_checker = ParamChecker(self.error, describe_value)
         self.handlers: dict = {}  # handler name -> route index
+        self.strings: dict = {}  # the string parameters of the route being checked (values/string_holes.py)
 
     def error(self, path: tuple, message: str, code: str = "RS014", hint: str | None = None,
               at: str = "value", severity: str = "error", inner: tuple | None = None) -> None:
@@ -170,16 +162,23 @@ class _Checker:
         named_errors = self.typed.errors(data.get("error", {}))
         error_body = self.typed.error_body(data.get("error_body", {}))
         self.named_errors, self.error_body = named_errors, error_body  # first(...) else NAME
+        self.database = sql_spec.check_database(self, data.get("database"))
+        self.statements = sql_spec.check_statements(self, data.get("sql"), self.shapes, self.database, _name_problem)
+        self.caches = sql_spec.check_caches(self, data.get("cache"), _name_problem)
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if any(e.severity == "error" for e in self.errors):
             return None
         return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles,
                     self.shapes, self.data, self.violations, body_shapes=self.body_checker.shapes,
-                    errors=named_errors, error_body=error_body)
+                    errors=named_errors, error_body=error_body, database=self.database,
+                    statements=self.statements, caches=self.caches)
 
     def server(self, raw: dict) -> Server:
-        """[server] and its sub-tables (server_table.py); [server.violations] kept for the model."""
+        """[server] and its sub-tables (server_table.py); [server.violations] and
+        response_headers (reply_head/check.py) kept for the model."""
+        self.server_headers = reply_head.server_headers(self, raw.get("response_headers"),
+                                                        ("server", "response_headers"))
         self.violations = parse_violations(self, self.table(raw, "violations", ("server", "violations")),
                                            ("server", "violations"))
         return server_table.check(self, raw, describe_value)
@@ -219,15 +218,17 @@ class _Checker:
         url = self.string(raw, "path", path, None)
         # Declared parameters as (name, default, source, key path, type ok). Those with a
         # bad type stay declared so the reply text using them is not reported as well.
-        segments, declared = [], []
+        segments, declared, path_ok = [], [], False
         if url is not None:
             errors_before_path = len(self.errors)
             segments, declared = self.url_path(url, path + ("path",))
-            if len(self.errors) == errors_before_path:
-                shape = tuple(s.text if isinstance(s, Literal) else "{int}" for s in segments)
-                shapes.append((index, url, shape))
+            path_ok = len(self.errors) == errors_before_path
         methods = self.methods(raw.get("methods", ["GET"]), path + ("methods",))
-        declared = [(*d, Constraints(), "") for d in declared]
+        if path_ok:
+            kinds = {d[0]: d[5].kind for d in declared}
+            shape = tuple(s.text if isinstance(s, Literal) else "{" + kinds[s] + "}" for s in segments)
+            shapes.append((index, url, shape, methods))
+        declared = [(*d, "") for d in declared]  # (..., constraints, wire name)
         self.path_constraints(raw, path, declared)
         for name, value in self.table(raw, "query", path + ("query",)).items():
             declared.append((name, *self.param_checker.declaration(value, path + ("query", name), "query"), name))
@@ -257,10 +258,21 @@ class _Checker:
                                       spec_keys.JSON_BODY_LIMIT)
         params = self.params(declared, path)
         reply = raw.get("reply")
+        json_reply = None
         handler = self.handler(raw, path, reply)
         responses, route_errors = self.typed.route(raw, path, handler)
+        if handler is not None and json_body is not None:
+            for name, _, source, key, *_ in declared:
+                if name == "body":  # handlers.h: the params struct has both as members
+                    self.error(key, f'a {source} parameter named "body" would clash with the JSON body the '
+                               f'handler reads as in->body; choose another name', code="RS031")
+        names = [d[0] for d in declared]
+        self.strings = string_holes.string_params(param_infos(declared))  # {s} is text, len(s) its length
+        head = reply_head.RouteHead(self, raw, path, lambda text, key: self.template(text, key, names))
         if handler is not None:
             status, content_type, template, text, json_reply = 200, "", [], "", None
+        elif "redirect" in raw:  # redirect = {...}: a Location and no body
+            status, content_type, template, text, json_reply = head.redirect_status, "", [], "", None
         elif reply is None:
             self.error(path, 'missing "reply" (or "handler")', code="RS011")
         elif not isinstance(reply, dict):
@@ -273,16 +285,36 @@ class _Checker:
         compress = self.compress(raw.get("compress"), path + ("compress",))
         if compress and reply is not None and "json" not in reply:
             self.error(path + ("compress",), "compression applies to json replies only", code="RS040")
+        if self.error_count() == errors_before:
+            head.check(handler, responses, status, self.server_headers)
+        cache = self.route_cache(raw, path, json_reply)
         if self.error_count() != errors_before:
             return None
         by_name = {p.name: p for p in params}
-        segments = [IntSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
+        segments = [ParamSegment(by_name[s]) if isinstance(s, str) else s for s in segments]
         body = by_name["body"] if body_text is not None else None
         route = Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                       template, text, _c_name(url), json_reply, compress, handler=handler,
-                      body_stream=body_stream, json_body=json_body, responses=responses, errors=route_errors)
+                      body_stream=body_stream, json_body=json_body, responses=responses, errors=route_errors,
+                      headers=head.headers, cache=cache)
         unused_params.check(route, declared, self.unused)
         return route
+
+    def route_cache(self, raw: dict, path: tuple, json_reply):
+        """cache = "NAME": a [cache.NAME] in front of a first(sql.NAME(...)) reply."""
+        name = self.string(raw, "cache", path, None)
+        if name is None:
+            return None
+        if name not in self.caches:
+            self.error(path + ("cache",), f'unknown cache "{name}" (known: {", ".join(self.caches) or "none"})',
+                       code="RS065")
+            return None
+        fields = json_reply.fields if json_reply else []
+        if not (len(fields) == 1 and fields[0][0] is None and type(fields[0][1]).__name__ == "JSqlFirst"):
+            self.error(path + ("cache",), 'a cache sits in front of a json = "first(sql.NAME(...)) else STATUS" '
+                       "reply", code="RS065")
+            return None
+        return self.caches[name]
 
     def handler(self, raw: dict, path: tuple, reply) -> str | None:
         """handler = "name": the route is answered by a C function in handlers/*.c."""
@@ -314,7 +346,7 @@ class _Checker:
                        f"got {json.dumps(url)}")
         else:
             self.url_path(url.rstrip("/") or "/", path + ("path",))
-            shapes.append((index, url, (url, "/*")))
+            shapes.append((index, url, (url, "/*"), ("GET", "HEAD")))
         methods = self.methods(raw.get("methods", ["GET"]), path + ("methods",))
         if any(m not in ("GET", "HEAD") for m in methods):
             self.error(path + ("methods",), "static routes serve GET and HEAD only")
@@ -342,48 +374,9 @@ class _Checker:
         return out
 
     def url_path(self, url: str, key: tuple) -> tuple[list, list]:
-        """Splits a path into Literal parts and parameter names (str); also returns the
-        declared path parameters."""
-        if not url.startswith("/"):
-            self.error(key, f'must start with "/", got {json.dumps(url)}', code="RS020")
-            return [], []
-        segments, declared, literal = [], [], ""
-        parts = url[1:].split("/")
-        for i, part in enumerate(parts):
-            literal += "/"
-            if "{" in part or "}" in part:
-                name, ok = self.path_param(part, key)
-                if name is not None:
-                    declared.append((name, None, "path", key, ok))
-                segments += [Literal(literal), name]
-                literal = ""
-            elif part == "" and i != len(parts) - 1:
-                self.error(key, f'empty segment ("//") in {json.dumps(url)}', code="RS020")
-            else:
-                bad = sorted({c for c in part if not _PATH_CHAR.fullmatch(c)})
-                if bad:
-                    shown = ", ".join(json.dumps(c) for c in bad)
-                    self.error(key, f"{shown} not allowed in a path literal (use unreserved and "
-                               f"sub-delim characters of RFC 3986)", code="RS020")
-                literal += part
-        if literal:
-            segments.append(Literal(literal))
-        return segments, declared
-
-    def path_param(self, part: str, key: tuple) -> tuple[str | None, bool]:
-        """'{id:int}' -> ('id', True); a declared name with a bad type -> (name, False)."""
-        m = re.fullmatch(r"\{([^{}:]*)(?::([^{}]*))?\}", part)
-        if not m:
-            self.error(key, f'path parameters must be whole segments like "{{id:int}}", got "{part}"', code="RS020")
-            return None, False
-        name, type_name = m.groups()
-        if type_name is None:
-            self.error(key, f'parameter "{part}" needs a type: "{{{name}:int}}"', code="RS020")
-            return name, False
-        if type_name != "int":
-            self.error(key, f'unknown parameter type "{type_name}" in "{part}" (expected "int")', code="RS020")
-            return name, False
-        return name, True
+        """Literal parts and parameter names of a path, and its declared parameters
+        (routing/paths.py)."""
+        return paths.split(self.error, url, key)
 
     def methods(self, raw, key: tuple) -> tuple:
         if not isinstance(raw, list) or not raw:
@@ -415,7 +408,8 @@ class _Checker:
                            hint=f"path parameters: {', '.join(names) or 'none'}")
                 continue
             i = names.index(name)
-            _, _, _, ok, c = self.param_checker.declaration(value, key, "path", path_param=True)
+            _, _, _, ok, c = self.param_checker.declaration(value, key, "path", path_param=True,
+                                                            path_kind=declared[i][5].kind)
             d = declared[i]
             declared[i] = (d[0], d[1], d[2], d[3], d[4] and ok, c, d[6])
 
@@ -445,11 +439,17 @@ class _Checker:
         if "let" in raw and "json" not in raw:
             self.error(key + ("let",), '"let" names queries of a json reply', code="RS040", at="key")
         status = self.integer(raw, "status", key, *spec_keys.defaults_and_bounds(spec_keys.REPLY)["status"])
-        if status in BODILESS_STATUSES:
-            self.error(key + ("status",), f"status {status} cannot carry a body; v1 replies always have one", code="RS040")
+        if status in BODILESS_STATUSES and status not in reply_head.NO_CONTENT:
+            self.error(key + ("status",), f"status {status} cannot be a reply's (informational, or 205)",
+                       code="RS040")
         elif status not in STATUS_REASONS and "status" in raw:
             self.error(key + ("status",), f"{status} is not a registered status code", code="RS040")
         is_json = "json" in raw
+        if status in reply_head.NO_CONTENT and (is_json or "text" in raw):
+            self.error(key + ("status",), f"status {status} carries no body: remove the reply's text or json",
+                       code="RS040")
+        if status in reply_head.NO_CONTENT and not is_json and "text" not in raw:
+            return status, "", [], "", None  # a 204 or 304: no body, no Content-Type
         content_type = self.string(raw, "type", key, "application/json" if is_json else "text/plain")
         if content_type is not None and not _MEDIA_TYPE.fullmatch(content_type):
             self.error(key + ("type",), f"not a media type: {json.dumps(content_type)} "
@@ -464,18 +464,18 @@ class _Checker:
             def report(path, message, code="RS041", inner=None, hint=None, severity="error"):
                 self.error(path, message, code=code, inner=inner, hint=hint, severity=severity)
             statuses = [s for s in STATUS_REASONS if s not in BODILESS_STATUSES]
-            checker = JsonChecker(report, self.shapes, self.data, _name_problem, statuses,
+            checker = JsonChecker(report, self.shapes, self.data, _key_problem, statuses,
                                   getattr(self, "named_errors", {}), getattr(self, "error_body", None))
+            checker.statements = self.statements
             json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
         if "text" not in raw:
             self.error(key, 'missing "text" (or "json")', code="RS011")
         text = self.string(raw, "text", key, None)
-        typed = {i.name: i for i in param_infos or []}
-        template = self.template(text, key + ("text",), names, typed) if text is not None else []
+        template = self.template(text, key + ("text",), names) if text is not None else []
         return status, content_type, template, text, None
 
-    def template(self, text: str, key: tuple, names: list, typed: dict | None = None) -> list:
+    def template(self, text: str, key: tuple, names: list) -> list:
         """Parses the reply text, checks names in holes and folds constant holes to text."""
         try:
             parts = expr.split_template(text)
@@ -486,19 +486,30 @@ class _Checker:
         out: list = []
         for part in parts:
             if isinstance(part, str):
-                part = self.hole(part, key, known, typed or {})
+                part = self.hole(part, key, known)
                 if part is None:
                     continue
-            if isinstance(part, expr.Text) and out and isinstance(out[-1], expr.Text):
-                out[-1] = expr.Text(out[-1].text + part.text)
+            if isinstance(part, expr.Text) and out and isinstance(out[-1], list):
+                out[-1].append(part.text)  # adjacent text (folded holes) joined once, below
+            elif isinstance(part, expr.Text):
+                out.append([part.text])
             else:
                 out.append(part)
+        out = [expr.Text("".join(p)) if isinstance(p, list) else p for p in out]
+        size = expr.body_bound(out)
+        if size > expr.TEMPLATE_BODY_MAX and any(isinstance(p, expr.Hole) for p in out):
+            self.error(key, f"a text template with holes formats its body on the worker's stack: this one needs up to "
+                       f"{size} bytes, more than {expr.TEMPLATE_BODY_MAX}", code="RS040",
+                       hint="serve large content as a static file (static = ...), or split the template")
         return out
 
-    def hole(self, source: str, key: tuple, known: list, typed: dict):
-        """One {expr}: a Hole with the folded expression, Text if it is constant, or None."""
+    def hole(self, source: str, key: tuple, known: list):
+        """One {expr}: a Hole with the folded expression, a TextHole for a string parameter
+        alone (values/string_holes.py), Text if it is constant, or None."""
         try:
-            tree = expr.parse_expr(source)
+            if string_holes.whole_name(source, self.strings) in known:
+                return string_holes.TextHole(source, expr.Name(string_holes.whole_name(source, self.strings)))
+            tree = expr.parse_expr(string_holes.int_source(source, self.strings))
             unknown = [n for n in expr.names_in(tree) if n not in known]
             if unknown:
                 listing = f"known: {', '.join(known)}" if known else "this route has no parameters"
@@ -508,32 +519,33 @@ class _Checker:
         except expr.ExprError as exc:
             self.error(key, str(exc), code="RS041")
             return None
-        for _, message, hint in read_as_number(expr.names_in(tree), typed):
-            self.warn(key, f"{{{source}}}: {message}", "RS091", hint)
         return expr.Text(str(tree.value)) if isinstance(tree, expr.Num) else expr.Hole(source, tree)
 
     def unique_paths(self, shapes: list) -> None:
-        """Two routes that match the same requests are an error (param names aside)."""
-        first: dict[tuple, tuple] = {}
-        for index, url, shape in shapes:
-            other_index, other_url = first.setdefault(shape, (index, url))
-            if other_index == index:
-                continue
-            if other_url == url:
-                what = f'"{url}" is already route[{other_index}]; list several methods in one route'
+        """Routes may share a path when their methods differ (routing/method_groups.py); two
+        routes that answer the same method on the same requests are an error."""
+        earlier: dict[tuple, list] = {}
+        for index, url, shape, methods in shapes:
+            for other in earlier.get(shape, []):
+                problem = method_groups.overlap_problem(url, methods, *other)
+                if problem:
+                    self.error(("route", index, "path"), problem[0], code="RS021", hint=problem[1])
+                    break
             else:
-                what = f'"{url}" matches the same requests as route[{other_index}] "{other_url}"'
-            self.error(("route", index, "path"), what, code="RS021")
+                earlier.setdefault(shape, []).append((index, url, methods))
 
     def unique_c_names(self, routes: list) -> None:
-        """"/a-b" and "/a_b" would both be named a_b in C: suffix the later ones."""
-        taken = set()
+        """"/a-b" and "/a_b" would both be named a_b in C: suffix the later ones; a route
+        sharing its path with another is suffixed with its first method (books_post)."""
+        taken = {}  # C name -> path
         for route in routes:
             base, n = route.c_name, route.index
+            if taken.get(base) == route.path and route.methods:
+                base = route.c_name = f"{base}_{route.methods[0].lower()}"
             while route.c_name in taken:
                 route.c_name = f"{base}_{n}"
                 n += 1
-            taken.add(route.c_name)
+            taken[route.c_name] = route.path
 
     # -- profiles ----------------------------------------------------------------------
 
@@ -565,14 +577,6 @@ class _Checker:
                                f'unknown route path "{p}" (known: {", ".join(known_paths)})', code="RS060")
             out[name] = tuple(paths)
         return out
-
-
-def _name_problem(name: str) -> str | None:
-    if not _IDENTIFIER.fullmatch(name):
-        return f'"{name}" is not a C identifier (letters, digits and "_", not starting with a digit)'
-    if name in _C_RESERVED or name.startswith("_") or name.lower().startswith("rs_") or name.endswith("_t"):
-        return f'"{name}" is reserved in the generated C; choose another name'
-    return None
 
 
 def _c_name(url: str) -> str:

@@ -12,11 +12,12 @@ import json
 from .model import WS_BEHAVIOURS, Route
 from .spec_keys import WEBSOCKET_ROUTE_KEYS as _WS_ROUTE_KEYS
 
-PROTOCOLS = ("http1", "websocket")
+PROTOCOLS = ("http1", "websocket", "h2c", "h2")
 
 
 def check_protocols(checker, raw, key: tuple) -> tuple:
-    """The listener's protocols: HTTP/1.1 always, WebSocket when routes upgrade."""
+    """A listener's protocols: HTTP/1.1 and/or HTTP/2 with prior knowledge ("h2c"); WebSocket
+    upgrades from HTTP/1.1, so it needs "http1"."""
     if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
         checker.error(key, 'expected an array such as ["http1", "websocket"]', "RS012")
         return ("http1",)
@@ -25,8 +26,10 @@ def check_protocols(checker, raw, key: tuple) -> tuple:
             checker.error(key + (i,), f'unknown protocol "{name}" (expected one of: {", ".join(PROTOCOLS)})')
         elif name in raw[:i]:
             checker.error(key + (i,), f'"{name}" is listed twice', "RS015")
-    if "http1" not in raw:
-        checker.error(key, '"http1" is required: every connection starts as HTTP/1.1')
+    if "http1" not in raw and "h2c" not in raw and "h2" not in raw:
+        checker.error(key, 'a listener speaks "http1", "h2c", "h2" or a combination')
+    elif "websocket" in raw and "http1" not in raw:
+        checker.error(key, '"websocket" needs "http1": a WebSocket starts as an HTTP/1.1 request')
     return tuple(p for p in PROTOCOLS if p in raw)
 
 
@@ -50,7 +53,7 @@ def check_websocket_route(checker, index: int, raw: dict, shapes: list, c_name) 
         if declared:
             checker.error(path + ("path",), "a websocket route has no path parameters", "RS020")
         elif len(checker.errors) == errors_before_path:
-            shapes.append((index, url, tuple(s.text for s in segments)))
+            shapes.append((index, url, tuple(s.text for s in segments), ("GET", "HEAD")))
     if raw.get("methods", ["GET"]) != ["GET"]:
         checker.error(path + ("methods",), 'a websocket route takes ["GET"] (the opening handshake)')
     behaviour = raw["websocket"]

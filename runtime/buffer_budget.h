@@ -32,8 +32,11 @@
  * A WebSocket echo of a reassembled message costs no second copy: the frame
  * is streamed from the message buffer in pieces (ws_conn.c rs_ws_send).
  *
- * Names no protocol: later layers (TLS records, h2 streams, parked database
- * requests) add a kind and call the same four functions. */
+ * Names no protocol: a layer adds a kind and calls the same functions
+ * (HTTP/2 refuses at the budget: RS_HELD_H2, h2_conn.c; TLS charges the
+ * ciphertext it keeps between receives: RS_HELD_TLS, tls_stream.c;
+ * statements in a Postgres pipeline: RS_HELD_DB, runtime/db/db_pool.c,
+ * refused, the request waits in the pool's queue). */
 #ifndef RS_BUFFER_BUDGET_H
 #define RS_BUFFER_BUDGET_H
 
@@ -47,13 +50,16 @@ typedef enum rs_held_kind {
     RS_HELD_INPUT,   /* received input kept between receives (spill.c) */
     RS_HELD_MESSAGE, /* messages reassembled from pieces (ws_conn.c) */
     RS_HELD_BODY,    /* request bodies buffered whole (json_body.c) */
+    RS_HELD_H2,      /* HTTP/2: nghttp2's session memory, streams, their bodies (h2_conn.c) */
+    RS_HELD_TLS,     /* ciphertext kept between receives (tls_stream.c) */
+    RS_HELD_DB,      /* statements in a Postgres pipeline (runtime/db/db_pool.c) */
     RS_HELD_KINDS
 } rs_held_kind;
 
 /* --stats key suffixes, in rs_held_kind order. */
 #define RS_HELD_NAMES                                                                                        \
     {                                                                                                        \
-        "output", "input", "messages", "bodies"                                                              \
+        "output", "input", "messages", "bodies", "h2", "tls", "db"                                           \
     }
 
 typedef struct rs_budget {

@@ -48,6 +48,8 @@ enum {
     RS_CF_TEXT = 1u << 10,       /* holds request-scoped text (request_text.h) */
     RS_CF_SEND_AGAIN = 1u << 11, /* a ring send completed with -EAGAIN: wait for POLLOUT, resend */
     RS_CF_NONBLOCK = 1u << 12,   /* the socket was made non-blocking for sendfile */
+    RS_CF_TLS = 1u << 13,        /* accepted on a TLS listener: r->tls[slot] is its stream layer */
+    RS_CF_DB_WAIT = 1u << 14,    /* its request waits on the database: nothing behind it is parsed */
 };
 
 typedef enum rs_timer_kind {
@@ -60,12 +62,19 @@ typedef enum rs_timer_kind {
     RS_TIMER_KINDS
 } rs_timer_kind;
 
-/* What the bytes of a connection are.  Every connection starts as HTTP/1.1;
- * a 101 on a WebSocket route switches it for good. */
+/* What the bytes of a connection are (an index into rs_protocols[], proto.h).
+ * A connection starts as its listener says: HTTP/1.1, HTTP/2, or SNIFF
+ * (both: its first bytes decide).  A 101 on a WebSocket route switches an
+ * HTTP/1.1 connection to WS for good. */
 typedef enum rs_proto {
     RS_PROTO_HTTP1 = 0,
     RS_PROTO_WS,
+    RS_PROTO_H2,
+    RS_PROTO_SNIFF,
 } rs_proto;
+
+struct rs_h2_conn;    /* h2_conn.c */
+struct rs_tls_stream; /* tls_stream.c */
 
 /* WebSocket state of a connection after the upgrade (ws_conn.c). */
 typedef struct rs_ws_conn {
@@ -135,7 +144,8 @@ typedef struct rs_conn {
                 rs_static_pending stat; /* RS_CF_STATIC: a static route has no parameters */
             };
         };
-        rs_ws_conn ws; /* RS_PROTO_WS */
+        rs_ws_conn ws;         /* RS_PROTO_WS */
+        struct rs_h2_conn *h2; /* RS_PROTO_H2: the session and its streams, off the slot */
     };
 } rs_conn;
 

@@ -6,13 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "http1_conn.h"
 #include "log.h"
 #include "output_gate.h"
+#include "proto.h"
 #include "send_direct.h"
 #include "static_serve.h"
+#include "tls_stream.h"
 #include "uring_compat.h"
-#include "ws_conn.h"
 
 struct io_uring_sqe *rs_get_sqe(rs_reactor *r)
 {
@@ -29,7 +29,7 @@ static uint64_t conn_ud(rs_reactor *r, rs_conn *c, rs_op op)
     return rs_user_data(op, c->gen, rs_conn_index(&r->conns, c));
 }
 
-void rs_conn_accepted(rs_reactor *r, int fd)
+void rs_conn_accepted(rs_reactor *r, int fd, unsigned protocols, struct rs_tls_ctx *tls)
 {
     rs_conn *c = r->stopping ? NULL : rs_conn_alloc(&r->conns);
     if (!c) {
@@ -42,7 +42,19 @@ void rs_conn_accepted(rs_reactor *r, int fd)
     c->fd = fd;
     c->state = RS_CONN_OPEN;
     /* TCP_NODELAY is inherited from the listener: no syscall per accept. */
-    rs_http1_open(r, c);
+    if (tls) {
+        if (!rs_tls_stream_open(r, c, tls, protocols)) {
+            c->proto = RS_PROTO_SNIFF;
+            rs_conn_abort(r, c);
+        }
+        rs_conn_touch(r, c);
+        return;
+    }
+    c->proto = (uint8_t)rs_proto_for_listener(protocols);
+    if (!rs_proto_of(c)->on_open(r, c)) {
+        c->proto = RS_PROTO_SNIFF; /* holds nothing: release has nothing to drop */
+        rs_conn_abort(r, c);
+    }
     rs_conn_touch(r, c);
 }
 
@@ -66,6 +78,24 @@ static void arm_recv(rs_reactor *r, rs_conn *c)
 }
 
 static void sent(rs_reactor *r, rs_conn *c, size_t n);
+
+/* The stream layer, when there is one, stands between the transport and
+ * the protocol (tls_stream.h). */
+static void data_in(rs_reactor *r, rs_conn *c, char *data, size_t len)
+{
+    if (c->flags & RS_CF_TLS)
+        rs_tls_stream_data(r, c, data, len);
+    else
+        rs_proto_of(c)->on_data(r, c, data, len);
+}
+
+static void drained(rs_reactor *r, rs_conn *c)
+{
+    if (c->flags & RS_CF_TLS)
+        rs_tls_stream_drained(r, c);
+    else
+        rs_proto_of(c)->on_drained(r, c);
+}
 
 /* The socket buffer is full under a direct send: the send slot waits for
  * POLLOUT instead of a send (cancelled like one, by its user_data). */
@@ -190,17 +220,18 @@ static bool wants_recv(const rs_conn *c)
         return false;
     if (c->state == RS_CONN_LINGERING)
         return true;
-    return c->state == RS_CONN_OPEN && !(c->flags & (RS_CF_PAUSED | RS_CF_FILE));
+    return c->state == RS_CONN_OPEN && !(c->flags & (RS_CF_PAUSED | RS_CF_FILE | RS_CF_DB_WAIT));
 }
 
-/* A recv in flight that must stop: backpressure always; a streaming file
- * only once input actually arrived behind it (spill_len), so a client that
- * waits for its file costs no cancel and re-arm per file. */
+/* A recv in flight that must stop: backpressure always; a streaming file or
+ * a request parked on the database only once input actually arrived behind
+ * it (spill_len), so a client that waits for its answer costs no cancel and
+ * re-arm per request. */
 static bool must_stop_recv(const rs_conn *c)
 {
     if (!(c->ops & RS_OP_RECV_BIT) || (c->flags & RS_CF_CANCELING))
         return false;
-    return (c->flags & RS_CF_PAUSED) || ((c->flags & RS_CF_FILE) && c->spill_len > 0);
+    return (c->flags & RS_CF_PAUSED) || ((c->flags & (RS_CF_FILE | RS_CF_DB_WAIT)) && c->spill_len > 0);
 }
 
 /* Picks the timer that matches what the connection is waiting for.  HEADER
@@ -224,8 +255,8 @@ static void settle_timer(rs_reactor *r, rs_conn *c, bool progress)
 
     /* A WebSocket is idle only while no frames arrive: it has no requests
      * whose end restarts the idle timer, so every receive does. */
-    bool refresh =
-        want == RS_TIMER_BODY || want == RS_TIMER_WRITE || (want == RS_TIMER_IDLE && c->proto == RS_PROTO_WS);
+    bool refresh = want == RS_TIMER_BODY || want == RS_TIMER_WRITE ||
+                   (want == RS_TIMER_IDLE && rs_proto_of(c)->idle_on_input);
     if (want == RS_TIMER_NONE)
         rs_timer_cancel(&r->timers, &r->conns, c);
     else if (want != c->timer_kind || (progress && refresh))
@@ -252,13 +283,22 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
     case RS_CONN_OPEN:
     case RS_CONN_DRAINING:
         if ((c->flags & RS_CF_FILE) && rs_static_advance(r, c) && c->state == RS_CONN_OPEN)
-            rs_http1_resume(r, c); /* the file is queued: pipelined requests may go on */
+            drained(r, c); /* the file is queued: pipelined requests may go on */
         /* Half-close: the peer's FIN came after requests still unparsed
          * (paused, or behind a file).  They are answered first; once
          * everything received has been parsed, the connection drains. */
         if (c->state == RS_CONN_OPEN && (c->flags & RS_CF_PEER_EOF) &&
             !(c->flags & (RS_CF_PAUSED | RS_CF_FILE)))
             c->state = RS_CONN_DRAINING;
+        if ((c->flags & RS_CF_TLS) && !rs_tls_stream_seal(r, c)) {
+            r->stats.tls_errors++;
+            c->state = RS_CONN_CLOSING;
+            break;
+        }
+        /* TLS: everything owed is sent; close_notify goes out before the FIN. */
+        if ((c->flags & RS_CF_TLS) && c->state == RS_CONN_DRAINING && c->out.queued == 0 &&
+            !(c->flags & RS_CF_FILE))
+            rs_tls_stream_notify(r, c);
         if (!(c->ops & RS_OP_SEND_BIT) && c->out.queued > 0)
             start_send(r, c);
         if (c->state == RS_CONN_DRAINING && c->out.queued == 0 && !(c->flags & RS_CF_FILE)) {
@@ -310,10 +350,8 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     int res = cqe->res;
     if (res > 0) {
         uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-        if (c->state == RS_CONN_OPEN && c->proto == RS_PROTO_WS)
-            rs_ws_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
-        else if (c->state == RS_CONN_OPEN)
-            rs_http1_input(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
+        if (c->state == RS_CONN_OPEN)
+            data_in(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
         rs_bufring_recycle(&r->bufs, bid);
         if (c->state == RS_CONN_OPEN)
             settle_timer(r, c, true);
@@ -358,6 +396,8 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
         return;
     }
     rs_outq_consume(&c->out, &r->pool, (size_t)cqe->res);
+    if (c->flags & RS_CF_TLS)
+        rs_tls_stream_sent(r, c, (size_t)cqe->res);
     sent(r, c, (size_t)cqe->res);
 }
 
@@ -371,22 +411,15 @@ static void sent(rs_reactor *r, rs_conn *c, size_t n)
     settle_timer(r, c, n > 0);
     if ((c->flags & RS_CF_PAUSED) && rs_output_may_resume(r, c)) {
         c->flags &= (uint16_t)~RS_CF_PAUSED;
-        if (c->proto == RS_PROTO_WS)
-            rs_ws_resume(r, c);
-        else
-            rs_http1_resume(r, c);
+        drained(r, c);
     }
 }
 
 static void release(rs_reactor *r, rs_conn *c)
 {
     rs_timer_cancel(&r->timers, &r->conns, c);
-    if (c->proto == RS_PROTO_WS) {
-        rs_ws_release(r, c);
-    } else {
-        rs_static_release(c);
-        rs_http1_release(r, c);
-    }
+    rs_proto_of(c)->on_release(r, c);
+    rs_tls_stream_release(r, c);
     rs_outq_clear(&c->out, &r->pool);
     r->stats.closed++;
     rs_conn_release(&r->conns, c);
@@ -428,17 +461,9 @@ void rs_conn_complete(rs_reactor *r, rs_conn *c, rs_op op, const struct io_uring
 
 void rs_conn_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
 {
-    switch (kind) {
-    case RS_TIMER_HEADER:
-    case RS_TIMER_BODY:
-        rs_http1_timeout(r, c, kind);
-        break;
-    case RS_TIMER_IDLE:
-    case RS_TIMER_LINGER:
-    case RS_TIMER_WRITE:
-    default:
-        rs_conn_abort(r, c);
-        break;
-    }
+    if (kind == RS_TIMER_LINGER || c->state != RS_CONN_OPEN)
+        rs_conn_abort(r, c); /* nothing more is owed */
+    else
+        rs_proto_of(c)->on_timeout(r, c, kind);
     rs_conn_touch(r, c);
 }

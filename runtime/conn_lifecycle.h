@@ -27,7 +27,10 @@ static inline uint32_t rs_recv_budget(const rs_reactor *r)
 /* An SQE, submitting what is queued first if the SQ is full. */
 struct io_uring_sqe *rs_get_sqe(rs_reactor *r);
 
-void rs_conn_accepted(rs_reactor *r, int fd);
+struct rs_tls_ctx;
+/* A connection accepted on a listener speaking `protocols` (RS_LISTEN_*),
+ * through TLS when tls is not NULL. */
+void rs_conn_accepted(rs_reactor *r, int fd, unsigned protocols, struct rs_tls_ctx *tls);
 void rs_conn_complete(rs_reactor *r, rs_conn *c, rs_op op, const struct io_uring_cqe *cqe);
 void rs_conn_advance(rs_reactor *r, rs_conn *c);
 void rs_conn_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind);

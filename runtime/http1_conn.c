@@ -35,12 +35,23 @@ void rs_http1_release(rs_reactor *r, rs_conn *c)
         rs_json_body_release(r, c);
 }
 
+void rs_http1_request_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c)
+{
+    bool keep_alive = (c->parser.flags & RS_HTTP1_KEEP_ALIVE) && !r->stopping;
+    rs_http1_reply_init(reply, r, c, !keep_alive);
+    if (c->body_kind == RS_BODY_JSON) {
+        reply->request_body = c->body_buf;
+        reply->request_body_len = (size_t)c->body_seen;
+    }
+}
+
 /* Stages of the strict parse of an integer body (rs_conn.int_stage). */
 enum { INT_LEADING, INT_SIGN, INT_DIGITS, INT_TRAILING, INT_INVALID };
 
-static void reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
+void rs_http1_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
 {
     memset(reply, 0, sizeof *reply);
+    reply->sink = &rs_http1_sink;
     reply->reactor = r;
     reply->conn = c;
     reply->allow = c->status == 405 ? rs_route_allow(c->route) : NULL;
@@ -64,7 +75,7 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
     rs_reply reply;
     r->stats.parse_errors++;
     r->stats.parse_errors_by_status[rs_parse_error_kind(status)]++;
-    reply_init(&reply, r, c, true);
+    rs_http1_reply_init(&reply, r, c, true);
     reply.allow = NULL;
     rs_reply_error(&reply, status);
     if (c->body_kind == RS_BODY_JSON)
@@ -159,7 +170,7 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
         if (c->status) {
             /* Refuse without inviting the body (RFC 9110 §10.1.1). */
             rs_reply reply;
-            reply_init(&reply, r, c, true);
+            rs_http1_reply_init(&reply, r, c, true);
             reply_refusal(&reply, c, c->status);
             c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
             rs_conn_finish(r, c);
@@ -262,19 +273,21 @@ static void on_done(rs_reactor *r, rs_conn *c)
         c->params.value[c->body_param] = (int64_t)c->body_seen;
         c->params.present |= 1u << c->body_param;
     }
-    bool keep_alive = (c->parser.flags & RS_HTTP1_KEEP_ALIVE) && !r->stopping;
     rs_reply reply;
-    reply_init(&reply, r, c, !keep_alive);
-    if (c->body_kind == RS_BODY_JSON) {
-        reply.request_body = c->body_buf;
-        reply.request_body_len = (size_t)c->body_seen;
-    }
+    rs_http1_request_reply_init(&reply, r, c);
+    bool keep_alive = !reply.close; /* as decided before the route answers */
     if (status)
         reply_refusal(&reply, c, status);
     else if (c->flags & RS_CF_STATIC)
         rs_static_respond(r, c, &reply);
     else
         rs_route_respond(c->route, &c->params, &reply);
+    if (reply.parked) {
+        /* Waits on the database (http1_db.c answers it).  Its parameters,
+         * body and text stay in the slot; nothing behind it is parsed. */
+        c->flags |= RS_CF_DB_WAIT;
+        return;
+    }
     if (!reply.status) /* generated code must always answer; never leave the client waiting */
         rs_reply_error(&reply, 500);
     if (c->body_kind == RS_BODY_JSON)
@@ -285,12 +298,13 @@ static void on_done(rs_reactor *r, rs_conn *c)
 }
 
 /* Whether the next parser event may be handled now.  RS_CF_FILE: a file is
- * still being read into the output; what follows it waits (responses go out
- * in order).  Over the output cap or the worker's budget the connection
- * pauses (only owned bytes cost memory; file references do not count). */
+ * still being read into the output, RS_CF_DB_WAIT: a database answer is
+ * awaited; what follows waits (responses go out in order).  Over the output
+ * cap or the worker's budget the connection pauses (only owned bytes cost
+ * memory; file references do not count). */
 static bool may_go_on(rs_reactor *r, rs_conn *c)
 {
-    if (c->state != RS_CONN_OPEN || (c->flags & (RS_CF_PAUSED | RS_CF_FILE)))
+    if (c->state != RS_CONN_OPEN || (c->flags & (RS_CF_PAUSED | RS_CF_FILE | RS_CF_DB_WAIT)))
         return false;
     if (rs_output_blocked(r, c)) {
         rs_output_pause(r, c);
@@ -346,7 +360,7 @@ static void process(rs_reactor *r, rs_conn *c, char *in, size_t n)
     if (pos < n)
         c->flags |= RS_CF_IN_REQUEST;
     if (!rs_spill_keep(r, c, in + pos, n - pos)) {
-        if (c->flags & RS_CF_PAUSED)
+        if (c->flags & (RS_CF_PAUSED | RS_CF_DB_WAIT))
             rs_conn_abort(r, c); /* kept sending while not reading our output */
         else
             fail(r, c, 431);
@@ -366,7 +380,7 @@ void rs_http1_input(rs_reactor *r, rs_conn *c, char *data, size_t len)
             fail(r, c, 431);
         return;
     }
-    if (!(c->flags & RS_CF_PAUSED))
+    if (!(c->flags & (RS_CF_PAUSED | RS_CF_DB_WAIT)))
         process(r, c, c->spill, c->spill_len);
 }
 
@@ -380,7 +394,9 @@ void rs_http1_resume(rs_reactor *r, rs_conn *c)
 void rs_http1_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
 {
     (void)kind;
-    if (c->state != RS_CONN_OPEN) {
+    if (c->state != RS_CONN_OPEN || (c->flags & RS_CF_DB_WAIT)) {
+        /* Waiting on the database longer than the timeout: no other response
+         * may overtake the one owed, so the connection goes. */
         rs_conn_abort(r, c);
         return;
     }
@@ -389,8 +405,8 @@ void rs_http1_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
 
 void rs_http1_stop(rs_reactor *r, rs_conn *c)
 {
-    if (c->flags & (RS_CF_IN_BODY | RS_CF_FILE))
-        return; /* a request or file in progress: on_done closes after its response */
+    if (c->flags & (RS_CF_IN_BODY | RS_CF_FILE | RS_CF_DB_WAIT))
+        return; /* a request, file or statement in progress: closed after its response */
     if (c->out.queued > 0) {
         /* Answered requests still being sent: flush them, then close.
          * Requests not yet parsed (pipelined behind a pause) are dropped. */

@@ -24,6 +24,14 @@ void rs_http1_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind);
  * its response first. */
 void rs_http1_stop(rs_reactor *r, rs_conn *c);
 
+/* The response sink of the connection's current request (http1_db.c
+ * answers parked requests through it). */
+void rs_http1_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close);
+
+/* The sink of a request whose head and body are complete: kept alive unless
+ * the request or a stopping server says otherwise, with its JSON body. */
+void rs_http1_request_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c);
+
 /* The slot is being freed: drop what the protocol holds. */
 void rs_http1_release(rs_reactor *r, rs_conn *c);
 

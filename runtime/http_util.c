@@ -113,12 +113,14 @@ static int hex_value(char c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap)
+/* Percent-decoding shared by query values and path segments, which differ only in
+ * what "+" means (a space in a form-encoded query, itself in a path: RFC 3986). */
+static size_t percent_decode(const char *s, size_t n, char *dst, size_t cap, bool plus_is_space)
 {
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '+') {
+        if (c == '+' && plus_is_space) {
             c = ' ';
         } else if (c == '%') {
             if (i + 2 >= n)
@@ -133,6 +135,33 @@ size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap)
         if (out == cap)
             return SIZE_MAX;
         dst[out++] = c;
+    }
+    return out;
+}
+
+size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap)
+{
+    return percent_decode(s, n, dst, cap, true);
+}
+
+size_t rs_path_decode(const char *s, size_t n, char *dst, size_t cap)
+{
+    return percent_decode(s, n, dst, cap, false);
+}
+
+size_t rs_header_text(char *dst, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c > 0x20 && c < 0x7f && c != '%') {
+            dst[out++] = (char)c;
+        } else {
+            dst[out++] = '%';
+            dst[out++] = hex[c >> 4];
+            dst[out++] = hex[c & 15];
+        }
     }
     return out;
 }

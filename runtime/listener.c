@@ -1,6 +1,7 @@
 /* listener.c — listening socket setup. */
 #include "listener.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -13,48 +14,50 @@
 
 #define RS_LISTEN_BACKLOG 65535 /* the kernel caps it at net.core.somaxconn */
 
-/* A socket bound to the wildcard address of family on port; with group, it
- * joins the port's SO_REUSEPORT group (one listener per reactor). */
-static int bind_on(int family, uint16_t port, bool group)
+/* A socket bound to addr (AF_INET or AF_INET6); with group, it joins the
+ * port's SO_REUSEPORT group (one listener per reactor). */
+static int bind_on(const struct sockaddr *addr, socklen_t addr_len, bool group)
 {
-    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     int one = 1, zero = 0;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (group && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
         goto fail;
-    int ret;
-    if (family == AF_INET6) {
+    if (addr->sa_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = in6addr_any};
-        ret = bind(fd, (struct sockaddr *)&a, sizeof a);
-    } else {
-        struct sockaddr_in a = {
-            .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = INADDR_ANY};
-        ret = bind(fd, (struct sockaddr *)&a, sizeof a);
-    }
-    if (ret < 0)
+    if (bind(fd, addr, addr_len) < 0)
         goto fail;
     return fd;
-fail:
-    ret = -errno;
+fail:;
+    int ret = -errno;
     close(fd);
     return ret;
 }
 
-/* Dual-stack [::] first, 0.0.0.0 where IPv6 is unavailable. */
-static int bind_any(uint16_t port, bool group)
+/* host "" (every interface): dual-stack [::] first, 0.0.0.0 where IPv6 is
+ * unavailable; else the IPv6 or IPv4 address literal host. */
+static int bind_host(const char *host, uint16_t port, bool group)
 {
-    int fd = bind_on(AF_INET6, port, group);
-    if (fd == -EAFNOSUPPORT || fd == -EADDRNOTAVAIL)
-        fd = bind_on(AF_INET, port, group);
-    return fd;
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = in6addr_any};
+    struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = INADDR_ANY};
+    if (host == NULL || host[0] == '\0') {
+        int fd = bind_on((struct sockaddr *)&v6, sizeof v6, group);
+        if (fd == -EAFNOSUPPORT || fd == -EADDRNOTAVAIL)
+            fd = bind_on((struct sockaddr *)&v4, sizeof v4, group);
+        return fd;
+    }
+    if (inet_pton(AF_INET6, host, &v6.sin6_addr) == 1)
+        return bind_on((struct sockaddr *)&v6, sizeof v6, group);
+    if (inet_pton(AF_INET, host, &v4.sin_addr) == 1)
+        return bind_on((struct sockaddr *)&v4, sizeof v4, group);
+    return -EINVAL; /* no name lookup: an address literal only */
 }
 
-int rs_listen(uint16_t port)
+int rs_listen(const char *host, uint16_t port)
 {
-    int fd = bind_any(port, true);
+    int fd = bind_host(host, port, true);
     if (fd >= 0) {
         /* Accepted sockets inherit it: responses are coalesced by us already,
          * so Nagle would only delay the last segment of a batch. */
@@ -66,16 +69,19 @@ int rs_listen(uint16_t port)
             fd = err;
         }
     }
+    const char *where = host && host[0] ? host : "every interface";
     if (fd == -EADDRINUSE)
         rs_log("port %u is already in use", port);
+    else if (fd == -EINVAL)
+        rs_log("cannot listen on %s port %u: not an IP address (e.g. 127.0.0.1 or ::1)", where, port);
     else if (fd < 0)
-        rs_log("cannot listen on port %u: %s", port, strerror(-fd));
+        rs_log("cannot listen on %s port %u: %s", where, port, strerror(-fd));
     return fd;
 }
 
-int rs_port_probe(uint16_t port)
+int rs_port_probe(const char *host, uint16_t port)
 {
-    int fd = bind_any(port, false);
+    int fd = bind_host(host, port, false);
     if (fd < 0)
         return fd;
     close(fd);

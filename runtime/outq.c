@@ -235,3 +235,87 @@ void rs_outq_clear(rs_outq *q, rs_chunk_pool *pool)
     q->tail = NULL;
     q->head_off = q->queued = q->inflight = q->ref_queued = q->file_queued = 0;
 }
+
+int rs_outq_split(rs_outq *q, rs_chunk_pool *pool, uint32_t keep, rs_outq *tail)
+{
+    *tail = (rs_outq){0};
+    if (keep >= q->queued)
+        return 0;
+    /* Find the chunk holding byte `keep` (counted from the unsent start). */
+    rs_chunk *prev = NULL, *c = q->head;
+    uint32_t at = 0, off = q->head_off;
+    while (c && at + (c->len - off) <= keep) {
+        at += c->len - off;
+        prev = c;
+        c = c->next;
+        off = 0;
+    }
+    uint32_t cut = off + (keep - at); /* offset inside c where the tail starts */
+    if (c && cut > 0) {
+        /* The tail starts inside c: copy its part out (it is unsent, past any
+         * in-flight byte), then c ends at the cut. */
+        if (c->ref)
+            return -1; /* reference chunks are never split here */
+        if (rs_outq_append(tail, pool, c->data + cut, c->len - cut) < 0)
+            return -1;
+        uint32_t moved = c->len - cut;
+        c->len = cut;
+        q->queued -= moved;
+        rs_chunk *next = c->next;
+        if (c == q->head && c->len == q->head_off) {
+            /* Nothing of it is left to send (and keep is 0, so none of it is
+             * in flight): a queue never holds an exhausted head. */
+            q->head = next;
+            q->head_off = 0;
+            if (!next)
+                q->tail = NULL;
+            chunk_put(c);
+            prev = NULL;
+        } else {
+            prev = c;
+        }
+        c = next;
+    }
+    /* Whole chunks from c on move to tail. */
+    for (rs_chunk *k = c; k; k = k->next) {
+        uint32_t len = k->len - (k == q->head ? q->head_off : 0);
+        q->queued -= len;
+        if (k->ref)
+            q->ref_queued -= len;
+        if (k->by_file)
+            q->file_queued -= len;
+    }
+    if (c) {
+        rs_chunk *last = q->tail;
+        if (prev)
+            prev->next = NULL;
+        else
+            q->head = NULL, q->head_off = 0;
+        q->tail = prev;
+        rs_outq moved = {.head = c, .tail = last};
+        for (rs_chunk *k = c; k; k = k->next) {
+            moved.queued += k->len;
+            moved.ref_queued += k->ref ? k->len : 0;
+            moved.file_queued += k->by_file ? k->len : 0;
+        }
+        rs_outq_splice(tail, &moved);
+    }
+    return 0;
+}
+
+void rs_outq_splice(rs_outq *q, rs_outq *from)
+{
+    if (!from->head)
+        return;
+    /* from's head_off bytes are already sent: only a queue never sent from
+     * is spliced (a side queue), so head_off is 0. */
+    if (q->tail)
+        q->tail->next = from->head;
+    else
+        q->head = from->head, q->head_off = from->head_off;
+    q->tail = from->tail;
+    q->queued += from->queued;
+    q->ref_queued += from->ref_queued;
+    q->file_queued += from->file_queued;
+    *from = (rs_outq){0};
+}

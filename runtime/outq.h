@@ -123,6 +123,16 @@ int rs_outq_gather(const rs_outq *q, struct iovec *iov, int max, uint32_t *total
 /* A send of n bytes completed: advance, releasing fully sent chunks. */
 void rs_outq_consume(rs_outq *q, rs_chunk_pool *pool, size_t n);
 
+/* Moves the unsent bytes past the first `keep` into `tail` (emptied first),
+ * leaving q with `keep`: the stream layer takes the plaintext a protocol
+ * appended behind already encrypted bytes.  Nothing past `keep` may be in
+ * flight.  0, or -1 (no memory, or the cut falls inside a reference chunk). */
+int rs_outq_split(rs_outq *q, rs_chunk_pool *pool, uint32_t keep, rs_outq *tail);
+
+/* Appends every chunk of `from` (a queue nothing was sent from) to q, and
+ * empties from; no byte is copied. */
+void rs_outq_splice(rs_outq *q, rs_outq *from);
+
 /* Drops everything (the connection is being freed; nothing in flight). */
 void rs_outq_clear(rs_outq *q, rs_chunk_pool *pool);
 

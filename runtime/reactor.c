@@ -14,13 +14,13 @@
 
 #include "conn_lifecycle.h"
 #include "date_cache.h"
-#include "http1_conn.h"
+#include "db/db_pool.h"
 #include "json_scratch.h"
 #include "listener.h"
 #include "log.h"
+#include "proto.h"
 #include "request_text.h"
 #include "stats.h"
-#include "ws_conn.h"
 
 #define RS_SQ_ENTRIES 4096
 #define RS_CQ_ENTRIES 32768
@@ -123,7 +123,8 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     r->opt = opt;
     r->stop_fd = stop_fd;
     r->report_fd = report_fd;
-    r->listen_fd = -1;
+    for (unsigned i = 0; i < RS_MAX_LISTENERS; i++)
+        r->listen_fd[i] = -1;
     r->dirty_head = RS_NIL;
     r->multishot_recv = true;
     r->recv_budget = true;
@@ -169,6 +170,11 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     if (sendv == MAP_FAILED)
         return -ENOMEM;
     r->sendv = sendv;
+    void *tls = mmap(NULL, (size_t)opt->max_connections * sizeof *r->tls, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (tls == MAP_FAILED)
+        return -errno;
+    r->tls = tls;
     if (rs_request_text_init(r) < 0)
         return -ENOMEM;
     rs_timers_init(&r->timers);
@@ -178,16 +184,21 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     r->timers.duration_ms[RS_TIMER_WRITE] = opt->timeouts.write;
     r->timers.duration_ms[RS_TIMER_LINGER] = RS_LINGER_MS;
 
-    r->listen_fd = rs_listen(opt->port);
-    if (r->listen_fd < 0)
-        return r->listen_fd;
+    for (unsigned i = 0; i < opt->listener_count; i++) {
+        if (opt->disabled & (1u << i))
+            continue;
+        r->listen_fd[i] = rs_listen(opt->host, opt->listeners[i].port);
+        if (r->listen_fd[i] < 0)
+            return r->listen_fd[i];
+    }
     return 0;
 }
 
 void rs_reactor_destroy(rs_reactor *r)
 {
-    if (r->listen_fd >= 0)
-        close(r->listen_fd);
+    for (unsigned i = 0; i < RS_MAX_LISTENERS; i++)
+        if (r->listen_fd[i] >= 0)
+            close(r->listen_fd[i]);
     rs_bufring_destroy(r->ring_ready ? &r->ring : NULL, &r->bufs);
     rs_conn_table_destroy(&r->conns);
     rs_chunk_pool_destroy(&r->pool);
@@ -195,6 +206,8 @@ void rs_reactor_destroy(rs_reactor *r)
     rs_chunk_pool_destroy(&r->file_chunks);
     if (r->sendv)
         munmap(r->sendv, (size_t)r->opt->max_connections * sizeof(rs_send_vec));
+    if (r->tls)
+        munmap(r->tls, (size_t)r->opt->max_connections * sizeof *r->tls);
     rs_request_text_destroy(r);
     free(r->query_index);
     rs_json_scratch_free(&r->json);
@@ -202,9 +215,11 @@ void rs_reactor_destroy(rs_reactor *r)
     if (r->ring_ready)
         io_uring_queue_exit(&r->ring);
     r->ring_ready = false;
+    rs_db_pool_destroy(r); /* after the ring: no poll refers to its sockets any more */
 }
 
-static void arm_accept(rs_reactor *r)
+/* The accept of listener i carries i where a connection op has its slot. */
+static void arm_accept(rs_reactor *r, unsigned i)
 {
     struct io_uring_sqe *sqe = rs_get_sqe(r);
     /* Blocking sockets: the ring never blocks on them (it tries without
@@ -220,11 +235,19 @@ static void arm_accept(rs_reactor *r)
      * 1.37M/1.45M, 1.62M/1.56M, 1.54M/1.61M; no io-wq thread in any run.
      * The differences change sign and stay within this VM's noise. */
     if (r->multishot_accept)
-        io_uring_prep_multishot_accept(sqe, r->listen_fd, NULL, NULL, 0);
+        io_uring_prep_multishot_accept(sqe, r->listen_fd[i], NULL, NULL, 0);
     else
-        io_uring_prep_accept(sqe, r->listen_fd, NULL, NULL, 0);
-    io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_ACCEPT, 0, 0));
-    r->accept_armed = true;
+        io_uring_prep_accept(sqe, r->listen_fd[i], NULL, NULL, 0);
+    io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_ACCEPT, 0, i));
+    r->accept_armed |= (uint16_t)(1u << i);
+}
+
+/* Every listener whose accept is not armed. */
+static void arm_accepts(rs_reactor *r)
+{
+    for (unsigned i = 0; i < r->opt->listener_count; i++)
+        if (!(r->accept_armed & (1u << i)) && !(r->opt->disabled & (1u << i)))
+            arm_accept(r, i);
 }
 
 static void arm_stop_poll(rs_reactor *r)
@@ -257,8 +280,11 @@ static void on_report(rs_reactor *r, const struct io_uring_cqe *cqe)
 
 static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
 {
+    unsigned i = (unsigned)(cqe->user_data >> 32);
+    if (i >= r->opt->listener_count)
+        return;
     if (!(cqe->flags & IORING_CQE_F_MORE))
-        r->accept_armed = false;
+        r->accept_armed &= (uint16_t) ~(1u << i);
     if (cqe->res < 0) {
         if (cqe->res == -EINVAL && r->multishot_accept) {
             r->multishot_accept = false; /* pre-5.19 kernel: one accept per SQE */
@@ -266,15 +292,15 @@ static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
             r->stats.accept_errors++;
             rs_log_ratelimited(&r->log_accept_second, "accept: %s", strerror(-cqe->res));
             /* EMFILE and friends persist: retry later instead of spinning. */
-            if (!r->accept_armed)
+            if (!(r->accept_armed & (1u << i)))
                 r->accept_retry_ms = r->now_ms + RS_ACCEPT_RETRY_MS;
             return;
         }
     } else {
-        rs_conn_accepted(r, cqe->res);
+        rs_conn_accepted(r, cqe->res, r->opt->listeners[i].protocols, r->opt->tls[i]);
     }
-    if (!r->accept_armed && !r->stopping && !r->accept_retry_ms)
-        arm_accept(r);
+    if (!(r->accept_armed & (1u << i)) && !r->stopping && !r->accept_retry_ms)
+        arm_accept(r, i);
 }
 
 static void begin_stop(rs_reactor *r)
@@ -284,17 +310,17 @@ static void begin_stop(rs_reactor *r)
      * few seconds a container runtime waits before killing us. */
     uint32_t grace = r->opt->timeouts.body + r->opt->timeouts.write;
     r->stop_deadline_ms = r->now_ms + (grace < RS_STOP_GRACE_MS ? grace : RS_STOP_GRACE_MS);
-    if (r->accept_armed) {
+    for (unsigned i = 0; i < r->opt->listener_count; i++) {
+        if (!(r->accept_armed & (1u << i)))
+            continue;
         struct io_uring_sqe *sqe = rs_get_sqe(r);
-        io_uring_prep_cancel64(sqe, rs_user_data(RS_OP_ACCEPT, 0, 0), 0);
+        io_uring_prep_cancel64(sqe, rs_user_data(RS_OP_ACCEPT, 0, i), 0);
         io_uring_sqe_set_data64(sqe, rs_user_data(RS_OP_CANCEL, 0, 0));
     }
     for (uint32_t i = 0; i < r->conns.high_water; i++) {
         rs_conn *c = &r->conns.slots[i];
-        if (c->state == RS_CONN_OPEN && c->proto == RS_PROTO_WS)
-            rs_ws_stop(r, c);
-        else if (c->state == RS_CONN_OPEN)
-            rs_http1_stop(r, c);
+        if (c->state == RS_CONN_OPEN)
+            rs_proto_of(c)->on_stop(r, c);
     }
 }
 
@@ -320,6 +346,10 @@ static void handle_cqe(rs_reactor *r, const struct io_uring_cqe *cqe)
     }
     uint32_t slot = (uint32_t)(ud >> 32);
     uint32_t gen = (uint32_t)(ud >> 8) & 0xFFFFFF;
+    if (op == RS_OP_DB_POLL || op == RS_OP_DB_POLLOUT) {
+        rs_db_on_poll(r, op, slot, gen, cqe->res);
+        return;
+    }
     rs_conn *c = slot < r->conns.high_water ? &r->conns.slots[slot] : NULL;
     if (!c || c->state == RS_CONN_FREE || c->gen != gen) {
         /* Defensive: slots are recycled only with nothing in flight, so this
@@ -353,15 +383,12 @@ static void expire_timers(rs_reactor *r)
         rs_timer_kind kind = (rs_timer_kind)c->timer_kind;
         rs_timer_cancel(&r->timers, &r->conns, c);
         r->stats.timeouts[kind]++;
-        if (kind == RS_TIMER_IDLE && c->proto == RS_PROTO_WS)
-            rs_ws_idle_timeout(r, c); /* a close frame, where HTTP just closes */
-        else
-            rs_conn_timeout(r, c, kind);
+        rs_conn_timeout(r, c, kind);
     }
     if (r->accept_retry_ms && (int32_t)(r->now_ms - r->accept_retry_ms) >= 0) {
         r->accept_retry_ms = 0;
-        if (!r->stopping && !r->accept_armed)
-            arm_accept(r);
+        if (!r->stopping)
+            arm_accepts(r);
     }
     if (r->stopping && (int32_t)(r->now_ms - r->stop_deadline_ms) >= 0) {
         for (uint32_t i = 0; i < r->conns.high_water; i++) {
@@ -376,9 +403,13 @@ int rs_reactor_run(rs_reactor *r)
 {
     r->now_ms = clock_ms();
     rs_date_refresh(time(NULL));
-    arm_accept(r);
+    arm_accepts(r);
     arm_stop_poll(r);
     arm_report_poll(r);
+    if (rs_db_pool_init(r) < 0) {
+        rs_log("database: out of memory for the connection pool");
+        return -ENOMEM;
+    }
     for (;;) {
         struct io_uring_cqe *cqe;
         unsigned head, seen = 0;
@@ -392,13 +423,16 @@ int rs_reactor_run(rs_reactor *r)
         r->now_ms = clock_ms();
         rs_date_refresh(time(NULL));
         expire_timers(r);
+        rs_db_tick(r);
         flush_dirty(r);
+        rs_db_flush(r); /* statements parked during the batch go out in one sync per connection */
         if (r->stopping && r->conns.in_use == 0 && !r->accept_armed)
             break;
 
         uint32_t wait_ms = rs_timer_next_wait(&r->timers, &r->conns, r->now_ms, RS_MAX_WAIT_MS);
         if (r->accept_retry_ms && wait_ms > RS_ACCEPT_RETRY_MS)
             wait_ms = RS_ACCEPT_RETRY_MS;
+        wait_ms = rs_db_next_wait(r, wait_ms);
         struct __kernel_timespec ts = {.tv_sec = wait_ms / 1000,
                                        .tv_nsec = (long long)(wait_ms % 1000) * 1000000};
         int ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);

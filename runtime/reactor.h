@@ -55,7 +55,8 @@ static inline unsigned rs_ws_close_kind(unsigned code)
 
 typedef struct rs_stats {
     uint64_t accepted, closed, refused_full, accept_errors;
-    uint64_t requests, responses_by_class[6]; /* index = status / 100 */
+    uint64_t tls_handshakes, tls_handshake_errors, tls_errors, tls_refused; /* tls_stream.c */
+    uint64_t requests, responses_by_class[6];                               /* index = status / 100 */
     uint64_t stale_cqes, enobufs_pauses, backpressure_pauses;
     uint64_t send_again, recv_again; /* ring sends/recvs that completed with -EAGAIN: retried */
     uint64_t timeouts[RS_TIMER_KINDS];
@@ -87,17 +88,21 @@ typedef struct rs_reactor {
     struct io_uring ring;
     int index;
     int cpu;
-    int listen_fd;
-    int stop_fd;   /* eventfd written by the main thread on SIGINT/SIGTERM */
-    int report_fd; /* this reactor's eventfd, written on SIGUSR1: print stats */
+    int listen_fd[RS_MAX_LISTENERS]; /* one per listener of the spec, in its order */
+    int stop_fd;                     /* eventfd written by the main thread on SIGINT/SIGTERM */
+    int report_fd;                   /* this reactor's eventfd, written on SIGUSR1: print stats */
     const rs_server_options *opt;
+    uint32_t tls_handshaking; /* connections in a TLS handshake (tls_stream.h cap) */
     rs_conn_table conns;
     rs_timers timers;
     rs_chunk_pool pool;
     rs_chunk_pool refs;        /* reference chunks (static files in memory) */
     rs_chunk_pool file_chunks; /* targets of file reads (static files from disk) */
     struct rs_send_vec *sendv; /* per slot: the msghdr of a gathered send */
-    char **request_text;       /* per slot: request-scoped text (request_text.h) */
+    /* Per slot: the TLS stream layer of a connection with RS_CF_TLS (kept
+     * off the 256-byte slot; mmap'ed, pages touched only by TLS slots). */
+    struct rs_tls_stream **tls;
+    char **request_text; /* per slot: request-scoped text (request_text.h) */
     rs_bufring bufs;
     rs_http1_limits http1_limits;
     rs_json json;           /* scratch for JSON bodies (json_scratch.h) */
@@ -111,13 +116,14 @@ typedef struct rs_reactor {
     bool multishot_recv;
     bool recv_budget; /* kernel honours a byte limit on multishot recv */
     bool multishot_accept;
-    bool sendfile; /* by_file chunks go by sendfile (off after the kernel refused it) */
-    bool accept_armed;
+    bool sendfile;         /* by_file chunks go by sendfile (off after the kernel refused it) */
+    uint16_t accept_armed; /* bit i: listener i has an accept in flight */
     bool stopping;
     bool ring_ready;          /* for teardown after a failed start */
     uint32_t accept_retry_ms; /* nonzero: re-arm accept at this time */
     unsigned log_accept_second;
     rs_stats stats;
+    struct rs_db_pool *db; /* Postgres connections (runtime/db/), NULL without [database] */
 } rs_reactor;
 
 /* user_data: op (8 bits) | generation (24 bits) | slot (32 bits). */
@@ -131,6 +137,8 @@ typedef enum rs_op {
     RS_OP_STOP,
     RS_OP_REPORT,
     RS_OP_READ,
+    RS_OP_DB_POLL, /* slot = pool connection, not a client (runtime/db/) */
+    RS_OP_DB_POLLOUT,
 } rs_op;
 
 /* A gathered send's msghdr and iovecs, one per slot, kept still while the

@@ -1,4 +1,4 @@
-/* reply.c — response framing: the generated status line and fixed headers,
+/* reply.c — HTTP/1.1 response framing (rs_http1_sink): the generated status line and fixed headers,
  * then Date (cached), Content-Length, Connection when needed, and the body.
  * The header block stays far below 1 KiB and 16 headers, which the arena's
  * load generator needs. */
@@ -81,14 +81,6 @@ const char *rs_reason_phrase(unsigned status)
     }
 }
 
-static unsigned status_of_head(const char *head, size_t len)
-{
-    /* "HTTP/1.1 200 ..." */
-    if (len < 12)
-        return 0;
-    return (unsigned)(head[9] - '0') * 100 + (unsigned)(head[10] - '0') * 10 + (unsigned)(head[11] - '0');
-}
-
 #define CONTENT_LENGTH "Content-Length: "
 #define CONN_CLOSE "Connection: close\r\n"
 #define CONN_KEEP_ALIVE "Connection: keep-alive\r\n"
@@ -126,15 +118,20 @@ void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *b
     rs_reply_framed(r, head, head_len, NULL, 0, body, body_len);
 }
 
-void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char *extra, size_t extra_len,
-                     const char *body, size_t body_len)
+static void http1_framed(rs_reply *r, const char *head, size_t head_len, const char *extra, size_t extra_len,
+                         const char *body, size_t body_len)
 {
     rs_reactor *re = r->reactor;
     rs_conn *c = r->conn;
     if (r->status) /* a second reply for one request would desynchronise the client */
         return;
-    r->status = status_of_head(head, head_len);
+    r->status = rs_status_of_head(head, head_len);
     re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
+    /* 204 and 304 end at the head: no content and no Content-Length (RFC 9110 §8.6,
+     * §15.3.5, §15.4.5), whatever body the caller passed. */
+    bool no_content = r->status == 204 || r->status == 304;
+    if (no_content)
+        body_len = 0;
 
     size_t send_body = r->head_only ? 0 : body_len;
     size_t header_max = head_len + extra_len + FIELDS_MAX;
@@ -153,7 +150,7 @@ void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char 
         memcpy(p, extra, extra_len);
         p += extra_len;
     }
-    p = write_fields(r, p, (int64_t)body_len);
+    p = write_fields(r, p, no_content ? -1 : (int64_t)body_len);
     if (inline_body && send_body) {
         memcpy(p, body, send_body);
         p += send_body;
@@ -164,14 +161,14 @@ void rs_reply_framed(rs_reply *r, const char *head, size_t head_len, const char 
     rs_conn_touch(re, c);
 }
 
-bool rs_reply_head(rs_reply *r, const char *status_line, size_t status_len, const char *fields,
-                   size_t fields_len, const char *extra, size_t extra_len, int64_t content_length)
+static bool http1_head(rs_reply *r, const char *status_line, size_t status_len, const char *fields,
+                       size_t fields_len, const char *extra, size_t extra_len, int64_t content_length)
 {
     rs_reactor *re = r->reactor;
     rs_conn *c = r->conn;
     if (r->status)
         return false;
-    r->status = status_of_head(status_line, status_len);
+    r->status = rs_status_of_head(status_line, status_len);
     re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
     size_t header_max = status_len + fields_len + extra_len + FIELDS_MAX;
     char *out = rs_outq_reserve(&c->out, &re->pool, header_max);
@@ -193,6 +190,8 @@ bool rs_reply_head(rs_reply *r, const char *status_line, size_t status_len, cons
     rs_conn_touch(re, c);
     return true;
 }
+
+const rs_reply_sink rs_http1_sink = {.framed = http1_framed, .head = http1_head, .body_ref = NULL};
 
 void rs_reply_error(rs_reply *r, unsigned status)
 {

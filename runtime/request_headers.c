@@ -49,6 +49,26 @@ void rs_request_headers(const rs_request_view *req, const char *const *lower_nam
     }
 }
 
+unsigned rs_request_header_copies(const rs_request_view *req, const char *lower_name, rs_str *value)
+{
+    rs_request_headers(req, &lower_name, 1, value);
+    if (!value->ptr)
+        return 0;
+    /* A second line of the same name starts after the first one's value. */
+    const char *p = value->ptr + value->len, *end = req->head + req->head_len;
+    size_t name_len = strlen(lower_name);
+    while (p < end) {
+        const char *eol = line_end(p, end);
+        p = eol + 2;
+        if (p >= end || line_end(p, end) == p)
+            return 1; /* the blank line ending the head */
+        const char *colon = memchr(p, ':', (size_t)(line_end(p, end) - p));
+        if (colon && (size_t)(colon - p) == name_len && strncasecmp(p, lower_name, name_len) == 0)
+            return 2;
+    }
+    return 1;
+}
+
 bool rs_request_header(const rs_request_view *req, const char *lower_name, rs_str *value)
 {
     rs_request_headers(req, &lower_name, 1, value);

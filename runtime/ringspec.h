@@ -41,6 +41,7 @@ typedef struct rs_spec_limits {
     uint64_t max_body;     /* default body limit per request -> 413 */
     uint32_t output_queue; /* per-connection queued output cap (bytes) */
     uint64_t buffered;     /* per-worker budget: every byte held for clients (buffer_budget.h) */
+    uint32_t h2_streams;   /* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS */
 } rs_spec_limits;
 
 typedef struct rs_spec_timeouts { /* milliseconds */
@@ -50,9 +51,32 @@ typedef struct rs_spec_timeouts { /* milliseconds */
     uint32_t write;               /* queued output that makes no progress */
 } rs_spec_timeouts;
 
+/* What a listener speaks (bits of rs_spec_listener.protocols). */
+enum {
+    RS_LISTEN_HTTP1 = 1u << 0,
+    RS_LISTEN_WEBSOCKET = 1u << 1,
+    RS_LISTEN_H2C = 1u << 2, /* HTTP/2 prior knowledge; with HTTP1 recognised by its preface */
+    RS_LISTEN_H2 = 1u << 3,  /* HTTP/2 chosen by ALPN "h2" on a TLS listener */
+};
+
+#define RS_MAX_LISTENERS 16
+
+typedef struct rs_spec_listener {
+    const char *name; /* for --listen NAME=PORT */
+    uint16_t port;
+    uint8_t protocols; /* RS_LISTEN_* */
+    /* TLS: certificate chain and key files (PEM), or NULL for cleartext.
+     * ALPN offers h2 before http/1.1 when h2_first, else the other way. */
+    const char *tls_cert, *tls_key;
+    bool h2_first;
+} rs_spec_listener;
+
 typedef struct rs_spec_config {
     const char *spec_name; /* e.g. "arena" */
-    uint16_t port;
+    const char *host;      /* IP address every listener binds; "" = every interface */
+    uint16_t port;         /* the first listener's */
+    uint8_t listener_count;
+    const rs_spec_listener *listeners;
     uint16_t workers;          /* 0 = one per CPU in the affinity mask */
     uint32_t max_connections;  /* per worker */
     uint32_t recv_buffers;     /* provided buffers per worker (power of two) */
@@ -163,6 +187,7 @@ typedef struct rs_static_dir {
     const rs_mime_type *mime;         /* extension table; others get default_type */
     uint16_t mime_count;
     const char *default_type; /* "application/octet-stream" */
+    const char *index;        /* served for a path ending in "/" ("index.html"); NULL: 404 */
     rs_static_mount *mount;   /* set by rs_static_load_all at start-up */
 } rs_static_dir;
 
@@ -292,10 +317,25 @@ bool rs_query_next(const char **cursor, const char *end, rs_str *key, rs_str *va
  * needs, not on every request of a hot route. */
 bool rs_request_header(const rs_request_view *req, const char *lower_name, rs_str *value);
 
+/* rs_request_header that also counts the field's lines: 0 (absent, value
+ * {NULL, 0}), 1, or 2 for two or more (value: the first).  A header that is
+ * a route parameter is a `repeated` violation when sent twice, like a
+ * repeated query parameter, rather than one copy winning silently. */
+unsigned rs_request_header_copies(const rs_request_view *req, const char *lower_name, rs_str *value);
+
 /* Percent-decodes a query value ("+" is a space) into dst (cap bytes).
  * Returns the decoded length, SIZE_MAX when it does not fit in cap, or
  * SIZE_MAX - 1 for a malformed escape ("%zz", "%4"). */
 size_t rs_url_decode(const char *s, size_t n, char *dst, size_t cap);
+
+/* rs_url_decode for a path segment, where "+" is itself (RFC 3986). */
+size_t rs_path_decode(const char *s, size_t n, char *dst, size_t cap);
+
+/* Request text put into a response header value: visible ASCII except '%' is
+ * copied, every other byte (controls, CR, LF, space, non-ASCII) written as
+ * %XX, so a value can never end the field or the head.  dst holds 3 * n
+ * bytes; returns the bytes written. */
+size_t rs_header_text(char *dst, const char *s, size_t n);
 
 /* rs_request_header for several fields in one pass over the head: names
  * in lower case; values[i].ptr is NULL when field i is absent. */
@@ -472,5 +512,71 @@ unsigned rs_reply_status(const rs_reply *r);
  * the log). */
 void rs_reply_handler_fault(rs_reply *r, atomic_flag *once, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ---- Postgres ([database], [sql.NAME]; runtime/db/) -------------------- */
+
+/* [database]: names of environment variables, not their values (the URL
+ * holds a password; the pool cap depends on the machine). */
+typedef struct rs_db_config {
+    const char *url_env;      /* "DATABASE_URL": a libpq connection string or URI */
+    const char *max_conn_env; /* "DATABASE_MAX_CONN": connections across all workers */
+    uint32_t max_conn;        /* the cap when that variable is unset */
+    uint32_t pipeline_depth;  /* statements in flight per connection */
+    uint32_t statement_timeout_ms;
+    uint32_t reconnect_min_ms, reconnect_max_ms; /* backoff, doubling per failure */
+    bool generic_plans;                          /* plan_cache_mode=force_generic_plan */
+} rs_db_config;
+
+/* A named statement, prepared on every connection as "s<index>". */
+typedef struct rs_sql_statement {
+    const char *name;
+    const char *text;
+    uint8_t nparams;
+    bool writes; /* INSERT/UPDATE/DELETE: no answer from the database is a 503 */
+} rs_sql_statement;
+
+extern const rs_db_config *const rs_db_spec; /* NULL: the spec has no [database] */
+extern const rs_sql_statement rs_sql_statements[];
+extern const unsigned rs_sql_statement_count;
+
+/* The rows of one statement's result, text format (valid during the call). */
+typedef struct rs_db_rows rs_db_rows;
+unsigned rs_db_row_count(const rs_db_rows *rows);
+rs_str rs_db_value(const rs_db_rows *rows, unsigned row, unsigned col);
+
+/* Runs statement with its parameters as text (copied) and parks the request:
+ * nothing behind it on the connection is answered before it.  The runtime
+ * answers through rs_route_db_done once Postgres has, or with rows == NULL
+ * when it cannot (no connection, statement failed, queue full). */
+void rs_reply_db(rs_reply *r, unsigned statement, const rs_str *args, unsigned nargs);
+
+/* Provided by generated code (sql.c): the answer of a parked request. */
+void rs_route_db_done(int route, const rs_params *params, rs_reply *reply, const rs_db_rows *rows);
+
+/* [cache.NAME]: process-wide replies of statements, keyed by their
+ * arguments, kept for an absolute TTL (runtime/db/db_cache.c). */
+typedef struct rs_cache_config {
+    const char *name;
+    uint32_t ttl_ms;
+    uint32_t entries; /* bound on the entries kept */
+} rs_cache_config;
+
+extern const rs_cache_config rs_caches[];
+extern const unsigned rs_cache_count;
+
+/* A fresh entry for key: answered with it (head, then the stored body) and
+ * true; false on a miss. */
+bool rs_cache_reply(rs_reply *r, unsigned cache, const rs_str *key, unsigned nkey, const char *head,
+                    size_t head_len);
+/* Stores body for key (copied), replacing what was there. */
+void rs_cache_store(rs_reply *r, unsigned cache, const rs_str *key, unsigned nkey, const char *body,
+                    size_t len);
+/* Drops key's entry: the next read is a miss. */
+void rs_cache_invalidate(unsigned cache, const rs_str *key, unsigned nkey);
+
+static inline int64_t rs_clamp(int64_t v, int64_t low, int64_t high)
+{
+    return v < low ? low : v > high ? high : v;
+}
 
 #endif

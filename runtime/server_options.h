@@ -9,7 +9,12 @@
 #include "ringspec.h"
 
 typedef struct rs_server_options {
-    uint16_t port;
+    const char *host; /* IP address every listener binds; "" = every interface */
+    rs_spec_listener listeners[RS_MAX_LISTENERS]; /* the spec's, ports overridable */
+    unsigned listener_count;
+    struct rs_tls_ctx *tls[RS_MAX_LISTENERS]; /* per TLS listener; NULL: cleartext, or disabled */
+    uint16_t disabled;                        /* bit i: listener i is not served (TLS files missing) */
+    const char *tls_cert, *tls_key;           /* --tls-cert / --tls-key: override every TLS listener's */
     uint32_t workers;
     const char *data_root;
     bool print_stats;

@@ -57,13 +57,19 @@ struct rs_static_mount {
 
 /* What on_head decided, kept in the connection slot until on_done. */
 /* It shares the slot's storage with rs_params (a static route has none),
- * so it must stay within sizeof(rs_params); sizes and dates of none mode
- * come from fstat on the open descriptor instead of being kept here. */
+ * so it must stay within sizeof(rs_params).  None mode keeps the one fstat
+ * of the open descriptor taken at the head (size, mtime): status, range,
+ * Content-Length, Content-Range, ETag and Last-Modified all come from it, and
+ * a file that no longer matches it when its last byte is read ends the
+ * connection (the client sees a short body, never a wrong length). */
 typedef struct rs_static_pending {
     const rs_static_dir *dir;
     const rs_static_file *file; /* memory mode */
     uint64_t off, len;          /* byte range of the representation to send (none: what is left) */
     struct rs_chunk *reading;   /* none mode: the chunk a read is filling */
+    uint64_t size;              /* none mode: st_size at the head */
+    int64_t mtime;              /* none mode: st_mtim at the head, seconds ... */
+    uint32_t mtime_ns;          /* ... and nanoseconds */
     int32_t fd;                 /* none mode: the open representation, or -1 */
     uint16_t status;            /* 200, 206, 304, 416 (or an error: 400, 404) */
     uint8_t rep;                /* RS_REP_* */

@@ -4,6 +4,7 @@
  * the whole representation, which §14.2 allows. */
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "static_cond.h"
@@ -71,8 +72,8 @@ static bool parse_u64(const char **p, const char *end, uint64_t *out)
 static uint16_t byte_range(rs_str range, uint64_t size, uint64_t *off, uint64_t *len)
 {
     const char *p = range.ptr, *end = range.ptr + range.len;
-    if (range.len < 6 || strncmp(p, "bytes=", 6) != 0 || memchr(p, ',', range.len))
-        return 200; /* another unit, or several ranges */
+    if (range.len < 6 || strncasecmp(p, "bytes=", 6) != 0 || memchr(p, ',', range.len))
+        return 200; /* another unit (units are case-insensitive, §14.1), or several ranges */
     p += 6;
     while (p < end && (*p == ' ' || *p == '\t'))
         p++;
@@ -102,6 +103,22 @@ static uint16_t byte_range(rs_str range, uint64_t size, uint64_t *off, uint64_t 
     return 206;
 }
 
+/* If-Range (§13.1.5): an entity tag matches by strong comparison (a weak
+ * W/ tag never does); a date only when it is exactly our Last-Modified and
+ * that is a strong validator (§8.8.2.2): a file modified during the current
+ * second may change again within it, unseen by a one-second date, so its
+ * date is weak and the whole representation is sent. */
+static bool if_range_holds(rs_str ifr, const rs_static_validators *v)
+{
+    if (ifr.len == 0)
+        return false;
+    if (ifr.ptr[0] == '"' || (ifr.len >= 2 && ifr.ptr[0] == 'W' && ifr.ptr[1] == '/'))
+        return ifr.len == v->etag_len && memcmp(ifr.ptr, v->etag, v->etag_len) == 0;
+    if (ifr.len != strlen(v->last_modified) || memcmp(ifr.ptr, v->last_modified, ifr.len) != 0)
+        return false;
+    return v->mtime < (int64_t)time(NULL);
+}
+
 uint16_t rs_static_evaluate(const rs_str h[RS_COND_FIELDS], const rs_static_validators *v, uint64_t *off,
                             uint64_t *len)
 {
@@ -118,13 +135,8 @@ uint16_t rs_static_evaluate(const rs_str h[RS_COND_FIELDS], const rs_static_vali
     if (!h[RS_COND_RANGE].ptr)
         return 200;
     rs_str ifr = h[RS_COND_IF_RANGE];
-    if (ifr.ptr) {
-        /* Strong comparison of a tag, or exactly our Last-Modified (§13.1.5). */
-        bool same = (ifr.len == v->etag_len && memcmp(ifr.ptr, v->etag, v->etag_len) == 0) ||
-                    (ifr.len == strlen(v->last_modified) && memcmp(ifr.ptr, v->last_modified, ifr.len) == 0);
-        if (!same)
-            return 200;
-    }
+    if (ifr.ptr && !if_range_holds(ifr, v))
+        return 200;
     return byte_range(h[RS_COND_RANGE], v->size, off, len);
 }
 

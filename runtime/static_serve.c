@@ -79,43 +79,70 @@ typedef struct file_meta {
     rs_static_validators val;
 } file_meta;
 
-static bool stat_rep(int fd, int rep, file_meta *m)
+/* The validators of the snapshot taken at the head (rs_static_pending). */
+static void describe_snapshot(const rs_static_pending *s, file_meta *m)
+{
+    rs_static_etag(m->etag, sizeof m->etag, s->mtime, s->size, s->rep);
+    rs_static_http_date(m->last_modified, sizeof m->last_modified, s->mtime);
+    m->val = (rs_static_validators){m->etag, strlen(m->etag), m->last_modified, s->mtime, s->size};
+}
+
+/* Whether the open file still is what the snapshot describes. */
+static bool snapshot_holds(const rs_static_pending *s)
 {
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-        return false; /* directories are never listed: 404 */
-    rs_static_etag(m->etag, sizeof m->etag, st.st_mtim.tv_sec, (uint64_t)st.st_size, rep);
-    rs_static_http_date(m->last_modified, sizeof m->last_modified, st.st_mtim.tv_sec);
-    m->val = (rs_static_validators){m->etag, strlen(m->etag), m->last_modified, st.st_mtim.tv_sec,
-                                    (uint64_t)st.st_size};
-    return true;
+    return fstat(s->fd, &st) == 0 && (uint64_t)st.st_size == s->size && st.st_mtim.tv_sec == s->mtime &&
+           (uint32_t)st.st_mtim.tv_nsec == s->mtime_ns;
 }
 
 static void resolve_disk(rs_static_pending *s, const rs_request_view *v, const char *rel, size_t n,
                          const rs_str h[RS_COND_FIELDS])
 {
     int fd = open_rep(s, v, rel, n);
-    file_meta m;
-    if (fd < 0 || !stat_rep(fd, s->rep, &m)) {
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0)
             close(fd);
         s->status = 404; /* missing, a symlink out of the directory, a directory */
         return;
     }
     s->fd = fd;
+    s->size = (uint64_t)st.st_size;
+    s->mtime = st.st_mtim.tv_sec;
+    s->mtime_ns = (uint32_t)st.st_mtim.tv_nsec;
+    file_meta m;
+    describe_snapshot(s, &m);
     s->status = rs_static_evaluate(h, &m.val, &s->off, &s->len);
 }
 
 void rs_static_resolve(rs_conn *c, const rs_request_view *v, const rs_route_match *m)
 {
-    rs_static_pending *s = &c->stat;
+    c->flags |= RS_CF_STATIC;
+    rs_static_resolve_into(&c->stat, v, m);
+}
+
+void rs_static_resolve_into(rs_static_pending *s, const rs_request_view *v, const rs_route_match *m)
+{
     memset(s, 0, sizeof *s);
     s->fd = -1;
     s->dir = m->static_dir;
-    c->flags |= RS_CF_STATIC;
     char rel[RS_STATIC_MAX_PATH + 1];
     size_t n = 0;
-    unsigned bad = rs_static_decode_path(v->path + m->static_prefix, v->path_len - m->static_prefix, rel, &n);
+    const char *path = v->path + m->static_prefix;
+    size_t path_len = v->path_len - m->static_prefix;
+    char with_index[RS_STATIC_MAX_PATH + 1];
+    if (s->dir->index && (path_len == 0 || path[path_len - 1] == '/')) { /* a directory: its index file */
+        size_t index_len = strlen(s->dir->index);
+        if (path_len + index_len > RS_STATIC_MAX_PATH) {
+            s->status = 404;
+            return;
+        }
+        memcpy(with_index, path, path_len);
+        memcpy(with_index + path_len, s->dir->index, index_len);
+        path = with_index;
+        path_len += index_len;
+    }
+    unsigned bad = rs_static_decode_path(path, path_len, rel, &n);
     if (bad) {
         s->status = (uint16_t)bad;
         return;
@@ -197,14 +224,28 @@ static void respond_memory(rs_reactor *r, rs_conn *c, rs_reply *reply)
         rs_conn_abort(r, c);
 }
 
+bool rs_static_respond_by_ref(rs_reply *reply, const rs_static_pending *s)
+{
+    if (s->status >= 400 && s->status != 416) {
+        rs_reply_error(reply, s->status);
+        return true;
+    }
+    if (s->dir->cache != RS_STATIC_MEMORY)
+        return false;
+    const rs_static_rep *rep = &s->file->rep[s->rep];
+    if (s->status == 416)
+        reply_416(reply, rep->buf->len);
+    else if (write_head(reply, s, rep->fields, rep->fields_len, rep->buf->len) && s->status != 304 &&
+             !reply->head_only)
+        rs_reply_body_ref(reply, rep->buf, (size_t)s->off, (size_t)s->len);
+    return true;
+}
+
 static void respond_disk(rs_reactor *r, rs_conn *c, rs_reply *reply)
 {
     rs_static_pending *s = &c->stat;
-    file_meta m;
-    if (!stat_rep(s->fd, s->rep, &m)) {
-        rs_reply_error(reply, 500);
-        return;
-    }
+    file_meta m; /* the head's snapshot: the body may wait, the answer must not change */
+    describe_snapshot(s, &m);
     if (s->status == 416) {
         reply_416(reply, m.val.size);
         return;
@@ -291,6 +332,14 @@ void rs_static_read_done(rs_reactor *r, rs_conn *c, int res)
     if (res <= 0 || c->state == RS_CONN_CLOSING) {
         /* The file shrank or failed under us: Content-Length is already
          * promised, so the only honest end is to drop the connection. */
+        rs_chunk_release(chunk);
+        rs_conn_abort(r, c);
+        return;
+    }
+    if ((uint64_t)res >= s->len && !snapshot_holds(s)) {
+        /* The last bytes are read, but the file is no longer the one the head
+         * described (its length, ETag, Content-Range): a short body on a
+         * dropped connection tells the client, a complete one would not. */
         rs_chunk_release(chunk);
         rs_conn_abort(r, c);
         return;

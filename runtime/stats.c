@@ -104,6 +104,10 @@ void rs_stats_print(const rs_reactor *r)
     }
     put(&l, "budget_refused_bodies", s->budget_refused_bodies);
     put(&l, "budget_refused_messages", s->budget_refused_messages);
+    put(&l, "tls_handshakes", s->tls_handshakes);
+    put(&l, "tls_handshake_errors", s->tls_handshake_errors);
+    put(&l, "tls_errors", s->tls_errors);
+    put(&l, "tls_refused", s->tls_refused);
     put_budget(&l, &r->budget);
     put(&l, "budget_pauses", s->budget_pauses);
     put(&l, "stale_cqes", s->stale_cqes);

@@ -2,7 +2,9 @@
 
 import json
 import os
+import re
 import shlex
+import socket
 import shutil
 import subprocess
 import time
@@ -197,6 +199,19 @@ hosts:
     return {"nginx": os.path.join(ng, "nginx.conf"), "h2o": os.path.join(h, "h2o.conf")}
 
 
+def other_listeners(binary):
+    """--listen N=PORT on a free port for every listener after the first (spec/arena.toml's h2c
+    listener is 8082), so a benchmark binds no fixed port besides its own."""
+    out = subprocess.run([binary, "--help"], capture_output=True, text=True).stdout
+    args = []
+    for index in re.findall(r"^\s+listener (\d+) ", out, re.M):
+        if int(index) > 0:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                args += ["--listen", f"{index}={s.getsockname()[1]}"]
+    return args
+
+
 class Server:
     def __init__(self, name, bins, confs, logpath, scenario=None):
         self.name = name
@@ -208,7 +223,7 @@ class Server:
             self.env = dict(os.environ, PORT=str(self.port))
         elif name == "ringspec":
             binary = bins.get(f"ringspec:{SCENARIO_PROFILE.get(scenario)}") or bins["ringspec"]
-            self.cmd = [binary, "--port", str(self.port), "--workers", "1", "--stats",
+            self.cmd = [binary, "--port", str(self.port), *other_listeners(binary), "--workers", "1", "--stats",
                         "--data-root", os.path.join(ROOT, "data")]
         elif name == "node-ws":
             if "node-ws" not in bins:

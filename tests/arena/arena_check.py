@@ -9,7 +9,7 @@ readiness as validate.sh does, run the check blocks of the tests in meta.json
 without static/, without dataset.json. Prints `N passed, M failed`; exit 1 on a failure.
 
 Port 8080 as in the arena; ARENA_PORT=N overrides it on a shared machine (--port N is then
-passed, the only flag besides --data-root); ARENA_PORT=auto takes 8080 if it can be bound,
+passed, and --listen 1=M moves the h2c listener off 8082 to a free port M); ARENA_PORT=auto takes 8080 if it can be bound,
 else a free port (make test uses that, so a busy 8080 cannot fail the suite). No Docker:
 the engine is not available here.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -33,8 +34,18 @@ import validate_checks as vc  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("ARENA_DATA", REPO / "data"))
 PORT = 8080  # set by choose_port()
+H2C_PORT = 8082  # the h2c-only listener (baseline-h2c, json-h2c); moved with PORT
+H2C_TESTS = {"baseline-h2c", "json-h2c"}
+ENTRY_H2C = False  # the entry being checked has an h2c-only listener (set by check_entry)
 OBJ_CACHE = Path(os.environ.get("RINGSPEC_OBJ_CACHE", REPO / "build" / "arena-objcache"))
 STATIC_TESTS = {"static", "static-h2", "static-h3"}
+# TLS listeners (json-tls on 8081, baseline-h2 on 8443): the arena mounts its certificate at /certs;
+# here the same self-signed pair from tests/fixtures/tls, and each listener on a free port.
+TLS_CERT, TLS_KEY = REPO / "tests" / "fixtures" / "tls" / "server.crt", REPO / "tests" / "fixtures" / "tls" / "server.key"
+TLS_PORTS = {8081: 0, 8443: 0}  # arena port -> the port used here (set by main)
+LISTENER_HELP = re.compile(r"^\s+listener (\d+) '[^']+': port (\d+),")
+DB_TESTS = {"async-db", "crud", "api-4", "api-16"}
+DB_ENV: dict = {}  # DATABASE_URL / DATABASE_MAX_CONN of the test Postgres, once started
 READY_TRIES = 30  # validate.sh: 30 x 1 s
 
 
@@ -45,8 +56,20 @@ class Server:
         args = [str(entry / "server"), "--data-root", str(data_root)]
         if PORT != 8080:
             args += ["--port", str(PORT)]
+        help_text = subprocess.run([str(entry / "server"), "--help"], capture_output=True, text=True).stdout
+        if H2C_PORT != 8082 and "  listener 1 " in help_text:  # spec/arena.toml's second listener: 8082
+            args += ["--listen", f"1={H2C_PORT}"]
+        for line in help_text.splitlines():  # TLS listeners: to their free ports, with the test pair
+            m = LISTENER_HELP.match(line)
+            if m and " TLS:" in line and int(m[2]) in TLS_PORTS:
+                args += ["--listen", f"{m[1]}={TLS_PORTS[int(m[2])]}"]
+        if " TLS:" in help_text:
+            args += ["--tls-cert", str(TLS_CERT), "--tls-key", str(TLS_KEY)]
+        self.h2c = ENTRY_H2C
         self.log = log
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+        # validate.sh passes the database to every server it starts for a DB test (§4.1 step 4).
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(log, "wb"),
+                                     env=dict(os.environ, **DB_ENV))
 
     def ready(self) -> bool:
         """validate.sh readiness: curl --max-time 2 /baseline11?a=1&b=1, any HTTP answer."""
@@ -56,10 +79,17 @@ class Server:
             code = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2",
                                    f"http://localhost:{PORT}/baseline11?a=1&b=1"],
                                   capture_output=True, text=True).stdout
-            if code not in ("", "000"):
+            if code not in ("", "000") and (not self.h2c or self.h2c_ready()):
                 return True
             time.sleep(1)
         return False
+
+    def h2c_ready(self) -> bool:
+        """validate.sh's h2c readiness: any answer to prior knowledge on 8082."""
+        code = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2",
+                               "--http2-prior-knowledge", f"http://localhost:{H2C_PORT}/baseline2?a=1&b=1"],
+                              capture_output=True, text=True).stdout
+        return code not in ("", "000")
 
     def exited(self, seconds: float) -> int | None:
         try:
@@ -133,8 +163,20 @@ def run_blocks(r: vc.Results, tests: list, static_dir: Path) -> None:
         vc.json_comp(r, base)
     if "upload" in tests:
         vc.upload(r, base)
+    if "baseline-h2c" in tests:
+        vc.baseline_h2c(r, f"http://localhost:{H2C_PORT}")
+    if "json-h2c" in tests:
+        vc.json_h2c(r, f"http://localhost:{H2C_PORT}")
+    if "json-tls" in tests:
+        vc.json_tls(r, f"https://localhost:{TLS_PORTS[8081]}")
+    if "baseline-h2" in tests:
+        vc.baseline_h2(r, f"https://localhost:{TLS_PORTS[8443]}")
+    if "static-h2" in tests:
+        vc.static_h2(r, f"https://localhost:{TLS_PORTS[8443]}")
     if "static" in tests:
         vc.static(r, base, static_dir)
+    if DB_TESTS & set(tests):
+        vc.async_db(r, base)
     if "echo-ws" in tests:
         import ws_checks  # only entries serving /ws need it
 
@@ -165,7 +207,7 @@ def mount_checks(entry: Path, tmp: Path, tests: list, r: vc.Results) -> None:
                 vc.check(r, base, "no static/: /baseline11 still served", "55", "/baseline11?a=13&b=42")
         serve_and_check(entry, data_root(tmp, "data-nostatic", True, False), tmp / "nostatic.log", r, no_static)
     root = data_root(tmp, "data-nodataset", False, bool(STATIC_TESTS & set(tests)))
-    if {"json", "json-comp"} & set(tests):
+    if {"json", "json-comp", "json-h2c", "json-tls", "api-4", "api-16"} & set(tests):
         server = Server(entry, root, tmp / "nodataset.log")
         status = server.exited(10)
         server.stop()
@@ -179,8 +221,10 @@ def mount_checks(entry: Path, tmp: Path, tests: list, r: vc.Results) -> None:
 
 
 def check_entry(entry_src: Path) -> vc.Results:
+    global ENTRY_H2C
     meta = json.loads((entry_src / "meta.json").read_text())
     tests = meta["tests"]
+    ENTRY_H2C = bool(H2C_TESTS & set(tests))
     r = vc.Results(entry_src.name)
     print(f"== {entry_src.name}: tests {', '.join(tests)}", flush=True)
     with tempfile.TemporaryDirectory(prefix="arena-check-") as tmp_name:
@@ -205,6 +249,19 @@ def check_entry(entry_src: Path) -> vc.Results:
     return r
 
 
+def start_postgres(entries: list):
+    """The arena's Postgres for entries with DB tests: our own PostgreSQL 15 cluster
+    (tests/db/pg_cluster.py) seeded with the items table, as validate.sh starts postgres:18."""
+    if not any(DB_TESTS & set(json.loads((e / "meta.json").read_text())["tests"]) for e in entries):
+        return None
+    sys.path.insert(0, str(REPO / "tests" / "db"))
+    from pg_cluster import PgCluster  # noqa: E402
+    print("arena-check: starting PostgreSQL 15 with the items table", flush=True)
+    cluster = PgCluster().init().start().seed()
+    DB_ENV.update(DATABASE_URL=cluster.url, DATABASE_MAX_CONN="256")
+    return cluster
+
+
 def main(argv: list) -> int:
     entries = [Path(a) for a in argv]
     if not entries:
@@ -215,10 +272,25 @@ def main(argv: list) -> int:
     if port is None:
         return 2
     PORT = port
+    global H2C_PORT
+    if port != 8080 or not bindable(8082):
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::", 0))
+            H2C_PORT = s.getsockname()[1]
+        print(f"arena-check: the h2c listener (8082 in the arena) on {H2C_PORT}")
+    for arena_port in TLS_PORTS:  # always free ports: the arena's may be in use by another server here
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::", 0))
+            TLS_PORTS[arena_port] = s.getsockname()[1]
     passed = failed = 0
-    for entry in entries:
-        r = check_entry(entry)
-        passed, failed = passed + r.passed, failed + r.failed
+    cluster = start_postgres(entries)
+    try:
+        for entry in entries:
+            r = check_entry(entry)
+            passed, failed = passed + r.passed, failed + r.failed
+    finally:
+        if cluster:
+            cluster.destroy()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -252,3 +252,101 @@ def static(r: Results, base: str, static_dir: Path) -> None:
     r.record("static --compressed decoded sizes", (not bad) if compressed else None,
              ", ".join(bad) or "no response was compressed")
     check_status(r, base, "static nonexistent -> 404", 404, "/static/nonexistent.txt")
+
+
+# -- HTTP/2 with prior knowledge on its own port (ARENA.md §3.14-3.15) ---------------------
+
+H2C = "--http2-prior-knowledge"
+
+
+def _http_version(base: str, path: str) -> str:
+    return _curl([H2C, "-o", "/dev/null", "-w", "%{http_version}", base + path]).decode()
+
+
+def baseline_h2c(r: Results, base: str) -> None:
+    """§3.14: base is the h2c-only port (8082)."""
+    version = _http_version(base, "/baseline2?a=1&b=1")
+    r.record("baseline-h2c prior knowledge is HTTP/2", version == "2", f"http_version {version!r}")
+    code = _curl(["--http1.1", "-o", "/dev/null", "-w", "%{http_code}", base + "/baseline2?a=1&b=1"]).decode()
+    r.record("baseline-h2c HTTP/1.1 does not get 200", code != "200", f"got {code!r}")
+    check(r, base, "baseline-h2c /baseline2?a=13&b=42", "55", "/baseline2?a=13&b=42", H2C)
+    a, b = random.randint(100, 999), random.randint(100, 999)
+    check(r, base, f"baseline-h2c /baseline2?a={a}&b={b}", str(a + b), f"/baseline2?a={a}&b={b}", H2C)
+    check_header(r, base, "baseline-h2c Content-Type", "Content-Type", "text/plain", "/baseline2?a=1&b=1", H2C)
+
+
+def json_h2c(r: Results, base: str) -> None:
+    """§3.15 (totals not checked there; checked here too, as the HTTP/1.1 block does)."""
+    version = _http_version(base, "/json/1?m=1")
+    r.record("json-h2c prior knowledge is HTTP/2", version == "2", f"http_version {version!r}")
+    check_header(r, base, "json-h2c Content-Type", "Content-Type", "application/json", "/json/1?m=1", H2C)
+    ok, detail = _json_cases(base, [(12, 3), (22, 7), (31, 2), (50, 5)], H2C)
+    r.record("json-h2c count (12,3) (22,7) (31,2) (50,5)", ok, detail)
+
+
+# -- TLS listeners (ARENA.md §3.6, §3.12): curl -k, as validate.sh -----------------------
+
+
+def json_tls(r: Results, base: str) -> None:
+    """§3.6: base is the TLS HTTP/1.1 port (8081)."""
+    version = _curl(["-k", "--http1.1", "-o", "/dev/null", "-w", "%{http_version}", base + "/json/1?m=1"]).decode()
+    r.record("json-tls HTTP/1.1", version == "1.1", f"http_version {version!r}")
+    ok, detail = _json_cases(base, [(7, 2), (23, 11), (50, 1)], "-k", "--http1.1")
+    r.record("json-tls count (7,2) (23,11) (50,1)", ok, detail)
+    check_header(r, base, "json-tls Content-Type", "Content-Type", "application/json", "/json/1?m=1", "-k",
+                 "--http1.1")
+
+
+def baseline_h2(r: Results, base: str) -> None:
+    """§3.12: base is the TLS HTTP/2 port (8443)."""
+    version = _curl(["-k", "--http2", "-o", "/dev/null", "-w", "%{http_version}", base + "/baseline2?a=1&b=1"]).decode()
+    r.record("baseline-h2 negotiates HTTP/2", version == "2", f"http_version {version!r}")
+    check(r, base, "baseline-h2 /baseline2?a=13&b=42", "55", "/baseline2?a=13&b=42", "-k", "--http2")
+    a, b = random.randint(100, 999), random.randint(100, 999)
+    check(r, base, f"baseline-h2 /baseline2?a={a}&b={b}", str(a + b), f"/baseline2?a={a}&b={b}", "-k", "--http2")
+    check_header(r, base, "baseline-h2 Content-Type", "Content-Type", "text/plain", "/baseline2?a=1&b=1", "-k",
+                 "--http2")
+
+
+def static_h2(r: Results, base: str) -> None:
+    """§3.13: Content-Types of three files, reset.css not empty, a missing file 404 (over h2)."""
+    version = _curl(["-k", "--http2", "-o", "/dev/null", "-w", "%{http_version}", base + "/static/reset.css"]).decode()
+    r.record("static-h2 negotiates HTTP/2", version == "2", f"http_version {version!r}")
+    for name, ctype in (("reset.css", "text/css"), ("app.js", "application/javascript"),
+                        ("manifest.json", "application/json")):
+        check_header(r, base, f"static-h2 {name} Content-Type", "Content-Type", ctype, f"/static/{name}", "-k",
+                     "--http2")
+    size = _curl(["-k", "--http2", "-o", "/dev/null", "-w", "%{size_download}", base + "/static/reset.css"]).decode()
+    r.record("static-h2 reset.css size > 0", size.isdigit() and int(size) > 0, f"size {size!r}")
+    code = _curl(["-k", "--http2", "-o", "/dev/null", "-w", "%{http_code}", base + "/static/nonexistent.txt"]).decode()
+    r.record("static-h2 /static/nonexistent.txt -> 404", code == "404", f"got {code!r}")
+
+
+def _db_item_ok(item) -> bool:
+    """§3.9: every item has rating.score, tags is a list, active is a bool."""
+    return (isinstance(item.get("rating"), dict) and "score" in item["rating"] and isinstance(item.get("tags"), list)
+            and isinstance(item.get("active"), bool))
+
+
+def async_db(r: Results, base: str) -> None:
+    """§3.9 (also run for crud, api-4 and api-16 subscribers)."""
+    detail, ok = "", True
+    for low, high, limit in ((5, 80, 7), (20, 150, 18), (100, 400, 33), (10, 50, 50)):
+        raw = _curl([f"{base}/async-db?min={low}&max={high}&limit={limit}"])
+        try:
+            doc = json.loads(raw)
+            if doc["count"] != limit or len(doc["items"]) != limit or not all(map(_db_item_ok, doc["items"])):
+                ok, detail = False, f"min={low}&max={high}&limit={limit}: count {doc['count']}, {raw[:80]!r}"
+                break
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            ok, detail = False, f"min={low}&max={high}&limit={limit}: {type(exc).__name__} in {raw[:80]!r}"
+            break
+    r.record("async-db count == limit, item fields (4 ranges)", ok, detail)
+    check_header(r, base, "async-db Content-Type", "Content-Type", "application/json",
+                 "/async-db?min=10&max=50&limit=50")
+    raw = _curl([f"{base}/async-db?min=9999&max=9999&limit=50"])
+    try:
+        empty = json.loads(raw)["count"] == 0
+    except (ValueError, KeyError, TypeError):
+        empty = False
+    r.record("async-db empty range -> count 0", empty, f"got {raw[:80]!r}")

@@ -114,10 +114,11 @@ def harness(tmp_path_factory):
             out = tmp_path_factory.mktemp("harness")
             generate(spec, out, profile)
             exe = out / "harness"
-            cmd = [COMPILERS[0], *WARN, "-O1", "-g", "-fsanitize=address,undefined",
+            cmd = [COMPILERS[0], *WARN, "-D_GNU_SOURCE", "-O1", "-g", "-fsanitize=address,undefined",
                    "-fno-sanitize-recover=all", f"-I{REPO / 'runtime'}",
                    *sorted(str(c) for c in out.glob("*.c")), str(REPO / "runtime" / "http_util.c"),
                    str(REPO / "runtime" / "json_writer.c"), str(REPO / "runtime" / "request_headers.c"),
+                   str(REPO / "runtime" / "text_match.c"),
                    str(HARNESS_C), "-o", str(exe),
                    "-ljansson"]
             result = subprocess.run(cmd, capture_output=True, text=True)

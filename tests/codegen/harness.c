@@ -26,6 +26,8 @@
 
 struct rs_reply {
     int calls;
+    int route; /* for rs_reply_db */
+    const rs_params *params;
 };
 
 static void print_escaped(const char *s, size_t n)
@@ -79,6 +81,18 @@ void rs_reply_json_end(rs_reply *r, const char *head, size_t head_len, const rs_
     rs_reply_text(r, head, head_len, harness_json.base, (size_t)(harness_json.p - harness_json.base));
 }
 
+/* Data queries' index array: the runtime keeps one per reactor (query_scratch.c);
+ * the harness serves one request per process, so a fresh allocation each call. */
+static uint32_t *harness_index;
+
+uint32_t *rs_reply_index_scratch(rs_reply *r, size_t n)
+{
+    (void)r;
+    free(harness_index);
+    harness_index = malloc((n ? n : 1) * sizeof(uint32_t));
+    return harness_index;
+}
+
 /* WebSocket behaviours are runtime functions; dispatch only points at them. */
 void rs_ws_send(rs_ws *ws, unsigned opcode, const char *data, size_t len)
 {
@@ -96,6 +110,53 @@ void rs_reply_error(rs_reply *r, unsigned status)
     printf("reply error %u\n", status);
 }
 
+/* Statements ([sql.NAME]): the harness has no database, so a statement
+ * answers as the runtime does without one (the route's failure reply), and
+ * a cache never hits.  Weak: specs without [database] generate none of the
+ * callers. */
+__attribute__((weak)) void rs_route_db_done(int route, const rs_params *params, rs_reply *reply,
+                                            const rs_db_rows *rows);
+
+void rs_reply_db(rs_reply *r, unsigned statement, const rs_str *args, unsigned nargs)
+{
+    (void)statement;
+    (void)args;
+    (void)nargs;
+    rs_route_db_done(r->route, r->params, r, NULL);
+}
+
+unsigned rs_db_row_count(const rs_db_rows *rows)
+{
+    (void)rows;
+    return 0;
+}
+
+rs_str rs_db_value(const rs_db_rows *rows, unsigned row, unsigned col)
+{
+    (void)rows;
+    (void)row;
+    (void)col;
+    return (rs_str){"", 0};
+}
+
+bool rs_cache_reply(rs_reply *r, unsigned cache, const rs_str *key, unsigned nkey, const char *head,
+                    size_t head_len)
+{
+    (void)r, (void)cache, (void)key, (void)nkey, (void)head, (void)head_len;
+    return false;
+}
+
+void rs_cache_store(rs_reply *r, unsigned cache, const rs_str *key, unsigned nkey, const char *body,
+                    size_t len)
+{
+    (void)r, (void)cache, (void)key, (void)nkey, (void)body, (void)len;
+}
+
+void rs_cache_invalidate(unsigned cache, const rs_str *key, unsigned nkey)
+{
+    (void)cache, (void)key, (void)nkey;
+}
+
 static rs_method method_from(const char *name)
 {
     static const char *const names[RS_METHOD_COUNT] = {
@@ -104,7 +165,8 @@ static rs_method method_from(const char *name)
         [RS_METHOD_OPTIONS] = "OPTIONS", [RS_METHOD_CONNECT] = "CONNECT", [RS_METHOD_TRACE] = "TRACE",
     };
     for (int m = 1; m < RS_METHOD_COUNT; m++)
-        if (strcmp(names[m], name) == 0) return (rs_method)m;
+        if (strcmp(names[m], name) == 0)
+            return (rs_method)m;
     return RS_METHOD_OTHER;
 }
 
@@ -137,10 +199,11 @@ static int request(const char *method, const char *path, const char *query, cons
     rs_route_dispatch(&req, &params, &m);
     printf("dispatch route=%d status=%u body_kind=%u body_param=%u body_limit=%" PRIu64 " allow=%s\n",
            m.route, m.status, m.body_kind, m.body_param, m.body_limit, m.status == 405 ? m.allow : "-");
-    if (m.status != 0) return 0;
+    if (m.status != 0)
+        return 0;
     if (m.websocket) { /* the runtime takes over: no HTTP reply */
-        printf("websocket on_message=%s max_message=%u\n", m.websocket->on_message == rs_ws_echo ? "echo" : "?",
-               m.websocket->max_message);
+        printf("websocket on_message=%s max_message=%u\n",
+               m.websocket->on_message == rs_ws_echo ? "echo" : "?", m.websocket->max_message);
         return 0;
     }
     if (m.body_kind == RS_BODY_INT && strcmp(body, "-") != 0) {
@@ -150,7 +213,7 @@ static int request(const char *method, const char *path, const char *query, cons
         }
         params.present |= 1u << m.body_param;
     }
-    rs_reply reply = {0};
+    rs_reply reply = {.route = m.route, .params = &params};
     rs_route_respond(m.route, &params, &reply);
     if (reply.calls != 1) {
         printf("harness: respond made %d replies\n", reply.calls);
@@ -187,7 +250,8 @@ static int format_i64(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         errno = 0;
         long long v = strtoll(argv[i], NULL, 10);
-        if (errno != 0) return 2;
+        if (errno != 0)
+            return 2;
         char buf[21];
         memset(buf, '#', sizeof buf); /* byte 20 must stay untouched */
         size_t n = rs_format_i64(buf, (int64_t)v);
@@ -209,14 +273,16 @@ static int format_check(void)
                 p *= 10;
             static const int64_t delta[] = {-1, 0, 1};
             v = p + delta[i % 3];
-            if ((i / 3) % 2) v = -v;
+            if ((i / 3) % 2)
+                v = -v;
         } else if (i < 19 * 6 + 4) {
             static const int64_t extremes[] = {INT64_MIN, INT64_MIN + 1, INT64_MAX, INT64_MAX - 1};
             v = extremes[i - 19 * 6];
         } else {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             v = (int64_t)(x >> (x & 63)); /* all magnitudes */
-            if ((x & 64) && v != INT64_MIN) v = -v;
+            if ((x & 64) && v != INT64_MIN)
+                v = -v;
         }
         char ours[20], theirs[32];
         size_t n = rs_format_i64(ours, v);
@@ -251,12 +317,18 @@ int main(int argc, char **argv)
     const char *root = getenv("RS_DATA_ROOT");
     if (rs_data_load(root ? root : "data") < 0)
         return 3;
-    if (argc == 6 && strcmp(argv[1], "request") == 0) return request(argv[2], argv[3], argv[4], argv[5]);
-    if (argc >= 2 && strcmp(argv[1], "parse-i64") == 0) return parse_i64(argc - 2, argv + 2);
-    if (argc == 3 && strcmp(argv[1], "query") == 0) return query(argv[2]);
-    if (argc >= 2 && strcmp(argv[1], "format-i64") == 0) return format_i64(argc - 2, argv + 2);
-    if (argc == 2 && strcmp(argv[1], "format-check") == 0) return format_check();
-    if (argc == 2 && strcmp(argv[1], "config") == 0) return config();
+    if (argc == 6 && strcmp(argv[1], "request") == 0)
+        return request(argv[2], argv[3], argv[4], argv[5]);
+    if (argc >= 2 && strcmp(argv[1], "parse-i64") == 0)
+        return parse_i64(argc - 2, argv + 2);
+    if (argc == 3 && strcmp(argv[1], "query") == 0)
+        return query(argv[2]);
+    if (argc >= 2 && strcmp(argv[1], "format-i64") == 0)
+        return format_i64(argc - 2, argv + 2);
+    if (argc == 2 && strcmp(argv[1], "format-check") == 0)
+        return format_check();
+    if (argc == 2 && strcmp(argv[1], "config") == 0)
+        return config();
     fprintf(stderr, "usage: see the comment at the top of harness.c\n");
     return 2;
 }

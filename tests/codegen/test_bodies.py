@@ -29,8 +29,8 @@ def test_typed_struct_and_handler_member(tmp_path):
 
 def test_reply_expression_reads_body_fields(tmp_path):
     routes_c = generate(BODY_SPEC, tmp_path).read_text()
-    assert "__builtin_mul_overflow(body.qty, 2," in routes_c
-    assert "rs_format_i64(rs_body + rs_len, body.ship_to.zip)" in routes_c
+    assert "__builtin_mul_overflow(rs_body.qty, 2," in routes_c
+    assert "rs_format_i64(rs_buf + rs_len, rs_body.ship_to.zip)" in routes_c
     assert ".body_kind = RS_BODY_JSON," in routes_c
 
 

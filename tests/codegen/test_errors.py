@@ -48,10 +48,10 @@ EXPECTED = {
         'routes.toml:4:61: error[RS031]: route[0].query.a-b: "a-b" is not a C identifier (letters, digits and "_", not starting with a digit)',
         'routes.toml:4:74: error[RS031]: route[0].query.int: "int" is reserved in the generated C; choose another name',
         'routes.toml:4:88: error[RS031]: route[0].query.rs_x: "rs_x" is reserved in the generated C; choose another name',
-        'routes.toml:5:20: error[RS040]: route[0].reply.status: status 204 cannot carry a body; v1 replies always have one',
+        'routes.toml:5:20: error[RS040]: route[0].reply.status: status 204 carries no body: remove the reply\'s text or json',
         'routes.toml:5:32: error[RS041]: route[0].reply.text: unknown name "zz" in {a + zz} (known: a, b, c)',
-        'routes.toml:8:8: error[RS020]: route[1].path: parameter "{id}" needs a type: "{id:int}"',
-        'routes.toml:8:8: error[RS020]: route[1].path: unknown parameter type "str" in "{n:str}" (expected "int")',
+        'routes.toml:8:8: error[RS020]: route[1].path: parameter "{id}" needs a type: "{id:int}" or "{id:string}"',
+        'routes.toml:8:8: error[RS020]: route[1].path: unknown parameter type "str" in "{n:str}" (expected "int" or "string")',
         'routes.toml:8:8: error[RS020]: route[1].path: path parameters must be whole segments like "{id:int}", got "x{y:int}"',
         'routes.toml:8:8: error[RS020]: route[1].path: empty segment ("//") in "/items/{id}/{n:str}/x{y:int}//z%20"',
         'routes.toml:8:8: error[RS020]: route[1].path: "%" not allowed in a path literal (use unreserved and sub-delim characters of RFC 3986)',
@@ -62,14 +62,14 @@ EXPECTED = {
         'routes.toml:13:18: error[RS040]: route[1].reply.type: not a media type: "text plain" (expected type/subtype, e.g. "text/plain; charset=utf-8")',
         'routes.toml:13:39: error[RS041]: route[1].reply.text: unclosed "{" at offset 0 (write "{{" for a literal brace)',
         'routes.toml:17:18: error[RS041]: route[2].reply.text: single "}" at offset 1 (write "}}" for a literal brace)',
-        'routes.toml:20:8: error[RS021]: route[3].path: "/dup" is already route[2]; list several methods in one route',
+        'routes.toml:20:8: error[RS021]: route[3].path: GET, HEAD "/dup" is already answered by route[2]',
         'routes.toml:22:18: error[RS041]: route[3].reply.text: {1 / 0} always divides by zero',
         'routes.toml:22:18: error[RS041]: route[3].reply.text: {9223372036854775807 + 1} always overflows int64',
         "routes.toml:22:18: error[RS041]: route[3].reply.text: bad expression {(}: expected a number, a name or '(' at the end",
         'routes.toml:24:1: error[RS031]: route[4]: 9 parameters (path, query, headers and body together); at most 8 are supported',
         'routes.toml:27:8: error[RS015]: route[4].body: "body" is already the name of a query parameter',
         'routes.toml:30:1: error[RS011]: route[5]: missing "reply" (or "handler")',
-        'routes.toml:34:8: error[RS021]: route[6].path: "/p/{x:int}/{y:int}" matches the same requests as route[4] "/p/{a:int}/{b:int}"',
+        'routes.toml:34:8: error[RS021]: route[6].path: "/p/{x:int}/{y:int}" matches the same requests as route[4] "/p/{a:int}/{b:int}" (both answer GET, HEAD)',
         'routes.toml:35:41: error[RS040]: route[6].reply.status: 299 is not a registered status code',
     ],
     "profiles.toml": [
@@ -100,8 +100,8 @@ EXPECTED = {
         'no_routes.toml: error[RS011]: route: no routes: add at least one [[route]] table',
     ],
     "websocket.toml": [
-        'websocket.toml:2:13: error[RS014]: server.protocols: "http1" is required: every connection starts as HTTP/1.1',
-        'websocket.toml:2:27: error[RS014]: server.protocols[1]: unknown protocol "h3" (expected one of: http1, websocket)',
+        'websocket.toml:2:13: error[RS014]: server.protocols: a listener speaks "http1", "h2c", "h2" or a combination',
+        'websocket.toml:2:27: error[RS014]: server.protocols[1]: unknown protocol "h3" (expected one of: http1, websocket, h2c, h2)',
         'websocket.toml:2:33: error[RS015]: server.protocols[2]: "websocket" is listed twice',
         'websocket.toml:5:8: error[RS020]: route[0].path: a websocket route has no path parameters',
         'websocket.toml:6:11: error[RS014]: route[0].methods: a websocket route takes ["GET"] (the opening handshake)',
@@ -204,7 +204,7 @@ def test_route_with_several_errors_in_different_subtables(tmp_path):
     assert _check_one(tmp_path, text) == [
         't.toml:5:5: error[RS030]: route[0].query.b: unknown type "float" (expected "int" or "int = N")',
         't.toml:7:8: error[RS041]: route[0].reply.text: unknown name "c" in {a + c} (known: a, b)',
-        't.toml:9:8: error[RS021]: route[1].path: "/x" is already route[0]; list several methods in one route',
+        't.toml:9:8: error[RS021]: route[1].path: GET, HEAD "/x" is already answered by route[0]',
     ]
 
 

@@ -54,20 +54,20 @@ def emit(source):
 
 def test_emit_checks_every_operation():
     assert emit("a + b * c") == ("rs_t2", [
-        "if (__builtin_mul_overflow(b, c, &rs_t1))\n    goto arithmetic_error;",
-        "if (__builtin_add_overflow(a, rs_t1, &rs_t2))\n    goto arithmetic_error;",
+        "if (__builtin_mul_overflow(rs_v_b, rs_v_c, &rs_t1))\n    goto arithmetic_error;",
+        "if (__builtin_add_overflow(rs_v_a, rs_t1, &rs_t2))\n    goto arithmetic_error;",
     ], ["rs_t1", "rs_t2"])
-    assert emit("-a")[1] == ["if (__builtin_sub_overflow(0, a, &rs_t1))\n    goto arithmetic_error;"]
+    assert emit("-a")[1] == ["if (__builtin_sub_overflow(0, rs_v_a, &rs_t1))\n    goto arithmetic_error;"]
 
 
 @pytest.mark.parametrize("source, statements", [
-    ("a / 2", ["rs_t1 = a / 2;"]),
-    ("a % -1", ["if (a == INT64_MIN)\n    goto arithmetic_error;", "rs_t1 = a % -1;"]),
-    ("7 / a", ["if (a == 0)\n    goto arithmetic_error;", "rs_t1 = 7 / a;"]),
+    ("a / 2", ["rs_t1 = rs_v_a / 2;"]),
+    ("a % -1", ["if (rs_v_a == INT64_MIN)\n    goto arithmetic_error;", "rs_t1 = rs_v_a % -1;"]),
+    ("7 / a", ["if (rs_v_a == 0)\n    goto arithmetic_error;", "rs_t1 = 7 / rs_v_a;"]),
     ("-9223372036854775808 / a",
-     ["if (a == 0 || a == -1)\n    goto arithmetic_error;", "rs_t1 = INT64_MIN / a;"]),
-    ("a / b + a % b", ["if (b == 0 || (a == INT64_MIN && b == -1))\n    goto arithmetic_error;",
-                       "rs_t1 = a / b;", "rs_t2 = a % b;",
+     ["if (rs_v_a == 0 || rs_v_a == -1)\n    goto arithmetic_error;", "rs_t1 = INT64_MIN / rs_v_a;"]),
+    ("a / b + a % b", ["if (rs_v_b == 0 || (rs_v_a == INT64_MIN && rs_v_b == -1))\n    goto arithmetic_error;",
+                       "rs_t1 = rs_v_a / rs_v_b;", "rs_t2 = rs_v_a % rs_v_b;",
                        "if (__builtin_add_overflow(rs_t1, rs_t2, &rs_t3))\n    goto arithmetic_error;"]),
 ])
 def test_emit_division_checks(source, statements):

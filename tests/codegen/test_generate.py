@@ -55,11 +55,12 @@ def test_readable_output(tmp_path):
     assert max(len(line) for line in text.splitlines()) <= 110  # .clang-format ColumnLimit
     assert "static void respond_calc(const rs_params *rs_p, rs_reply *rs_r)" in text
     assert "static void respond_root(rs_reply *rs_r)" in text
-    assert "    int64_t x = rs_p->value[0];\n" in text
-    assert re.search(r"if \(__builtin_sub_overflow\(0, x, &rs_t1\)\)\s+goto arithmetic_error;", text)
+    assert "    int64_t rs_v_x = rs_p->value[0];\n" in text  # a spec name never names a C local itself
+    assert re.search(r"if \(__builtin_sub_overflow\(0, rs_v_x, &rs_t1\)\)\s+goto arithmetic_error;", text)
     # a constant divisor needs no run-time check; a variable one checks 0 and INT64_MIN / -1 once
-    assert "    rs_t2 = n % 2;\n" in text
-    assert len(re.findall(r"if \(d == 0 \|\| \(n == INT64_MIN && d == -1\)\)\s+goto arithmetic_error;", text)) == 1
+    assert "    rs_t2 = rs_v_n % 2;\n" in text
+    assert len(re.findall(r"if \(rs_v_d == 0 \|\| \(rs_v_n == INT64_MIN && rs_v_d == -1\)\)\s+goto arithmetic_error;",
+                          text)) == 1
     assert 'static const char rs_text[] = "seven";' in text
 
 
@@ -80,15 +81,15 @@ def test_deterministic_and_not_rewritten_when_unchanged(tmp_path):
     assert first.read_text() == content
     assert first.stat().st_mtime_ns == mtime - 10**9  # make will not rebuild
     # no temporary files left
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["routes.c", "shapes.c", "shapes.h"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["routes.c", "shapes.c", "shapes.h", "sql.c"]
 
 
 def test_unknown_profile(tmp_path):
     result = ringspec("generate", "spec/arena.toml", "--profile", "nope", "-o", tmp_path / "out")
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == 'spec/arena.toml: error[RS060]: --profile: no profile "nope" ' \
-                                            '(known: baseline, pipelined, limited-conn, json, json-comp, upload, static, echo-ws, ' \
-                                            'all)'
+                                            '(known: baseline, pipelined, limited-conn, json, json-comp, json-h2c, async-db, ' \
+                                            'api-4, api-16, upload, static, echo-ws, baseline-h2c, baseline-h2, json-tls, static-h2, all)'
     assert not (tmp_path / "out").exists()
 
 
@@ -184,27 +185,36 @@ def test_build_does_not_run_make_for_a_bad_spec(tmp_path, fake_make):
 
 def test_check_and_routes():
     result = ringspec("check", "spec/arena.toml")
-    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 6 routes\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 8 routes\n", "")
     result = ringspec("routes", "spec/arena.toml")
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
-        "#  METHODS          PATH               PARAMS                                          REPLY",
-        "0  GET, HEAD, POST  /baseline11        query a: int, query b: int, body body: int = 0  "
+        "#  METHODS          PATH               PARAMS                                                           REPLY",
+        "0  GET, HEAD, POST  /baseline11        query a: int, query b: int, body body: int = 0                   "
         "200 text/plain '{a + b + body}'",
-        "1  GET, HEAD        /pipeline          -                                               "
+        "1  GET, HEAD        /pipeline          -                                                                "
         "200 text/plain 'ok'",
-        "2  GET, HEAD        /json/{count:int}  path count: int, query m: int = 1               "
+        "2  GET, HEAD        /json/{count:int}  path count: int, query m: int = 1                                "
         "200 application/json '{items: dataset[:count] with { total = price * quantity * m }, "
         "count: len(items)}'",
-        "3  POST             /upload            body body: stream (bytes read)                  "
+        "3  GET, HEAD        /async-db          query min: int = 10, query max: int = 50, query limit: int = 50  "
+        "200 application/json '{items: sql.items_by_price(min, max, clamp(limit, 1, 50)), count: len(items)}'",
+        "4  POST             /upload            body body: stream (bytes read)                                   "
         "200 text/plain '{body}'",
-        "4  GET, HEAD        /static/*          -                                               "
+        "5  GET, HEAD        /static/*          -                                                                "
         "files under /data/static (cache memory, precompressed br, gzip)",
-        "5  GET, HEAD        /ws                -                                               "
+        "6  GET, HEAD        /ws                -                                                                "
         "101 websocket echo",
+        "7  GET, HEAD        /baseline2         query a: int, query b: int                                       "
+        "200 text/plain '{a + b}'",
+        "",
+        "listener main: port 8080 (http1, websocket, h2c)",
+        "listener h2c: port 8082 (h2c)",
+        "listener tls: port 8081 (http1, websocket; TLS)",
+        "listener h2: port 8443 (http1, h2; TLS)",
     ]
     result = ringspec("routes", "spec/arena.toml", "--profile", "pipelined")
-    assert [line.split()[0] for line in result.stdout.splitlines()] == ["#", "0"]
+    assert [line.split()[0] for line in result.stdout.split("\n\n")[0].splitlines()] == ["#", "0"]
     assert "/pipeline" in result.stdout and "/baseline11" not in result.stdout
 
 

@@ -2,7 +2,8 @@
 README): a type name from another language gets a "did you mean" and no follow-on errors;
 an unknown item field lists the shape's fields; len(...) inside arithmetic says what is
 allowed, without the {hole} syntax of text templates; a string parameter in an int
-expression (read as its length, an enum as its index) is warning RS091; TOML 1.0's one-line
+expression is RS041 (a field or {hole} of it alone is its text, len() its length; issue 17),
+in a data query's slice bound warning RS091; TOML 1.0's one-line
 inline tables, its refusal of a trailing comma there, and a comma after a value are named."""
 
 from conftest import ringspec
@@ -87,29 +88,30 @@ def test_a_bad_json_field_expression_quotes_it_without_braces(tmp_path):
                         "\"offset / (limit\": missing ')'")
 
 
-def test_string_parameters_in_int_expressions_are_warned(tmp_path):
-    fields = 'page = "offset / limit + author"\nsort = "order"\nitems = "found[0 : limit + author]"'
-    status, lines = books(tmp_path, fields=fields)
+def test_string_parameters_in_int_expressions(tmp_path):
+    # A json field's arithmetic refuses a string (issue 17: a field "author" alone writes its
+    # text, len(author) its length); a data query's slice bound still only warns (RS091).
+    status, lines = books(tmp_path, fields='page = "offset / limit + author"')
+    assert status == 1
+    assert lines[0] == ('books.toml:22:8: error[RS041]: route[0].reply.json.page: "author" is a string: write '
+                        'a field "author" for its text, or len(author) for its length')
+    status, lines = books(tmp_path, fields='sort = "order"\nwho = "author"\nn = "len(author)"')
+    assert status == 0 and not any("RS091" in line for line in lines)
+    status, lines = books(tmp_path, fields='items = "found[0 : limit + author]"')
     assert status == 0  # warnings: the build goes on
-    text = "\n".join(lines)
-    assert ('books.toml:22:8: warning[RS091]: route[0].reply.json.page: "author" is a string: in an int '
-            "expression it reads as its length in bytes") in text
-    assert ('books.toml:23:8: warning[RS091]: route[0].reply.json.sort: "order" is a string enum: in an int '
-            'expression it reads as the index of its value (0 = "year", 1 = "title"), not as its text') in text
-    assert 'books.toml:24:28: warning[RS091]: route[0].reply.json.items: "author" is a string' in text
-    assert lines[-1] == "0 errors, 3 warnings"
+    assert 'warning[RS091]: route[0].reply.json.items: "author" is a string' in "\n".join(lines)
     # comparing or ordering by them reads their text: no warning
     status, lines = books(tmp_path, found="books where (author is absent or item.author == query.author) "
                           "order by order", fields='items = "found[offset : offset + limit]"')
     assert status == 0 and not any("RS091" in line for line in lines)
 
 
-def test_string_parameter_in_a_text_template_is_warned(tmp_path):
+def test_string_parameter_in_a_text_template_is_refused(tmp_path):
     spec = '[[route]]\npath = "/x"\nquery = { s = "string" }\nreply = { text = "{s * 2}" }\n'
     status, lines = check(tmp_path, spec)
-    assert status == 0
-    assert lines[0] == ('books.toml:4:18: warning[RS091]: route[0].reply.text: {s * 2}: "s" is a string: in an '
-                        "int expression it reads as its length in bytes")
+    assert status == 1
+    assert lines[0] == ('books.toml:4:18: error[RS041]: route[0].reply.text: "s" is a string: write {s} alone '
+                        "for its text, or len(s) for its length")
 
 
 def test_toml_1_0_inline_tables_and_commas_are_named(tmp_path):

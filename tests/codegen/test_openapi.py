@@ -118,7 +118,7 @@ def routes_table(spec, *extra) -> dict:
     """`ringspec routes` as {openapi path: (methods, {(source, name)})}."""
     out = ringspec("routes", spec, *extra)
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+    lines = out.stdout.split("\n\n")[0].splitlines()  # the listeners follow a blank line
     header = lines[0]
     cols = [header.index(c) for c in ("METHODS", "PATH", "PARAMS", "REPLY")]
     table = {}
@@ -133,7 +133,10 @@ def routes_table(spec, *extra) -> dict:
             for p in re.split(r", (?=(?:path|query|header|body) )", params):
                 words = p.split(":")[0].split(" ")  # "query m", "body body", or "body" (a JSON body)
                 declared.add((words[0], words[-1]))
-        table[path] = ({m.lower() for m in methods.split(", ")}, declared)
+        # Routes sharing a path (one per method) are one OpenAPI path item.
+        known_methods, known_params = table.setdefault(path, (set(), set()))
+        known_methods.update(m.lower() for m in methods.split(", "))
+        known_params.update(declared)
     return table
 
 
@@ -206,7 +209,10 @@ def test_arena_document_details():
     assert "101" in ws["responses"] and "websocket" in ws["description"].lower()
     static = doc["paths"]["/static/{path}"]["get"]
     assert {"200", "304", "404"} <= set(static["responses"])
-    assert doc["servers"] == [{"url": "http://localhost:8080"}]
+    assert doc["servers"] == [{"url": "http://localhost:8080", "description": "main: http1, websocket, h2c"},
+                              {"url": "http://localhost:8082", "description": "h2c: h2c"},
+                              {"url": "https://localhost:8081", "description": "tls: http1, websocket"},
+                              {"url": "https://localhost:8443", "description": "h2: http1, h2"}]
 
 
 def test_constraints_and_renamed_violations(tmp_path):

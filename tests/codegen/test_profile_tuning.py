@@ -73,7 +73,8 @@ def test_arena_default_profile_is_all(tmp_path):
     result = ringspec("arena", ARENA, "-o", tmp_path / "ringspec")
     assert result.returncode == 0, result.stderr
     tests = json.loads((tmp_path / "ringspec" / "meta.json").read_text())["tests"]
-    assert tests == ["baseline", "pipelined", "limited-conn", "json", "json-comp", "upload", "static", "echo-ws"]
+    assert tests == ["baseline", "pipelined", "limited-conn", "json", "json-comp", "json-tls", "upload", "static",
+                     "async-db", "api-4", "api-16", "baseline-h2", "static-h2", "baseline-h2c", "json-h2c", "echo-ws"]
 
 
 def test_top_level_dockerfile_matches_the_entry(tmp_path):

@@ -13,7 +13,7 @@ def params_column(spec, path: str) -> list[str]:
     """The PARAMS cell of the route at `path`, split at the commas between parameters."""
     result = ringspec("routes", spec)
     assert result.returncode == 0, result.stderr
-    header, *rows = result.stdout.splitlines()
+    header, *rows = result.stdout.split("\n\n")[0].splitlines()  # the listeners follow a blank line
     start, end = header.index("PARAMS"), header.index("REPLY")
     for row in rows:
         if row[header.index("PATH"):start].split() == [path]:

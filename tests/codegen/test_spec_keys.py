@@ -21,6 +21,8 @@ from codegen.spec_loader import load
 from codegen.validate import validate_all
 
 EVERY_KEY = SPECS / "every_key.toml"
+# The one-listener shorthand, which every_key.toml cannot use beside [[server.listen]].
+SHORTHAND = '[server]\nport = 18080\nprotocols = ["http1", "websocket", "h2c"]\n[[route]]\npath = "/a"\nreply = { text = "x" }\n'
 
 
 def _tables_in(data: dict) -> dict:
@@ -28,7 +30,10 @@ def _tables_in(data: dict) -> dict:
     used: dict[str, set] = {t.title: set() for t in spec_keys.TABLES}
     used["top level"] |= set(data)
     server = data["server"]
-    used["[server]"] |= set(server)
+    used["[server]"] |= set(server) | set(tomllib.loads(SHORTHAND)["server"])
+    for listener in server.get("listen", []):
+        used["[[server.listen]]"] |= set(listener)
+        used["[server.listen] tls"] |= set(listener.get("tls", {}))
     for sub, title in (("limits", "[server.limits]"), ("timeouts", "[server.timeouts]"),
                        ("buffers", "[server.buffers]"), ("violations", "[server.violations]")):
         used[title] |= set(server[sub])
@@ -42,6 +47,7 @@ def _tables_in(data: dict) -> dict:
         used["[route.reply]"] |= set(route.get("reply", {}))
         used["[route.compress]"] |= set(route.get("compress", {}))
         used["[route.static]"] |= set(route.get("static", {}))
+        used["[route.redirect]"] |= set(route.get("redirect", {}))
         if isinstance(route.get("body"), dict):
             used["[route.body]"] |= set(route["body"])
         for case in route.get("test", []):
@@ -59,6 +65,11 @@ def _tables_in(data: dict) -> dict:
         used["[data.NAME]"] |= set(data_source)
     for profile in data["profile"].values():
         used["[profile.NAME]"] |= set(profile)
+    used["[database]"] |= set(data.get("database", {}))
+    for statement in data.get("sql", {}).values():
+        used["[sql.NAME]"] |= set(statement)
+    for cache in data.get("cache", {}).values():
+        used["[cache.NAME]"] |= set(cache)
     return used
 
 
@@ -96,6 +107,8 @@ UNKNOWN_KEY_SPECS = {
     "top level": "zzq = 1\n" + ROUTE + REPLY,
     "[server]": "[server]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.limits]": "[server.limits]\nzzq = 1\n" + ROUTE + REPLY,
+    "[[server.listen]]": "[[server.listen]]\nport = 1\nzzq = 1\n" + ROUTE + REPLY,
+    "[server.listen] tls": '[[server.listen]]\nport = 1\ntls = { cert = "c", key = "k", zzq = 1 }\n' + ROUTE + REPLY,
     "[server.timeouts]": "[server.timeouts]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.buffers]": "[server.buffers]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.violations]": "[server.violations]\nzzq = 1\n" + ROUTE + REPLY,
@@ -114,6 +127,10 @@ UNKNOWN_KEY_SPECS = {
     "[[route.response]]": ROUTE + 'handler = "h"\n[[route.response]]\nstatus = 200\nzzq = 1\n',
     "[error.NAME]": "[error.e]\nstatus = 404\nzzq = 1\n" + ROUTE + REPLY,
     "[error_body]": "[error_body]\nzzq = 1\n" + ROUTE + REPLY,
+    "[route.redirect]": ROUTE + 'redirect = { location = "/b", zzq = 1 }\n',
+    "[database]": "[database]\nzzq = 1\n" + ROUTE + REPLY,
+    "[sql.NAME]": '[database]\n[sql.s]\ntext = "SELECT 1"\nzzq = 1\n' + ROUTE + REPLY,
+    "[cache.NAME]": "[cache.c]\nzzq = 1\n" + ROUTE + REPLY,
 }
 
 

@@ -6,6 +6,7 @@ attempts, symlinks, directories, pipelining and a file larger than the output qu
 import gzip
 import os
 import shutil
+import time
 
 import brotli
 import pytest
@@ -91,6 +92,10 @@ def modes(tmp_path_factory):
     os.symlink(str(root / "secret.txt"), root / "static" / "evil-abs.txt")
     os.symlink("/etc", root / "static" / "etc")
     os.symlink("reset.css", root / "static" / "alias.css")
+    for name, age in (("settled.txt", -3600), ("recent.txt", 3600)):  # If-Range by date: strong / weak
+        (root / "static" / name).write_bytes(b"0123456789" * 10)
+        stamp = time.time() + age  # recent: in the future, so "modified in the current second" for an hour
+        os.utime(root / "static" / name, (stamp, stamp))
     srv = start_server(tmp_path_factory.mktemp("static"), name="static", extra_args=("--data-root", str(root)),
                        binary=binary)
     srv.root = root
@@ -174,6 +179,32 @@ def test_range_edge_cases(modes, prefix):
         assert ok.status == 206 and ok.body == data[:4]
         stale = c.request(get(prefix + "reset.css", b'Range: bytes=0-3\r\nIf-Range: "old"\r\n'))
         assert stale.status == 200 and stale.body == data
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("unit", [b"Bytes", b"BYTES", b"bYtEs"])
+def test_range_unit_is_case_insensitive(modes, prefix, unit):
+    data = (STATIC / "reset.css").read_bytes()
+    with modes.conn() as c:
+        resp = c.request(get(prefix + "reset.css", b"Range: " + unit + b"=0-1\r\n"))
+    assert (resp.status, resp.header("content-range"), resp.body) == (206, f"bytes 0-1/{len(data)}", data[:2])
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_if_range_date_matches_only_a_strong_last_modified(modes, prefix):
+    """RFC 9110 §13.1.5: a date in If-Range holds only for a strong validator; a Last-Modified
+    in the current second (or later) is weak (§8.8.2.2), so the whole file is sent."""
+    with modes.conn() as c:
+        for name, strong in (("settled.txt", True), ("recent.txt", False)):
+            date = c.request(get(prefix + name)).header("last-modified")
+            resp = c.request(get(prefix + name, b"Range: bytes=0-3\r\nIf-Range: " + date.encode() + b"\r\n"))
+            if strong:
+                assert (resp.status, resp.body) == (206, b"0123"), name
+            else:
+                assert (resp.status, resp.body) == (200, b"0123456789" * 10), name
+            weak_tag = b"W/" + c.request(get(prefix + name)).header("etag").encode()  # never matches If-Range
+            resp = c.request(get(prefix + name, b"Range: bytes=0-3\r\nIf-Range: " + weak_tag + b"\r\n"))
+            assert resp.status == 200, name
 
 
 TRAVERSALS = ["../secret.txt", "..%2fsecret.txt", "%2e%2e/secret.txt", "%2E%2E%2Fsecret.txt",

@@ -183,7 +183,7 @@ def test_unread_output_is_charged_and_pauses_at_the_budget(srv):
 
 def test_stats_show_the_held_bytes_per_kind(srv):
     st = stats_now(srv, 1)
-    kinds = ("buffered_output", "buffered_input", "buffered_messages", "buffered_bodies")
+    kinds = ("buffered_output", "buffered_input", "buffered_messages", "buffered_bodies", "buffered_h2", "buffered_db")
     assert all(k in st for k in kinds), st
     assert st["buffered_bytes"] == sum(st[k] for k in kinds), st
     assert st["buffered_peak"] >= SIZE, st  # the earlier tests held a 40 000-byte body

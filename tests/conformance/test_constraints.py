@@ -37,12 +37,12 @@ def violations(resp):
 
 def test_valid_request_gets_defaults(cons_server):
     r = ask(cons_server, "/items/5")
-    assert (r.status, r.body) == (200, b"5 10 1")  # limit default 10, sort default "name" = index 1
+    assert (r.status, r.body) == (200, b"5 10 name")  # limit default 10, sort default "name" (its text)
 
 
 def test_valid_values(cons_server):
     r = ask(cons_server, "/items/1000?limit=100&sort=price&q=ab%5Fc-1")  # %5F decodes to "_"
-    assert (r.status, r.body) == (200, b"1000 100 0")
+    assert (r.status, r.body) == (200, b"1000 100 price")
 
 
 @pytest.mark.parametrize("path, headers, expected", [
@@ -51,6 +51,9 @@ def test_valid_values(cons_server):
     ("/items/5?limit=0", KEY, [("query", "limit", "min", ">= 1")]),
     ("/items/5?limit=x", KEY, [("query", "limit", "type", "an integer")]),
     ("/items/5?limit=1&limit=2", KEY, [("query", "limit", "repeated", "at most one value")]),
+    # a header parameter sent twice is repeated too: neither copy wins (issue 21)
+    ("/items/5", KEY + b"X-N: 1\r\nx-n: 2\r\n", [("header", "x-n", "repeated", "at most one value")]),
+    ("/items/5", KEY + KEY, [("header", "x-api-key", "repeated", "at most one value")]),
     ("/items/5?sort=size", KEY, [("query", "sort", "enum", "one of: price, name")]),
     ("/items/5?q=a", KEY, [("query", "q", "min_length", "at least 2 bytes")]),
     ("/items/5?q=" + "a" * 17, KEY, [("query", "q", "max_length", "at most 16 bytes")]),
@@ -79,4 +82,4 @@ def test_every_violation_is_listed(cons_server):
 def test_connection_stays_usable_after_violation(cons_server):
     with cons_server.conn() as c:
         assert c.request(get("/items/0", extra=KEY)).status == 400
-        assert c.request(get("/items/2", extra=KEY)).body == b"2 10 1"
+        assert c.request(get("/items/2", extra=KEY)).body == b"2 10 name"

@@ -49,3 +49,22 @@ def test_a_reuseport_listener_of_another_program_is_detected(family, address):
         refused = second_server(port)
         assert refused.returncode == 1, refused.stderr
         assert f"port {port} is already in use" in refused.stderr
+
+
+def test_every_listener_is_checked(server):
+    """The second listener (spec/arena.toml's h2c one) on a taken port refuses the start too."""
+    if "h2c" not in server.listener_ports:
+        pytest.skip("the server under test has one listener")
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("::", 0))
+        other.listen(8)
+        taken = other.getsockname()[1]
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            free = s.getsockname()[1]
+        refused = subprocess.run([str(server_binary()), "--port", str(free), "--listen", f"h2c={taken}",
+                                  "--workers", str(WORKERS), "--data-root", str(DATA_ROOT)],
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=START_BOUND)
+        assert refused.returncode == 1, refused.stderr
+        assert f"port {taken} is already in use" in refused.stderr

@@ -91,3 +91,44 @@ def test_a_header_parameter_read_as_text(srv, cat):
     headers = {} if cat is None else {"X-Cat": cat}
     expected = len([x for x in PRODUCTS if cat is None or x["category"] == cat])
     assert get(srv, "/header", headers=headers) == (200, {"n": expected, "none": []})
+
+
+def _c_div(a, b):
+    """C's truncating division (Python's // floors)."""
+    return abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
+
+
+@pytest.mark.parametrize("d", [None, 3, -7])
+def test_is_absent_guards_a_division_by_the_absent_parameter(srv, d):
+    # d absent reads as 0: without short-circuit, price / d fails for every item (500).
+    params = {} if d is None else {"d": d}
+    expected = [x for x in PRODUCTS if d is None or _c_div(x["price"], d) > 1000]
+    assert get(srv, "/guard/absent", **params) == (200, {"items": sorted(expected, key=lambda x: x["id"])})
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_or_guards_a_division_by_a_zero_field(srv, k):
+    assert any(x["stock"] == 0 for x in PRODUCTS)  # the data has items the guard must skip
+    expected = [x for x in PRODUCTS if x["stock"] == 0 or _c_div(x["price"] * k, x["stock"]) > 100]
+    assert get(srv, "/guard/zero", k=k) == (200, {"items": expected})
+
+
+def test_and_guards_a_nested_or(srv):
+    # not (stock == 0) and (price % stock == 1 or price / (stock - k) > 9)
+    def keep(x, k):
+        if x["stock"] == 0:
+            return False
+        rem = x["price"] - x["stock"] * _c_div(x["price"], x["stock"])  # C's %
+        return rem == 1 or _c_div(x["price"], x["stock"] - k) > 9
+
+    assert get(srv, "/guard/and", k=0) == (200, {"items": [x for x in PRODUCTS if keep(x, 0)]})
+    # k = 1: an item with stock 1 passes both guards, so price / (stock - 1) really divides by zero
+    assert any(x["stock"] == 1 and x["price"] % 1 != 1 for x in PRODUCTS)
+    assert get(srv, "/guard/and", k=1)[0] == 500
+
+
+def test_an_empty_first_else_answers_before_a_later_fields_arithmetic(srv):
+    assert get(srv, "/guard/first", i=999999, k=0)[0] == 404  # not 500: the 404 comes first
+    assert get(srv, "/guard/first", i=1, k=0)[0] == 500  # found: then 1000 / 0 fails
+    product = next(x for x in PRODUCTS if x["id"] == 1)
+    assert get(srv, "/guard/first", i=1, k=7) == (200, {"item": product, "per": 142})

@@ -94,11 +94,11 @@ class Stressed:
             tmpdir, name="stress", extra_args=("--workers", str(workers), "--stats", *extra_args))
         self.pid = self.srv.proc.pid
         self.port = self.srv.port
-        # The start-up probe's connection must be closed before the baseline is taken: on a
-        # busy machine its close took longer than a fixed 0.2 s, and the fd it still held
-        # made a later "fds back to baseline" check fail by one.
+        # The start-up probe connection holds a slot and an fd until its close
+        # completes, which on a loaded machine can take longer than a fixed sleep:
+        # the baseline is taken once no connection is open (bounded wait).
         deadline = time.monotonic() + 5
-        while self.stats()["open"] and time.monotonic() < deadline:
+        while self.stats()["open"] != 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         self.fds_before = fd_count(self.pid)
         self.rss_before = rss_bytes(self.pid)

@@ -24,6 +24,15 @@ static void expect(const char *head, const char *name, const char *want)
     CHECK_EQ_STR(buf, want, name);
 }
 
+static void expect_copies(const char *head, const char *name, unsigned want, const char *first)
+{
+    rs_request_view v = view_of(head);
+    rs_str got = {0};
+    unsigned copies = rs_request_header_copies(&v, name, &got);
+    CHECK(copies == want);
+    CHECK(want == 0 ? got.ptr == NULL : got.len == strlen(first) && memcmp(got.ptr, first, got.len) == 0);
+}
+
 int main(void)
 {
     const char *h = "GET /x?if-none-match:1 HTTP/1.1\r\nHost: a\r\nIf-None-Match:  \"abc\" \t\r\n"
@@ -36,6 +45,14 @@ int main(void)
     expect(h, "x", NULL);                  /* the request line is not a field */
     expect("\r\n\r\nGET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", "upgrade", "websocket");
     expect("GET / HTTP/1.1\r\n\r\n", "host", NULL);
+    /* a repeated field is counted (a header parameter sent twice is a violation) */
+    expect_copies(h, "range", 2, "bytes=0-1");
+    expect_copies(h, "host", 1, "a");
+    expect_copies(h, "x-empty", 1, "");
+    expect_copies(h, "if-none", 0, NULL);
+    expect_copies("GET / HTTP/1.1\r\nX-A: 1\r\nX-B: 2\r\nx-a:3\r\n\r\n", "x-a", 2, "1");
+    expect_copies("GET / HTTP/1.1\r\nX-A: 1\r\nX-AB: 2\r\n\r\n", "x-a", 1, "1"); /* a longer name */
+    expect_copies("GET / HTTP/1.1\r\nX-A:\r\nX-A:\r\n\r\n", "x-a", 2, ""); /* empty values count too */
     rs_request_view none = {0};
     rs_str s;
     CHECK(!rs_request_header(&none, "host", &s));

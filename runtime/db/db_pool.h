@@ -1,0 +1,65 @@
+/* db_pool.h — each worker's Postgres connections, driven by its ring.
+ *
+ * A pool per worker (never shared: a socket's readiness fires on one ring)
+ * of rs_db_target.per_worker libpq connections in pipeline mode, every
+ * [sql.NAME] prepared on each as "s<i>".  Readiness comes from one-shot
+ * POLL_ADDs tagged op | generation | pool slot like every other completion;
+ * libpq is only ever called non-blocking.
+ *
+ * A request is identified by its connection's (slot, generation): the pool
+ * holds no pointer to it and names nothing of HTTP.  It answers through the
+ * two functions at the bottom, implemented by the protocol layer. */
+#ifndef RS_DB_POOL_H
+#define RS_DB_POOL_H
+
+#include <liburing.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ringspec.h"
+
+struct rs_reactor;
+
+typedef enum rs_db_submit_result {
+    RS_DB_SENT,        /* in a connection's pipeline: answered by rs_db_answered */
+    RS_DB_QUEUED,      /* every pipeline is full (or the worker's budget is spent):
+                        * rs_db_retry asks for it again when there is room */
+    RS_DB_UNAVAILABLE, /* no connection is up: answer the failure reply now */
+} rs_db_submit_result;
+
+/* Per worker, on its own thread after the ring exists: starts connecting
+ * (never waits for it).  0, or -ENOMEM. */
+int rs_db_pool_init(struct rs_reactor *r);
+void rs_db_pool_destroy(struct rs_reactor *r);
+
+rs_db_submit_result rs_db_submit(struct rs_reactor *r, uint32_t slot, uint32_t gen, unsigned statement,
+                                 const rs_str *args, unsigned nargs);
+
+/* A POLL_ADD of a pool connection completed (op RS_OP_DB_POLL / _POLLOUT). */
+void rs_db_on_poll(struct rs_reactor *r, unsigned op, uint32_t index, uint32_t gen, int res);
+
+/* Once per loop, before the flush phase: reconnects that are due, teardown
+ * of broken connections (their requests answered with the failure reply),
+ * waiting requests let in where there is room. */
+void rs_db_tick(struct rs_reactor *r);
+
+/* Once per loop, after the flush phase: one PQpipelineSync per connection
+ * with new statements, flushed, readiness armed. */
+void rs_db_flush(struct rs_reactor *r);
+
+/* Milliseconds until rs_db_tick has something to do (a reconnect), capped. */
+uint32_t rs_db_next_wait(const struct rs_reactor *r, uint32_t cap_ms);
+
+/* Requests waiting on the pool: sent and not answered, and queued. */
+uint32_t rs_db_parked(const struct rs_reactor *r);
+
+/* ---- implemented by the protocol layer (http1_conn.c) ---- */
+
+/* The answer to the request of connection (slot, gen): rows, or NULL when
+ * the database could not answer.  Ignored when that request is gone. */
+void rs_db_answered(struct rs_reactor *r, uint32_t slot, uint32_t gen, const rs_db_rows *rows);
+
+/* A queued request may now be sent: ask again (rs_db_submit). */
+void rs_db_retry(struct rs_reactor *r, uint32_t slot, uint32_t gen);
+
+#endif
