@@ -297,17 +297,26 @@ static void on_done(rs_reactor *r, rs_conn *c)
         rs_conn_finish(r, c);
 }
 
+/* Whether the next parser event may be handled now.  RS_CF_FILE: a file is
+ * still being read into the output, RS_CF_DB_WAIT: a database answer is
+ * awaited; what follows waits (responses go out in order).  Over the output
+ * cap or the worker's budget the connection pauses (only owned bytes cost
+ * memory; file references do not count). */
+static bool may_go_on(rs_reactor *r, rs_conn *c)
+{
+    if (c->state != RS_CONN_OPEN || (c->flags & (RS_CF_PAUSED | RS_CF_FILE | RS_CF_DB_WAIT)))
+        return false;
+    if (rs_output_blocked(r, c)) {
+        rs_output_pause(r, c);
+        return false;
+    }
+    return true;
+}
+
 static void process(rs_reactor *r, rs_conn *c, char *in, size_t n)
 {
     size_t pos = 0;
-    /* RS_CF_FILE: a file is still being read into the output; what follows
-     * it waits (responses go out in order). */
-    while (c->state == RS_CONN_OPEN && !(c->flags & (RS_CF_PAUSED | RS_CF_FILE | RS_CF_DB_WAIT))) {
-        /* Only owned bytes cost memory; file references do not count. */
-        if (rs_output_blocked(r, c)) {
-            rs_output_pause(r, c);
-            break;
-        }
+    while (may_go_on(r, c)) {
         size_t used = 0, body_len = 0;
         const char *body = NULL;
         rs_http1_event ev = rs_http1_execute(&c->parser, in + pos, n - pos, &used, &body, &body_len);
@@ -326,6 +335,11 @@ static void process(rs_reactor *r, rs_conn *c, char *in, size_t n)
                 rs_ws_process(r, c, in + pos, n - pos);
                 return;
             }
+            /* Without a body the head completes the message: answered now
+             * rather than after another turn of the loop and the parser
+             * (which would return DONE and nothing else; same checks). */
+            if (may_go_on(r, c) && rs_http1_done_without_body(&c->parser))
+                on_done(r, c);
             break;
         case RS_HTTP1_BODY:
             on_body(r, c, body, body_len);

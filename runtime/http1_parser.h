@@ -19,6 +19,7 @@
 #ifndef RS_HTTP1_PARSER_H
 #define RS_HTTP1_PARSER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,10 @@ static inline uint64_t rs_http1_body_announced(const rs_http1_parser *p)
 }
 
 void rs_http1_init(rs_http1_parser *p, const rs_http1_limits *limits);
+
+/* Right after RS_HTTP1_HEAD: if the message has no body, marks it complete
+ * (what the next call would report as RS_HTTP1_DONE) and returns true. */
+bool rs_http1_done_without_body(rs_http1_parser *p);
 
 /* Scans data[0..len) as described above.  On RS_HTTP1_BODY, *body and
  * *body_len describe the bytes (which are included in *consumed). */

@@ -23,6 +23,9 @@
 #include "http1_parser.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 typedef unsigned char uchar;
 
@@ -56,6 +59,55 @@ enum {
 #define CHUNK_LIMIT (UINT64_C(1) << 60) /* chunk sizes stay below this */
 
 #define OFF(ptr) ((uint16_t)((ptr) - data))
+
+/* Byte classes for the skip actions below (RFC 9110 §5.5, RFC 9112 §3.2). */
+enum { CLASS_FIELD = 1, CLASS_PATH = 2, CLASS_QUERY = 4 };
+static const uint8_t byte_class[256] = {
+    /* field_char: HTAB, SP, VCHAR, obs-text; path: VCHAR but '?'; query: VCHAR */
+    ['\t'] = CLASS_FIELD,
+    [' '] = CLASS_FIELD,
+    [0x21 ... 0x3e] = CLASS_FIELD | CLASS_PATH | CLASS_QUERY,
+    ['?'] = CLASS_FIELD | CLASS_QUERY,
+    [0x40 ... 0x7e] = CLASS_FIELD | CLASS_PATH | CLASS_QUERY,
+    [0x80 ... 0xff] = CLASS_FIELD,
+};
+
+#ifdef __SSE2__
+/* 16 bytes at a time while 16 remain before pe (never a read past it): a
+ * mask of the bytes outside class k, from the ranges byte_class encodes. */
+static inline unsigned outside_class16(const unsigned char *q, uint8_t k)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+    __m128i bad;
+    if (k == CLASS_FIELD) { /* below SP but HTAB, or DEL */
+        __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+        ctl = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), ctl);
+        bad = _mm_or_si128(ctl, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+    } else { /* not VCHAR (SP and below, DEL and above); for a path also '?' */
+        bad = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v),
+                           _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x7f)), v));
+        if (k == CLASS_PATH)
+            bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+    }
+    return (unsigned)_mm_movemask_epi8(bad);
+}
+#endif
+
+/* The first byte at or after q (before pe) that is not of class k. */
+static inline const unsigned char *skip_class(const unsigned char *q, const unsigned char *pe, uint8_t k)
+{
+#ifdef __SSE2__
+    while (pe - q >= 16) {
+        unsigned bad = outside_class16(q, k);
+        if (bad)
+            return q + __builtin_ctz(bad);
+        q += 16;
+    }
+#endif
+    while (q < pe && (byte_class[*q] & k))
+        q++;
+    return q;
+}
 
 %%{
     machine http1;
@@ -177,6 +229,17 @@ enum {
         hp->remaining = hp->remaining * 16 + (fc <= '9' ? fc - '0' : (fc | 0x20) - 'a' + 10);
     }
 
+    # Skips: inside a field value, a path or a query, the machine stays in
+    # one state for every byte of its class, so after the first such byte
+    # the rest of the run is skipped in C (a table lookup per byte instead
+    # of the state's range tests).  The scan stops at pe, so a split input
+    # resumes in the same state.  Attached only where a byte of the class
+    # cannot end anything else (not in header names, where known names
+    # share prefixes with others, nor in Expect's value).
+    action skip_field { fexec skip_class(p + 1, pe, CLASS_FIELD); }
+    action skip_path  { fexec skip_class(p + 1, pe, CLASS_PATH); }
+    action skip_query { fexec skip_class(p + 1, pe, CLASS_QUERY); }
+
     # Leave the machine: the C driver takes over at these points.
     action head_done  { hp->phase = PH_HEAD_DONE; fbreak; }
     action chunk_line { hp->phase = hp->remaining ? PH_CHUNK_DATA : PH_TRAILER; fbreak; }
@@ -208,7 +271,7 @@ enum {
     # may differ from Host (§3.2.3 lets it take precedence; nothing here uses
     # either).  Userinfo ("user@host") is refused (RFC 9110 §4.2.4), as is an
     # empty host.  authority-form (CONNECT) stays 400.
-    path_query = ( vchar - '?' )* ( '?' >t_query vchar* )?;
+    path_query = ( vchar - '?' )* $skip_path ( '?' >t_query vchar* $skip_query )?;
     origin_form = '/' path_query;
     auth_char = alnum | '-' | '.' | '_' | '~' | '!' | '$' | '&' | "'" | '(' | ')' | '*' | '+'
               | ',' | ';' | '=' | '%' | ':' | '[' | ']';
@@ -224,7 +287,7 @@ enum {
     # rule subtracts them so exactly one alternative applies to any name.
     known = "content-length"i | "transfer-encoding"i | "connection"i | "expect"i | "host"i
           | "accept-encoding"i;
-    generic_field = ( token - known ) ':' field_char* CRLF;
+    generic_field = ( token - known ) ':' field_char* $skip_field CRLF;
 
     cl_field = "content-length"i ':' @cl_start OWS digit+ $cl_digit OWS CRLF;
 
@@ -244,9 +307,9 @@ enum {
     expect_ok = OWS "100-continue"i OWS;
     expect_field = "expect"i ':' ( expect_ok %exp_ok | ( field_char* - expect_ok ) %exp_bad ) CRLF;
 
-    host_field = "host"i ':' @host field_char* CRLF;
+    host_field = "host"i ':' @host field_char* $skip_field CRLF;
 
-    ae_field = "accept-encoding"i ':' @ae_start field_char* %ae_end CRLF;
+    ae_field = "accept-encoding"i ':' @ae_start field_char* $skip_field %ae_end CRLF;
 
     # A line starting with SP/HTAB (obs-fold) cannot start a token: 400.
     field_line = ( generic_field | cl_field | te_field | conn_field | expect_field | host_field
@@ -438,6 +501,14 @@ static rs_http1_event parse_chunked(rs_http1_parser *hp, const uchar *data, size
     }
     *consumed = len;
     return RS_HTTP1_NEED_MORE;
+}
+
+bool rs_http1_done_without_body(rs_http1_parser *p)
+{
+    if (p->phase != PH_NOBODY)
+        return false;
+    p->phase = PH_DONE;
+    return true;
 }
 
 rs_http1_event rs_http1_execute(rs_http1_parser *p, const char *data, size_t len, size_t *consumed,

@@ -74,6 +74,14 @@ static const char digit_pairs[] = "00010203040506070809"
 
 size_t rs_format_i64(char *dst, int64_t v)
 {
+    if ((uint64_t)v < 100) { /* most Content-Lengths of small replies: no buffer, no loop */
+        if (v < 10) {
+            *dst = (char)('0' + v);
+            return 1;
+        }
+        memcpy(dst, digit_pairs + v * 2, 2);
+        return 2;
+    }
     /* Magnitude as unsigned so that INT64_MIN needs no special case. */
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
     char tmp[20];

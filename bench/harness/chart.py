@@ -14,6 +14,9 @@ def render_chart(s, path):
         warn("matplotlib not available: no chart")
         return False
     colors = {"ringspec": "#d1495b", "nginx": "#2e7d32", "h2o": "#1f5fa8"}
+    extra = ["#e6a117", "#7b3fa0", "#3c9d9b", "#6b6b6b"]  # --peer servers, in order
+    for i, server in enumerate(sv for sv in HTTP_SERVERS if sv not in colors):
+        colors[server] = extra[i % len(extra)]
     panels = [(sc, c) for sc in LOAD_SCENARIOS
               for c in sorted({e["conns"] for e in s["results"] if e["scenario"] == sc})]
     idle = [e for e in s["results"] if e["scenario"] == "idle" and not e.get("skipped")]

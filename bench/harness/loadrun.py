@@ -8,13 +8,15 @@ import subprocess
 import time
 
 from .common import IDLE_BIN, LOAD_CORE, LOADGEN, REQ_DIR, ROOT, SERVER_CORE
-from .scenarios import BODIES, SCENARIOS, expected_bodies
+from .scenarios import BODIES, LOAD_SCENARIOS, SCENARIOS, expected_bodies
 from .system import CLK_TCK, core_stat, sleep_until, spawn
 
 
 def load_run(srv, scen, conns, run_idx, args, outdir, sc=None, expects=None):
     """One loadgen run against srv. sc (templates, depth, reqs) and expects ({template:
     body}) default to the scenario's; templates may be absolute paths."""
+    if getattr(args, "gcannon", None) and scen in LOAD_SCENARIOS and sc is None:
+        return gcannon_run(srv, scen, conns, run_idx, args, outdir)
     sc = sc or SCENARIOS[scen]
     expects = expected_bodies(scen) if expects is None else expects
     tag = f"{scen}-c{conns}-{srv.name}-run{run_idx + 1}"
@@ -97,6 +99,76 @@ def load_run(srv, scen, conns, run_idx, args, outdir, sc=None, expects=None):
         "cores": core,
         # core-0 time not spent in the server: interference (other processes,
         # softirqs) during the window; > ~0.1 means the run was disturbed.
+        "core0_other_frac": round(max(0.0, core[srv_core]["busy_frac"] - cpu / window), 3)
+        if srv_core in core else None,
+        "loadavg": open("/proc/loadavg").read().split()[:3],
+    })
+    return run
+
+
+def gcannon_cmd(gcannon, port, scen, conns, seconds):
+    """The arena's own command lines (ARENA.md §3.1-3.3) with our port, one thread."""
+    sc = SCENARIOS[scen]
+    if scen == "pipelined":  # URL mode: gcannon writes `GET /pipeline` itself, 16 per write
+        cmd = [gcannon, f"http://127.0.0.1:{port}/pipeline"]
+    else:
+        cmd = [gcannon, f"http://127.0.0.1:{port}/", "--raw",
+               ",".join(os.path.join(REQ_DIR, t) for t in sc["templates"])]
+    cmd += ["-c", str(conns), "-t", "1", "-d", f"{seconds}s", "-p", str(sc["depth"]), "--json"]
+    if sc["reqs"]:
+        cmd += ["-r", str(sc["reqs"])]
+    return cmd
+
+
+def gcannon_run(srv, scen, conns, run_idx, args, outdir):
+    """One run with the arena's load generator (`--loadgen gcannon=PATH`).  gcannon has no
+    warm-up and counts from its start, so the server's CPU is sampled over the whole run
+    (connects included, for every server alike) and --warmup is not used.  It checks the
+    status only, not bodies."""
+    tag = f"{scen}-c{conns}-{srv.name}-run{run_idx + 1}"
+    seconds = max(1, round(args.duration))
+    cmd = gcannon_cmd(args.gcannon, srv.port, scen, conns, seconds)
+    jpath = os.path.join(outdir, "raw", tag + ".json")
+    with open(jpath, "wb") as out, open(os.path.join(outdir, "logs", tag + ".loadgen.log"), "wb") as lf:
+        c0, k0, ta = srv.cpu(), core_stat(), time.monotonic()
+        p = spawn(cmd, LOAD_CORE, stdout=out, stderr=lf, stdin=subprocess.DEVNULL)
+        try:
+            rc = p.wait(timeout=seconds + 30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            rc = "timeout"
+        c1, k1, tb = srv.cpu(), core_stat(), time.monotonic()
+    run = {"tag": tag, "loadgen": "gcannon", "loadgen_rc": rc, "window_s": round(tb - ta, 4),
+           "cmd": " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in cmd)}
+    try:
+        with open(jpath) as f:
+            lg = json.load(f)
+    except (OSError, ValueError):
+        lg = None
+    if not lg or rc not in (0, 1):  # 1: some responses had another status (counted as non-2xx)
+        run["failed"] = True
+        return run
+    resp, window = lg["responses"], tb - ta
+    user, sys_ = c1[0] - c0[0], c1[1] - c0[1]
+    cpu = user + sys_
+    core = {c: {"busy_frac": round((k1[c]["busy"] - k0[c]["busy"]) / CLK_TCK / window, 3),
+                "steal_frac": round((k1[c]["steal"] - k0[c]["steal"]) / CLK_TCK / window, 3)} for c in k0}
+    srv_core = f"cpu{SERVER_CORE}"
+    run.update({
+        "loadgen_version": lg.get("version"),
+        "rps": lg["rps"], "ok_ps": lg["status"]["2xx"] / lg["elapsed_sec"], "responses": resp,
+        "cpu_user_s": round(user, 3), "cpu_sys_s": round(sys_, 3), "cpu_s": round(cpu, 3),
+        "cpu_util": round(cpu / window, 3),
+        "rps_per_cpu": (resp / cpu) if cpu > 0 else None,
+        "user_us_per_req": (user / resp * 1e6) if resp else None,
+        "sys_us_per_req": (sys_ / resp * 1e6) if resp else None,
+        "p50_ms": lg["latency_us"]["p50"] / 1000, "p99_ms": lg["latency_us"]["p99"] / 1000,
+        "p999_ms": lg["latency_us"]["p999"] / 1000,
+        "non2xx": resp - lg["status"]["2xx"], "errors": sum(lg["errors"].values()), "error_detail": lg["errors"],
+        "reconnects": lg.get("reconnects", 0),
+        "bytes_per_response": lg["bytes_read"] / resp if resp else None, "bytes_received": lg["bytes_read"],
+        "loadgen_cpu_s": None, "mem_kib": srv.mem(), "cores": core,
         "core0_other_frac": round(max(0.0, core[srv_core]["busy_frac"] - cpu / window), 3)
         if srv_core in core else None,
         "loadavg": open("/proc/loadavg").read().split()[:3],

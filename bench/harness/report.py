@@ -37,8 +37,10 @@ def cpu_cell(a):
 def render_tables(s):
     L = []
     m = s["meta"]
-    L.append(f"Run `{m['stamp']}` — {m['runs']} run(s) × {m['duration']} s per point (after "
-             f"{m['warmup']} s warm-up), medians; ringspec `{m['git']['rev']}`"
+    gcannon = m.get("loadgen", "bench/loadgen") != "bench/loadgen"
+    L.append(f"Run `{m['stamp']}` — {m['runs']} run(s) × {m['duration']} s per point ("
+             + ("gcannon: no warm-up" if gcannon else f"after {m['warmup']} s warm-up")
+             + f"), medians; ringspec `{m['git']['rev']}`"
              + (f" + {len(m['git']['dirty_files'])} uncommitted file(s)" if m['git']['dirty_files'] else "")
              + f"; {', '.join(f'{k} {v}' for k, v in m.get('peer_versions', {}).items())}.")
     L.append("")
@@ -46,6 +48,14 @@ def render_tables(s):
              f"`{m['machine']['kernel']}`, {m['machine']['mem_total_gib']} GiB RAM. Server pinned to "
              f"core {SERVER_CORE} (one worker), loadgen to core {LOAD_CORE} (one thread). "
              f"Total bench time {m.get('elapsed_s', 0) / 60:.1f} min.")
+    if gcannon:
+        v = next((r["loadgen_version"] for e in s["results"] for r in e.get("runs", []) if r.get("loadgen_version")),
+                 "?")
+        L.append("")
+        L.append(f"Load generator for baseline, pipelined and limited-conn: **{m['loadgen']}** (v{v}), the "
+                 "arena's command lines with one thread; no warm-up: server CPU is sampled over the whole run, "
+                 "connects included; status checked, bodies not. Load average at start / end: "
+                 f"{' '.join(m.get('loadavg_start', []))} / {' '.join(m.get('loadavg_end', []))}.")
     L.append("")
     if any(e["scenario"] in LOAD_SCENARIOS for e in s["results"]):  # not for a run of --only json, say
         L.append("| scenario | conns | server | body | rps | 2xx/s | **rps/CPU-s** | ringspec ÷ server (rps/CPU-s) "
@@ -94,14 +104,15 @@ def render_tables(s):
     bars = check_bars(s)
     if bars:
         L.append("")
-        L.append("Performance bar (issue 3), ringspec medians from this run:")
+        L.append("Performance bars (issue 3; the --peer rows are issue 20), ringspec medians from this run:")
         L.append("")
         L.append("| bar | target | measured | |")
         L.append("|---|---|---|---|")
         for b in bars:
             L.append(f"| {b[0]} | {b[1]} | {b[2]} | {b[3]} |")
     L.append("")
-    L.append("Peers as configured: " + "; ".join(f"**{k}**: {v}" for k, v in PEER_NOTES.items() if k != "ringspec")
+    L.append("Peers as configured: " + "; ".join(f"**{k}**: {v}" for k, v in PEER_NOTES.items()
+                                                if k != "ringspec" and k in m.get("servers", PEER_NOTES))
              + ". **static** = a fixed body, not computed from the request.")
     return "\n".join(L)
 
@@ -202,10 +213,37 @@ def check_bars(s):
     if e and not e.get("skipped") and e["agg"].get("vmrss_kib"):
         v = e["agg"]["vmrss_kib"]
         out.append(("RSS holding 16384 idle conns", "≤ 24 MiB", f"{v / 1024:.1f} MiB", verdict(v <= 24 * 1024)))
+    out.extend(peer_bars(s, rpc, verdict))
     rs = [e for e in s["results"] if e["server"] == "ringspec" and e["scenario"] != "idle" and not e.get("skipped")]
     if rs:
         bad = sum(e["agg"].get("non2xx", 0) + e["agg"].get("errors", 0) for e in rs)
         out.append(("zero non-2xx and errors", "0", str(bad), verdict(bad == 0)))
+    return out
+
+
+def peer_bars(s, rpc, verdict):
+    """Issue 20, against the --peer servers (the io_uring engines): >= 1.10x the better one's
+    rps/CPU-s on every load point, and VmHWM <= 1/5 of each one's."""
+    peers = list(s["meta"].get("extra_peers", {}))
+    out = []
+    if not peers:
+        return out
+    for scen in LOAD_SCENARIOS:
+        for conns in sorted({e["conns"] for e in s["results"] if e["scenario"] == scen}):
+            v = rpc(scen, conns)
+            theirs = [(rpc(scen, conns, p), p) for p in peers]
+            theirs = [t for t in theirs if t[0]]
+            if not v or not theirs:
+                continue
+            best, name = max(theirs)
+            out.append((f"{scen}, {conns} conns", "≥ 1.10× the better --peer (rps/CPU-s)",
+                        f"{v / best:.2f}× {name}", verdict(v / best >= 1.10)))
+            hw = find(s, scen, conns, "ringspec").get("vmhwm_kib")
+            peer_hw = [(find(s, scen, conns, p) or {}).get("vmhwm_kib") for p in peers]
+            if hw and all(peer_hw):
+                out.append((f"{scen}, {conns} conns: VmHWM", "≤ 1/5 of each --peer's",
+                            f"{hw / 1024:.1f} MiB vs " + ", ".join(f"{p} {h / 1024:.1f}" for p, h in zip(peers, peer_hw)),
+                            verdict(all(hw * 5 <= h for h in peer_hw))))
     return out
 
 

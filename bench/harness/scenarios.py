@@ -78,6 +78,26 @@ PEER_NOTES = {
 }
 
 
+# Peers given on the command line (`bench/run --peer NAME=CMD`): NAME -> CMD.  They take
+# part in the HTTP load scenarios and idle, on ports from EXTRA_PORT_BASE up; CMD gets
+# its port as `{port}` and in the environment as PORT.
+EXTRA_PEERS = {}
+EXTRA_PORT_BASE = 18190
+
+
+def add_peer(name, cmd):
+    """Registers a --peer (in place, so every module's SERVERS sees it)."""
+    if name in SERVERS or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise ValueError(f"--peer name {name!r} is taken or not a plain name")
+    EXTRA_PEERS[name] = cmd
+    HTTP_SERVERS.append(name)
+    SERVERS.append(name)
+    PORTS[name] = EXTRA_PORT_BASE + len(EXTRA_PEERS) - 1
+    PEER_SCENARIOS[name] = LOAD_SCENARIOS + ["idle"]
+    PEER_NOTES[name] = (f"`{cmd.replace(ROOT + '/', '')}` (given with --peer; its /baseline11 is taken to "
+                        "compute a+b(+body))")
+
+
 def body_mode(server, scen):
     """baseline11 bodies are computed or static per server; /pipeline is a
     constant "ok" for everyone."""

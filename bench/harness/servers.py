@@ -3,13 +3,14 @@
 import json
 import os
 import re
+import shlex
 import socket
 import shutil
 import subprocess
 import time
 
 from .common import BENCH, IDLE_BIN, IDLE_SRC, NODE_WS_DIR, ROOT, SERVER_CORE, die, run_cmd, warn
-from .scenarios import JSON_SCENARIOS, LOAD_SCENARIOS, PORTS, SCENARIO_PROFILE, WS_SCENARIOS
+from .scenarios import EXTRA_PEERS, JSON_SCENARIOS, LOAD_SCENARIOS, PORTS, SCENARIO_PROFILE, WS_SCENARIOS
 from .system import port_open, proc_cpu, proc_mem, spawn, stop_process, wait_port_free
 
 
@@ -216,7 +217,11 @@ class Server:
         self.name = name
         self.port = PORTS[name]
         self.logpath = logpath
-        if name == "ringspec":
+        self.env = None
+        if name in EXTRA_PEERS:
+            self.cmd = shlex.split(EXTRA_PEERS[name].replace("{port}", str(self.port)))
+            self.env = dict(os.environ, PORT=str(self.port))
+        elif name == "ringspec":
             binary = bins.get(f"ringspec:{SCENARIO_PROFILE.get(scenario)}") or bins["ringspec"]
             self.cmd = [binary, "--port", str(self.port), *other_listeners(binary), "--workers", "1", "--stats",
                         "--data-root", os.path.join(ROOT, "data")]
@@ -240,7 +245,7 @@ class Server:
             raise RuntimeError(f"port {self.port} cannot be bound; cannot start {self.name}")
         self.logf = open(self.logpath, "ab")
         self.proc = spawn(self.cmd, SERVER_CORE, stdout=self.logf, stderr=self.logf,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, env=self.env)
         deadline = time.monotonic() + 10
         while not port_open(self.port):
             if self.proc.poll() is not None or time.monotonic() > deadline:

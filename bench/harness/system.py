@@ -82,9 +82,9 @@ def proc_mem(pid):
     out = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith(("VmRSS:", "VmHWM:")):
+            if line.startswith(("VmRSS:", "VmHWM:", "Threads:")):
                 out[line.split(":")[0]] = int(line.split()[1])
-    return out  # kB
+    return out  # kB; Threads a count (io-wq workers idle 5 s before they exit, so they show here)
 
 
 def core_stat():

@@ -29,6 +29,15 @@ static void test_api(void)
     CHECK_EQ_INT(hp.path.len, 2);
     CHECK_EQ_INT(hp.query.off, 7);
     CHECK_EQ_INT(hp.query.len, 1);
+    /* A POST with a body is not complete with its head. */
+    {
+        static const char post[] = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n55";
+        rs_http1_parser pp;
+        rs_http1_init(&pp, &default_limits);
+        CHECK_EQ_INT(rs_http1_execute(&pp, post, sizeof post - 1, &consumed, &b, &blen), RS_HTTP1_HEAD);
+        CHECK(!rs_http1_done_without_body(&pp));
+        CHECK_EQ_INT(rs_http1_execute(&pp, post + consumed, 2, &consumed, &b, &blen), RS_HTTP1_BODY);
+    }
     /* No body: DONE at once, even with no bytes, and nothing consumed. */
     CHECK_EQ_INT(rs_http1_execute(&hp, req + consumed, 0, &consumed, &b, &blen), RS_HTTP1_DONE);
     CHECK_EQ_INT(consumed, 0);
@@ -36,6 +45,17 @@ static void test_api(void)
     CHECK(hp.flags & RS_HTTP1_KEEP_ALIVE);
     /* The next call starts the next request (and keeps the limits). */
     CHECK_EQ_INT(rs_http1_execute(&hp, "GET", 3, &consumed, &b, &blen), RS_HTTP1_NEED_MORE);
+    /* done_without_body stands for that DONE: right after a head without a
+     * body it completes the message, and the next call starts a new one. */
+    {
+        rs_http1_parser np;
+        rs_http1_init(&np, &default_limits);
+        CHECK_EQ_INT(rs_http1_execute(&np, req, sizeof req - 1, &consumed, &b, &blen), RS_HTTP1_HEAD);
+        CHECK(rs_http1_done_without_body(&np));
+        CHECK(!rs_http1_done_without_body(&np)); /* once */
+        CHECK_EQ_INT(rs_http1_execute(&np, req + consumed, 3, &consumed, &b, &blen), RS_HTTP1_NEED_MORE);
+        CHECK_EQ_INT(np.flags, 0); /* a new message */
+    }
     CHECK(hp.limits == &default_limits);
     CHECK_EQ_INT(hp.flags, 0);
     /* Errors are final. */

@@ -72,6 +72,10 @@ static void test_headers_reject(void)
     REJECT("NUL in a value", "GET / HTTP/1.1\r\n" H "Content-Type: text/\0plain\r\n\r\n", 400);
     REJECT("DEL in a value", "GET / HTTP/1.1\r\n" H "X: a\x7f\r\n\r\n", 400);
     REJECT("control byte in a value", "GET / HTTP/1.1\r\n" H "X: a\x01\r\n\r\n", 400);
+    REJECT("DEL in a Host value", "GET / HTTP/1.1\r\nHost: localhost:8080\x7f\r\n\r\n", 400);
+    REJECT("bare LF in a Host value", "GET / HTTP/1.1\r\nHost: local\nhost\r\n\r\n", 400);
+    REJECT("NUL in an Accept-Encoding value", "GET / HTTP/1.1\r\n" H "Accept-Encoding: br\0, gzip\r\n\r\n",
+           400);
 
     /* Field syntax. */
     REJECT("obs-fold", "GET / HTTP/1.1\r\n" H "X-Split: start\r\n \tcontinued\r\n\r\n", 400);

@@ -54,6 +54,19 @@ static void test_ints_and_growth(void)
     rs_json_raw(&w, "", 1);
     CHECK_EQ_STR(w.base, "-9223372036854775808,0,true,false", "ints and bools");
 
+    /* Every width, both signs, and the edges of the one- and two-digit fast path. */
+    static const int64_t edges[] = {-100, -99, -10, -9,  -1,   1,     9,         10,           11,
+                                    99,   100, 101, 999, 1000, 65535, INT64_MAX, INT64_MIN + 1};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%lld", (long long)edges[i]);
+        w.p = w.base;
+        w.failed = false;
+        rs_json_int(&w, edges[i]);
+        rs_json_raw(&w, "", 1);
+        CHECK_EQ_STR(w.base, want, "integer formatting");
+    }
+
     /* Growth keeps what was written, and the cap turns into failed. */
     w.p = w.base;
     w.failed = false;
