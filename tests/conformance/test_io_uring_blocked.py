@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import DATA_ROOT, free_port, server_binary
+from conftest import DATA_ROOT, free_port, listeners_of, server_binary
 
 seccomp = pytest.importorskip("seccomp")  # scripts/install-deps.sh installs python3-seccomp
 
@@ -26,7 +26,12 @@ def refuse_io_uring(code):
 
 @pytest.mark.parametrize("code", [errno.ENOSYS, errno.EPERM], ids=["ENOSYS", "EPERM"])
 def test_blocked_io_uring_says_what_to_do(code):
-    r = subprocess.run([str(server_binary()), "--port", str(free_port()), "--workers", "2", "--data-root", str(DATA_ROOT)],
+    # Every listener on a free port (the port checks run before io_uring is set up: a fixed
+    # port taken by anything else on the machine would end the server before the check).
+    listen = [a for index, name, _ in listeners_of(server_binary()) if index > 0
+              for a in ("--listen", f"{name}={free_port()}")]
+    r = subprocess.run([str(server_binary()), "--port", str(free_port()), *listen, "--workers", "2",
+                        "--data-root", str(DATA_ROOT)],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=15,
                        preexec_fn=refuse_io_uring(code))
     assert r.returncode == 1, r.stderr
