@@ -51,13 +51,7 @@ int main(int argc, char **argv)
     int version = argc > 1 && strcmp(argv[1], "--tls12") == 0 ? TLS1_2_VERSION : 0;
     rs_chunk_pool pool;
     rs_chunk_pool_init(&pool, 4096, 32768, 8, 4);
-    rs_tls_proto h1 = RS_TLS_PROTO_HTTP1;
-    char err[256];
-    rs_tls_ctx *ctx = rs_tls_ctx_new(FIXTURE_CERT, FIXTURE_KEY, &h1, 1, err, sizeof err);
-    if (!ctx) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
+    rs_tls_ctx *ctx = tls_pair_http1_ctx();
     for (unsigned tickets = 0; tickets <= 2; tickets++) {
         SSL_CTX_set_num_tickets(ctx->ssl_ctx, tickets);
         size_t bytes = 0;

@@ -128,13 +128,7 @@ int main(void)
         return 1;
     }
     rs_chunk_pool_init(&pool, 4096, 32768, 8, 4);
-    rs_tls_proto h1 = RS_TLS_PROTO_HTTP1;
-    char err[256];
-    rs_tls_ctx *ctx = rs_tls_ctx_new(FIXTURE_CERT, FIXTURE_KEY, &h1, 1, err, sizeof err);
-    if (!ctx) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
+    rs_tls_ctx *ctx = tls_pair_http1_ctx();
     long long kept = idle_bytes(ctx, true);
     long long released = idle_bytes(ctx, false);
     printf("tls_memory: idle TLS 1.3 connection, server side: %lld bytes (keep buffers: %lld)\n", released,

@@ -248,13 +248,7 @@ static void test_write_queue_batches(void)
 int main(void)
 {
     rs_chunk_pool_init(&pool, 4096, 32768, 8, 4);
-    rs_tls_proto h1 = RS_TLS_PROTO_HTTP1;
-    char err[256];
-    ctx = rs_tls_ctx_new(FIXTURE_CERT, FIXTURE_KEY, &h1, 1, err, sizeof err);
-    if (!ctx) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
+    ctx = tls_pair_http1_ctx();
     test_one_byte_buffers();
     test_stop_reading_keeps_the_rest();
     test_peer_closes_mid_record();

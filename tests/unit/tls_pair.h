@@ -8,6 +8,7 @@
 #ifndef RS_TLS_PAIR_H
 #define RS_TLS_PAIR_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,20 @@ typedef struct tls_pair {
 } tls_pair;
 
 /* alpn: client's wire-format ALPN list or NULL; max_version: 0 or TLS1_2_VERSION... */
+/* The fixture pair's context speaking HTTP/1.1 only; a pair that does not
+ * load ends the program with OpenSSL's reason. */
+static inline rs_tls_ctx *tls_pair_http1_ctx(void)
+{
+    rs_tls_proto h1 = RS_TLS_PROTO_HTTP1;
+    char err[256];
+    rs_tls_ctx *ctx = rs_tls_ctx_new(FIXTURE_CERT, FIXTURE_KEY, &h1, 1, err, sizeof err);
+    if (!ctx) {
+        fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+    return ctx;
+}
+
 static inline void tls_pair_open(tls_pair *p, rs_tls_ctx *ctx, rs_chunk_pool *pool, const char *alpn,
                                  size_t alpn_len, int max_version)
 {
