@@ -317,6 +317,9 @@ static inline const unsigned char *skip_class(const unsigned char *q, const unsi
 
     # RFC 9112 §2.2: ignore a few empty lines before the request line.
     main := CRLF{,4} request_line field_line* CRLF @head_done;
+    # The same head after its request line: where fast_request_line (C,
+    # below) resumes the machine once it has matched the line itself.
+    fields := field_line* CRLF @head_done;
 
     # Chunked body (RFC 9112 §7.1).  Extensions are validated, then ignored.
     chunk_ext = ( OWS ';' OWS token ( OWS '=' OWS ( token | quoted_string ) )? )*;
@@ -427,6 +430,55 @@ static rs_http1_event finish_head(rs_http1_parser *hp)
     return RS_HTTP1_HEAD;
 }
 
+/* The request line nearly every request has, "GET|HEAD|POST /path[?query]
+ * HTTP/1.1 CRLF", matched in C (two word compares and the class skips)
+ * instead of byte by byte through the machine.  On a match the parser is
+ * left exactly where the machine would be after the same bytes (method,
+ * spans, version, cs at the field lines) and the first byte after the line
+ * is returned; anything else (other methods, HTTP/1.0, absolute-form, empty
+ * lines first, a line cut short by the end of the input, a target over
+ * max_target) returns NULL untouched and the machine parses the line. */
+static const uchar *fast_request_line(rs_http1_parser *hp, const uchar *data, const uchar *pe)
+{
+    static const char version[] = " HTTP/1.1\r\n";
+    const uchar *p = data;
+    uint8_t method;
+    if (pe - p >= 5 && memcmp(p, "GET /", 5) == 0) {
+        method = RS_METHOD_GET;
+        p += 4;
+    } else if (pe - p >= 6 && memcmp(p, "POST /", 6) == 0) {
+        method = RS_METHOD_POST;
+        p += 5;
+    } else if (pe - p >= 6 && memcmp(p, "HEAD /", 6) == 0) {
+        method = RS_METHOD_HEAD;
+        p += 5;
+    } else {
+        return NULL;
+    }
+    const uchar *target = p;
+    const uchar *query = NULL;
+    p = skip_class(p + 1, pe, CLASS_PATH);
+    if (p < pe && *p == '?') {
+        query = p + 1;
+        p = skip_class(query, pe, CLASS_QUERY);
+    }
+    if (pe - p < (ptrdiff_t)sizeof version - 1 || memcmp(p, version, sizeof version - 1) != 0 ||
+        (size_t)(p - target) > hp->limits->max_target)
+        return NULL;
+    /* What t_start, t_query, t_end, the method action and rl_done set. */
+    hp->method = method;
+    hp->target = (rs_span){OFF(target), (uint16_t)(p - target)};
+    if (query) {
+        hp->path = (rs_span){OFF(target), (uint16_t)(query - 1 - target)};
+        hp->query = (rs_span){OFF(query), (uint16_t)(p - query)};
+    } else {
+        hp->path = hp->target;
+    }
+    hp->version_minor = 1;
+    hp->cs = http1_en_fields;
+    return p + sizeof version - 1;
+}
+
 static rs_http1_event parse_head(rs_http1_parser *hp, const uchar *data, size_t len, size_t *consumed)
 {
     uint32_t limit = max_head(hp);
@@ -435,7 +487,13 @@ static rs_http1_event parse_head(rs_http1_parser *hp, const uchar *data, size_t 
     if (len <= hp->scanned) /* nothing new (or the caller broke the contract) */
         return len == hp->scanned ? RS_HTTP1_NEED_MORE : fail(hp, 400);
 
-    const uchar *p = run(hp, data, data + hp->scanned, data + end);
+    const uchar *from = data + hp->scanned;
+    if (hp->scanned == 0 && hp->cs == http1_en_main) {
+        const uchar *after = fast_request_line(hp, data, data + end);
+        if (after)
+            from = after;
+    }
+    const uchar *p = run(hp, data, from, data + end);
     if (hp->error_status || hp->cs == http1_error)
         return machine_error(hp, data, p);
     if (hp->phase == PH_HEAD_DONE) {
