@@ -479,6 +479,51 @@ static const uchar *fast_request_line(rs_http1_parser *hp, const uchar *data, co
     return p + sizeof version - 1;
 }
 
+/* tchar (RFC 9110 §5.6.2): the bytes of a field name. */
+static const uint8_t is_tchar[256] = {
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1,
+    ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1, ['0' ... '9'] = 1, ['A' ... 'Z'] = 1,
+    ['a' ... 'z'] = 1,
+};
+
+/* After fast_request_line, with the machine at the start of a field line:
+ * whole field lines whose name is not one the machine treats apart (no name
+ * of the length of content-length, transfer-encoding, connection, expect or
+ * accept-encoding) are checked here, a run at a time, doing what field_start
+ * and, for Host, the host action do.  Returns the first byte the machine
+ * still has to read: the blank line, a known field, anything malformed or
+ * over max_headers, or a line not complete before pe. */
+static const uchar *fast_field_lines(rs_http1_parser *hp, const uchar *p, const uchar *pe)
+{
+    for (;;) {
+        const uchar *name = p;
+        bool host = pe - p > 5 && memcmp(p, "Host:", 5) == 0; /* nearly every Host line: one compare */
+        if (host) {
+            p += 4;
+        } else {
+            while (p < pe && is_tchar[*p])
+                p++;
+            size_t len = (size_t)(p - name);
+            if (p == pe || *p != ':' || len == 0)
+                return name;
+            /* | 0x20 folds only letters here: every other tchar maps elsewhere. */
+            host = len == 4 && (name[0] | 0x20) == 'h' && (name[1] | 0x20) == 'o' && (name[2] | 0x20) == 's' &&
+                   (name[3] | 0x20) == 't';
+            if (!host && (len == 4 || len == 6 || len == 10 || len == 14 || len == 15 || len == 17))
+                return name;
+        }
+        if (hp->header_count >= hp->limits->max_headers)
+            return name; /* the machine answers 431 */
+        const uchar *end = skip_class(p + 1, pe, CLASS_FIELD);
+        if (pe - end < 2 || end[0] != '\r' || end[1] != '\n')
+            return name;
+        hp->header_count++;
+        if (host)
+            hp->host_count += hp->host_count < 255;
+        p = end + 2;
+    }
+}
+
 static rs_http1_event parse_head(rs_http1_parser *hp, const uchar *data, size_t len, size_t *consumed)
 {
     uint32_t limit = max_head(hp);
@@ -491,7 +536,7 @@ static rs_http1_event parse_head(rs_http1_parser *hp, const uchar *data, size_t 
     if (hp->scanned == 0 && hp->cs == http1_en_main) {
         const uchar *after = fast_request_line(hp, data, data + end);
         if (after)
-            from = after;
+            from = fast_field_lines(hp, after, data + end);
     }
     const uchar *p = run(hp, data, from, data + end);
     if (hp->error_status || hp->cs == http1_error)
