@@ -180,6 +180,7 @@ def alive(pids):
 def tls_idle_run(port, conns, hold, pid, logpath, env):
     """Opens conns TLS connections (one HTTP/1.1 request each) and holds them; RSS before and while
     held gives bytes per idle TLS connection."""
+    time.sleep(2.0)  # h2o forks short-lived helpers at start (they would inflate the baseline)
     base = tree_mem(pid)
     cmd = ["/usr/bin/python3", TLS_IDLEHOLD, "--port", str(port), "--conns", str(conns), "--hold", f"{hold:g}",
            "--path", "/baseline2?a=1&b=1"]

@@ -30,7 +30,7 @@ import time
 from .common import BENCH, REQ_DIR, ROOT, SERVER_CORE, log, warn
 from .proto_load import h2load_run, loadgen_run, tls_idle_run, tree_mem, wrk_run
 from .proto_peers import GRPC_SRC, JSON_URIS, PORTS, build_grpc_peer, build_ringspec, json_body, server_cmd
-from .system import port_open, spawn, stop_process, wait_port_free
+from .system import git_info, port_open, spawn, stop_process, wait_port_free
 
 GRPC_HEADERS = ["content-type: application/grpc", "te: trailers"]
 STREAM_COUNT = 1000
@@ -234,6 +234,12 @@ def point(scen, route, conns, streams, servers, bins, confs, a, outdir, env, db)
             k = r % max(1, len(order))
             for sv in order[k:] + order[:k]:
                 srv = live[sv]
+                if scen == "tls-idle" and r > 0:
+                    # a fresh process per idle run: memory freed by the previous run's connections
+                    # stays in RSS and would hide the next run's growth
+                    srv.stop()
+                    srv = live[sv] = procs[PROCESS.get(sv, sv)] = ProtoServer(sv, bins, confs, outdir,
+                                                                             f"{tag0}-run{r + 1}", env_extra).start()
                 if not srv.alive():
                     rows[sv]["runs"].append({"failed": True, "why": "server exited"})
                     continue
@@ -314,7 +320,7 @@ def run_proto(a, scenarios, outdir, stamp):
     from .proto_peers import versions, write_configs
     confs = write_configs()
     env = dict(os.environ, OPENSSL_CONF=confs["client_cnf"])
-    bins = {"ringspec": build_ringspec(outdir)}
+    bins = {"ringspec": os.path.abspath(a.ringspec_bin) if a.ringspec_bin else build_ringspec(outdir)}
     if any(s.startswith("grpc") for s in scenarios):
         try:
             bins["grpc-cpp"] = build_grpc_peer()
@@ -323,7 +329,8 @@ def run_proto(a, scenarios, outdir, stamp):
     if "db" in scenarios and subprocess.run(["make", "-s", "-C", os.path.join(BENCH, "loadgen")]).returncode:
         raise RuntimeError("building bench/loadgen failed")
     summary = {"meta": {"stamp": stamp, "command": "bench/run " + " ".join(sys.argv[1:]), "runs": a.runs,
-                        "duration": a.duration, "warmup": a.warmup, "versions": versions(),
+                        "duration": a.duration, "warmup": a.warmup, "versions": versions(), "git": git_info(),
+                        "ringspec_bin": a.ringspec_bin or "built from spec/arena.toml at this commit",
                         "loadavg_start": open("/proc/loadavg").read().split()[:3]}, "results": []}
     db = None
     try:
@@ -379,8 +386,10 @@ def render(summary):
             ratio = "—"
             if ours and r is not ours and m.get("rate_per_cpu") and ours.get("median", {}).get("rate_per_cpu"):
                 ratio = f"{ours['median']['rate_per_cpu'] / m['rate_per_cpu']:.2f}×"
-            if scen == "tls-idle" and ours and r is not ours and m.get("rate") and ours["median"].get("rate"):
-                ratio = f"{m['rate'] / ours['median']['rate']:.2f}× smaller"
+            if scen == "tls-idle":  # bytes: ringspec's per idle connection over the peer's (lower is better)
+                ratio = "—"
+                if ours and r is not ours and m.get("rate") and ours["median"].get("rate"):
+                    ratio = f"{ours['median']['rate'] / m['rate']:.2f}× the peer's bytes"
             rss = m.get("rss_kib")
             hwm = r.get("vmhwm_kib")
             loads = ",".join(x.get("loadavg", ["?"])[0] for x in r["runs"])
