@@ -65,7 +65,7 @@ SCENARIOS = {
     "h2c": dict(servers=["ringspec", "h2o", "h2o-file", "nginx"], points=[(64, 100), (256, 10)],
                 routes=["baseline2", "json"]),
     "tls-h1": dict(servers=["ringspec", "nginx", "h2o"], points=[(64, 1), (256, 1)], routes=["json"]),
-    "tls-h2": dict(servers=["ringspec", "h2o", "nginx"], points=[(64, 100)], routes=["baseline2"]),
+    "tls-h2": dict(servers=["ringspec", "h2o", "h2o-file", "nginx"], points=[(64, 100)], routes=["baseline2"]),
     "tls-handshake": dict(servers=["ringspec", "nginx", "h2o"], points=[(16, 1)], routes=["baseline2"]),
     "tls-idle": dict(servers=["ringspec", "nginx", "h2o"], points=[(1000, 0)], routes=["-"]),
     "grpc-unary": dict(servers=["ringspec", "grpc-cpp"], points=[(64, 100)], routes=["GetSum"]),
