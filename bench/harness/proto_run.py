@@ -22,6 +22,7 @@ checks each server's bodies once (a server whose answer is wrong gets no row), t
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,7 +31,7 @@ import time
 from .common import BENCH, REQ_DIR, ROOT, SERVER_CORE, log, warn
 from .proto_load import h2load_run, loadgen_run, tls_idle_run, tree_mem, wrk_run
 from .proto_peers import GRPC_SRC, JSON_URIS, PORTS, build_grpc_peer, build_ringspec, json_body, server_cmd
-from .system import git_info, port_open, spawn, stop_process, wait_port_free
+from .system import SYSCTL_RESTORE, git_info, port_open, spawn, stop_process, wait_port_free
 
 GRPC_HEADERS = ["content-type: application/grpc", "te: trailers"]
 STREAM_COUNT = 1000
@@ -307,17 +308,34 @@ def start_db(outdir):
             os.sched_setaffinity(p, {1})  # backends forked later inherit the postmaster's core
         except OSError:
             pass
-    pool = str(a_pool_size())
+    pool = os.environ.get("BENCH_DB_POOL", "16")  # DATABASE_MAX_CONN of both servers
     return {"pg": pg, "pg_pids": pids, "env": {"DATABASE_URL": pg.url, "DATABASE_MAX_CONN": pool},
             "pool": pool}
 
 
-def a_pool_size():
-    return int(os.environ.get("BENCH_DB_POOL", "16"))
+def reserve_ports():
+    """Reserves the servers' ports (18200-18240) from the ephemeral range, as bench/run does for its
+    own (restored on exit): a client socket or its TIME_WAIT there would make a server's bind fail."""
+    path = "/proc/sys/net/ipv4/ip_local_reserved_ports"
+    want = f"{min(p for v in PORTS.values() for p in v.values())}-{max(p for v in PORTS.values() for p in v.values())}"
+    try:
+        with open(path) as f:
+            old = f.read().strip()
+        if want not in old.split(","):
+            with open(path, "w") as f:
+                f.write(",".join(x for x in (old, want) if x))
+            SYSCTL_RESTORE.append((path, old))
+            log(f"sysctl net.ipv4.ip_local_reserved_ports: '{old}' -> '{want}' added (restored on exit)")
+    except OSError as e:
+        warn(f"cannot reserve ports {want}: {e}")
 
 
 def run_proto(a, scenarios, outdir, stamp):
     from .proto_peers import versions, write_configs
+    # Servers and clients inherit the open-file limit (1000 idle TLS connections need > 1024).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    reserve_ports()
     confs = write_configs()
     env = dict(os.environ, OPENSSL_CONF=confs["client_cnf"])
     bins = {"ringspec": os.path.abspath(a.ringspec_bin) if a.ringspec_bin else build_ringspec(outdir)}
