@@ -313,6 +313,15 @@ def start_db(outdir):
             "pool": pool}
 
 
+def points_of(sc, scen, override):
+    """The scenario's (conns, streams) points; --conns replaces the connection counts (a count the
+    scenario has keeps its streams, another takes the first point's). tls-idle keeps its 1000."""
+    if not override or scen == "tls-idle":
+        return sc["points"]
+    streams = dict(sc["points"])
+    return [(c, streams.get(c, sc["points"][0][1])) for c in override]
+
+
 def reserve_ports():
     """Reserves the servers' ports (18200-18240) from the ephemeral range, as bench/run does for its
     own (restored on exit): a client socket or its TIME_WAIT there would make a server's bind fail."""
@@ -361,10 +370,7 @@ def run_proto(a, scenarios, outdir, stamp):
             if a.only_servers:
                 servers = [s for s in servers if s in a.only_servers or PROCESS.get(s) in a.only_servers]
             for route in sc["routes"]:
-                for conns, streams in sc["points"]:
-                    if a.conns_override and scen not in ("tls-idle",):
-                        if conns not in a.conns_override:
-                            continue
+                for conns, streams in points_of(sc, scen, a.conns_override):
                     summary["results"] += point(scen, route, conns, streams, servers, bins, confs, a, outdir, env,
                                                 db if scen == "db" else None)
                     with open(os.path.join(outdir, "summary.json"), "w") as f:
