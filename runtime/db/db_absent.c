@@ -8,7 +8,7 @@
 #include "db/db_cache.h"
 #include "db/db_connect.h"
 #include "db/db_pool.h"
-#include "reactor.h"
+#include "core/reactor.h"
 
 void rs_db_target_init(uint32_t workers)
 {

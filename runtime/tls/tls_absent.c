@@ -1,12 +1,12 @@
 /* tls_absent.c — what a build without a TLS listener links instead of the TLS
- * stream layer (runtime/tls/ and tls_stream.c), so that it does not link
+ * stream layer (every other file of runtime/tls/), so that it does not link
  * libssl and libcrypto at all: mapping them alone costs ~1.7 MiB of resident
  * memory before a single connection.  codegen decides (features.mk in the
  * generated directory, read by the Makefile); nothing here is ever reached
  * in such a build, since no listener carries a certificate: a context cannot
  * be created, and without one no connection is accepted as TLS. */
 #include "tls/tls_context.h"
-#include "tls_stream.h"
+#include "tls/tls_stream.h"
 
 #include <stdio.h>
 
