@@ -81,7 +81,8 @@ def test_deterministic_and_not_rewritten_when_unchanged(tmp_path):
     assert first.read_text() == content
     assert first.stat().st_mtime_ns == mtime - 10**9  # make will not rebuild
     # no temporary files left
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["routes.c", "shapes.c", "shapes.h", "sql.c"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grpc.c", "messages.c", "messages.h", "routes.c", "shapes.c",
+                                                          "shapes.h", "sql.c"]
 
 
 def test_unknown_profile(tmp_path):
