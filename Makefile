@@ -118,7 +118,7 @@ HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_ht
                test_http1_fixtures
 UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
                test_ws_parser test_utf8 test_port_owners test_tls_handshake test_tls_records test_tls_memory \
-               test_pb_codec
+               test_pb_codec test_grpc_wire
 UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -142,6 +142,7 @@ PB_CODEGEN  := $(wildcard codegen/grpc/*.py codegen/grpc/templates/*.j2)
 $(OBJ_DIR)/pb_codecs/messages.c: $(PB_SPEC) $(PB_CODEGEN)
 	@./ringspec generate $(PB_SPEC) -o $(dir $@) >/dev/null
 $(OBJ_DIR)/tests/test_pb_codec: $(OBJ_DIR)/pb_codecs/messages.c runtime/utf8.c runtime/grpc/pb_wire.h
+$(OBJ_DIR)/tests/test_grpc_wire: runtime/grpc/grpc_wire.c
 $(OBJ_DIR)/tests/test_pb_codec: TEST_CFLAGS := -I$(OBJ_DIR)/pb_codecs
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)

@@ -67,6 +67,7 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
         "any_handler": any(r.route.handler for r in routes),
         "any_query_order": any("qsort(" in s for r in routes for s in r.statements),
         "route_listing": _route_listing(routes),
+        "grpc_served": bool(spec.grpc_methods(profile)),
     }
     context["any_utf8_check"] = any(c.utf8 for r in routes for c in r.checks)
     context.update(shapes_emit.context(spec, c_string))

@@ -10,18 +10,18 @@
 
 #include "messages.h"
 
-#define ROUND_TRIP(T, MAX)                                                                                        \
-    do {                                                                                                          \
-        static T m, again;                                                                                        \
-        static uint8_t one[MAX], two[MAX];                                                                        \
-        if (!T##_decode(data, size, &m))                                                                          \
-            return 0;                                                                                             \
-        size_t n1 = T##_encode(&m, one);                                                                          \
-        if (n1 > MAX || n1 != T##_size(&m) || !T##_decode(one, n1, &again))                                       \
-            abort();                                                                                              \
-        size_t n2 = T##_encode(&again, two);                                                                      \
-        if (n2 != n1 || memcmp(one, two, n1))                                                                     \
-            abort();                                                                                              \
+#define ROUND_TRIP(T, MAX)                                                                                   \
+    do {                                                                                                     \
+        static T m, again;                                                                                   \
+        static uint8_t one[MAX], two[MAX];                                                                   \
+        if (!T##_decode(data, size, &m))                                                                     \
+            return 0;                                                                                        \
+        size_t n1 = T##_encode(&m, one);                                                                     \
+        if (n1 > MAX || n1 != T##_size(&m) || !T##_decode(one, n1, &again))                                  \
+            abort();                                                                                         \
+        size_t n2 = T##_encode(&again, two);                                                                 \
+        if (n2 != n1 || memcmp(one, two, n1))                                                                \
+            abort();                                                                                         \
     } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

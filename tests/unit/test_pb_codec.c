@@ -185,28 +185,28 @@ static void wire_forms(void)
 static void malformed(void)
 {
     msg_Outer o;
-    CHECK(!decodes("08", &o));                               /* truncated varint */
-    CHECK(!decodes("08 80", &o));                            /* truncated varint */
-    CHECK(!decodes("08 ff ff ff ff ff ff ff ff ff 02", &o)); /* 10th byte past 64 bits */
-    CHECK(!decodes("08 ff ff ff ff ff ff ff ff ff ff 01", &o)); /* 11 bytes */
-    CHECK(!decodes("12 05 0a 01 61", &o));                   /* length past the end */
-    CHECK(!decodes("4a 05 61", &o));                         /* unknown field's length past the end */
-    CHECK(!decodes("41 01 02", &o));                         /* unknown fixed64 truncated */
-    CHECK(!decodes("0a 01 01", &o));                         /* id (varint) sent length-delimited */
-    CHECK(!decodes("15 01 02 03 04", &o));                   /* inner (message) sent as fixed32 */
-    CHECK(!decodes("4b 4c", &o));                            /* group wire types */
-    CHECK(!decodes("00 01", &o));                            /* field number 0 */
+    CHECK(!decodes("08", &o));                                     /* truncated varint */
+    CHECK(!decodes("08 80", &o));                                  /* truncated varint */
+    CHECK(!decodes("08 ff ff ff ff ff ff ff ff ff 02", &o));       /* 10th byte past 64 bits */
+    CHECK(!decodes("08 ff ff ff ff ff ff ff ff ff ff 01", &o));    /* 11 bytes */
+    CHECK(!decodes("12 05 0a 01 61", &o));                         /* length past the end */
+    CHECK(!decodes("4a 05 61", &o));                               /* unknown field's length past the end */
+    CHECK(!decodes("41 01 02", &o));                               /* unknown fixed64 truncated */
+    CHECK(!decodes("0a 01 01", &o));                               /* id (varint) sent length-delimited */
+    CHECK(!decodes("15 01 02 03 04", &o));                         /* inner (message) sent as fixed32 */
+    CHECK(!decodes("4b 4c", &o));                                  /* group wire types */
+    CHECK(!decodes("00 01", &o));                                  /* field number 0 */
     CHECK(!decodes("12 0b 0a 09 61 61 61 61 61 61 61 61 61", &o)); /* name over max_length 8 */
     CHECK(decodes("12 0a 0a 08 61 61 61 61 61 61 61 61", &o));     /* exactly 8: fine */
-    CHECK(!decodes("12 04 0a 02 c3 28", &o));                /* name not UTF-8 */
-    CHECK(decodes("12 04 12 02 c3 28", &o));                 /* bytes need not be */
-    CHECK(!decodes("1a 00 1a 00 1a 00 1a 00", &o));          /* 4 items, at most 3 */
+    CHECK(!decodes("12 04 0a 02 c3 28", &o));                      /* name not UTF-8 */
+    CHECK(decodes("12 04 12 02 c3 28", &o));                       /* bytes need not be */
+    CHECK(!decodes("1a 00 1a 00 1a 00 1a 00", &o));                /* 4 items, at most 3 */
     CHECK(decodes("1a 00 1a 00 1a 00", &o));
-    CHECK(!decodes("22 05 01 02 03 04 05", &o));             /* 5 packed nums, at most 4 */
-    CHECK(!decodes("20 01 22 04 01 02 03 04", &o));          /* 1 + 4 nums */
-    CHECK(!decodes("22 02 01 80", &o));                      /* truncated inside the packed run */
-    CHECK(!decodes("12 03 0a 05 61", &o));                   /* nested length past its message */
-    CHECK(!decodes("ff ff ff ff ff 01", &o));                /* key over 32 bits */
+    CHECK(!decodes("22 05 01 02 03 04 05", &o));    /* 5 packed nums, at most 4 */
+    CHECK(!decodes("20 01 22 04 01 02 03 04", &o)); /* 1 + 4 nums */
+    CHECK(!decodes("22 02 01 80", &o));             /* truncated inside the packed run */
+    CHECK(!decodes("12 03 0a 05 61", &o));          /* nested length past its message */
+    CHECK(!decodes("ff ff ff ff ff 01", &o));       /* key over 32 bits */
 }
 
 int main(void)
