@@ -90,7 +90,8 @@ def test_unknown_profile(tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == 'spec/arena.toml: error[RS060]: --profile: no profile "nope" ' \
                                             '(known: baseline, pipelined, limited-conn, json, json-comp, json-h2c, async-db, ' \
-                                            'api-4, api-16, upload, static, echo-ws, baseline-h2c, baseline-h2, json-tls, static-h2, all)'
+                                            'api-4, api-16, upload, static, echo-ws, baseline-h2c, baseline-h2, json-tls, static-h2, ' \
+                                            'unary-grpc, unary-grpc-tls, stream-grpc, stream-grpc-tls, all)'
     assert not (tmp_path / "out").exists()
 
 

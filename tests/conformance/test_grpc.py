@@ -340,3 +340,56 @@ def test_slow_reader_keeps_rss_bounded_and_others_served(server):
             assert n == count
     finally:
         c.close()
+
+
+# -- a typed C handler, and stubs from the emitted .proto (protoc + python3-protobuf) ----
+
+HANDLER_SPEC = REPO_ROOT / "tests" / "conformance" / "specs" / "grpc_handler" / "grpc_handler.toml"
+
+
+@pytest.fixture(scope="module")
+def people(tmp_path_factory):
+    """The handler spec's server and the message classes protoc makes of `ringspec proto`."""
+    import importlib
+    import sys
+
+    from conftest import build_spec_server
+
+    tmp = tmp_path_factory.mktemp("grpc-handler")
+    proto = tmp / "people.proto"
+    r = subprocess.run([str(REPO_ROOT / "ringspec"), "proto", str(HANDLER_SPEC), "-o", str(proto)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(["protoc", f"-I{tmp}", f"--python_out={tmp}", str(proto)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    sys.path.insert(0, str(tmp))
+    try:
+        pb = importlib.import_module("people_pb2")
+    finally:
+        sys.path.remove(str(tmp))
+    srv = start_server(tmp, name="grpc-handler", binary=build_spec_server(HANDLER_SPEC, tmp / "build"))
+    ch = grpc.insecure_channel(f"127.0.0.1:{srv.port}")
+    yield pb, ch
+    ch.close()
+    stop_server(srv)
+
+
+def test_handler_with_stubs_from_the_emitted_proto(people):
+    pb, ch = people
+    make = ch.unary_unary("/people.v1.People/MakeCard", request_serializer=pb.Who.SerializeToString,
+                          response_deserializer=pb.Card.FromString)
+    who = pb.Who(name="Ada", role=pb.ADMIN, scores=[-3, 10, -2147483648, 2147483647])
+    card = make(who, timeout=5)
+    assert card.title == "Welcome back, Ada"
+    assert card.total == -3 + 10 - 2147483648 + 2147483647
+    assert card.who == who  # strings, the enum, packed sint32 and a nested message round-trip
+    assert make(pb.Who(name="Bo"), timeout=5).title == "Hello, Bo"
+    assert status_of(lambda: make(pb.Who(), timeout=5))[0] == grpc.StatusCode.INVALID_ARGUMENT
+    too_long = pb.Who(name="x" * 33)  # max_length 32
+    assert status_of(lambda: make(too_long, timeout=5))[0] == grpc.StatusCode.INVALID_ARGUMENT
+    too_many = pb.Who(name="x", scores=list(range(9)))  # repeated = 8
+    assert status_of(lambda: make(too_many, timeout=5))[0] == grpc.StatusCode.INVALID_ARGUMENT
+    double = ch.unary_unary("/people.v1.People/Double", request_serializer=pb.Who.SerializeToString,
+                            response_deserializer=pb.Card.FromString)
+    assert double(pb.Who(role=pb.ADMIN), timeout=5).total == 1
+    assert double(pb.Who(role=pb.GUEST), timeout=5).total == -1
