@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "reply.h"
-#include "ringspec.h"
+#include "app/reply.h"
+#include "app/ringspec.h"
 
 /* This build serves gRPC and the request is a gRPC call: its :path names
  * a method, or its content-type is application/grpc (an unknown method is
