@@ -151,3 +151,11 @@ def test_generated_grpc_compiles_strict(tmp_path):
         assert cc.returncode == 0, cc.stderr
     text = (tmp_path / "grpc.c").read_text()
     assert '"/benchmark.BenchmarkService/GetSum"' in text and '"/benchmark.BenchmarkService/StreamSum"' in text
+
+
+def test_routes_lists_the_grpc_methods_of_a_profile():
+    result = ringspec("routes", "spec/arena.toml", "--profile", "stream-grpc")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith("rpc ")]
+    assert [(r[1], r[2]) for r in rows] == [("POST", "/benchmark.BenchmarkService/StreamSum")]
+    assert "stream of count x SumReply {result = a + b + i}" in result.stdout
