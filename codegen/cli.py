@@ -371,14 +371,6 @@ def _routes(args) -> int:
         if route.json_body is not None:
             params = ", ".join(filter(None, [params, f"body body: json {route.json_body.shape}"]))
         rows.append((str(number), ", ".join(route.methods), path, params or "-", reply))
-    for m in spec.grpc_methods(args.profile):  # HTTP/2 only; docs/grpc.md
-        if m.handler:
-            reply = f"grpc handler {m.handler}() -> {m.response}"
-        else:
-            fields = ", ".join(f"{k} = {v}" for k, v in m.reply_source.items())
-            reply = (f"grpc stream of {m.count_source} x {m.response} {{{fields}}}" if m.server_stream
-                     else f"grpc {m.response} {{{fields}}}")
-        rows.append(("rpc", "POST", m.path(spec.grpc.package), f"message {m.request}", reply))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
@@ -386,6 +378,17 @@ def _routes(args) -> int:
     for listener in spec.server.listeners:
         tls = "; TLS" if listener.tls_cert else ""
         print(f"listener {listener.name}: port {listener.port} ({', '.join(listener.protocols)}{tls})")
+    methods = spec.grpc_methods(args.profile)
+    if methods:  # then the gRPC methods (HTTP/2 only; docs/grpc.md), after another blank line
+        print()
+    for m in methods:
+        if m.handler:
+            reply = f"handler {m.handler}() -> {m.response}"
+        else:
+            fields = ", ".join(f"{k} = {v}" for k, v in m.reply_source.items())
+            reply = (f"stream of {m.count_source} x {m.response} {{{fields}}}" if m.server_stream
+                     else f"{m.response} {{{fields}}}")
+        print(f"rpc POST {m.path(spec.grpc.package)}  message {m.request}  {reply}")
     return 0
 
 

@@ -214,6 +214,10 @@ def test_check_and_routes():
         "listener h2c: port 8082 (h2c)",
         "listener tls: port 8081 (http1, websocket; TLS)",
         "listener h2: port 8443 (http1, h2; TLS)",
+        "",
+        "rpc POST /benchmark.BenchmarkService/GetSum  message SumRequest  SumReply {result = a + b}",
+        "rpc POST /benchmark.BenchmarkService/StreamSum  message StreamRequest  "
+        "stream of count x SumReply {result = a + b + i}",
     ]
     result = ringspec("routes", "spec/arena.toml", "--profile", "pipelined")
     assert [line.split()[0] for line in result.stdout.split("\n\n")[0].splitlines()] == ["#", "0"]

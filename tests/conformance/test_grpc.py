@@ -242,9 +242,12 @@ def test_grpc_timeout_is_honoured(server):
     assert trailers["grpc-status"] == "0" and result_of(data[5:]) == 3
 
 
-def test_grpc_message_is_percent_encoded(server):
-    head, _, _ = call_raw(server.port, "/benchmark.BenchmarkService/Nope", [framed(b"")])
-    assert head["grpc-status"] == "12"
+def test_trailers_only_error_carries_grpc_message(server):
+    """One HEADERS with END_STREAM: status and message, no DATA (the percent-encoding itself:
+    tests/unit/test_grpc_wire.c; the server's own messages are plain ASCII)."""
+    head, data, trailers = call_raw(server.port, "/benchmark.BenchmarkService/Nope", [framed(b"")])
+    assert head[":status"] == "200" and head["content-type"] == "application/grpc"
+    assert head["grpc-status"] == "12" and data == b"" and trailers == {}
     message = head["grpc-message"]
     assert " " in message and all(0x20 <= ord(ch) <= 0x7E for ch in message)
 
