@@ -235,7 +235,8 @@ static bool must_stop_recv(const rs_conn *c)
 }
 
 /* Picks the timer that matches what the connection is waiting for.  HEADER
- * keeps its deadline from the request's first byte (slowloris); BODY and
+ * keeps its deadline from the request's first byte (slowloris), HANDSHAKE
+ * from the accept (a TLS client trickling its ClientHello); BODY and
  * WRITE are refreshed on progress; IDLE starts when the connection goes idle. */
 static void settle_timer(rs_reactor *r, rs_conn *c, bool progress)
 {
@@ -244,6 +245,8 @@ static void settle_timer(rs_reactor *r, rs_conn *c, bool progress)
         want = RS_TIMER_NONE;
     else if (c->state == RS_CONN_LINGERING)
         want = RS_TIMER_LINGER;
+    else if (c->flags & RS_CF_HANDSHAKE)
+        want = RS_TIMER_HANDSHAKE; /* absolute: neither output nor input extends it */
     else if (c->out.queued > 0)
         want = RS_TIMER_WRITE;
     else if (c->flags & RS_CF_IN_BODY)

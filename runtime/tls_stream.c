@@ -13,7 +13,10 @@ static _Thread_local char plain[16384];
 
 bool rs_tls_stream_open(rs_reactor *r, rs_conn *c, struct rs_tls_ctx *ctx, unsigned protocols)
 {
-    if (r->tls_handshaking >= RS_TLS_MAX_HANDSHAKES) {
+    /* Over the cap the connection is closed before any TLS byte: a client
+     * cannot make a worker hold more SSL objects than the spec allows, and
+     * connections past their handshake are not touched. */
+    if (r->tls_handshaking >= r->opt->limits.tls_handshakes) {
         r->stats.tls_refused++;
         return false;
     }
@@ -30,8 +33,8 @@ bool rs_tls_stream_open(rs_reactor *r, rs_conn *c, struct rs_tls_ctx *ctx, unsig
     r->tls_handshaking++;
     r->tls[rs_conn_index(&r->conns, c)] = s;
     c->flags |= RS_CF_TLS;
-    c->proto = RS_PROTO_SNIFF;    /* nothing to hold or answer until the handshake picks the protocol */
-    c->flags |= RS_CF_IN_REQUEST; /* the header timeout bounds the handshake */
+    c->proto = RS_PROTO_SNIFF;   /* nothing to hold or answer until the handshake picks the protocol */
+    c->flags |= RS_CF_HANDSHAKE; /* [server.timeouts] handshake bounds it, from now */
     return true;
 }
 
@@ -61,7 +64,7 @@ static bool start_protocol(rs_reactor *r, rs_conn *c)
     rs_tls_stream *s = rs_tls_of(r, c);
     handshake_over(r, s);
     r->stats.tls_handshakes++;
-    c->flags &= (uint16_t)~RS_CF_IN_REQUEST;
+    c->flags &= (uint16_t)~RS_CF_HANDSHAKE;
     rs_tls_proto alpn = rs_tls_alpn(s->tls);
     if (alpn == RS_TLS_PROTO_H2)
         c->proto = RS_PROTO_H2;

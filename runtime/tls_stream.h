@@ -19,8 +19,11 @@
  * so they never land in the middle of a protocol's plaintext.
  *
  * Until the handshake completes the connection's protocol is SNIFF (holds
- * nothing, aborts on a timeout); RS_CF_IN_REQUEST is set so the header
- * timeout bounds the handshake.  ALPN then picks HTTP/2 or HTTP/1.1. */
+ * nothing, aborts on a timeout); RS_CF_HANDSHAKE is set so the handshake
+ * timeout ([server.timeouts] handshake) bounds it from the accept, and at
+ * most [server.limits] tls_handshakes are in progress per worker (over it
+ * the accept is closed, --stats tls_refused).  ALPN then picks HTTP/2 or
+ * HTTP/1.1. */
 #ifndef RS_TLS_STREAM_H
 #define RS_TLS_STREAM_H
 
@@ -30,9 +33,6 @@
 
 #include "reactor.h"
 #include "tls/tls_conn.h"
-
-/* Concurrent handshakes per worker; a connection past it is refused. */
-#define RS_TLS_MAX_HANDSHAKES 1024
 
 typedef struct rs_tls_stream {
     rs_tls_conn *tls;
