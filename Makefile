@@ -117,7 +117,8 @@ install: deps
 HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_http1_bodies test_http1_limits \
                test_http1_fixtures
 UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
-               test_ws_parser test_utf8 test_port_owners test_tls_handshake test_tls_records test_tls_memory
+               test_ws_parser test_utf8 test_port_owners test_tls_handshake test_tls_records test_tls_memory \
+               test_tls_budget
 UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -132,7 +133,7 @@ $(OBJ_DIR)/tests/test_ws_parser: generated/ws_parser.c
 $(OBJ_DIR)/tests/test_utf8: runtime/utf8.c
 $(OBJ_DIR)/tests/test_port_owners: runtime/port_owners.c
 # The TLS stream layer against a real OpenSSL client, in memory (tests/unit/tls_pair.h).
-TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory
+TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory test_tls_budget
 $(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(wildcard runtime/tls/*.c) runtime/outq.c tests/unit/tls_pair.h
 $(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): TEST_LIBS := -lssl -lcrypto
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
@@ -289,7 +290,7 @@ bench: ; bench/run $(BENCH_ARGS)
 bench-ws: ; bench/run --only echo-ws,echo-ws-p16 $(BENCH_WS_ARGS)
 
 format:
-	clang-format -i runtime/*.c runtime/*.h runtime/db/*.c runtime/db/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
+	clang-format -i runtime/*.c runtime/*.h runtime/db/*.c runtime/db/*.h runtime/tls/*.c runtime/tls/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
 
 clean:
 	rm -rf build generated

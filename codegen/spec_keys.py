@@ -98,9 +98,10 @@ LIMITS = Table("[server.limits]", "sizes a request or connection may reach (byte
     "h2_streams": Key("integer", 128, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection; streams "
                       "over it are refused (RST_STREAM REFUSED_STREAM)", (1, 1 << 16)),
     "buffered": Key("integer", 64 << 20, "bytes a worker may hold for its clients at once: queued output, "
-                    "spilled input, JSON bodies, WebSocket reassembly, HTTP/2 sessions and streams; at it a "
-                    "body gets 503 + Retry-After, a message close 1013, an HTTP/2 stream RST_STREAM, and a "
-                    "connection holding output stops reading until it drains",
+                    "spilled input, JSON bodies, WebSocket reassembly, HTTP/2 sessions and streams, TLS "
+                    "connections (OpenSSL's memory and kept ciphertext); at it a body gets 503 + "
+                    "Retry-After, a message close 1013, an HTTP/2 stream RST_STREAM, a new TLS connection is "
+                    "closed at the accept, and a connection holding output stops reading until it drains",
                     (4096, 1 << 40)),
     # A handshake holds an SSL object and its buffers before the client has proved anything:
     # the cap bounds what silent or slow clients can make a worker hold (runtime/tls_stream.c).

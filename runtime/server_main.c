@@ -29,6 +29,7 @@
 #include "server_options.h"
 #include "static.h"
 #include "stats.h"
+#include "tls/tls_budget.h"
 #include "tls/tls_context.h"
 
 typedef struct worker {
@@ -307,6 +308,9 @@ static void raise_fd_limit(void)
 
 int main(int argc, char **argv)
 {
+    /* First: OpenSSL takes its allocator only before its first allocation. */
+    if (!rs_tls_budget_install())
+        rs_log("OpenSSL's memory is not charged to the worker budget (allocator set too late)");
     rs_server_options opt = {
         .host = rs_spec.host,
         .listener_count = rs_spec.listener_count,

@@ -108,6 +108,7 @@ void rs_stats_print(const rs_reactor *r)
     put(&l, "tls_handshake_errors", s->tls_handshake_errors);
     put(&l, "tls_errors", s->tls_errors);
     put(&l, "tls_refused", s->tls_refused);
+    put(&l, "budget_refused_tls", s->budget_refused_tls);
     put_budget(&l, &r->budget);
     put(&l, "budget_pauses", s->budget_pauses);
     put(&l, "stale_cqes", s->stale_cqes);
