@@ -3,7 +3,7 @@
  * on in every build (runtime/tls/README.md).
  *
  *   cc -O2 -D_GNU_SOURCE -Iruntime -Itests/unit -o /tmp/tls_budget_cost bench/tls_budget_cost.c \
- *      runtime/tls/tls_{bio,budget,conn,context}.c runtime/outq.c -lssl -lcrypto
+ *      runtime/tls/tls_{bio,budget,conn,context}.c runtime/core/outq.c -lssl -lcrypto
  *   /tmp/tls_budget_cost plain; /tmp/tls_budget_cost budget
  *
  * In memory, one thread, the test certificate (RSA-2048, as the arena's).

@@ -1,6 +1,6 @@
 /* tls_budget.c — OpenSSL's allocations charged to the worker budget
  * (tls_budget.h). */
-#include "tls_budget.h"
+#include "tls/tls_budget.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -30,7 +30,7 @@
 
 #include <stdbool.h>
 
-#include "buffer_budget.h"
+#include "core/buffer_budget.h"
 
 /* Installs the wrappers: call before anything else uses OpenSSL (false if
  * OpenSSL has already allocated; nothing is charged then). */
