@@ -13,7 +13,7 @@
  * buffered_openssl), and given back when freed under the same binding.
  * OpenSSL used for anything else (the WebSocket handshake's SHA-1) is not
  * charged.  OpenSSL's per-thread state (random generators, error queue,
- * ~20 KiB) is made inside a worker's first TLS connection and kept for the
+ * 8-28 KiB measured) is made inside a worker's first TLS connection and kept for the
  * thread's life: it stays charged.
  *
  * Blocks freed under another binding than the one that charged them (on
