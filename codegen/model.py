@@ -90,6 +90,7 @@ class Limits:
     ws_message: int  # largest WebSocket message (bytes) -> close 1009
     buffered: int  # per-worker budget of every byte held for clients (runtime/core/buffer_budget.h)
     h2_streams: int = 128  # HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS
+    tls_handshakes: int = 1024  # TLS handshakes in progress per worker
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Timeouts:  # milliseconds
     body: int
     idle: int
     write: int
+    handshake: int = 10000  # accept to a completed TLS handshake
 
 
 @dataclass(frozen=True)

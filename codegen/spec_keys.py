@@ -102,10 +102,16 @@ LIMITS = Table("[server.limits]", "sizes a request or connection may reach (byte
     "h2_streams": Key("integer", 128, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection; streams "
                       "over it are refused (RST_STREAM REFUSED_STREAM)", (1, 1 << 16)),
     "buffered": Key("integer", 64 << 20, "bytes a worker may hold for its clients at once: queued output, "
-                    "spilled input, JSON bodies, WebSocket reassembly, HTTP/2 sessions and streams; at it a "
-                    "body gets 503 + Retry-After, a message close 1013, an HTTP/2 stream RST_STREAM, and a "
-                    "connection holding output stops reading until it drains",
+                    "spilled input, JSON bodies, WebSocket reassembly, HTTP/2 sessions and streams, TLS "
+                    "connections (OpenSSL's memory and kept ciphertext); at it a body gets 503 + "
+                    "Retry-After, a message close 1013, an HTTP/2 stream RST_STREAM, a new TLS connection is "
+                    "closed at the accept, and a connection holding output stops reading until it drains",
                     (4096, 1 << 40)),
+    # A handshake holds an SSL object and its buffers before the client has proved anything:
+    # the cap bounds what silent or slow clients can make a worker hold (runtime/tls/tls_stream.c).
+    "tls_handshakes": Key("integer", 1024, "TLS handshakes in progress per worker; a connection accepted "
+                          "over it is closed at once, before any TLS byte (--stats tls_refused); "
+                          "connections past their handshake are not affected", (1, 1 << 20)),
 })
 
 MAX_TIMEOUT_S = 86400
@@ -114,6 +120,8 @@ TIMEOUTS = Table("[server.timeouts]", f"seconds (integer or float, 0.001..{MAX_T
     "body": Key("number", 10, "silence inside a request body; longer -> 408"),
     "idle": Key("number", 60, "an idle keep-alive connection is closed"),
     "write": Key("number", 10, "output that makes no progress is dropped"),
+    "handshake": Key("number", 10, "TLS listeners: accept to a completed handshake, whatever arrives "
+                     "meanwhile; slower -> the connection is closed (--stats timeouts_handshake)"),
 })
 
 BUFFERS = Table("[server.buffers]", "the io_uring provided-buffer ring of each worker", {

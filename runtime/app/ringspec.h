@@ -35,13 +35,14 @@ typedef enum rs_method {
 /* ---- spec-level server configuration (emitted by codegen) ------------ */
 
 typedef struct rs_spec_limits {
-    uint32_t max_target;   /* request-target bytes; longer -> 414 */
-    uint32_t max_head;     /* request line + header block; larger -> 431 */
-    uint32_t max_headers;  /* header field count; more -> 431 */
-    uint64_t max_body;     /* default body limit per request -> 413 */
-    uint32_t output_queue; /* per-connection queued output cap (bytes) */
-    uint64_t buffered;     /* per-worker budget: every byte held for clients (buffer_budget.h) */
-    uint32_t h2_streams;   /* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS */
+    uint32_t max_target;     /* request-target bytes; longer -> 414 */
+    uint32_t max_head;       /* request line + header block; larger -> 431 */
+    uint32_t max_headers;    /* header field count; more -> 431 */
+    uint64_t max_body;       /* default body limit per request -> 413 */
+    uint32_t output_queue;   /* per-connection queued output cap (bytes) */
+    uint64_t buffered;       /* per-worker budget: every byte held for clients (buffer_budget.h) */
+    uint32_t h2_streams;     /* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS */
+    uint32_t tls_handshakes; /* TLS handshakes in progress per worker; over it an accept is closed */
 } rs_spec_limits;
 
 typedef struct rs_spec_timeouts { /* milliseconds */
@@ -49,6 +50,7 @@ typedef struct rs_spec_timeouts { /* milliseconds */
     uint32_t body;                /* longest silence while a request body is expected */
     uint32_t idle;                /* keep-alive connection with nothing in progress */
     uint32_t write;               /* queued output that makes no progress */
+    uint32_t handshake;           /* TLS: accept to a completed handshake */
 } rs_spec_timeouts;
 
 /* What a listener speaks (bits of rs_spec_listener.protocols). */

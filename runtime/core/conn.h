@@ -50,15 +50,17 @@ enum {
     RS_CF_NONBLOCK = 1u << 12,   /* the socket was made non-blocking for sendfile */
     RS_CF_TLS = 1u << 13,        /* accepted on a TLS listener: r->tls[slot] is its stream layer */
     RS_CF_DB_WAIT = 1u << 14,    /* its request waits on the database: nothing behind it is parsed */
+    RS_CF_HANDSHAKE = 1u << 15,  /* its stream layer is in a handshake: the handshake timer bounds it */
 };
 
 typedef enum rs_timer_kind {
     RS_TIMER_NONE = 0,
-    RS_TIMER_HEADER, /* absolute, from a request's first byte */
-    RS_TIMER_BODY,   /* refreshed whenever body bytes arrive */
-    RS_TIMER_IDLE,   /* keep-alive with nothing in progress */
-    RS_TIMER_WRITE,  /* refreshed whenever a send makes progress */
-    RS_TIMER_LINGER, /* graceful close: wait for the peer's EOF */
+    RS_TIMER_HEADER,    /* absolute, from a request's first byte */
+    RS_TIMER_BODY,      /* refreshed whenever body bytes arrive */
+    RS_TIMER_IDLE,      /* keep-alive with nothing in progress */
+    RS_TIMER_WRITE,     /* refreshed whenever a send makes progress */
+    RS_TIMER_LINGER,    /* graceful close: wait for the peer's EOF */
+    RS_TIMER_HANDSHAKE, /* absolute, from the accept to the stream layer's handshake done */
     RS_TIMER_KINDS
 } rs_timer_kind;
 

@@ -182,6 +182,7 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     r->timers.duration_ms[RS_TIMER_BODY] = opt->timeouts.body;
     r->timers.duration_ms[RS_TIMER_IDLE] = opt->timeouts.idle;
     r->timers.duration_ms[RS_TIMER_WRITE] = opt->timeouts.write;
+    r->timers.duration_ms[RS_TIMER_HANDSHAKE] = opt->timeouts.handshake;
     r->timers.duration_ms[RS_TIMER_LINGER] = RS_LINGER_MS;
 
     for (unsigned i = 0; i < opt->listener_count; i++) {

@@ -56,7 +56,8 @@ static inline unsigned rs_ws_close_kind(unsigned code)
 typedef struct rs_stats {
     uint64_t accepted, closed, refused_full, accept_errors;
     uint64_t tls_handshakes, tls_handshake_errors, tls_errors, tls_refused; /* tls_stream.c */
-    uint64_t requests, responses_by_class[6];                               /* index = status / 100 */
+    uint64_t budget_refused_tls; /* TLS connections refused while the budget was spent (tls_stream.c) */
+    uint64_t requests, responses_by_class[6]; /* index = status / 100 */
     uint64_t stale_cqes, enobufs_pauses, backpressure_pauses;
     uint64_t send_again, recv_again; /* ring sends/recvs that completed with -EAGAIN: retried */
     uint64_t timeouts[RS_TIMER_KINDS];

@@ -29,6 +29,7 @@
 #include "db/db_cache.h"
 #include "db/db_connect.h"
 #include "static/static.h"
+#include "tls/tls_budget.h"
 #include "tls/tls_context.h"
 
 typedef struct worker {
@@ -51,31 +52,36 @@ static void usage(FILE *out)
                 l->protocols & RS_LISTEN_WEBSOCKET ? " websocket" : "",
                 l->protocols & RS_LISTEN_H2C ? " h2c" : "", l->protocols & RS_LISTEN_H2 ? " h2" : "");
     }
-    fprintf(out,
-            "\n"
-            "  --host ADDR           IP address every listener binds (default: %s, from the spec)\n"
-            "  --port N              TCP port of the first listener (default %u, from the spec)\n"
-            "  --listen NAME=N       TCP port of the listener NAME (or its number: 1=N); repeatable\n"
-            "  --workers N           reactor threads (default: CPUs in the affinity mask)\n"
-            "  --data-root DIR       where spec paths under /data resolve (default /data)\n"
-            "  --max-connections N   per worker (default %u)\n"
-            "  --recv-buffers N      provided receive buffers per worker, power of two (default %u)\n"
-            "  --header-timeout S    seconds from a request's first byte to its last header (default %g)\n"
-            "  --body-timeout S      longest silence inside a request body (default %g)\n"
-            "  --idle-timeout S      idle keep-alive connections are closed after S (default %g)\n"
-            "  --write-timeout S     output that makes no progress for S is dropped (default %g)\n"
-            "  --tls-cert FILE       certificate chain (PEM) of every TLS listener, instead of the spec's\n"
-            "  --tls-key FILE        its private key (PEM)\n"
-            "  --stats               print per-worker counters at exit (SIGUSR1: any time)\n"
-            "  --help                this text\n\n"
-            "SIGINT/SIGTERM: stop accepting, finish in-flight responses, exit 0.\n"
-            "SIGUSR1: each worker prints its counters (one key=value line) and goes on.\n"
-            "SIGHUP: TLS listeners reload their certificate and key (a pair that does not load is refused,\n"
-            "        the old one kept); open connections are not dropped.\n"
-            "A TLS listener whose files are missing at start is not served (one line says why).\n",
-            rs_spec.host[0] ? rs_spec.host : "every interface", rs_spec.port, rs_spec.max_connections,
-            rs_spec.recv_buffers, rs_spec.timeouts.header / 1000.0, rs_spec.timeouts.body / 1000.0,
-            rs_spec.timeouts.idle / 1000.0, rs_spec.timeouts.write / 1000.0);
+    fprintf(
+        out,
+        "\n"
+        "  --host ADDR           IP address every listener binds (default: %s, from the spec)\n"
+        "  --port N              TCP port of the first listener (default %u, from the spec)\n"
+        "  --listen NAME=N       TCP port of the listener NAME (or its number: 1=N); repeatable\n"
+        "  --workers N           reactor threads (default: CPUs in the affinity mask)\n"
+        "  --data-root DIR       where spec paths under /data resolve (default /data)\n"
+        "  --max-connections N   per worker (default %u)\n"
+        "  --recv-buffers N      provided receive buffers per worker, power of two (default %u)\n"
+        "  --header-timeout S    seconds from a request's first byte to its last header (default %g)\n"
+        "  --body-timeout S      longest silence inside a request body (default %g)\n"
+        "  --idle-timeout S      idle keep-alive connections are closed after S (default %g)\n"
+        "  --write-timeout S     output that makes no progress for S is dropped (default %g)\n"
+        "  --handshake-timeout S TLS: accept to a completed handshake; slower is closed (default %g)\n"
+        "  --tls-cert FILE       certificate chain (PEM) of every TLS listener, instead of the spec's\n"
+        "  --tls-key FILE        its private key (PEM)\n"
+        "  --stats               print per-worker counters at exit (SIGUSR1: any time)\n"
+        "  --help                this text\n\n"
+        "SIGINT/SIGTERM: stop accepting, finish in-flight responses, exit 0.\n"
+        "SIGUSR1: each worker prints its counters (one key=value line) and goes on.\n"
+        "SIGHUP: TLS listeners reload their certificate and key (a pair that does not load is refused,\n"
+        "        the old one kept); open connections are not dropped.\n"
+        "A TLS listener whose files are missing at start is not served (one line says why).\n"
+        "TLS: at most %u handshakes in progress per worker ([server.limits] tls_handshakes); a connection\n"
+        "accepted over it is closed at once (--stats tls_refused).\n",
+        rs_spec.host[0] ? rs_spec.host : "every interface", rs_spec.port, rs_spec.max_connections,
+        rs_spec.recv_buffers, rs_spec.timeouts.header / 1000.0, rs_spec.timeouts.body / 1000.0,
+        rs_spec.timeouts.idle / 1000.0, rs_spec.timeouts.write / 1000.0, rs_spec.timeouts.handshake / 1000.0,
+        rs_spec.limits.tls_handshakes);
 }
 
 static int parse_uint(const char *flag, const char *s, unsigned long min, unsigned long max,
@@ -111,8 +117,9 @@ static int parse_seconds(const char *flag, const char *s, uint32_t *ms)
 static uint32_t *timeout_flag(rs_server_options *o, const char *flag)
 {
     static const char *const names[] = {"--header-timeout", "--body-timeout", "--idle-timeout",
-                                        "--write-timeout"};
-    uint32_t *fields[] = {&o->timeouts.header, &o->timeouts.body, &o->timeouts.idle, &o->timeouts.write};
+                                        "--write-timeout", "--handshake-timeout"};
+    uint32_t *fields[] = {&o->timeouts.header, &o->timeouts.body, &o->timeouts.idle, &o->timeouts.write,
+                          &o->timeouts.handshake};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(flag, names[i]))
             return fields[i];
@@ -301,6 +308,9 @@ static void raise_fd_limit(void)
 
 int main(int argc, char **argv)
 {
+    /* First: OpenSSL takes its allocator only before its first allocation. */
+    if (!rs_tls_budget_install())
+        rs_log("OpenSSL's memory is not charged to the worker budget (allocator set too late)");
     rs_server_options opt = {
         .host = rs_spec.host,
         .listener_count = rs_spec.listener_count,

@@ -9,7 +9,7 @@
 #include "app/ringspec.h"
 
 typedef struct rs_server_options {
-    const char *host; /* IP address every listener binds; "" = every interface */
+    const char *host;                             /* IP address every listener binds; "" = every interface */
     rs_spec_listener listeners[RS_MAX_LISTENERS]; /* the spec's, ports overridable */
     unsigned listener_count;
     struct rs_tls_ctx *tls[RS_MAX_LISTENERS]; /* per TLS listener; NULL: cleartext, or disabled */

@@ -78,7 +78,7 @@ void rs_stats_print(const rs_reactor *r)
     static const char *const timeout_names[RS_TIMER_KINDS] = {
         [RS_TIMER_HEADER] = "timeouts_header", [RS_TIMER_BODY] = "timeouts_body",
         [RS_TIMER_IDLE] = "timeouts_idle",     [RS_TIMER_WRITE] = "timeouts_write",
-        [RS_TIMER_LINGER] = "timeouts_linger",
+        [RS_TIMER_LINGER] = "timeouts_linger", [RS_TIMER_HANDSHAKE] = "timeouts_handshake",
     };
     const rs_stats *s = &r->stats;
     line l;
@@ -108,6 +108,7 @@ void rs_stats_print(const rs_reactor *r)
     put(&l, "tls_handshake_errors", s->tls_handshake_errors);
     put(&l, "tls_errors", s->tls_errors);
     put(&l, "tls_refused", s->tls_refused);
+    put(&l, "budget_refused_tls", s->budget_refused_tls);
     put_budget(&l, &r->budget);
     put(&l, "budget_pauses", s->budget_pauses);
     put(&l, "stale_cqes", s->stale_cqes);

@@ -413,7 +413,14 @@ void rs_http1_stop(rs_reactor *r, rs_conn *c)
         rs_conn_finish(r, c);
         return;
     }
-    /* Idle, or only part of a head: no response is owed.  Nothing unread
-     * is pending on an idle socket, so a plain close sends FIN, not RST. */
+    /* Idle, or only part of a head: no response is owed.  Over TLS the
+     * orderly end is still owed: close_notify, then the FIN (the drain
+     * sends it, conn_lifecycle.c), or the client sees a truncation. */
+    if (c->flags & RS_CF_TLS) {
+        rs_conn_finish(r, c);
+        return;
+    }
+    /* Nothing unread is pending on an idle socket, so a plain close sends
+     * FIN, not RST. */
     rs_conn_abort(r, c);
 }
