@@ -113,6 +113,12 @@ so only a typed handler's [[route.response]] get a route's headers."""),
 no body; status is 301, 302, 303, 307 or 308 (302 when left out) and location is a template
 like reply text. A route has one of reply, handler or redirect. A reply with a 3xx status
 other than 304 needs a Location: write it as a redirect."""),
+    "RS046": ("bad CORS policy", """
+[server.cors] (and a route's `cors`) allow cross-origin requests: `origins` is "*" or a list
+of serialized origins (scheme://host[:port], no path), `methods` are known methods, `headers`
+and `expose_headers` lower-case field names, `max_age` 0..86400 seconds. Credentials cannot
+be allowed with origins = "*" (browsers refuse such replies): list the origins instead. A
+route's `cors = true` needs a [server.cors] to take the policy from."""),
     "RS050": ("bad shape or data source", """
 [shape.X] tables declare JSON objects (fields "int", "string", "bool", "[T]" or another
 shape); [data.x] tables name a JSON file and its type, loaded once at start-up."""),

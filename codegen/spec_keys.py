@@ -62,6 +62,21 @@ SERVER = Table("[server]", "the listener", {
     "violations": Key("table", "defaults", "[server.violations]: the reply to a request breaking constraints"),
     "response_headers": Key("table", "none", 'headers added to every reply the spec generates (not static files, '
                             'not the runtime\'s own errors): { x-frame-options = "DENY" }; constant values'),
+    "cors": Key("table", "none", "[server.cors]: the CORS policy of every reply and handler route"),
+})
+
+CORS = Table("[server.cors]", "cross-origin requests (CORS): the generated server answers OPTIONS preflights "
+             "and adds Access-Control-Allow-Origin (+ Vary: Origin) to replies of allowed origins; a route's "
+             "`cors` table replaces keys of it, `cors = false` turns it off", {
+    "origins": Key("string or array of strings", "required", '"*" (any origin, no credentials) or origins such as '
+                   '["https://app.example", "http://localhost:3000"] (scheme://host[:port], at most 32)'),
+    "methods": Key("array of strings", "the route's methods", "methods a preflight may ask for"),
+    "headers": Key("array of strings", "[]", 'request headers a preflight may ask for, lower case: ["content-type", '
+                   '"authorization"]'),
+    "expose_headers": Key("array of strings", "[]", "response headers scripts may read (Access-Control-Expose-Headers)"),
+    "max_age": Key("integer", "none", "seconds a browser may cache a preflight (Access-Control-Max-Age)", (0, 86400)),
+    "credentials": Key("boolean", False, 'allow cookies and HTTP auth (Access-Control-Allow-Credentials); not with '
+                       'origins = "*"'),
 })
 
 LISTEN = Table("[[server.listen]]", "one listening port and what it speaks", {
@@ -158,6 +173,8 @@ ROUTE = Table("[[route]]", "a path and its methods, answered by a reply, a handl
                             'x-book = "{id}" } ({holes} as in reply text); replace [server] ones of the same name'),
     "redirect": Key("table", "none", "[route.redirect]: answer with a redirect (instead of reply)"),
     "cache": Key("string", "none", 'a [cache.NAME] for a first(sql.NAME(...)) reply: X-Cache: HIT or MISS'),
+    "cors": Key("table or boolean", "[server.cors]", "the route's CORS policy: keys replacing [server.cors] ones, "
+                "true for the server's, false for none"),
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
 STREAM_BODY_LIMIT = 64 << 20
@@ -334,7 +351,7 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 })
 
 # Every table, in the order the reference shows them.
-TABLES = (SPEC, SERVER, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
+TABLES = (SPEC, SERVER, CORS, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
           REPLY_JSON, REPLY_LET, REDIRECT, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
           DATABASE, SQL, CACHE, PROFILE)
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "accept_encoding.h"
+#include "app/cors.h"
 #include "h2_internal.h"
 #include "json_body.h"
 #include "reply.h"
@@ -410,6 +411,10 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         if (m.compress && !status)
             reply.coding =
                 (uint8_t)rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress);
+        reply.cors = m.cors;
+        reply.cors_origin = rs_cors_origin(m.cors, &view);
+        if (m.preflight)
+            reply.cors_preflight = rs_cors_preflight(m.cors, &view, reply.cors_origin);
     }
     if (status == 405)
         reply.allow = rs_route_allow(m.route);
@@ -425,6 +430,8 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         rs_reply_text(&reply, head, sizeof head - 1, text, sizeof text - 1);
     } else if (status) {
         rs_reply_error(&reply, status);
+    } else if (reply.cors_preflight) {
+        rs_cors_preflight_reply(&reply);
     } else if (m.static_dir) { /* in memory: the body goes by reference */
         rs_static_pending file;
         rs_request_view view = view_of(h, st);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "accept_encoding.h"
+#include "app/cors.h"
 #include "conn_lifecycle.h"
 #include "json_body.h"
 #include "log.h"
@@ -59,6 +60,9 @@ void rs_http1_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
     reply->close = close;
     reply->keep_alive_http10 = !close && c->parser.version_minor == 0;
     reply->coding = c->coding;
+    reply->cors = rs_route_cors(c->route);
+    reply->cors_origin = c->cors_origin;
+    reply->cors_preflight = c->cors_preflight;
 }
 
 /* A request that cannot be framed or must not be served: answer with the
@@ -77,6 +81,7 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
     r->stats.parse_errors_by_status[rs_parse_error_kind(status)]++;
     rs_http1_reply_init(&reply, r, c, true);
     reply.allow = NULL;
+    reply.cors = NULL; /* c->route may be an earlier request's */
     rs_reply_error(&reply, status);
     if (c->body_kind == RS_BODY_JSON)
         rs_json_body_release(r, c);
@@ -138,6 +143,9 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
     c->body_kind = m.status ? RS_BODY_DISCARD : m.body_kind;
     c->body_param = m.body_param;
     c->method = p->method;
+    c->cors_origin = rs_cors_origin(m.cors, &view);
+    c->cors_preflight =
+        m.preflight ? rs_cors_preflight(m.cors, &view, c->cors_origin) : RS_CORS_NOT_PREFLIGHT;
     /* Decided now: the head's bytes are gone by the time the body ends. */
     c->coding = m.compress && !m.status
                     ? rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress)
@@ -278,6 +286,8 @@ static void on_done(rs_reactor *r, rs_conn *c)
     bool keep_alive = !reply.close; /* as decided before the route answers */
     if (status)
         reply_refusal(&reply, c, status);
+    else if (c->cors_preflight)
+        rs_cors_preflight_reply(&reply);
     else if (c->flags & RS_CF_STATIC)
         rs_static_respond(r, c, &reply);
     else

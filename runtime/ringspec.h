@@ -222,6 +222,31 @@ void rs_ws_send(rs_ws *ws, unsigned opcode, const char *data, size_t len);
 /* The "echo" behaviour: sends the message back with the same opcode. */
 void rs_ws_echo(rs_ws *ws, unsigned opcode, const char *data, size_t len);
 
+/* ---- CORS (runtime/app/cors.c) ---------------------------------------- */
+
+/* A route's cross-origin policy ([server.cors] / a route's cors), emitted by
+ * codegen once per distinct policy.  The runtime answers preflights
+ * (OPTIONS with Access-Control-Request-Method on a path no route answers
+ * OPTIONS for) and adds Access-Control-Allow-Origin to replies of an allowed
+ * origin; the origin echoed is the spec's string, never request bytes. */
+typedef struct rs_cors {
+    const char *const *origins; /* serialized origins, exact match; NULL with any_origin */
+    uint8_t origin_count;
+    bool any_origin;            /* "*": Access-Control-Allow-Origin: * (never with credentials) */
+    bool credentials;           /* Access-Control-Allow-Credentials: true */
+    uint32_t methods;           /* RS_METHOD_BIT mask a preflight may ask for */
+    const char *const *headers; /* lower-case request headers a preflight may ask for */
+    uint8_t header_count;
+    const char *preflight_lines; /* Allow-Methods, Allow-Headers, Max-Age lines (CRLF each) */
+    const char *actual_lines;    /* Expose-Headers line, or "" */
+} rs_cors;
+
+typedef struct rs_request_view rs_request_view;
+
+/* The method a preflight asks about (Access-Control-Request-Method), or
+ * RS_METHOD_OTHER when absent or unknown. */
+rs_method rs_cors_requested_method(const rs_request_view *req);
+
 typedef struct rs_route_match {
     int16_t route;                /* index of the matched route, or -1 */
     uint16_t status;              /* 0 = dispatch succeeded; else 400/404/405 */
@@ -233,10 +258,12 @@ typedef struct rs_route_match {
     rs_static_dir *static_dir;    /* non-NULL: serve files under this directory */
     uint16_t static_prefix;       /* bytes of the path that name the route ("/static/") */
     const rs_ws_route *websocket; /* non-NULL: a WebSocket route (GET + handshake) */
+    const rs_cors *cors;          /* the route's CORS policy, or NULL */
+    bool preflight;               /* an OPTIONS preflight: the runtime answers it (status 0) */
 } rs_route_match;
 
 /* A view of the request head, valid only during rs_route_dispatch. */
-typedef struct rs_request_view {
+struct rs_request_view {
     rs_method method;
     const char *path; /* request-target up to '?' (not decoded) */
     size_t path_len;
@@ -248,7 +275,7 @@ typedef struct rs_request_view {
     size_t head_len;
     struct rs_reactor *reactor; /* opaque: where rs_request_text keeps its block */
     struct rs_conn *conn;
-} rs_request_view;
+};
 
 /* ---- provided by generated code --------------------------------------- */
 
@@ -264,6 +291,9 @@ void rs_route_dispatch(const rs_request_view *req, rs_params *params, rs_route_m
  * not keep them. */
 const char *rs_route_allow(int route);
 uint64_t rs_route_body_limit(int route);
+
+/* The CORS policy of a route, or NULL (none, or route -1). */
+const rs_cors *rs_route_cors(int route);
 
 typedef struct rs_reply rs_reply;
 
