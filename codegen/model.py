@@ -111,6 +111,8 @@ class Server:
     protocols: tuple = ("http1",)  # every protocol some listener speaks: "http1", "websocket", "h2c"
     listeners: tuple = ()  # Listener, in spec order; the first is what --port overrides
     host: str = ""  # IP address every listener binds; "" = every interface (dual-stack [::])
+    access_log: str = ""  # [server.log] path ("-": stdout); "" = no access log
+    access_log_json: bool = False  # [server.log] format = "json"
 
     @property
     def port(self) -> int:

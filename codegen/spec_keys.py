@@ -63,6 +63,14 @@ SERVER = Table("[server]", "the listener", {
     "response_headers": Key("table", "none", 'headers added to every reply the spec generates (not static files, '
                             'not the runtime\'s own errors): { x-frame-options = "DENY" }; constant values'),
     "cors": Key("table", "none", "[server.cors]: the CORS policy of every reply and handler route"),
+    "log": Key("table", "none", "[server.log]: the access log (off without it; the server's --access-log overrides)"),
+})
+
+LOG = Table("[server.log]", "the access log: one line per answered request, written without blocking a worker "
+            "(a destination too slow loses lines, counted in --stats)", {
+    "path": Key("string", "required", 'file the lines are appended to (created if missing), or "-" for stdout'),
+    "format": Key("string", '"common"', '"common": Common Log Format + the duration in microseconds; "json": '
+                  "JSON lines (time, remote, method, target, protocol, status, bytes, duration_us)"),
 })
 
 CORS = Table("[server.cors]", "cross-origin requests (CORS): the generated server answers OPTIONS preflights "
@@ -351,7 +359,7 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 })
 
 # Every table, in the order the reference shows them.
-TABLES = (SPEC, SERVER, CORS, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
+TABLES = (SPEC, SERVER, CORS, LOG, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
           REPLY_JSON, REPLY_LET, REDIRECT, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
           DATABASE, SQL, CACHE, PROFILE)
 

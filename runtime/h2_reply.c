@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/access_log.h"
 #include "app/cors.h"
 #include "h2_internal.h"
 #include "reply.h"
@@ -122,6 +123,7 @@ static bool submit(rs_reply *r, const char *status_line, size_t status_len, cons
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
         return false;
     }
+    rs_access_log_reply(r, r->status, with_body && content_length > 0 ? (uint64_t)content_length : 0);
     return true;
 }
 

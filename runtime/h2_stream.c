@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "accept_encoding.h"
+#include "app/access_log.h"
 #include "app/cors.h"
 #include "h2_internal.h"
 #include "json_body.h"
@@ -398,6 +399,16 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
     rs_params params = {0};
     rs_route_match m = {.route = -1};
     unsigned status = st->early_status;
+    rs_access_entry access;
+    if (rs_log_ring_on(&r->access_log)) { /* the stream's line, finished by the sink (h2_reply.c) */
+        if (st->head_len && !st->bad) {
+            rs_request_view head = view_of(h, st);
+            rs_access_begin(&access, head.method, 20, head.path, head.path_len, head.query, head.query_len);
+        } else {
+            rs_access_begin_unparsed(&access);
+        }
+        reply.access = &access;
+    }
     if (!status) {
         rs_request_view view = view_of(h, st);
         rs_route_dispatch(&view, &params, &m);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "accept_encoding.h"
+#include "app/access_log.h"
 #include "app/cors.h"
 #include "conn_lifecycle.h"
 #include "json_body.h"
@@ -63,6 +64,7 @@ void rs_http1_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
     reply->cors = rs_route_cors(c->route);
     reply->cors_origin = c->cors_origin;
     reply->cors_preflight = c->cors_preflight;
+    reply->access = rs_access_slot(r, c);
 }
 
 /* A request that cannot be framed or must not be served: answer with the
@@ -77,6 +79,8 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
         return;
     }
     rs_reply reply;
+    if (!(c->flags & RS_CF_IN_REQUEST)) /* refused before its head was read: no request line */
+        rs_access_begin_unparsed(rs_access_slot(r, c));
     r->stats.parse_errors++;
     r->stats.parse_errors_by_status[rs_parse_error_kind(status)]++;
     rs_http1_reply_init(&reply, r, c, true);
@@ -125,6 +129,8 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
         view.path = "/";
         view.path_len = 1;
     }
+    rs_access_begin(rs_access_slot(r, c), view.method, p->version_minor == 0 ? 10 : 11, view.path,
+                    view.path_len, view.query, view.query_len);
     rs_route_match m = {.route = -1};
     c->params.present = 0;
     rs_route_dispatch(&view, &c->params, &m);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/access_log.h"
 #include "app/cors.h"
 #include "date_cache.h"
 
@@ -135,6 +136,7 @@ static void http1_framed(rs_reply *r, const char *head, size_t head_len, const c
         body_len = 0;
 
     size_t send_body = r->head_only ? 0 : body_len;
+    rs_access_log_reply(r, r->status, send_body);
     size_t header_max = head_len + extra_len + FIELDS_MAX + (r->cors ? RS_CORS_LINES_MAX : 0);
     /* Small responses are written in one piece; large bodies are appended
      * separately so the header reservation stays small. */
@@ -173,6 +175,7 @@ static bool http1_head(rs_reply *r, const char *status_line, size_t status_len, 
     r->status = rs_status_of_head(status_line, status_len);
     re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
     size_t header_max = status_len + fields_len + extra_len + FIELDS_MAX + (r->cors ? RS_CORS_LINES_MAX : 0);
+    rs_access_log_reply(r, r->status, !r->head_only && content_length > 0 ? (uint64_t)content_length : 0);
     char *out = rs_outq_reserve(&c->out, &re->pool, header_max);
     if (!out) {
         rs_conn_abort(re, c);

@@ -81,6 +81,8 @@ typedef struct rs_spec_config {
     uint32_t max_connections;  /* per worker */
     uint32_t recv_buffers;     /* provided buffers per worker (power of two) */
     uint32_t recv_buffer_size; /* bytes per provided buffer */
+    const char *access_log;    /* [server.log] path: a file, "-" for stdout, NULL: no access log */
+    bool access_log_json;      /* [server.log] format = "json" (else "common") */
     rs_spec_limits limits;
     rs_spec_timeouts timeouts;
 } rs_spec_config;

@@ -110,6 +110,11 @@ void rs_stats_print(const rs_reactor *r)
     put(&l, "tls_refused", s->tls_refused);
     put_budget(&l, &r->budget);
     put(&l, "budget_pauses", s->budget_pauses);
+    if (rs_log_ring_on(&r->access_log)) {
+        put(&l, "access_log_lines", r->access_log.written_lines);
+        put(&l, "access_log_dropped", r->access_log.dropped_lines);
+        put(&l, "access_log_write_errors", r->access_log.write_errors);
+    }
     put(&l, "stale_cqes", s->stale_cqes);
     put(&l, "enobufs_pauses", s->enobufs_pauses);
     put(&l, "backpressure_pauses", s->backpressure_pauses);
