@@ -337,6 +337,8 @@ def _routes(args) -> int:
             params = ", ".join(f"{p.source} {p.name}: {param_type(p)}" for p in route.params)
         if route.websocket:
             reply, path = f"101 websocket {route.websocket}", route.path
+        elif route.metrics:
+            reply, path = f"200 {route.content_type} Prometheus metrics (every worker's counters)", route.path
         elif route.handler:
             outcomes = [r.label for r in route.responses] + [f"{e.status} {e.name}" for e in route.errors]
             reply, path = f"handler {route.handler}()" + (": " + " | ".join(outcomes) if outcomes else ""), route.path

@@ -222,6 +222,7 @@ class Route:
     headers: list = field(default_factory=list)  # reply_head.check.Header: server's, then the route's
     cache: object = None  # sql_spec.Cache in front of a first(sql.NAME(...)) reply
     cors: object = None  # cors.policy.Policy: preflights answered, replies get Access-Control-Allow-Origin
+    metrics: bool = False  # serves the counters in the Prometheus text format (runtime/app/metrics.c)
 
     @property
     def typed(self) -> bool:

@@ -181,6 +181,8 @@ ROUTE = Table("[[route]]", "a path and its methods, answered by a reply, a handl
                             'x-book = "{id}" } ({holes} as in reply text); replace [server] ones of the same name'),
     "redirect": Key("table", "none", "[route.redirect]: answer with a redirect (instead of reply)"),
     "cache": Key("string", "none", 'a [cache.NAME] for a first(sql.NAME(...)) reply: X-Cache: HIT or MISS'),
+    "metrics": Key("boolean", False, "true: the route serves the server's counters (--stats) summed over its "
+                   "workers in the Prometheus text format (GET; keys: path, methods, metrics, test)"),
     "cors": Key("table or boolean", "[server.cors]", "the route's CORS policy: keys replacing [server.cors] ones, "
                 "true for the server's, false for none"),
 })
@@ -199,6 +201,7 @@ ROUTE_BODY = Table("[route.body]", "a JSON request body (Content-Type applicatio
 # What a route serving a directory, or upgrading to WebSocket, may say: the rest is reply machinery.
 STATIC_ROUTE_KEYS = ("path", "methods", "static", "test")
 WEBSOCKET_ROUTE_KEYS = ("path", "methods", "websocket", "test")
+METRICS_ROUTE_KEYS = ("path", "methods", "metrics", "test")
 
 PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum '
               '(int segments) or min_length, max_length, pattern, enum (string segments)', {

@@ -29,6 +29,7 @@ from .c_names import key_problem as _key_problem
 from .c_names import name_problem as _name_problem
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
+from . import metrics_route
 from .cors import policy as cors_policy
 from .reply_head import check as reply_head
 from .routing import method_groups, paths
@@ -213,6 +214,8 @@ class _Checker:
             return check_websocket_route(self, index, raw, shapes, _c_name)
         if "static" in raw:
             return self.static_route(index, raw, shapes)
+        if "metrics" in raw:
+            return metrics_route.check(self, index, raw, shapes, _c_name)
         errors_before = self.error_count()  # warnings (RS043 in a reply) keep the route
         self.only_keys(raw, path, spec_keys.ROUTE.names)
         if "path" not in raw:

@@ -66,6 +66,7 @@ typedef struct rs_stats {
     uint64_t budget_refused_bodies;   /* JSON bodies answered 503: [server.limits] buffered */
     uint64_t budget_refused_messages; /* WebSocket messages closed with 1013: the same */
     uint64_t budget_pauses;           /* output paused because the budget was spent */
+    uint64_t bytes_in, bytes_out;     /* received from and sent to clients (TLS: ciphertext) */
     rs_ws_stats ws;
 } rs_stats;
 

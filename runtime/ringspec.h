@@ -314,6 +314,10 @@ int rs_data_load(const char *data_root);
  * Must call exactly one rs_reply_* function. */
 void rs_route_respond(int route, const rs_params *params, rs_reply *reply);
 
+/* The answer of a metrics route (`metrics = true`): every worker's counters
+ * in the Prometheus text format (runtime/app/metrics.c). */
+void rs_metrics_reply(rs_reply *r);
+
 /* Writes the spec's violations reply (400 by default, JSON listing each slot
  * with a violation: where, name, what, expected) for a request that
  * dispatch refused with params->violations != 0.  Called by

@@ -451,6 +451,12 @@ int main(int argc, char **argv)
             failed = 1;
         }
     }
+    rs_reactor **all = calloc(opt.workers, sizeof *all);
+    if (!all)
+        failed = 1;
+    for (uint32_t i = 0; all && i < opt.workers; i++)
+        all[i] = &workers[i].reactor;
+    rs_stats_register(all, opt.workers); /* the metrics route reads every worker's counters */
     start = !failed;
     /* Said before the reactors accept, so no request is answered before it (a client may
      * connect as soon as the listeners exist; the kernel queues it until then). */
