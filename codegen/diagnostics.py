@@ -119,10 +119,10 @@ of serialized origins (scheme://host[:port], no path), `methods` are known metho
 and `expose_headers` lower-case field names, `max_age` 0..86400 seconds. Credentials cannot
 be allowed with origins = "*" (browsers refuse such replies): list the origins instead. A
 route's `cors = true` needs a [server.cors] to take the policy from."""),
-    "RS047": ("bad access log", """
+    "RS047": ("bad access log or request id", """
 [server.log] turns the access log on: `path` is a file the lines are appended to (or "-"
 for stdout) and `format` "common" (Common Log Format plus the duration in microseconds)
-or "json" (one JSON object a line)."""),
+or "json" (one JSON object a line). [server] request_id is "pass", "generate" or "off"."""),
     "RS050": ("bad shape or data source", """
 [shape.X] tables declare JSON objects (fields "int", "string", "bool", "[T]" or another
 shape); [data.x] tables name a JSON file and its type, loaded once at start-up."""),

@@ -113,6 +113,8 @@ class Server:
     host: str = ""  # IP address every listener binds; "" = every interface (dual-stack [::])
     access_log: str = ""  # [server.log] path ("-": stdout); "" = no access log
     access_log_json: bool = False  # [server.log] format = "json"
+    request_id: str = "off"  # "off", "pass" or "generate"
+    request_id_echo: bool = True  # X-Request-Id on every reply when request_id is on
 
     @property
     def port(self) -> int:

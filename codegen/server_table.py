@@ -63,8 +63,17 @@ def check(checker, raw: dict, describe) -> Server:
     protocols = tuple(p for p in PROTOCOLS if any(p in lst.protocols for lst in listeners))
     host = _host(checker, raw, path, describe)
     access_log, access_log_json = _log(checker, raw, describe)
+    request_id = raw.get("request_id", "off")
+    if request_id not in ("off", "pass", "generate"):
+        checker.error(path + ("request_id",), f'expected "pass", "generate" or "off", got {describe(request_id)}',
+                      code="RS047")
+        request_id = "off"
+    echo = raw.get("request_id_echo", True)
+    if not isinstance(echo, bool):
+        checker.error(path + ("request_id_echo",), f"expected true or false, got {describe(echo)}", code="RS012")
+        echo = True
     return Server(workers, max_conn, recv_count, recv_size, limits, timeouts, protocols, listeners, host,
-                  access_log, access_log_json)
+                  access_log, access_log_json, request_id, echo)
 
 
 def _log(checker, raw: dict, describe) -> tuple:

@@ -64,6 +64,10 @@ SERVER = Table("[server]", "the listener", {
                             'not the runtime\'s own errors): { x-frame-options = "DENY" }; constant values'),
     "cors": Key("table", "none", "[server.cors]: the CORS policy of every reply and handler route"),
     "log": Key("table", "none", "[server.log]: the access log (off without it; the server's --access-log overrides)"),
+    "request_id": Key("string", '"off"', '"pass": keep a client\'s X-Request-Id when it is 1..64 letters, digits or '
+                      '- _ . : @ / + = (else make one); "generate": always make one; "off". The id goes into the '
+                      "access log and back as X-Request-Id"),
+    "request_id_echo": Key("boolean", True, "send the request id back as X-Request-Id (with request_id on)"),
 })
 
 LOG = Table("[server.log]", "the access log: one line per answered request, written without blocking a worker "

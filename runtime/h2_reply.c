@@ -9,6 +9,7 @@
 
 #include "app/access_log.h"
 #include "app/cors.h"
+#include "app/request_id.h"
 #include "h2_internal.h"
 #include "reply.h"
 #include "shared_buf.h"
@@ -106,9 +107,12 @@ static bool submit(rs_reply *r, const char *status_line, size_t status_len, cons
     nv[count++] = (nghttp2_nv){(uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE};
     char cors[RS_CORS_LINES_MAX];
     size_t cors_len = rs_cors_lines(r, cors);
+    char rid[RS_REQUEST_ID_LINE_MAX];
+    size_t rid_len = rs_request_id_line(r, rid);
     bool ok = add_lines(fields, fields_len, nv, &count, lower, &used) &&
               add_lines(extra, extra_len, nv, &count, lower, &used) &&
-              add_lines(cors, cors_len, nv, &count, lower, &used) && count < MAX_FIELDS;
+              add_lines(cors, cors_len, nv, &count, lower, &used) &&
+              add_lines(rid, rid_len, nv, &count, lower, &used) && count < MAX_FIELDS;
     if (!ok) {
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
         return false;

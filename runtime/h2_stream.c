@@ -16,6 +16,7 @@
 #include "accept_encoding.h"
 #include "app/access_log.h"
 #include "app/cors.h"
+#include "app/request_id.h"
 #include "h2_internal.h"
 #include "json_body.h"
 #include "reply.h"
@@ -400,12 +401,15 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
     rs_route_match m = {.route = -1};
     unsigned status = st->early_status;
     rs_access_entry access;
-    if (rs_log_ring_on(&r->access_log)) { /* the stream's line, finished by the sink (h2_reply.c) */
+    if (rs_log_ring_on(&r->access_log) || r->opt->request_id != RS_REQUEST_ID_OFF) {
+        /* the stream's log line and id, finished by the sink (h2_reply.c) */
         if (st->head_len && !st->bad) {
             rs_request_view head = view_of(h, st);
             rs_access_begin(&access, head.method, 20, head.path, head.path_len, head.query, head.query_len);
+            rs_request_id_assign(r, &access, &head);
         } else {
             rs_access_begin_unparsed(&access);
+            rs_request_id_assign(r, &access, NULL);
         }
         reply.access = &access;
     }

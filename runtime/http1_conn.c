@@ -14,6 +14,7 @@
 #include "accept_encoding.h"
 #include "app/access_log.h"
 #include "app/cors.h"
+#include "app/request_id.h"
 #include "conn_lifecycle.h"
 #include "json_body.h"
 #include "log.h"
@@ -79,8 +80,10 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
         return;
     }
     rs_reply reply;
-    if (!(c->flags & RS_CF_IN_REQUEST)) /* refused before its head was read: no request line */
+    if (!(c->flags & RS_CF_IN_REQUEST)) { /* refused before its head was read: no request line */
         rs_access_begin_unparsed(rs_access_slot(r, c));
+        rs_request_id_assign(r, rs_access_slot(r, c), NULL);
+    }
     r->stats.parse_errors++;
     r->stats.parse_errors_by_status[rs_parse_error_kind(status)]++;
     rs_http1_reply_init(&reply, r, c, true);
@@ -131,6 +134,7 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
     }
     rs_access_begin(rs_access_slot(r, c), view.method, p->version_minor == 0 ? 10 : 11, view.path,
                     view.path_len, view.query, view.query_len);
+    rs_request_id_assign(r, rs_access_slot(r, c), &view);
     rs_route_match m = {.route = -1};
     c->params.present = 0;
     rs_route_dispatch(&view, &c->params, &m);

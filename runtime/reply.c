@@ -9,6 +9,7 @@
 
 #include "app/access_log.h"
 #include "app/cors.h"
+#include "app/request_id.h"
 #include "date_cache.h"
 
 const char *rs_reason_phrase(unsigned status)
@@ -137,7 +138,8 @@ static void http1_framed(rs_reply *r, const char *head, size_t head_len, const c
 
     size_t send_body = r->head_only ? 0 : body_len;
     rs_access_log_reply(r, r->status, send_body);
-    size_t header_max = head_len + extra_len + FIELDS_MAX + (r->cors ? RS_CORS_LINES_MAX : 0);
+    size_t header_max = head_len + extra_len + FIELDS_MAX + (r->cors ? RS_CORS_LINES_MAX : 0) +
+                        (r->access ? RS_REQUEST_ID_LINE_MAX : 0);
     /* Small responses are written in one piece; large bodies are appended
      * separately so the header reservation stays small. */
     bool inline_body = header_max + send_body <= re->pool.large.cap;
@@ -154,6 +156,7 @@ static void http1_framed(rs_reply *r, const char *head, size_t head_len, const c
         p += extra_len;
     }
     p += rs_cors_lines(r, p);
+    p += rs_request_id_line(r, p);
     p = write_fields(r, p, no_content ? -1 : (int64_t)body_len);
     if (inline_body && send_body) {
         memcpy(p, body, send_body);
@@ -174,7 +177,8 @@ static bool http1_head(rs_reply *r, const char *status_line, size_t status_len, 
         return false;
     r->status = rs_status_of_head(status_line, status_len);
     re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
-    size_t header_max = status_len + fields_len + extra_len + FIELDS_MAX + (r->cors ? RS_CORS_LINES_MAX : 0);
+    size_t header_max = status_len + fields_len + extra_len + FIELDS_MAX + (r->cors ? RS_CORS_LINES_MAX : 0) +
+                        (r->access ? RS_REQUEST_ID_LINE_MAX : 0);
     rs_access_log_reply(r, r->status, !r->head_only && content_length > 0 ? (uint64_t)content_length : 0);
     char *out = rs_outq_reserve(&c->out, &re->pool, header_max);
     if (!out) {
@@ -191,6 +195,7 @@ static bool http1_head(rs_reply *r, const char *status_line, size_t status_len, 
         p += extra_len;
     }
     p += rs_cors_lines(r, p);
+    p += rs_request_id_line(r, p);
     p = write_fields(r, p, content_length);
     rs_outq_commit(&c->out, (size_t)(p - out));
     rs_conn_touch(re, c);

@@ -71,6 +71,9 @@ typedef struct rs_spec_listener {
     bool h2_first;
 } rs_spec_listener;
 
+/* [server] request_id (runtime/app/request_id.h). */
+enum { RS_REQUEST_ID_OFF = 0, RS_REQUEST_ID_PASS, RS_REQUEST_ID_GENERATE };
+
 typedef struct rs_spec_config {
     const char *spec_name; /* e.g. "arena" */
     const char *host;      /* IP address every listener binds; "" = every interface */
@@ -83,6 +86,8 @@ typedef struct rs_spec_config {
     uint32_t recv_buffer_size; /* bytes per provided buffer */
     const char *access_log;    /* [server.log] path: a file, "-" for stdout, NULL: no access log */
     bool access_log_json;      /* [server.log] format = "json" (else "common") */
+    uint8_t request_id;        /* [server] request_id: RS_REQUEST_ID_OFF / _PASS / _GENERATE */
+    bool request_id_echo;      /* [server] request_id_echo: X-Request-Id on every reply */
     rs_spec_limits limits;
     rs_spec_timeouts timeouts;
 } rs_spec_config;

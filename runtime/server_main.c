@@ -344,6 +344,8 @@ int main(int argc, char **argv)
         .access_log = rs_spec.access_log,
         .access_log_fd = -1,
         .access_log_json = rs_spec.access_log_json,
+        .request_id = rs_spec.request_id,
+        .request_id_echo = rs_spec.request_id_echo,
     };
     for (unsigned i = 0; i < rs_spec.listener_count && i < RS_MAX_LISTENERS; i++)
         opt.listeners[i] = rs_spec.listeners[i];

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "app/request_id.h"
 #include "reactor.h"
 #include "reply.h"
 
@@ -36,7 +37,7 @@ static uint64_t now_ns(void)
 
 rs_access_entry *rs_access_slot(rs_reactor *r, rs_conn *c)
 {
-    if (!rs_log_ring_on(&r->access_log))
+    if (!rs_log_ring_on(&r->access_log) && r->opt->request_id == RS_REQUEST_ID_OFF)
         return NULL;
     if (!r->access_entries) { /* first request of the worker; pages are touched per slot used */
         r->access_entries = calloc(r->opt->max_connections, sizeof(rs_access_entry));
@@ -66,6 +67,7 @@ void rs_access_begin(rs_access_entry *e, rs_method method, unsigned version, con
     e->version = (uint8_t)version;
     e->target_len = 0;
     e->cut = false;
+    e->request_id_len = 0;
     put_target(e, path, path_len);
     if (query) {
         put_target(e, "?", 1);
@@ -82,6 +84,7 @@ void rs_access_begin_unparsed(rs_access_entry *e)
     e->version = 11;
     e->target_len = 0;
     e->cut = false;
+    e->request_id_len = 0;
 }
 
 /* The target, escaped; returns the end of what was written (4 bytes per
@@ -150,7 +153,7 @@ static const char *clock_text(bool json)
 void rs_access_log_reply(const rs_reply *r, unsigned status, uint64_t bytes)
 {
     const rs_access_entry *e = r->access;
-    if (!e)
+    if (!e || !rs_log_ring_on(&r->reactor->access_log))
         return;
     rs_log_ring *ring = &r->reactor->access_log;
     char *line = rs_log_ring_reserve(ring, RS_LOG_LINE_MAX);
@@ -182,18 +185,23 @@ void rs_access_log_reply(const rs_reply *r, unsigned status, uint64_t bytes)
         memcpy(p, target, tlen);
         p += tlen;
     }
+    /* The request id: checked to be safe characters (request_id.c), written as it is. */
+    char rid[RS_REQUEST_ID_MAX + 24] = "";
+    if (r->reactor->opt->request_id != RS_REQUEST_ID_OFF)
+        snprintf(rid, sizeof rid, json ? ",\"request_id\":\"%.*s\"" : " \"%.*s\"", (int)e->request_id_len,
+                 e->request_id);
     if (json)
         n = snprintf(p, 300,
                      "\",\"protocol\":\"%s\",\"status\":%u,\"bytes\":%" PRIu64 ",\"duration_us\":%" PRIu64
-                     "}\n",
-                     proto, status, bytes, us);
+                     "%s}\n",
+                     proto, status, bytes, us, rid);
     else if (e->method == RS_METHOD_COUNT)
-        n = bytes ? snprintf(p, 300, "%" PRIu64 " %" PRIu64 "\n", bytes, us)
-                  : snprintf(p, 300, "- %" PRIu64 "\n", us);
+        n = bytes ? snprintf(p, 300, "%" PRIu64 " %" PRIu64 "%s\n", bytes, us, rid)
+                  : snprintf(p, 300, "- %" PRIu64 "%s\n", us, rid);
     else if (bytes)
-        n = snprintf(p, 300, " %s\" %u %" PRIu64 " %" PRIu64 "\n", proto, status, bytes, us);
+        n = snprintf(p, 300, " %s\" %u %" PRIu64 " %" PRIu64 "%s\n", proto, status, bytes, us, rid);
     else
-        n = snprintf(p, 300, " %s\" %u - %" PRIu64 "\n", proto, status, us);
+        n = snprintf(p, 300, " %s\" %u - %" PRIu64 "%s\n", proto, status, us, rid);
     p += n;
     rs_log_ring_commit(ring, (size_t)(p - line));
 }

@@ -17,13 +17,16 @@
 #include "ringspec.h"
 
 #define RS_ACCESS_TARGET_MAX 256 /* longer targets are logged cut, ending in "..." */
+#define RS_REQUEST_ID_MAX 64     /* a passed X-Request-Id longer than this is replaced */
 
 typedef struct rs_access_entry {
     uint64_t start_ns; /* CLOCK_MONOTONIC at the end of the head */
     uint16_t target_len;
-    uint8_t method;  /* rs_method; RS_METHOD_COUNT: no request line (a malformed request) */
-    uint8_t version; /* 10, 11 or 20 */
-    bool cut;        /* the target was longer than RS_ACCESS_TARGET_MAX */
+    uint8_t method;         /* rs_method; RS_METHOD_COUNT: no request line (a malformed request) */
+    uint8_t version;        /* 10, 11 or 20 */
+    bool cut;               /* the target was longer than RS_ACCESS_TARGET_MAX */
+    uint8_t request_id_len; /* app/request_id.h; 0: none */
+    char request_id[RS_REQUEST_ID_MAX];
     char target[RS_ACCESS_TARGET_MAX];
 } rs_access_entry;
 
@@ -31,7 +34,8 @@ struct rs_reactor;
 struct rs_conn;
 struct rs_reply;
 
-/* The entry of an HTTP/1.1 connection slot, or NULL when the log is off. */
+/* The entry of an HTTP/1.1 connection slot, or NULL when neither the log nor
+ * request ids are on (the entry also carries the request's id). */
 rs_access_entry *rs_access_slot(struct rs_reactor *r, struct rs_conn *c);
 
 /* A request's head: method, path and query (query NULL: none). */

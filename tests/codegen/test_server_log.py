@@ -36,3 +36,26 @@ def test_log_settings_reach_the_config(tmp_path):
     spec.write_text(ROUTE)
     text = generate(spec, tmp_path / "out2").read_text()
     assert ".access_log" not in text  # off unless asked for
+
+
+@pytest.mark.parametrize("line, expected", [
+    ('request_id = "yes"', 'error[RS047]: server.request_id: expected "pass", "generate" or "off", got string '
+                           '"yes"'),
+    ('request_id_echo = "no"', 'error[RS012]: server.request_id_echo: expected true or false, got string "no"'),
+])
+def test_bad_request_id_keys(tmp_path, line, expected):
+    assert messages(tmp_path, f"[server]\n{line}\n" + ROUTE) == [expected]
+
+
+@pytest.mark.parametrize("settings, expected", [
+    ('request_id = "pass"', (".request_id = RS_REQUEST_ID_PASS,", ".request_id_echo = true,")),
+    ('request_id = "generate"\nrequest_id_echo = false',
+     (".request_id = RS_REQUEST_ID_GENERATE,", ".request_id_echo = false,")),
+])
+def test_request_id_settings_reach_the_config(tmp_path, settings, expected):
+    spec = tmp_path / "r.toml"
+    spec.write_text(f"[server]\n{settings}\n" + ROUTE)
+    text = generate(spec, tmp_path / "out").read_text()
+    assert all(e in text for e in expected)
+    spec.write_text(ROUTE)
+    assert ".request_id" not in generate(spec, tmp_path / "out2").read_text()  # off by default
