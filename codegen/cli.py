@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from . import (arena_entry, case_runner, diagnostics, emit, handlers, openapi, profile_tuning, reference,
-               route_tests, scaffold)
+               route_tests, scaffold, static_dir)
 from .model import Spec
 from .diagnostics import SpecError, SpecErrors
 from .spec_loader import load
@@ -330,7 +330,9 @@ def param_type(p) -> str:
 def _routes(args) -> int:
     spec = _load(args.spec, args.profile)
     rows = [("#", "METHODS", "PATH", "PARAMS", "REPLY")]
-    for number, route in enumerate(spec.select(args.profile)):
+    selected = spec.select(args.profile)
+    selected += static_dir.slash_redirects(selected)  # the build's numbering: these come last
+    for number, route in enumerate(selected):
         if route.body_stream:
             params = "body body: stream (bytes read)"
         else:

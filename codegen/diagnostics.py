@@ -106,8 +106,8 @@ response_headers (of [server] or a route) map lower-case field names to values: 
 ASCII without line breaks or surrounding spaces. A route's values may hold {holes} (int
 expressions over its parameters, computed per request); the server's are constant. Fields
 the runtime writes itself (Content-Length, Content-Type, Date, Connection, Allow, ...) are
-refused: set a reply's `type` for Content-Type. An untyped handler writes its replies itself,
-so only a typed handler's [[route.response]] get a route's headers."""),
+refused: set a reply's `type` for Content-Type. A handler route's headers are constant; the
+runtime adds them to whatever an untyped handler sends."""),
     "RS045": ("bad redirect", """
 `redirect = { status = 301, location = "/books/{id}" }` answers a route with a Location and
 no body; status is 301, 302, 303, 307 or 308 (302 when left out) and location is a template

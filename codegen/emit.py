@@ -252,6 +252,11 @@ class _RouteView:
         return ["RS_CODING_BR" if c == "br" else "RS_CODING_GZIP" for c in self.route.static.precompressed]
 
     @property
+    def handler_header_lines(self) -> str:
+        """An untyped handler's response_headers as one C string of header lines."""
+        return c_string(head_emit.constant_lines(self.route.headers))
+
+    @property
     def methods_label(self) -> str:
         return ", ".join(self.route.methods)
 

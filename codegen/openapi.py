@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from . import static_dir
 from .checks_emit import VIOLATIONS
 from .expr import Hole
 from .json_reply import JFirst, JInt, JLen, JQuery, JSource
@@ -41,6 +42,7 @@ _COMMON = {
 def document(spec: Spec, profile: str | None = None) -> dict:
     """The OpenAPI 3.1 document of the routes one build (of profile) serves."""
     routes = spec.select(profile)
+    routes += static_dir.slash_redirects(routes)  # /static -> 301 /static/, as the build serves it
     used_shapes: set = set()
     used_bodies: set = set()  # (shape, additional) of JSON request bodies
     paths: dict = {}

@@ -112,7 +112,8 @@ static bool submit(rs_reply *r, const char *status_line, size_t status_len, cons
     bool ok = add_lines(fields, fields_len, nv, &count, lower, &used) &&
               add_lines(extra, extra_len, nv, &count, lower, &used) &&
               add_lines(cors, cors_len, nv, &count, lower, &used) &&
-              add_lines(rid, rid_len, nv, &count, lower, &used) && count < MAX_FIELDS;
+              add_lines(rid, rid_len, nv, &count, lower, &used) &&
+              add_lines(r->route_lines, r->route_lines_len, nv, &count, lower, &used) && count < MAX_FIELDS;
     if (!ok) {
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
         return false;

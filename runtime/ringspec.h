@@ -336,6 +336,11 @@ void rs_route_invalid(int route, const rs_params *params, rs_reply *reply);
  * Date, Content-Length and Connection, and omits the body for HEAD. */
 void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *body, size_t body_len);
 
+/* Header lines ("Name: value\r\n" each, living as long as the process) the
+ * runtime adds to whatever reply r sends: an untyped handler route's
+ * response_headers, set by generated code before the handler runs. */
+void rs_reply_route_headers(rs_reply *r, const char *lines, size_t len);
+
 /* A canned response (400, 404, 405, 500, ...); the connection stays open. */
 void rs_reply_error(rs_reply *r, unsigned status);
 

@@ -82,3 +82,17 @@ def test_h2_echoes_the_id(rid_server):
     assert p.returncode == 0, p.stderr
     assert "x-request-id: h2-id-7\r\n" in p.stdout.decode()
     assert "h2-id-7" in logged_ids(rid_server, 1)
+
+
+def test_untyped_handler_replies_get_the_spec_headers(rid_server):
+    conn = http.client.HTTPConnection("127.0.0.1", rid_server.port, timeout=5)
+    conn.request("GET", "/handled", headers={"X-Request-Id": "by-hand-1"})
+    resp = conn.getresponse()
+    assert (resp.status, resp.read()) == (200, b"by hand")
+    assert resp.getheader("Cache-Control") == "no-store" and resp.getheader("X-Frame-Options") == "DENY"
+    assert resp.getheader("X-Request-Id") == "by-hand-1"
+    conn.close()
+    p = subprocess.run(["curl", "-sS", "--noproxy", "*", "--http2-prior-knowledge", "-D", "-", "-o", "/dev/null",
+                        rid_server.url("/handled")], capture_output=True, timeout=10)
+    head = p.stdout.decode()
+    assert "cache-control: no-store\r\n" in head and "x-frame-options: DENY\r\n" in head
