@@ -17,9 +17,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "app/reply.h"
 #include "app/request_id.h"
-#include "reactor.h"
-#include "reply.h"
+#include "core/reactor.h"
 
 static const char *const method_names[RS_METHOD_COUNT] = {
     [RS_METHOD_OTHER] = "OTHER", [RS_METHOD_GET] = "GET",         [RS_METHOD_HEAD] = "HEAD",

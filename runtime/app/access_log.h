@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ringspec.h"
+#include "app/ringspec.h"
 
 #define RS_ACCESS_TARGET_MAX 256 /* longer targets are logged cut, ending in "..." */
 #define RS_REQUEST_ID_MAX 64     /* a passed X-Request-Id longer than this is replaced */

@@ -2,11 +2,11 @@
  * Fetch Standard §3.2 (CORS protocol); origins are compared byte for byte
  * with the spec's serialized origins, method names case-sensitively (as
  * browsers send them), header names case-insensitively. */
-#include "cors.h"
+#include "app/cors.h"
 
 #include <string.h>
 
-#include "reply.h"
+#include "app/reply.h"
 
 static const char *const method_names[RS_METHOD_COUNT] = {
     [RS_METHOD_GET] = "GET",         [RS_METHOD_HEAD] = "HEAD",       [RS_METHOD_POST] = "POST",

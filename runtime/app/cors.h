@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ringspec.h"
+#include "app/ringspec.h"
 
 /* rs_cors_origin: no Origin, or one the policy does not allow. */
 #define RS_CORS_NONE 0

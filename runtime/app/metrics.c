@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "reactor.h"
-#include "reply.h"
-#include "stats.h"
+#include "app/reply.h"
+#include "core/reactor.h"
+#include "core/stats.h"
 
 #define METRICS_BYTES 16384 /* the whole text stays far below this */
 

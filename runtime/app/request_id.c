@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "reactor.h"
-#include "reply.h"
+#include "app/reply.h"
+#include "core/reactor.h"
 
 /* What a passed id may hold: nothing that could end a header or a log field. */
 static bool safe_id(const char *s, size_t n)

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "conn_lifecycle.h"
-#include "reactor.h"
+#include "core/conn_lifecycle.h"
+#include "core/reactor.h"
 
 int rs_log_ring_init(rs_log_ring *l, int fd)
 {

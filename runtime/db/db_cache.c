@@ -4,7 +4,7 @@
  * JSON body written for them.  Lookups copy the body into the response
  * under the set's lock, so a value is never read after it was replaced;
  * stores allocate outside the lock and free what they replaced outside it. */
-#include "db_cache.h"
+#include "db/db_cache.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "reply.h"
+#include "app/reply.h"
 
 #define RS_CACHE_WAYS 4
 #define RS_CACHE_KEY_MAX 56

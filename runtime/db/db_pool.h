@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ringspec.h"
+#include "app/ringspec.h"
 
 struct rs_reactor;
 
