@@ -101,3 +101,15 @@ void rs_log_ring_written(rs_reactor *r, rs_log_ring *l, int res)
     l->len[b] = l->lines[b] = 0;
     l->done = 0;
 }
+
+bool rs_log_ring_pending(const rs_log_ring *l)
+{
+    return rs_log_ring_on(l) && (l->in_flight || l->len[0] || l->len[1]);
+}
+
+void rs_log_ring_abandon(rs_log_ring *l)
+{
+    l->dropped_lines += l->lines[0] + l->lines[1];
+    l->len[0] = l->len[1] = l->lines[0] = l->lines[1] = 0;
+    l->done = 0;
+}

@@ -51,4 +51,15 @@ void rs_log_ring_flush(struct rs_reactor *r, rs_log_ring *l);
 /* The completion of that write (res: bytes or -errno). */
 void rs_log_ring_written(struct rs_reactor *r, rs_log_ring *l, int res);
 
+/* Lines appended or being written that have not reached the destination:
+ * a stopping worker keeps its loop turning until they have (within
+ * RS_LOG_DRAIN_MS), so the lines of its last requests are not lost. */
+bool rs_log_ring_pending(const rs_log_ring *l);
+
+/* Gives up on what is pending (the destination did not take it in time):
+ * counted as dropped, so lines + dropped still adds up to the requests. */
+void rs_log_ring_abandon(rs_log_ring *l);
+
+#define RS_LOG_DRAIN_MS 2000u
+
 #endif

@@ -416,6 +416,7 @@ int rs_reactor_run(rs_reactor *r)
         rs_log("database: out of memory for the connection pool");
         return -ENOMEM;
     }
+    uint32_t log_drain_until = 0; /* when stopping: how long the access log may still take */
     for (;;) {
         struct io_uring_cqe *cqe;
         unsigned head, seen = 0;
@@ -433,8 +434,19 @@ int rs_reactor_run(rs_reactor *r)
         flush_dirty(r);
         rs_db_flush(r); /* statements parked during the batch go out in one sync per connection */
         rs_log_ring_flush(r, &r->access_log); /* the batch's access log lines, in one write */
-        if (r->stopping && r->conns.in_use == 0 && !r->accept_armed)
-            break;
+        if (r->stopping && r->conns.in_use == 0 && !r->accept_armed) {
+            /* The last requests' log lines (just flushed, so their write is only
+             * prepared) go out before the worker ends, unless the destination
+             * takes none for RS_LOG_DRAIN_MS. */
+            if (!rs_log_ring_pending(&r->access_log))
+                break;
+            if (!log_drain_until)
+                log_drain_until = r->now_ms + RS_LOG_DRAIN_MS;
+            else if ((int32_t)(r->now_ms - log_drain_until) >= 0) {
+                rs_log_ring_abandon(&r->access_log);
+                break;
+            }
+        }
 
         uint32_t wait_ms = rs_timer_next_wait(&r->timers, &r->conns, r->now_ms, RS_MAX_WAIT_MS);
         if (r->accept_retry_ms && wait_ms > RS_ACCEPT_RETRY_MS)

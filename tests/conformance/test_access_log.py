@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import stat
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import build_spec_server, start_server, stop_server
-from server_stats import stats_now
+from server_stats import parse_stats, stats_lines, stats_now
 
 HERE = Path(__file__).resolve().parent
 CLF = re.compile(r'^(\S+) - - \[(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000)\] "(\S+) (\S+) (HTTP/\d\.\d)" '
@@ -176,3 +177,46 @@ def test_a_blocked_destination_never_stalls_serving(tmp_path, binary):
     finally:
         stop_server(srv)
         os.close(reader)
+
+
+def test_the_last_lines_reach_the_log_at_stop(tmp_path, binary):
+    """SIGTERM while the lines of the last requests still wait for a slow destination: the
+    stopping worker keeps its loop turning until they are written (for at most 2 s, then they
+    are counted as dropped), so every request is either in the log or counted."""
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # reads only once SIGTERM is sent
+    srv = start_server(tmp_path, binary=binary,
+                       extra_args=("--access-log", str(fifo), "--workers", "1", "--stats"))
+    try:
+        requests, per_batch = 1500, 100  # ~700 lines fill the pipe, the rest wait in the ring's buffers
+        request = b"GET /books?limit=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as s:
+            for _ in range(requests // per_batch):
+                s.sendall(request * per_batch)
+                got = b""
+                while got.count(b"list 1") < per_batch:
+                    chunk = s.recv(65536)
+                    assert chunk, "the server closed the connection"
+                    got += chunk
+        srv.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)  # the worker has no connection left, only its pending log lines
+        data, deadline = b"", time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(reader, 1 << 20)
+            except BlockingIOError:
+                time.sleep(0.02)
+                continue
+            if not chunk:
+                break  # the server closed its end: it has exited
+            data += chunk
+    finally:
+        stop_server(srv, already_signalled=True)
+        os.close(reader)
+    lines = data.decode().split("\n")[:-1]
+    assert all(CLF.match(line) and '"GET /books?limit=1 HTTP/1.1" 200 6 ' in line for line in lines)
+    final = parse_stats(stats_lines(srv)[-1:])
+    assert final["access_log_lines"] == len(lines), final
+    assert len(lines) + final["access_log_dropped"] == requests, (len(lines), final)
+    assert len(lines) > 1000, "the lines waiting in the buffers at SIGTERM were not written"
