@@ -127,6 +127,7 @@ static bool send_direct(rs_reactor *r, rs_conn *c)
     }
     if (res == RS_DIRECT_FULL)
         submit_pollout(r, c);
+    r->stats.bytes_out += n; /* file bodies count like ring sends (--stats, metrics) */
     sent(r, c, n);
     return res != RS_DIRECT_BYTES || c->state == RS_CONN_CLOSING || (c->ops & RS_OP_SEND_BIT) ||
            c->out.queued == 0;
@@ -373,6 +374,7 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     int res = cqe->res;
     if (res > 0) {
         uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+        r->stats.bytes_in += (uint64_t)res;
         if (c->state == RS_CONN_OPEN)
             data_in(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
         rs_bufring_recycle(&r->bufs, bid);
@@ -418,6 +420,7 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
         rs_conn_abort(r, c); /* reset by peer, or our own cancel when closing */
         return;
     }
+    r->stats.bytes_out += (uint64_t)cqe->res;
     rs_outq_consume(&c->out, &r->pool, (size_t)cqe->res);
     if (c->flags & RS_CF_TLS)
         rs_tls_stream_sent(r, c, (size_t)cqe->res);

@@ -15,8 +15,11 @@
 #include <time.h>
 
 #include "app/accept_encoding.h"
+#include "app/access_log.h"
+#include "app/cors.h"
 #include "app/json_body.h"
 #include "app/reply.h"
+#include "app/request_id.h"
 #include "app/request_text.h"
 #include "grpc/grpc_call.h"
 #include "h2/h2_internal.h"
@@ -410,7 +413,23 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
                       .head_only = st->method == RS_METHOD_HEAD,
                       .coding = RS_CODING_NONE,
                       .started_ms = st->started_ms};
-    if (st->grpc && !st->early_status) {
+    rs_params params = {0};
+    rs_route_match m = {.route = -1};
+    unsigned status = st->early_status;
+    rs_access_entry access;
+    if (rs_log_ring_on(&r->access_log) || r->opt->request_id != RS_REQUEST_ID_OFF) {
+        /* the stream's log line and id, finished by the sink (h2_reply.c) */
+        if (st->head_len && !st->bad) {
+            rs_request_view head = view_of(h, st);
+            rs_access_begin(&access, head.method, 20, head.path, head.path_len, head.query, head.query_len);
+            rs_request_id_assign(r, &access, &head);
+        } else {
+            rs_access_begin_unparsed(&access);
+            rs_request_id_assign(r, &access, NULL);
+        }
+        reply.access = &access;
+    }
+    if (st->grpc && !st->early_status) { /* runtime/grpc: logged by the sink like any reply */
         rs_request_view view = view_of(h, st);
         rs_grpc_answer(&reply, &view, (const uint8_t *)st->body, st->body_len, st->over);
         rs_h2_free(r, st->body);
@@ -418,9 +437,6 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         st->body_len = st->body_cap = 0;
         return;
     }
-    rs_params params = {0};
-    rs_route_match m = {.route = -1};
-    unsigned status = st->early_status;
     if (!status) {
         rs_request_view view = view_of(h, st);
         rs_route_dispatch(&view, &params, &m);
@@ -434,6 +450,10 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         if (m.compress && !status)
             reply.coding =
                 (uint8_t)rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress);
+        reply.cors = m.cors;
+        reply.cors_origin = rs_cors_origin(m.cors, &view);
+        if (m.preflight)
+            reply.cors_preflight = rs_cors_preflight(m.cors, &view, reply.cors_origin);
     }
     if (status == 405)
         reply.allow = rs_route_allow(m.route);
@@ -449,6 +469,8 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         rs_reply_text(&reply, head, sizeof head - 1, text, sizeof text - 1);
     } else if (status) {
         rs_reply_error(&reply, status);
+    } else if (reply.cors_preflight) {
+        rs_cors_preflight_reply(&reply);
     } else if (m.static_dir) { /* in memory: the body goes by reference */
         rs_static_pending file;
         rs_request_view view = view_of(h, st);
