@@ -106,13 +106,23 @@ response_headers (of [server] or a route) map lower-case field names to values: 
 ASCII without line breaks or surrounding spaces. A route's values may hold {holes} (int
 expressions over its parameters, computed per request); the server's are constant. Fields
 the runtime writes itself (Content-Length, Content-Type, Date, Connection, Allow, ...) are
-refused: set a reply's `type` for Content-Type. An untyped handler writes its replies itself,
-so only a typed handler's [[route.response]] get a route's headers."""),
+refused: set a reply's `type` for Content-Type. A handler route's headers are constant; the
+runtime adds them to whatever an untyped handler sends."""),
     "RS045": ("bad redirect", """
 `redirect = { status = 301, location = "/books/{id}" }` answers a route with a Location and
 no body; status is 301, 302, 303, 307 or 308 (302 when left out) and location is a template
 like reply text. A route has one of reply, handler or redirect. A reply with a 3xx status
 other than 304 needs a Location: write it as a redirect."""),
+    "RS046": ("bad CORS policy", """
+[server.cors] (and a route's `cors`) allow cross-origin requests: `origins` is "*" or a list
+of serialized origins (scheme://host[:port], no path), `methods` are known methods, `headers`
+and `expose_headers` lower-case field names, `max_age` 0..86400 seconds. Credentials cannot
+be allowed with origins = "*" (browsers refuse such replies): list the origins instead. A
+route's `cors = true` needs a [server.cors] to take the policy from."""),
+    "RS047": ("bad access log or request id", """
+[server.log] turns the access log on: `path` is a file the lines are appended to (or "-"
+for stdout) and `format` "common" (Common Log Format plus the duration in microseconds)
+or "json" (one JSON object a line). [server] request_id is "pass", "generate" or "off"."""),
     "RS050": ("bad shape or data source", """
 [shape.X] tables declare JSON objects (fields "int", "string", "bool", "[T]" or another
 shape); [data.x] tables name a JSON file and its type, loaded once at start-up."""),
@@ -126,6 +136,20 @@ in `params` ("int" or "string"), and `row` names the shape of a result row. Ever
 of that shape must be a column of the SELECT (or RETURNING) list, by name or `AS` alias;
 a field of a nested shape is the column FIELD_SUBFIELD (rating.score <- rating_score);
 "[T]" and shape-typed fields may instead be one jsonb column of their own name."""),
+    "RS066": ("bad protobuf message or enum", """
+[message.NAME] declares a protobuf message: each key is a field { number = N, type = T }
+with T a proto3 scalar (int32 int64 uint32 uint64 sint32 sint64 bool), "string" or
+"bytes" (with max_length, bytes), an [enum.NAME] or another message (not itself, directly
+or not: sizes must stay bounded); `repeated = N` makes a field a list of at most N values.
+Field numbers are unique in their message, 1..536870911, outside 19000..19999 (reserved by
+protobuf). [enum.NAME] maps value names to numbers, the first one 0 (proto3)."""),
+    "RS067": ("bad gRPC service", """
+[service.NAME.METHOD] declares an RPC: `request` and `response` name messages; `stream =
+"server"` makes it server streaming (client streaming and bidi are not supported yet). A
+unary method answers with `reply = { FIELD = "EXPR" }` (integer arithmetic over the
+request's fields, wrapping to the field's type as proto3 does) or `handler = "name"` (a C
+function in handlers/*.c); a server stream sends `count` replies (an expression over the
+request, at most max_count), each `reply` with `i` counting from 0."""),
     "RS070": ("bad handler", """
 `handler = "name"` makes a route call a C function the user writes in handlers/*.c. The
 name must be a C identifier, unique across routes."""),

@@ -44,6 +44,10 @@ SPEC = Table("top level", "the tables a spec may contain", {
     "database": Key("table", "none", "[database]: the Postgres server routes' [sql.NAME] statements run on"),
     "sql": Key("table of tables", "none", "[sql.NAME]: a named SQL statement with typed parameters"),
     "cache": Key("table of tables", "none", "[cache.NAME]: a process-wide cache of statement replies"),
+    "grpc": Key("table", "defaults", "[grpc]: the protobuf package and the request message limit"),
+    "enum": Key("table of tables", "none", "[enum.NAME]: a protobuf enum, VALUE = NUMBER"),
+    "message": Key("table of tables", "none", "[message.NAME]: a protobuf message, one key per field"),
+    "service": Key("table of tables", "none", "[service.NAME.METHOD]: a gRPC method (unary or server streaming)"),
 })
 
 SERVER = Table("[server]", "the listener", {
@@ -62,6 +66,33 @@ SERVER = Table("[server]", "the listener", {
     "violations": Key("table", "defaults", "[server.violations]: the reply to a request breaking constraints"),
     "response_headers": Key("table", "none", 'headers added to every reply the spec generates (not static files, '
                             'not the runtime\'s own errors): { x-frame-options = "DENY" }; constant values'),
+    "cors": Key("table", "none", "[server.cors]: the CORS policy of every reply and handler route"),
+    "log": Key("table", "none", "[server.log]: the access log (off without it; the server's --access-log overrides)"),
+    "request_id": Key("string", '"off"', '"pass": keep a client\'s X-Request-Id when it is 1..64 letters, digits or '
+                      '- _ . : @ / + = (else make one); "generate": always make one; "off". The id goes into the '
+                      "access log and back as X-Request-Id"),
+    "request_id_echo": Key("boolean", True, "send the request id back as X-Request-Id (with request_id on)"),
+})
+
+LOG = Table("[server.log]", "the access log: one line per answered request, written without blocking a worker "
+            "(a destination too slow loses lines, counted in --stats)", {
+    "path": Key("string", "required", 'file the lines are appended to (created if missing), or "-" for stdout'),
+    "format": Key("string", '"common"', '"common": Common Log Format + the duration in microseconds; "json": '
+                  "JSON lines (time, remote, method, target, protocol, status, bytes, duration_us)"),
+})
+
+CORS = Table("[server.cors]", "cross-origin requests (CORS): the generated server answers OPTIONS preflights "
+             "and adds Access-Control-Allow-Origin (+ Vary: Origin) to replies of allowed origins; a route's "
+             "`cors` table replaces keys of it, `cors = false` turns it off", {
+    "origins": Key("string or array of strings", "required", '"*" (any origin, no credentials) or origins such as '
+                   '["https://app.example", "http://localhost:3000"] (scheme://host[:port], at most 32)'),
+    "methods": Key("array of strings", "the route's methods", "methods a preflight may ask for"),
+    "headers": Key("array of strings", "[]", 'request headers a preflight may ask for, lower case: ["content-type", '
+                   '"authorization"]'),
+    "expose_headers": Key("array of strings", "[]", "response headers scripts may read (Access-Control-Expose-Headers)"),
+    "max_age": Key("integer", "none", "seconds a browser may cache a preflight (Access-Control-Max-Age)", (0, 86400)),
+    "credentials": Key("boolean", False, 'allow cookies and HTTP auth (Access-Control-Allow-Credentials); not with '
+                       'origins = "*"'),
 })
 
 LISTEN = Table("[[server.listen]]", "one listening port and what it speaks", {
@@ -98,10 +129,16 @@ LIMITS = Table("[server.limits]", "sizes a request or connection may reach (byte
     "h2_streams": Key("integer", 128, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection; streams "
                       "over it are refused (RST_STREAM REFUSED_STREAM)", (1, 1 << 16)),
     "buffered": Key("integer", 64 << 20, "bytes a worker may hold for its clients at once: queued output, "
-                    "spilled input, JSON bodies, WebSocket reassembly, HTTP/2 sessions and streams; at it a "
-                    "body gets 503 + Retry-After, a message close 1013, an HTTP/2 stream RST_STREAM, and a "
-                    "connection holding output stops reading until it drains",
+                    "spilled input, JSON bodies, WebSocket reassembly, HTTP/2 sessions and streams, TLS "
+                    "connections (OpenSSL's memory and kept ciphertext); at it a body gets 503 + "
+                    "Retry-After, a message close 1013, an HTTP/2 stream RST_STREAM, a new TLS connection is "
+                    "closed at the accept, and a connection holding output stops reading until it drains",
                     (4096, 1 << 40)),
+    # A handshake holds an SSL object and its buffers before the client has proved anything:
+    # the cap bounds what silent or slow clients can make a worker hold (runtime/tls/tls_stream.c).
+    "tls_handshakes": Key("integer", 1024, "TLS handshakes in progress per worker; a connection accepted "
+                          "over it is closed at once, before any TLS byte (--stats tls_refused); "
+                          "connections past their handshake are not affected", (1, 1 << 20)),
 })
 
 MAX_TIMEOUT_S = 86400
@@ -110,6 +147,8 @@ TIMEOUTS = Table("[server.timeouts]", f"seconds (integer or float, 0.001..{MAX_T
     "body": Key("number", 10, "silence inside a request body; longer -> 408"),
     "idle": Key("number", 60, "an idle keep-alive connection is closed"),
     "write": Key("number", 10, "output that makes no progress is dropped"),
+    "handshake": Key("number", 10, "TLS listeners: accept to a completed handshake, whatever arrives "
+                     "meanwhile; slower -> the connection is closed (--stats timeouts_handshake)"),
 })
 
 BUFFERS = Table("[server.buffers]", "the io_uring provided-buffer ring of each worker", {
@@ -158,6 +197,10 @@ ROUTE = Table("[[route]]", "a path and its methods, answered by a reply, a handl
                             'x-book = "{id}" } ({holes} as in reply text); replace [server] ones of the same name'),
     "redirect": Key("table", "none", "[route.redirect]: answer with a redirect (instead of reply)"),
     "cache": Key("string", "none", 'a [cache.NAME] for a first(sql.NAME(...)) reply: X-Cache: HIT or MISS'),
+    "metrics": Key("boolean", False, "true: the route serves the server's counters (--stats) summed over its "
+                   "workers in the Prometheus text format (GET; keys: path, methods, metrics, test)"),
+    "cors": Key("table or boolean", "[server.cors]", "the route's CORS policy: keys replacing [server.cors] ones, "
+                "true for the server's, false for none"),
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
 STREAM_BODY_LIMIT = 64 << 20
@@ -174,6 +217,7 @@ ROUTE_BODY = Table("[route.body]", "a JSON request body (Content-Type applicatio
 # What a route serving a directory, or upgrading to WebSocket, may say: the rest is reply machinery.
 STATIC_ROUTE_KEYS = ("path", "methods", "static", "test")
 WEBSOCKET_ROUTE_KEYS = ("path", "methods", "websocket", "test")
+METRICS_ROUTE_KEYS = ("path", "methods", "metrics", "test")
 
 PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum '
               '(int segments) or min_length, max_length, pattern, enum (string segments)', {
@@ -322,9 +366,35 @@ CACHE = Table("[cache.NAME]", "process-wide replies of a statement, keyed by its
     "entries": Key("integer", 65536, "most entries kept (process-wide)", (1, 1 << 24)),
 })
 
+GRPC = Table("[grpc]", "gRPC over HTTP/2 (h2c and h2 listeners; docs/grpc.md)", {
+    "package": Key("string", '""', 'the protobuf package of every message and service ("benchmark")'),
+    "max_message": Key("integer", 4096, "bytes of one request message (decompressed); larger: RESOURCE_EXHAUSTED",
+                       (1, 16 << 20)),
+})
+
+MESSAGE_FIELD = Table("[message.NAME] field", "{ number = N, type = T }: one field of a protobuf message", {
+    "number": Key("integer", "required", "the field number: 1..536870911, not 19000..19999"),
+    "type": Key("string", "required", "int32 int64 uint32 uint64 sint32 sint64 bool string bytes, an enum or a message"),
+    "repeated": Key("integer", "singular", "a list of at most this many values (packed on the wire)", (1, 65536)),
+    "max_length": Key("integer", "required for string/bytes", "largest size in bytes of a string or bytes value",
+                      (0, 1 << 20)),
+})
+
+SERVICE_METHOD = Table("[service.NAME.METHOD]", "a gRPC method: POST /PACKAGE.NAME/METHOD", {
+    "request": Key("string", "required", "the request message"),
+    "response": Key("string", "required", "the response message"),
+    "stream": Key("string", "unary", '"server": a server stream (client streaming and bidi: not supported yet)'),
+    "reply": Key("table", "required without handler", '{ FIELD = "EXPR" }: response fields computed from the '
+                 "request's (+ - *, wrapping to the field's type); in a stream `i` counts replies from 0"),
+    "count": Key("string", "required for streams", "how many replies a server stream sends (expression)"),
+    "max_count": Key("integer", 100000, "a larger count is OUT_OF_RANGE", (1, 1 << 30)),
+    "handler": Key("string", "none", "a C function in handlers/*.c answering a unary method (grpc_handlers.h)"),
+})
+
 # Same bounds as [server], so a profile cannot reach a setting the server table could not.
 PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tuned (NAME: letters, digits, - _)", {
-    "routes": Key("array of strings", "required", "paths of the routes this build serves"),
+    "routes": Key("array of strings", "required", "paths of the routes this build serves, gRPC methods as "
+                  '"/PACKAGE.SERVICE/METHOD"'),
     "workers": Key("string or integer", "[server] workers", 'overrides [server] workers ("auto" or 1..1024)'),
     "compress": Key("table", "the routes' levels", "{ br = Q, gzip = L }: levels for codings the routes offer"),
     "recv_count": Key("integer", "[server.buffers]", "overrides [server.buffers] recv_count", BUFFERS.keys["recv_count"].bounds),
@@ -334,9 +404,9 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 })
 
 # Every table, in the order the reference shows them.
-TABLES = (SPEC, SERVER, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
+TABLES = (SPEC, SERVER, CORS, LOG, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
           REPLY_JSON, REPLY_LET, REDIRECT, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
-          DATABASE, SQL, CACHE, PROFILE)
+          DATABASE, SQL, CACHE, GRPC, MESSAGE_FIELD, SERVICE_METHOD, PROFILE)
 
 
 def defaults_and_bounds(table: Table) -> dict:

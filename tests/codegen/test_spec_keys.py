@@ -38,6 +38,8 @@ def _tables_in(data: dict) -> dict:
                        ("buffers", "[server.buffers]"), ("violations", "[server.violations]")):
         used[title] |= set(server[sub])
     used["[server.violations.fields]"] |= set(server["violations"]["fields"])
+    used["[server.cors]"] |= set(server["cors"])
+    used["[server.log]"] |= set(server["log"])
     for route in data["route"]:
         used["[[route]]"] |= set(route)
         for table in (*route.get("query", {}).values(), *route.get("headers", {}).values(),
@@ -70,6 +72,13 @@ def _tables_in(data: dict) -> dict:
         used["[sql.NAME]"] |= set(statement)
     for cache in data.get("cache", {}).values():
         used["[cache.NAME]"] |= set(cache)
+    used["[grpc]"] |= set(data.get("grpc", {}))
+    for message in data.get("message", {}).values():
+        for field in message.values():
+            used["[message.NAME] field"] |= set(field)
+    for service in data.get("service", {}).values():
+        for method in service.values():
+            used["[service.NAME.METHOD]"] |= set(method)
     return used
 
 
@@ -112,6 +121,8 @@ UNKNOWN_KEY_SPECS = {
     "[server.timeouts]": "[server.timeouts]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.buffers]": "[server.buffers]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.violations]": "[server.violations]\nzzq = 1\n" + ROUTE + REPLY,
+    "[server.cors]": '[server.cors]\norigins = "*"\nzzq = 1\n' + ROUTE + REPLY,
+    "[server.log]": '[server.log]\npath = "-"\nzzq = 1\n' + ROUTE + REPLY,
     "[server.violations.fields]": "[server.violations.fields]\nzzq = \"x\"\n" + ROUTE + REPLY,
     "[[route]]": ROUTE + REPLY + "zzq = 1\n",
     "parameter table": ROUTE + REPLY + 'query = { a = { type = "int", zzq = 1 } }\n',
@@ -131,6 +142,10 @@ UNKNOWN_KEY_SPECS = {
     "[database]": "[database]\nzzq = 1\n" + ROUTE + REPLY,
     "[sql.NAME]": '[database]\n[sql.s]\ntext = "SELECT 1"\nzzq = 1\n' + ROUTE + REPLY,
     "[cache.NAME]": "[cache.c]\nzzq = 1\n" + ROUTE + REPLY,
+    "[grpc]": "[grpc]\nzzq = 1\n" + ROUTE + REPLY,
+    "[message.NAME] field": '[message.M]\na = { number = 1, type = "int32", zzq = 1 }\n' + ROUTE + REPLY,
+    "[service.NAME.METHOD]": '[message.M]\na = { number = 1, type = "int32" }\n[service.S.Get]\nrequest = "M"\n'
+                             'response = "M"\nreply = { a = "a" }\nzzq = 1\n' + ROUTE + REPLY,
 }
 
 
