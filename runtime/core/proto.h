@@ -32,6 +32,11 @@ typedef struct rs_proto_ops {
     void (*on_stop)(rs_reactor *r, rs_conn *c);
     /* The slot is being freed: drop everything the protocol holds. */
     void (*on_release)(rs_reactor *r, rs_conn *c);
+    /* Bytes that followed, in the same buffer, the request that switched the
+     * connection to this protocol (a WebSocket upgrade): parsed where they
+     * lie, which may be the connection's spill.  NULL when nothing switches
+     * to the protocol. */
+    void (*on_switch_data)(rs_reactor *r, rs_conn *c, char *data, size_t len);
     /* Input alone restarts the idle timer (no requests whose end does). */
     bool idle_on_input;
 } rs_proto_ops;
@@ -42,6 +47,13 @@ static inline const rs_proto_ops *rs_proto_of(const rs_conn *c)
 {
     return rs_protocols[c->proto];
 }
+
+/* The upgrade of a request on a WebSocket route (ws/ws_handshake.c): 0
+ * when the 101 is queued and the slot now speaks WebSocket, else the status
+ * that refuses it.  Set by server/protocols.c, so that HTTP/1.1 reaches it
+ * without including ws/. */
+extern unsigned (*const rs_websocket_upgrade)(rs_reactor *r, rs_conn *c, const rs_request_view *req,
+                                              const rs_ws_route *route);
 
 /* The protocol a connection accepted on a listener speaking `protocols`
  * (RS_LISTEN_*) starts with. */

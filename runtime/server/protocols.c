@@ -51,9 +51,13 @@ static void ws_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
         rs_conn_abort(r, c);
 }
 
+unsigned (*const rs_websocket_upgrade)(rs_reactor *r, rs_conn *c, const rs_request_view *req,
+                                       const rs_ws_route *route) = rs_ws_handshake;
+
 static const rs_proto_ops ws_ops = {
     .on_open = NULL, /* never accepted as such: upgraded from HTTP/1.1 */
     .on_data = rs_ws_input,
+    .on_switch_data = rs_ws_process,
     .on_drained = rs_ws_resume,
     .on_timeout = ws_timeout,
     .on_stop = rs_ws_stop,
