@@ -281,6 +281,10 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
     switch (c->state) {
     case RS_CONN_OPEN:
     case RS_CONN_DRAINING:
+        if (c->flags & RS_CF_PROTO_WORK) {
+            c->flags &= (uint16_t)~RS_CF_PROTO_WORK;
+            rs_proto_of(c)->on_flush(r, c);
+        }
         if ((c->flags & RS_CF_FILE) && rs_file_reads.advance(r, c) && c->state == RS_CONN_OPEN)
             drained(r, c); /* the file is queued: pipelined requests may go on */
         /* Half-close: the peer's FIN came after requests still unparsed
@@ -441,7 +445,7 @@ void rs_conn_complete(rs_reactor *r, rs_conn *c, rs_op op, const struct io_uring
         on_send(r, c, cqe);
         break;
     case RS_OP_READ:
-        rs_file_reads.read_done(r, c, cqe->res);
+        rs_proto_of(c)->on_read(r, c, cqe->res);
         break;
     case RS_OP_SHUTDOWN:
         c->ops &= (uint8_t)~RS_OP_SHUTDOWN_BIT;

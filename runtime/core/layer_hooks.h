@@ -38,13 +38,12 @@ typedef struct rs_stream_hooks {
     void (*release)(rs_reactor *r, rs_conn *c);
 } rs_stream_hooks;
 
-/* A response body read from a file through the ring (RS_CF_FILE,
- * RS_OP_READ: static directories with cache = "none"). */
+/* An HTTP/1.1 response body read from a file through the ring (RS_CF_FILE:
+ * static directories with cache = "none"; the reads complete through the
+ * protocol's on_read, proto.h). */
 typedef struct rs_file_hooks {
     /* Visiting the connection: queue more of the file.  True when all of it is queued. */
     bool (*advance)(rs_reactor *r, rs_conn *c);
-    /* An RS_OP_READ completed with `res`. */
-    void (*read_done)(rs_reactor *r, rs_conn *c, int res);
 } rs_file_hooks;
 
 /* Per-worker state and work of a layer (the request view's scratch, the

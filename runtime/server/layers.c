@@ -25,7 +25,6 @@ const rs_stream_hooks rs_stream_layer = {
 
 const rs_file_hooks rs_file_reads = {
     .advance = rs_static_advance,
-    .read_done = rs_static_read_done,
 };
 
 static const rs_service_hooks app_service = {
