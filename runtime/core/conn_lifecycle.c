@@ -79,7 +79,7 @@ static void arm_recv(rs_reactor *r, rs_conn *c)
 static void sent(rs_reactor *r, rs_conn *c, size_t n);
 
 /* The stream layer, when there is one, stands between the transport and
- * the protocol (tls_stream.h). */
+ * the protocol (tls/tls_stream.c, reached through layer_hooks.h). */
 static void data_in(rs_reactor *r, rs_conn *c, char *data, size_t len)
 {
     if (c->flags & RS_CF_TLS)

@@ -2,12 +2,13 @@
  * conn_lifecycle.c) talks to whatever protocol a connection speaks.
  *
  * The transport owns the fd and every ring operation; it never names a
- * protocol.  A connection's `proto` indexes rs_protocols[] (protocols.c, the
+ * protocol.  A connection's `proto` indexes rs_protocols[] (server/protocols.c, the
  * one file that knows them all); switching protocol (preface sniffing, a
  * WebSocket upgrade) is storing another index and setting up that
- * protocol's state in the slot.  No function here submits an SQE: each
- * appends output or changes state and touches the connection, and the flush
- * phase does the rest (DESIGN.md §2 rule 10). */
+ * protocol's state in the slot.  No function here but on_flush (which the
+ * flush phase calls) submits an SQE: each appends output or changes state and
+ * touches the connection, and the flush phase does the rest (DESIGN.md §2
+ * rule 10). */
 #ifndef RS_PROTO_H
 #define RS_PROTO_H
 
