@@ -176,11 +176,14 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     for (const rs_service_hooks *const *s = rs_services; *s; s++)
         if ((*s)->init && (ret = (*s)->init(r)) < 0)
             return ret;
+    if (rs_log_ring_init(&r->access_log, opt->access_log_fd) < 0)
+        return -ENOMEM;
     rs_timers_init(&r->timers);
     r->timers.duration_ms[RS_TIMER_HEADER] = opt->timeouts.header;
     r->timers.duration_ms[RS_TIMER_BODY] = opt->timeouts.body;
     r->timers.duration_ms[RS_TIMER_IDLE] = opt->timeouts.idle;
     r->timers.duration_ms[RS_TIMER_WRITE] = opt->timeouts.write;
+    r->timers.duration_ms[RS_TIMER_HANDSHAKE] = opt->timeouts.handshake;
     r->timers.duration_ms[RS_TIMER_LINGER] = RS_LINGER_MS;
 
     for (unsigned i = 0; i < opt->listener_count; i++) {
@@ -207,6 +210,7 @@ void rs_reactor_destroy(rs_reactor *r)
         munmap(r->sendv, (size_t)r->opt->max_connections * sizeof(rs_send_vec));
     if (r->tls)
         munmap(r->tls, (size_t)r->opt->max_connections * sizeof *r->tls);
+    rs_log_ring_destroy(&r->access_log);
     if (r->ring_ready)
         io_uring_queue_exit(&r->ring);
     r->ring_ready = false;
@@ -342,6 +346,9 @@ static void handle_cqe(rs_reactor *r, const struct io_uring_cqe *cqe)
         return;
     case RS_OP_CANCEL:
         return;
+    case RS_OP_LOG_WRITE:
+        rs_log_ring_written(r, &r->access_log, cqe->res);
+        return;
     default:
         break;
     }
@@ -414,6 +421,7 @@ int rs_reactor_run(rs_reactor *r)
         if (ret < 0)
             return ret;
     }
+    uint32_t log_drain_until = 0; /* when stopping: how long the access log may still take */
     for (;;) {
         struct io_uring_cqe *cqe;
         unsigned head, seen = 0;
@@ -435,8 +443,20 @@ int rs_reactor_run(rs_reactor *r)
         for (const rs_service_hooks *const *s = rs_services; *s; s++)
             if ((*s)->flushed)
                 (*s)->flushed(r);
-        if (r->stopping && r->conns.in_use == 0 && !r->accept_armed)
-            break;
+        rs_log_ring_flush(r, &r->access_log); /* the batch's access log lines, in one write */
+        if (r->stopping && r->conns.in_use == 0 && !r->accept_armed) {
+            /* The last requests' log lines (just flushed, so their write is only
+             * prepared) go out before the worker ends, unless the destination
+             * takes none for RS_LOG_DRAIN_MS. */
+            if (!rs_log_ring_pending(&r->access_log))
+                break;
+            if (!log_drain_until)
+                log_drain_until = r->now_ms + RS_LOG_DRAIN_MS;
+            else if ((int32_t)(r->now_ms - log_drain_until) >= 0) {
+                rs_log_ring_abandon(&r->access_log);
+                break;
+            }
+        }
 
         uint32_t wait_ms = rs_timer_next_wait(&r->timers, &r->conns, r->now_ms, RS_MAX_WAIT_MS);
         if (r->accept_retry_ms && wait_ms > RS_ACCEPT_RETRY_MS)
