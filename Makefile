@@ -193,12 +193,12 @@ $(FUZZ_DIR)/fuzz_json_body: tests/fuzz/fuzz_json_body.c runtime/app/json_body.c 
 # HTTP/2 input: the whole runtime (but main) with spec/arena.toml's routes, fed
 # through rs_h2_input without a ring (tests/fuzz/fuzz_h2.c).
 FUZZ_H2_GEN := $(FUZZ_DIR)/arena_gen
-$(FUZZ_DIR)/fuzz_h2: tests/fuzz/fuzz_h2.c $(filter-out runtime/core/server_main.c,$(RUNTIME_SRC)) $(RUNTIME_HDR) \
+$(FUZZ_DIR)/fuzz_h2: tests/fuzz/fuzz_h2.c $(filter-out runtime/server/server_main.c,$(RUNTIME_SRC)) $(RUNTIME_HDR) \
                      $(PARSERS:%=generated/%.c) spec/arena.toml $(wildcard codegen/*.py codegen/templates/*.j2)
 	@mkdir -p $(dir $@)
 	@./ringspec generate spec/arena.toml -o $(FUZZ_H2_GEN) >/dev/null
 	$(CLANG) $(FUZZ_CFLAGS) -Igenerated -I$(FUZZ_H2_GEN) -o $@ $< $(FUZZ_H2_GEN)/*.c \
-	    $(filter-out runtime/core/server_main.c,$(RUNTIME_SRC)) $(PARSERS:%=generated/%.c) $(LDLIBS)
+	    $(filter-out runtime/server/server_main.c,$(RUNTIME_SRC)) $(PARSERS:%=generated/%.c) $(LDLIBS)
 
 fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 	@mkdir -p $(FUZZ_DIR)/artifacts

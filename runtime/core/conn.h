@@ -50,6 +50,7 @@ enum {
     RS_CF_NONBLOCK = 1u << 12,   /* the socket was made non-blocking for sendfile */
     RS_CF_TLS = 1u << 13,        /* accepted on a TLS listener: r->tls[slot] is its stream layer */
     RS_CF_DB_WAIT = 1u << 14,    /* its request waits on the database: nothing behind it is parsed */
+    RS_CF_PROTO_WORK = 1u << 15, /* the flush phase calls its protocol's on_flush (a file read to submit) */
 };
 
 typedef enum rs_timer_kind {

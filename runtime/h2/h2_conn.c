@@ -120,6 +120,9 @@ static void shared_init(void)
     nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, rs_h2_on_frame_send);
     nghttp2_session_callbacks_set_send_data_callback(callbacks, rs_h2_send_data);
     nghttp2_option_set_no_closed_streams(options, 1);
+    /* Request-body credit follows consumption (rs_h2_on_data_chunk): a
+     * stream whose body is no longer taken gets no more window. */
+    nghttp2_option_set_no_auto_window_update(options, 1);
     nghttp2_option_set_max_deflate_dynamic_table_size(options, 4096);
     nghttp2_option_set_max_outbound_ack(options, 1000);
     nghttp2_option_set_max_settings(options, 32);
@@ -169,7 +172,7 @@ bool rs_h2_open(rs_reactor *r, rs_conn *c)
  * the rest waits in nghttp2 (DATA is pulled from the streams lazily) until
  * the queue drains (rs_h2_drained).  Also decides when the connection is
  * done. */
-static void pump(rs_reactor *r, rs_conn *c)
+void rs_h2_pump(rs_reactor *r, rs_conn *c)
 {
     rs_h2_conn *h = c->h2;
     while (c->state == RS_CONN_OPEN && !rs_output_blocked(r, c)) {
@@ -212,13 +215,13 @@ void rs_h2_input(rs_reactor *r, rs_conn *c, char *data, size_t len)
          * GOAWAY it calls for (none for a bad preface); send it and close. */
         h->closing = true;
     }
-    pump(r, c);
+    rs_h2_pump(r, c);
 }
 
 void rs_h2_drained(rs_reactor *r, rs_conn *c)
 {
     if (c->state == RS_CONN_OPEN)
-        pump(r, c);
+        rs_h2_pump(r, c);
     rs_conn_touch(r, c);
 }
 
@@ -235,7 +238,7 @@ void rs_h2_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
     uint32_t code = kind == RS_TIMER_IDLE ? NGHTTP2_NO_ERROR : NGHTTP2_CANCEL;
     nghttp2_session_terminate_session(h->session, code);
     h->closing = true;
-    pump(r, c);
+    rs_h2_pump(r, c);
 }
 
 /* Stopping: GOAWAY with the last stream id; answered streams finish. */
@@ -244,7 +247,7 @@ void rs_h2_stop(rs_reactor *r, rs_conn *c)
     rs_h2_conn *h = c->h2;
     nghttp2_session_terminate_session(h->session, NGHTTP2_NO_ERROR);
     h->closing = true;
-    pump(r, c);
+    rs_h2_pump(r, c);
 }
 
 void rs_h2_release(rs_reactor *r, rs_conn *c)

@@ -41,6 +41,13 @@ typedef struct rs_h2_stream {
     const char *src;
     size_t src_len, src_off;
     struct rs_shared_buf *ref; /* src's buffer when by reference: DATA leaves without a copy */
+    /* A file from disk (cache = "none", h2_file.c): the head's snapshot and
+     * what is left to read (file->off, file->len), the chunk last read
+     * (fbuf, sent up to fbuf_off), and whether DATA waits for a read. */
+    struct rs_static_pending *file;
+    struct rs_chunk *fbuf;
+    uint32_t fbuf_off;
+    bool file_wait;
 } rs_h2_stream;
 
 typedef struct rs_h2_conn {
@@ -51,6 +58,10 @@ typedef struct rs_h2_conn {
     uint32_t open_streams;
     int32_t last_stream; /* the highest request stream id seen */
     bool closing;        /* GOAWAY queued or the session failed: close once flushed */
+    /* The one file read in flight (RS_OP_READ): for which stream, into which
+     * chunk.  The stream may be gone when it completes (reading NULL). */
+    rs_h2_stream *reading;
+    struct rs_chunk *read_chunk;
 } rs_h2_conn;
 
 /* Allocation from the worker's budget ([server.limits] buffered): every
@@ -71,6 +82,18 @@ int rs_h2_send_data(nghttp2_session *s, nghttp2_frame *frame, const uint8_t *fra
                     nghttp2_data_source *source, void *user);
 int rs_h2_on_frame_send(nghttp2_session *s, const nghttp2_frame *frame, void *user);
 int rs_h2_on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error_code, void *user);
+
+/* Frames nghttp2 has ready into the output queue, under its cap (h2_conn.c). */
+void rs_h2_pump(rs_reactor *r, rs_conn *c);
+
+/* DATA of a file stream (h2_file.c): nghttp2's read callback. */
+ssize_t rs_h2_read_file(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length, uint32_t *flags,
+                        nghttp2_data_source *source, void *user);
+/* Answers st with a file of a cache = "none" directory (h2_file.c). */
+void rs_h2_answer_file(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply, const rs_request_view *view,
+                       const rs_route_match *m);
+/* Drops what a file stream holds (descriptor, chunk). */
+void rs_h2_file_free(rs_h2_conn *h, rs_h2_stream *st);
 
 /* Frees a stream and everything it holds. */
 void rs_h2_stream_free(rs_h2_conn *h, rs_h2_stream *st);

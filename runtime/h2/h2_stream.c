@@ -51,6 +51,8 @@ void rs_h2_stream_free(rs_h2_conn *h, rs_h2_stream *st)
     if (st->next)
         st->next->prev = st->prev;
     h->open_streams--;
+    if (st->file)
+        rs_h2_file_free(h, st);
     rs_h2_free(r, st->head);
     rs_h2_free(r, st->body);
     rs_h2_free(r, st->out);
@@ -291,15 +293,25 @@ static void body_add(rs_h2_conn *h, rs_h2_stream *st, const uint8_t *data, size_
 int rs_h2_on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data, size_t len,
                         void *user)
 {
-    (void)s;
     (void)flags;
     rs_h2_conn *h = user;
     rs_h2_stream *st = stream_of(h, stream_id);
-    if (!st)
+    if (!st || st->answered) {
+        /* Nobody takes these bytes: the connection's window gets them back (other
+         * streams go on), the stream's does not (its response is already decided). */
+        nghttp2_session_consume_connection(s, len);
         return 0;
+    }
     body_add(h, st, data, len);
-    if (st->early_status && !st->answered)
+    if (st->early_status && !st->answered) {
         rs_h2_answer(h, st); /* 413 / 503 now; the rest of the body is discarded */
+        nghttp2_session_consume_connection(s, len);
+        return 0;
+    }
+    /* Handed to the route: buffered up to its limit (INT, JSON), counted
+     * (STREAM) or, for a request answered at its end (an error), discarded
+     * so that its end can arrive. */
+    nghttp2_session_consume(s, stream_id, len);
     return 0;
 }
 
@@ -403,8 +415,6 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         status = m.status;
         if (!status && m.websocket)
             status = 426; /* WebSocket upgrades only from HTTP/1.1 (no RFC 8441) */
-        else if (!status && m.static_dir && m.static_dir->cache != RS_STATIC_MEMORY)
-            status = 501; /* files read from disk per request: HTTP/1.1 only, for now */
         if (!status)
             status = body_value(st, &m, &params);
         if (m.compress && !status)
@@ -425,7 +435,10 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         rs_reply_text(&reply, head, sizeof head - 1, text, sizeof text - 1);
     } else if (status) {
         rs_reply_error(&reply, status);
-    } else if (m.static_dir) { /* in memory: the body goes by reference */
+    } else if (m.static_dir && m.static_dir->cache != RS_STATIC_MEMORY) {
+        rs_request_view view = view_of(h, st);
+        rs_h2_answer_file(h, st, &reply, &view, &m); /* read from disk as flow control allows */
+    } else if (m.static_dir) {                       /* in memory: the body goes by reference */
         rs_static_pending file;
         rs_request_view view = view_of(h, st);
         rs_static_resolve_into(&file, &view, &m);
