@@ -65,10 +65,14 @@ typedef struct rs_h2_conn {
 } rs_h2_conn;
 
 /* Allocation from the worker's budget ([server.limits] buffered): every
- * byte nghttp2 and the streams hold is charged; NULL past the budget. */
+ * byte nghttp2 and the streams hold is charged; NULL past the budget.
+ * Small blocks come from per-worker free lists (h2_mem.c). */
 void *rs_h2_alloc(rs_reactor *r, size_t size);
 void *rs_h2_realloc(rs_reactor *r, void *p, size_t size);
 void rs_h2_free(rs_reactor *r, void *p);
+/* Gives the calling thread's cached free blocks back to malloc (h2_mem.c;
+ * done by itself when a worker's thread exits). */
+void rs_h2_mem_trim(void);
 
 /* nghttp2 callbacks of h2_stream.c. */
 int rs_h2_on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *user);
