@@ -9,6 +9,14 @@
 
 #include "core/reactor.h"
 
+/* A pseudo-header's value while the header block is read: where it is in
+ * the stream's head buffer (before the request line is written). */
+typedef struct rs_h2_pseudo {
+    uint32_t off, len;
+    uint8_t set;
+} rs_h2_pseudo;
+enum { RS_H2_METHOD, RS_H2_PATH, RS_H2_AUTHORITY, RS_H2_PSEUDO_KEPT };
+
 /* One request/response exchange.  Allocated from the worker's budget when
  * its HEADERS begin, freed when nghttp2 closes the stream. */
 typedef struct rs_h2_stream {
@@ -28,6 +36,7 @@ typedef struct rs_h2_stream {
      * as they read an HTTP/1.1 head. */
     char *head;
     uint32_t head_len, head_cap;
+    rs_h2_pseudo pseudo[RS_H2_PSEUDO_KEPT];  /* until the request line is written */
     uint32_t path_len, query_off, query_len; /* path starts after "METHOD " */
     uint32_t ae_off, ae_len;                 /* Accept-Encoding value, ae_off 0 when absent */
     uint64_t body_limit;

@@ -114,7 +114,8 @@ static bool submit(rs_reply *r, const char *status_line, size_t status_len, cons
     }
     if (content_length >= 0) {
         size_t n = rs_format_i64(length, content_length); /* snprintf cost ~660 instructions a response */
-        nv[count++] = (nghttp2_nv){(uint8_t *)"content-length", (uint8_t *)length, 14, n, NGHTTP2_NV_FLAG_NONE};
+        nv[count++] =
+            (nghttp2_nv){(uint8_t *)"content-length", (uint8_t *)length, 14, n, NGHTTP2_NV_FLAG_NONE};
     }
     nghttp2_data_provider provider = {.source.ptr = st, .read_callback = body};
     if (nghttp2_submit_response(h->session, st->id, nv, count, body ? &provider : NULL) != 0) {
