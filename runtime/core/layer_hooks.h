@@ -32,6 +32,8 @@ typedef struct rs_stream_hooks {
     bool (*seal)(rs_reactor *r, rs_conn *c);
     /* Everything owed is sent: queue the closing alert (true when it was queued now). */
     bool (*notify)(rs_reactor *r, rs_conn *c);
+    /* How many bytes at the head of the output queue a send may take (the sealed records). */
+    uint32_t (*sendable)(const rs_reactor *r, const rs_conn *c);
     /* n bytes of the output queue went out. */
     void (*sent)(rs_reactor *r, rs_conn *c, size_t n);
     /* The slot is being freed (called for every connection; a no-op without the layer). */

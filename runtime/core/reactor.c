@@ -17,6 +17,7 @@
 #include "core/layer_hooks.h"
 #include "core/listener.h"
 #include "core/log.h"
+#include "core/log_ring.h"
 #include "core/proto.h"
 #include "core/stats.h"
 
@@ -176,11 +177,14 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     for (const rs_service_hooks *const *s = rs_services; *s; s++)
         if ((*s)->init && (ret = (*s)->init(r)) < 0)
             return ret;
+    if (rs_log_ring_init(&r->access_log, opt->access_log_fd) < 0)
+        return -ENOMEM;
     rs_timers_init(&r->timers);
     r->timers.duration_ms[RS_TIMER_HEADER] = opt->timeouts.header;
     r->timers.duration_ms[RS_TIMER_BODY] = opt->timeouts.body;
     r->timers.duration_ms[RS_TIMER_IDLE] = opt->timeouts.idle;
     r->timers.duration_ms[RS_TIMER_WRITE] = opt->timeouts.write;
+    r->timers.duration_ms[RS_TIMER_HANDSHAKE] = opt->timeouts.handshake;
     r->timers.duration_ms[RS_TIMER_LINGER] = RS_LINGER_MS;
 
     for (unsigned i = 0; i < opt->listener_count; i++) {
@@ -207,6 +211,8 @@ void rs_reactor_destroy(rs_reactor *r)
         munmap(r->sendv, (size_t)r->opt->max_connections * sizeof(rs_send_vec));
     if (r->tls)
         munmap(r->tls, (size_t)r->opt->max_connections * sizeof *r->tls);
+    rs_log_ring_destroy(&r->access_log);
+    free(r->access_entries);
     if (r->ring_ready)
         io_uring_queue_exit(&r->ring);
     r->ring_ready = false;
@@ -285,7 +291,7 @@ static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
     if (i >= r->opt->listener_count)
         return;
     if (!(cqe->flags & IORING_CQE_F_MORE))
-        r->accept_armed &= (uint16_t) ~(1u << i);
+        r->accept_armed &= (uint32_t) ~(1u << i);
     if (cqe->res < 0) {
         if (cqe->res == -EINVAL && r->multishot_accept) {
             r->multishot_accept = false; /* pre-5.19 kernel: one accept per SQE */
@@ -342,6 +348,9 @@ static void handle_cqe(rs_reactor *r, const struct io_uring_cqe *cqe)
         return;
     case RS_OP_CANCEL:
         return;
+    case RS_OP_LOG_WRITE:
+        rs_log_ring_written(r, &r->access_log, cqe->res);
+        return;
     default:
         break;
     }
@@ -374,7 +383,7 @@ static void flush_dirty(rs_reactor *r)
         rs_conn *c = &r->conns.slots[r->dirty_head];
         r->dirty_head = c->dirty_next;
         c->dirty_next = RS_NIL;
-        c->flags &= (uint16_t)~RS_CF_DIRTY;
+        c->flags &= (uint32_t)~RS_CF_DIRTY;
         rs_conn_advance(r, c);
     }
 }
@@ -414,6 +423,7 @@ int rs_reactor_run(rs_reactor *r)
         if (ret < 0)
             return ret;
     }
+    uint32_t log_drain_until = 0; /* when stopping: how long the access log may still take */
     for (;;) {
         struct io_uring_cqe *cqe;
         unsigned head, seen = 0;
@@ -435,8 +445,20 @@ int rs_reactor_run(rs_reactor *r)
         for (const rs_service_hooks *const *s = rs_services; *s; s++)
             if ((*s)->flushed)
                 (*s)->flushed(r);
-        if (r->stopping && r->conns.in_use == 0 && !r->accept_armed)
-            break;
+        rs_log_ring_flush(r, &r->access_log); /* the batch's access log lines, in one write */
+        if (r->stopping && r->conns.in_use == 0 && !r->accept_armed) {
+            /* The last requests' log lines (just flushed, so their write is only
+             * prepared) go out before the worker ends, unless the destination
+             * takes none for RS_LOG_DRAIN_MS. */
+            if (!rs_log_ring_pending(&r->access_log))
+                break;
+            if (!log_drain_until)
+                log_drain_until = r->now_ms + RS_LOG_DRAIN_MS;
+            else if ((int32_t)(r->now_ms - log_drain_until) >= 0) {
+                rs_log_ring_abandon(&r->access_log);
+                break;
+            }
+        }
 
         uint32_t wait_ms = rs_timer_next_wait(&r->timers, &r->conns, r->now_ms, RS_MAX_WAIT_MS);
         if (r->accept_retry_ms && wait_ms > RS_ACCEPT_RETRY_MS)

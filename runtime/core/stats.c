@@ -72,14 +72,35 @@ static void put_states(line *l, const rs_conn_table *t)
     put(l, "conns_closing", n[RS_CONN_CLOSING]);
 }
 
+static rs_reactor *const *registered;
+static unsigned registered_count;
+
+void rs_stats_register(rs_reactor *const *workers, unsigned count)
+{
+    registered = workers;
+    registered_count = count;
+}
+
+unsigned rs_stats_workers(rs_reactor *const **workers)
+{
+    *workers = registered;
+    return registered_count;
+}
+
+static const char *const timer_names[] = {
+    [RS_TIMER_HEADER] = "header", [RS_TIMER_BODY] = "body",     [RS_TIMER_IDLE] = "idle",
+    [RS_TIMER_WRITE] = "write",   [RS_TIMER_LINGER] = "linger", [RS_TIMER_HANDSHAKE] = "handshake",
+};
+_Static_assert(sizeof timer_names / sizeof timer_names[0] == RS_TIMER_KINDS, "a timer kind without a name");
+
+const char *rs_stats_timer_name(unsigned kind)
+{
+    return kind < RS_TIMER_KINDS && timer_names[kind] ? timer_names[kind] : "unnamed";
+}
+
 void rs_stats_print(const rs_reactor *r)
 {
     static const unsigned error_statuses[] = RS_PARSE_ERROR_STATUSES;
-    static const char *const timeout_names[RS_TIMER_KINDS] = {
-        [RS_TIMER_HEADER] = "timeouts_header", [RS_TIMER_BODY] = "timeouts_body",
-        [RS_TIMER_IDLE] = "timeouts_idle",     [RS_TIMER_WRITE] = "timeouts_write",
-        [RS_TIMER_LINGER] = "timeouts_linger",
-    };
     const rs_stats *s = &r->stats;
     line l;
     l.len = (size_t)snprintf(l.buf, sizeof l.buf, "stats worker=%d", r->index);
@@ -108,15 +129,26 @@ void rs_stats_print(const rs_reactor *r)
     put(&l, "tls_handshake_errors", s->tls_handshake_errors);
     put(&l, "tls_errors", s->tls_errors);
     put(&l, "tls_refused", s->tls_refused);
+    put(&l, "budget_refused_tls", s->budget_refused_tls);
     put_budget(&l, &r->budget);
     put(&l, "budget_pauses", s->budget_pauses);
+    put(&l, "bytes_in", s->bytes_in);
+    put(&l, "bytes_out", s->bytes_out);
+    if (rs_log_ring_on(&r->access_log)) {
+        put(&l, "access_log_lines", r->access_log.written_lines);
+        put(&l, "access_log_dropped", r->access_log.dropped_lines);
+        put(&l, "access_log_write_errors", r->access_log.write_errors);
+    }
     put(&l, "stale_cqes", s->stale_cqes);
     put(&l, "enobufs_pauses", s->enobufs_pauses);
     put(&l, "backpressure_pauses", s->backpressure_pauses);
     put(&l, "send_again", s->send_again);
     put(&l, "recv_again", s->recv_again);
-    for (int k = RS_TIMER_HEADER; k < RS_TIMER_KINDS; k++)
-        put(&l, timeout_names[k], s->timeouts[k]);
+    for (int k = RS_TIMER_HEADER; k < RS_TIMER_KINDS; k++) {
+        char key[40];
+        snprintf(key, sizeof key, "timeouts_%s", rs_stats_timer_name((unsigned)k));
+        put(&l, key, s->timeouts[k]);
+    }
     put_ws(&l, &s->ws);
     if (l.len > sizeof l.buf - 1)
         l.len = sizeof l.buf - 1;

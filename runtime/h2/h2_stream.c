@@ -14,8 +14,11 @@
 #include <string.h>
 
 #include "app/accept_encoding.h"
+#include "app/access_log.h"
+#include "app/cors.h"
 #include "app/json_body.h"
 #include "app/reply.h"
+#include "app/request_id.h"
 #include "app/request_text.h"
 #include "h2/h2_internal.h"
 #include "static/static_serve.h"
@@ -451,6 +454,19 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
     rs_params params = {0};
     rs_route_match m = {.route = -1};
     unsigned status = st->early_status;
+    rs_access_entry access;
+    if (rs_log_ring_on(&r->access_log) || r->opt->request_id != RS_REQUEST_ID_OFF) {
+        /* the stream's log line and id, finished by the sink (h2_reply.c) */
+        if (st->head_len && !st->bad) {
+            rs_request_view head = view_of(h, st);
+            rs_access_begin(&access, head.method, 20, head.path, head.path_len, head.query, head.query_len);
+            rs_request_id_assign(r, &access, &head);
+        } else {
+            rs_access_begin_unparsed(&access);
+            rs_request_id_assign(r, &access, NULL);
+        }
+        reply.access = &access;
+    }
     if (!status) {
         rs_request_view view = view_of(h, st);
         rs_route_dispatch(&view, &params, &m);
@@ -462,6 +478,10 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         if (m.compress && !status)
             reply.coding =
                 (uint8_t)rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress);
+        reply.cors = m.cors;
+        reply.cors_origin = rs_cors_origin(m.cors, &view);
+        if (m.preflight)
+            reply.cors_preflight = rs_cors_preflight(m.cors, &view, reply.cors_origin);
     }
     if (status == 405)
         reply.allow = rs_route_allow(m.route);
@@ -477,6 +497,8 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         rs_reply_text(&reply, head, sizeof head - 1, text, sizeof text - 1);
     } else if (status) {
         rs_reply_error(&reply, status);
+    } else if (reply.cors_preflight) {
+        rs_cors_preflight_reply(&reply);
     } else if (m.static_dir && m.static_dir->cache != RS_STATIC_MEMORY) {
         rs_request_view view = view_of(h, st);
         rs_h2_answer_file(h, st, &reply, &view, &m); /* read from disk as flow control allows */

@@ -12,8 +12,11 @@
 #include <string.h>
 
 #include "app/accept_encoding.h"
+#include "app/access_log.h"
+#include "app/cors.h"
 #include "app/json_body.h"
 #include "app/reply.h"
+#include "app/request_id.h"
 #include "app/request_text.h"
 #include "core/conn_lifecycle.h"
 #include "core/log.h"
@@ -59,6 +62,10 @@ void rs_http1_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
     reply->close = close;
     reply->keep_alive_http10 = !close && c->parser.version_minor == 0;
     reply->coding = c->coding;
+    reply->cors = rs_route_cors(c->route);
+    reply->cors_origin = c->cors_origin;
+    reply->cors_preflight = c->cors_preflight;
+    reply->access = rs_access_slot(r, c);
 }
 
 /* A request that cannot be framed or must not be served: answer with the
@@ -73,14 +80,19 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
         return;
     }
     rs_reply reply;
+    if (!(c->flags & RS_CF_IN_REQUEST)) { /* refused before its head was read: no request line */
+        rs_access_begin_unparsed(rs_access_slot(r, c));
+        rs_request_id_assign(r, rs_access_slot(r, c), NULL);
+    }
     r->stats.parse_errors++;
     r->stats.parse_errors_by_status[rs_parse_error_kind(status)]++;
     rs_http1_reply_init(&reply, r, c, true);
     reply.allow = NULL;
+    reply.cors = NULL; /* c->route may be an earlier request's */
     rs_reply_error(&reply, status);
     if (c->body_kind == RS_BODY_JSON)
         rs_json_body_release(r, c);
-    c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+    c->flags &= (uint32_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     rs_conn_finish(r, c);
 }
 
@@ -120,6 +132,9 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
         view.path = "/";
         view.path_len = 1;
     }
+    rs_access_begin(rs_access_slot(r, c), view.method, p->version_minor == 0 ? 10 : 11, view.path,
+                    view.path_len, view.query, view.query_len);
+    rs_request_id_assign(r, rs_access_slot(r, c), &view);
     rs_route_match m = {.route = -1};
     c->params.present = 0;
     rs_route_dispatch(&view, &c->params, &m);
@@ -138,6 +153,9 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
     c->body_kind = m.status ? RS_BODY_DISCARD : m.body_kind;
     c->body_param = m.body_param;
     c->method = p->method;
+    c->cors_origin = rs_cors_origin(m.cors, &view);
+    c->cors_preflight =
+        m.preflight ? rs_cors_preflight(m.cors, &view, c->cors_origin) : RS_CORS_NOT_PREFLIGHT;
     /* Decided now: the head's bytes are gone by the time the body ends. */
     c->coding = m.compress && !m.status
                     ? rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress)
@@ -172,7 +190,7 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
             rs_reply reply;
             rs_http1_reply_init(&reply, r, c, true);
             reply_refusal(&reply, c, c->status);
-            c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+            c->flags &= (uint32_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
             rs_conn_finish(r, c);
             return;
         }
@@ -258,7 +276,7 @@ static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
 
 static void on_done(rs_reactor *r, rs_conn *c)
 {
-    c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+    c->flags &= (uint32_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     unsigned status = c->status;
     if (!status && c->body_kind == RS_BODY_INT) {
         if (c->int_stage == INT_DIGITS || c->int_stage == INT_TRAILING) {
@@ -278,6 +296,8 @@ static void on_done(rs_reactor *r, rs_conn *c)
     bool keep_alive = !reply.close; /* as decided before the route answers */
     if (status)
         reply_refusal(&reply, c, status);
+    else if (c->cors_preflight)
+        rs_cors_preflight_reply(&reply);
     else if (c->flags & RS_CF_STATIC)
         rs_static_respond(r, c, &reply);
     else
@@ -413,7 +433,14 @@ void rs_http1_stop(rs_reactor *r, rs_conn *c)
         rs_conn_finish(r, c);
         return;
     }
-    /* Idle, or only part of a head: no response is owed.  Nothing unread
-     * is pending on an idle socket, so a plain close sends FIN, not RST. */
+    /* Idle, or only part of a head: no response is owed.  Over TLS the
+     * orderly end is still owed: close_notify, then the FIN (the drain
+     * sends it, conn_lifecycle.c), or the client sees a truncation. */
+    if (c->flags & RS_CF_TLS) {
+        rs_conn_finish(r, c);
+        return;
+    }
+    /* Nothing unread is pending on an idle socket, so a plain close sends
+     * FIN, not RST. */
     rs_conn_abort(r, c);
 }

@@ -13,12 +13,18 @@ static void tls_sent(rs_reactor *r, rs_conn *c, size_t n)
     rs_tls_stream_sent(r, c, n);
 }
 
+static uint32_t tls_sendable(const rs_reactor *r, const rs_conn *c)
+{
+    return rs_tls_stream_sendable(r, c);
+}
+
 const rs_stream_hooks rs_stream_layer = {
     .open = rs_tls_stream_open,
     .data = rs_tls_stream_data,
     .drained = rs_tls_stream_drained,
     .seal = rs_tls_stream_seal,
     .notify = rs_tls_stream_notify,
+    .sendable = tls_sendable,
     .sent = tls_sent,
     .release = rs_tls_stream_release,
 };

@@ -207,6 +207,9 @@ def test_check_and_routes():
         "101 websocket echo",
         "7  GET, HEAD        /baseline2         query a: int, query b: int                                       "
         "200 text/plain '{a + b}'",
+        # the build's redirect of the static prefix without its slash, numbered as generated
+        "8  GET, HEAD        /static            -                                                                "
+        "301 -> /static/",
         "",
         "listener main: port 8080 (http1, websocket, h2c)",
         "listener h2c: port 8082 (h2c)",
