@@ -12,6 +12,7 @@
  * only ever held from dispatch to response inside one call. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/accept_encoding.h"
 #include "app/access_log.h"
@@ -20,6 +21,7 @@
 #include "app/reply.h"
 #include "app/request_id.h"
 #include "app/request_text.h"
+#include "grpc/grpc_call.h"
 #include "h2/h2_internal.h"
 #include "static/static_serve.h"
 
@@ -70,6 +72,7 @@ void rs_h2_stream_free(rs_h2_conn *h, rs_h2_stream *st)
     rs_h2_free(r, st->head);
     rs_h2_free(r, st->body);
     rs_h2_free(r, st->out);
+    rs_h2_free(r, st->pull_ctx);
     rs_h2_free(r, st);
 }
 
@@ -147,6 +150,9 @@ int rs_h2_on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void 
     st->id = frame->hd.stream_id;
     st->route = -1;
     st->content_length = -1;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    st->started_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
     st->next = h->streams;
     if (h->streams)
         h->streams->prev = st;
@@ -293,6 +299,12 @@ static void head_done(rs_h2_conn *h, rs_h2_stream *st, bool end_stream)
     }
     head_put(st, "\r\n", 2);
     rs_request_view view = view_of(h, st);
+    if (rs_grpc_claims(&view)) { /* a gRPC call: its whole body, up to the message limit */
+        st->grpc = 1;
+        st->body_kind = RS_BODY_JSON; /* kept whole (body_add) */
+        st->body_limit = rs_grpc_body_limit();
+        return;
+    }
     rs_route_match m = {.route = -1};
     rs_params params = {0};
     rs_route_dispatch(&view, &params, &m);
@@ -313,7 +325,10 @@ static void body_add(rs_h2_conn *h, rs_h2_stream *st, const uint8_t *data, size_
     if (st->early_status || st->answered)
         return;
     if (st->body_seen > st->body_limit) {
-        st->early_status = 413;
+        if (st->grpc)
+            st->over = 1; /* answered RESOURCE_EXHAUSTED at once (rs_h2_on_data_chunk) */
+        else
+            st->early_status = 413;
         return;
     }
     if (st->body_kind != RS_BODY_INT && st->body_kind != RS_BODY_JSON)
@@ -348,7 +363,7 @@ int rs_h2_on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, co
         return 0;
     }
     body_add(h, st, data, len);
-    if (st->early_status && !st->answered) {
+    if ((st->early_status || st->over) && !st->answered) {
         rs_h2_answer(h, st); /* 413 / 503 now; the rest of the body is discarded */
         nghttp2_session_consume_connection(s, len);
         return 0;
@@ -450,7 +465,8 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
                       .conn = c,
                       .stream = st,
                       .head_only = st->method == RS_METHOD_HEAD,
-                      .coding = RS_CODING_NONE};
+                      .coding = RS_CODING_NONE,
+                      .started_ms = st->started_ms};
     rs_params params = {0};
     rs_route_match m = {.route = -1};
     unsigned status = st->early_status;
@@ -466,6 +482,14 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
             rs_request_id_assign(r, &access, NULL);
         }
         reply.access = &access;
+    }
+    if (st->grpc && !st->early_status) { /* runtime/grpc: logged by the sink like any reply */
+        rs_request_view view = view_of(h, st);
+        rs_grpc_answer(&reply, &view, (const uint8_t *)st->body, st->body_len, st->over);
+        rs_h2_free(r, st->body);
+        st->body = NULL;
+        st->body_len = st->body_cap = 0;
+        return;
     }
     if (!status) {
         rs_request_view view = view_of(h, st);
