@@ -16,6 +16,8 @@ int rs_app_worker_init(rs_reactor *r)
 void rs_app_worker_destroy(rs_reactor *r)
 {
     rs_request_text_destroy(r);
+    free(r->access_entries); /* access_log.c */
+    r->access_entries = NULL;
     free(r->query_index);
     r->query_index = NULL;
     rs_json_scratch_free(&r->json);

@@ -32,7 +32,7 @@ void rs_request_text_free(rs_reactor *r, rs_conn *c)
     char **slot = &r->request_text[rs_conn_index(&r->conns, c)];
     free(*slot);
     *slot = NULL;
-    c->flags &= (uint32_t)~RS_CF_TEXT;
+    c->flags &= (uint16_t)~RS_CF_TEXT;
 }
 
 char *rs_request_text(const rs_request_view *req, size_t size)

@@ -51,7 +51,6 @@ enum {
     RS_CF_TLS = 1u << 13,        /* accepted on a TLS listener: r->tls[slot] is its stream layer */
     RS_CF_DB_WAIT = 1u << 14,    /* its request waits on the database: nothing behind it is parsed */
     RS_CF_HANDSHAKE = 1u << 15,  /* its stream layer is in a handshake: the handshake timer bounds it */
-    RS_CF_PROTO_WORK = 1u << 16, /* the flush phase calls its protocol's on_flush (a file read to submit) */
 };
 
 typedef enum rs_timer_kind {
@@ -104,9 +103,9 @@ typedef struct rs_conn {
     uint32_t gen;
     uint8_t state;      /* rs_conn_state */
     uint8_t ops;        /* RS_OP_*_BIT in flight */
+    uint16_t flags;     /* RS_CF_* */
     uint8_t timer_kind; /* list the slot is on */
-    uint8_t proto;      /* rs_proto */
-    uint32_t flags;     /* RS_CF_* (16 bits were not enough; here it fills what was padding) */
+    uint8_t proto;      /* rs_proto (fits in the padding here) */
     uint32_t timer_prev, timer_next;
     uint32_t deadline_ms; /* on the reactor's millisecond clock */
     uint32_t dirty_next;

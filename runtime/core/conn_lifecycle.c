@@ -73,7 +73,7 @@ static void arm_recv(rs_reactor *r, rs_conn *c)
     sqe->buf_group = r->bufs.group;
     io_uring_sqe_set_data64(sqe, conn_ud(r, c, RS_OP_RECV));
     c->ops |= RS_OP_RECV_BIT;
-    c->flags &= (uint32_t) ~(RS_CF_NOBUFS | RS_CF_CANCELING);
+    c->flags &= (uint16_t) ~(RS_CF_NOBUFS | RS_CF_CANCELING);
 }
 
 static void sent(rs_reactor *r, rs_conn *c, size_t n);
@@ -292,7 +292,7 @@ static void settle_timer(rs_reactor *r, rs_conn *c, bool progress)
 static void start_send(rs_reactor *r, rs_conn *c)
 {
     if (c->flags & RS_CF_SEND_AGAIN) {
-        c->flags &= (uint32_t)~RS_CF_SEND_AGAIN;
+        c->flags &= (uint16_t)~RS_CF_SEND_AGAIN;
         submit_pollout(r, c);
         return;
     }
@@ -306,10 +306,8 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
     switch (c->state) {
     case RS_CONN_OPEN:
     case RS_CONN_DRAINING:
-        if (c->flags & RS_CF_PROTO_WORK) {
-            c->flags &= (uint32_t)~RS_CF_PROTO_WORK;
+        if (rs_proto_of(c)->on_flush)
             rs_proto_of(c)->on_flush(r, c);
-        }
         if ((c->flags & RS_CF_FILE) && rs_file_reads.advance(r, c) && c->state == RS_CONN_OPEN)
             drained(r, c); /* the file is queued: pipelined requests may go on */
         /* Half-close: the peer's FIN came after requests still unparsed
@@ -373,7 +371,7 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
 {
     if (!(cqe->flags & IORING_CQE_F_MORE)) {
         c->ops &= (uint8_t)~RS_OP_RECV_BIT;
-        c->flags &= (uint32_t)~RS_CF_CANCELING;
+        c->flags &= (uint16_t)~RS_CF_CANCELING;
     }
     int res = cqe->res;
     if (res > 0) {
@@ -408,7 +406,7 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     if (c->flags & RS_CF_POLLOUT) {
         /* The socket has room again (or an error the next send will see):
          * the flush phase sends. */
-        c->flags &= (uint32_t)~RS_CF_POLLOUT;
+        c->flags &= (uint16_t)~RS_CF_POLLOUT;
         return;
     }
     if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
@@ -440,7 +438,7 @@ static void sent(rs_reactor *r, rs_conn *c, size_t n)
         return;
     settle_timer(r, c, n > 0);
     if ((c->flags & RS_CF_PAUSED) && rs_output_may_resume(r, c)) {
-        c->flags &= (uint32_t)~RS_CF_PAUSED;
+        c->flags &= (uint16_t)~RS_CF_PAUSED;
         drained(r, c);
     }
 }

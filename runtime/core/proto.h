@@ -38,10 +38,9 @@ typedef struct rs_proto_ops {
      * lie, which may be the connection's spill.  NULL when nothing switches
      * to the protocol. */
     void (*on_switch_data)(rs_reactor *r, rs_conn *c, char *data, size_t len);
-    /* The flush phase visits the connection with RS_CF_PROTO_WORK set (the
-     * protocol set it; it is cleared before the call): submit what it asked for, such
-     * as the read of a file its streams send (h2/h2_file.c).  NULL when the
-     * protocol never sets the flag. */
+    /* The flush phase visits the connection (it was touched): submit what the
+     * protocol has asked itself for, such as the read of a file its streams
+     * send (h2/h2_file.c).  NULL for protocols that never submit anything. */
     void (*on_flush)(rs_reactor *r, rs_conn *c);
     /* An RS_OP_READ of the connection completed with `res` (a file read by
      * static/ for HTTP/1.1, by h2/h2_file.c for HTTP/2 streams). */

@@ -17,7 +17,6 @@
 #include "core/layer_hooks.h"
 #include "core/listener.h"
 #include "core/log.h"
-#include "core/log_ring.h"
 #include "core/proto.h"
 #include "core/stats.h"
 
@@ -212,7 +211,6 @@ void rs_reactor_destroy(rs_reactor *r)
     if (r->tls)
         munmap(r->tls, (size_t)r->opt->max_connections * sizeof *r->tls);
     rs_log_ring_destroy(&r->access_log);
-    free(r->access_entries);
     if (r->ring_ready)
         io_uring_queue_exit(&r->ring);
     r->ring_ready = false;
@@ -291,7 +289,7 @@ static void on_accept(rs_reactor *r, const struct io_uring_cqe *cqe)
     if (i >= r->opt->listener_count)
         return;
     if (!(cqe->flags & IORING_CQE_F_MORE))
-        r->accept_armed &= (uint32_t) ~(1u << i);
+        r->accept_armed &= (uint16_t) ~(1u << i);
     if (cqe->res < 0) {
         if (cqe->res == -EINVAL && r->multishot_accept) {
             r->multishot_accept = false; /* pre-5.19 kernel: one accept per SQE */
@@ -383,7 +381,7 @@ static void flush_dirty(rs_reactor *r)
         rs_conn *c = &r->conns.slots[r->dirty_head];
         r->dirty_head = c->dirty_next;
         c->dirty_next = RS_NIL;
-        c->flags &= (uint32_t)~RS_CF_DIRTY;
+        c->flags &= (uint16_t)~RS_CF_DIRTY;
         rs_conn_advance(r, c);
     }
 }

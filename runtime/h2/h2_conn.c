@@ -153,7 +153,7 @@ void rs_h2_pump(rs_reactor *r, rs_conn *c)
     if (h->open_streams)
         c->flags |= RS_CF_IN_BODY | RS_CF_IN_REQUEST;
     else
-        c->flags &= (uint32_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+        c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     rs_conn_touch(r, c);
 }
 

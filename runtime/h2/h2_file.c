@@ -7,7 +7,7 @@
  * only while the output queue is under its cap, so flow control and the
  * output cap decide the pace: when a stream's last chunk has been sent and
  * more of its file is owed, its provider defers, the stream waits for a read,
- * and the flush phase (on_flush, RS_CF_PROTO_WORK) submits one.  One read is
+ * and the flush phase (on_flush, h->file_work) submits one.  One read is
  * in flight per connection and each stream holds at most one chunk read
  * ahead (from the worker's file-chunk pool, charged to its budget).  A file
  * that fails, shrinks or no longer matches its head's snapshot when its last
@@ -54,7 +54,7 @@ void rs_h2_file_free(rs_h2_conn *h, rs_h2_stream *st)
 static void want_read(rs_h2_conn *h, rs_h2_stream *st)
 {
     st->file_wait = true;
-    h->conn->flags |= RS_CF_PROTO_WORK;
+    h->file_work = true;
     rs_conn_touch(h->reactor, h->conn);
 }
 
@@ -104,8 +104,11 @@ static rs_h2_stream *next_waiting(rs_h2_conn *h)
 void rs_h2_file_flush(rs_reactor *r, rs_conn *c)
 {
     rs_h2_conn *h = c->h2;
+    if (!h->file_work)
+        return; /* the common case: no stream waits for a read */
+    h->file_work = false;
     if (c->state != RS_CONN_OPEN || (c->ops & RS_OP_READ_BIT))
-        return;
+        return; /* its completion looks for the next waiting stream */
     rs_h2_stream *st = next_waiting(h);
     if (!st)
         return;
@@ -161,7 +164,7 @@ void rs_h2_file_read_done(rs_reactor *r, rs_conn *c, int res)
     }
     if (c->state == RS_CONN_OPEN) {
         if (next_waiting(h))
-            c->flags |= RS_CF_PROTO_WORK;
+            h->file_work = true;
         rs_h2_pump(r, c);
     }
 }

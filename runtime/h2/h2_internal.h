@@ -77,6 +77,7 @@ typedef struct rs_h2_conn {
      * chunk.  The stream may be gone when it completes (reading NULL). */
     rs_h2_stream *reading;
     struct rs_chunk *read_chunk;
+    bool file_work; /* a stream waits for a read: on_flush submits it */
 } rs_h2_conn;
 
 /* Allocation from the worker's budget ([server.limits] buffered): every

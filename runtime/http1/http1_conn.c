@@ -92,7 +92,7 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
     rs_reply_error(&reply, status);
     if (c->body_kind == RS_BODY_JSON)
         rs_json_body_release(r, c);
-    c->flags &= (uint32_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+    c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     rs_conn_finish(r, c);
 }
 
@@ -190,7 +190,7 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
             rs_reply reply;
             rs_http1_reply_init(&reply, r, c, true);
             reply_refusal(&reply, c, c->status);
-            c->flags &= (uint32_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+            c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
             rs_conn_finish(r, c);
             return;
         }
@@ -276,7 +276,7 @@ static void on_body(rs_reactor *r, rs_conn *c, const char *data, size_t len)
 
 static void on_done(rs_reactor *r, rs_conn *c)
 {
-    c->flags &= (uint32_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
+    c->flags &= (uint16_t) ~(RS_CF_IN_BODY | RS_CF_IN_REQUEST);
     unsigned status = c->status;
     if (!status && c->body_kind == RS_BODY_INT) {
         if (c->int_stage == INT_DIGITS || c->int_stage == INT_TRAILING) {

@@ -53,7 +53,7 @@ static rs_conn *parked(rs_reactor *r, uint32_t slot, uint32_t gen)
  * (retry), then goes on with what the client sent behind the request. */
 static void answer(rs_reactor *r, rs_conn *c, const rs_db_rows *rows, bool retry)
 {
-    c->flags &= (uint32_t)~RS_CF_DB_WAIT;
+    c->flags &= (uint16_t)~RS_CF_DB_WAIT;
     rs_reply reply;
     rs_http1_request_reply_init(&reply, r, c);
     bool keep_alive = !reply.close; /* as decided before the route answers */

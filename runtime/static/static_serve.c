@@ -296,7 +296,7 @@ void rs_static_release(rs_conn *c)
         rs_chunk_release(s->reading);
     s->fd = -1;
     s->reading = NULL;
-    c->flags &= (uint32_t) ~(RS_CF_STATIC | RS_CF_FILE);
+    c->flags &= (uint16_t) ~(RS_CF_STATIC | RS_CF_FILE);
 }
 
 bool rs_static_advance(rs_reactor *r, rs_conn *c)

@@ -89,7 +89,7 @@ static bool start_protocol(rs_reactor *r, rs_conn *c)
     rs_tls_stream *s = rs_tls_of(r, c);
     handshake_over(r, s);
     r->stats.tls_handshakes++;
-    c->flags &= (uint32_t)~RS_CF_HANDSHAKE;
+    c->flags &= (uint16_t)~RS_CF_HANDSHAKE;
     rs_tls_proto alpn = rs_tls_alpn(s->tls);
     if (alpn == RS_TLS_PROTO_H2)
         c->proto = RS_PROTO_H2;
@@ -242,5 +242,5 @@ void rs_tls_stream_release(rs_reactor *r, rs_conn *c)
     rs_outq_clear(&s->cipher, &r->pool);
     free(s);
     r->tls[rs_conn_index(&r->conns, c)] = NULL;
-    c->flags &= (uint32_t)~RS_CF_TLS;
+    c->flags &= (uint16_t)~RS_CF_TLS;
 }

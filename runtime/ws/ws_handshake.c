@@ -114,7 +114,7 @@ static void switch_to_ws(rs_conn *c, const rs_ws_route *route)
     rs_ws_parser_init(&c->ws.parser);
     c->ws.route = route;
     c->proto = RS_PROTO_WS;
-    c->flags &= (uint32_t) ~(RS_CF_IN_REQUEST | RS_CF_IN_BODY);
+    c->flags &= (uint16_t) ~(RS_CF_IN_REQUEST | RS_CF_IN_BODY);
 }
 
 unsigned rs_ws_handshake(rs_reactor *r, rs_conn *c, const rs_request_view *req, const rs_ws_route *route)
