@@ -22,8 +22,8 @@ ALLOWED = {
     "db": {"core", "app"},
     "http1": {"core", "tls", "app", "static", "db"},
     "ws": {"core", "tls", "app"},
-    "h2": {"core", "tls", "app", "static", "db"},
-    "grpc": {"core", "tls", "app", "db", "h2"},
+    "h2": {"core", "tls", "app", "static", "db", "grpc"},
+    "grpc": {"core", "app"},  # the call once h2 hands it over (docs/grpc.md)
     "server": {"core", "tls", "app", "static", "db", "http1", "ws", "h2", "grpc"},
 }
 
