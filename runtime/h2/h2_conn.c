@@ -24,54 +24,7 @@
 #include "core/output_gate.h"
 #include "h2/h2_internal.h"
 
-/* ---- allocation: every byte charged to the worker's budget ---- */
-
-typedef union size_prefix {
-    size_t size;
-    max_align_t align;
-} size_prefix;
-
-void *rs_h2_alloc(rs_reactor *r, size_t size)
-{
-    if (!rs_budget_try_charge(&r->budget, RS_HELD_H2, size + sizeof(size_prefix)))
-        return NULL;
-    size_prefix *p = malloc(size + sizeof *p);
-    if (!p) {
-        rs_budget_release(&r->budget, RS_HELD_H2, size + sizeof(size_prefix));
-        return NULL;
-    }
-    p->size = size;
-    return p + 1;
-}
-
-void rs_h2_free(rs_reactor *r, void *ptr)
-{
-    if (!ptr)
-        return;
-    size_prefix *p = (size_prefix *)ptr - 1;
-    rs_budget_release(&r->budget, RS_HELD_H2, p->size + sizeof *p);
-    free(p);
-}
-
-void *rs_h2_realloc(rs_reactor *r, void *ptr, size_t size)
-{
-    if (!ptr)
-        return rs_h2_alloc(r, size);
-    size_prefix *p = (size_prefix *)ptr - 1;
-    size_t old = p->size;
-    if (size > old && !rs_budget_try_charge(&r->budget, RS_HELD_H2, size - old))
-        return NULL;
-    size_prefix *q = realloc(p, size + sizeof *q);
-    if (!q) {
-        if (size > old)
-            rs_budget_release(&r->budget, RS_HELD_H2, size - old);
-        return NULL;
-    }
-    if (size < old)
-        rs_budget_release(&r->budget, RS_HELD_H2, old - size);
-    q->size = size;
-    return q + 1;
-}
+/* ---- nghttp2's memory: the worker's budget (h2_mem.c) ---- */
 
 static void *mem_malloc(size_t size, void *user)
 {

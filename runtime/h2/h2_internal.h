@@ -9,6 +9,14 @@
 
 #include "core/reactor.h"
 
+/* A pseudo-header's value while the header block is read: where it is in
+ * the stream's head buffer (before the request line is written). */
+typedef struct rs_h2_pseudo {
+    uint32_t off, len;
+    uint8_t set;
+} rs_h2_pseudo;
+enum { RS_H2_METHOD, RS_H2_PATH, RS_H2_AUTHORITY, RS_H2_PSEUDO_KEPT };
+
 /* One request/response exchange.  Allocated from the worker's budget when
  * its HEADERS begin, freed when nghttp2 closes the stream. */
 typedef struct rs_h2_stream {
@@ -30,6 +38,7 @@ typedef struct rs_h2_stream {
      * as they read an HTTP/1.1 head. */
     char *head;
     uint32_t head_len, head_cap;
+    rs_h2_pseudo pseudo[RS_H2_PSEUDO_KEPT];  /* until the request line is written */
     uint32_t path_len, query_off, query_len; /* path starts after "METHOD " */
     uint32_t ae_off, ae_len;                 /* Accept-Encoding value, ae_off 0 when absent */
     uint64_t body_limit;
@@ -72,10 +81,14 @@ typedef struct rs_h2_conn {
 } rs_h2_conn;
 
 /* Allocation from the worker's budget ([server.limits] buffered): every
- * byte nghttp2 and the streams hold is charged; NULL past the budget. */
+ * byte nghttp2 and the streams hold is charged; NULL past the budget.
+ * Small blocks come from per-worker free lists (h2_mem.c). */
 void *rs_h2_alloc(rs_reactor *r, size_t size);
 void *rs_h2_realloc(rs_reactor *r, void *p, size_t size);
 void rs_h2_free(rs_reactor *r, void *p);
+/* Gives the calling thread's cached free blocks back to malloc (h2_mem.c;
+ * done by itself when a worker's thread exits). */
+void rs_h2_mem_trim(void);
 
 /* nghttp2 callbacks of h2_stream.c. */
 int rs_h2_on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *user);
