@@ -36,15 +36,39 @@ VARIANT     := release
 OPT_CFLAGS  := -O2 -g
 endif
 CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2 -lssl -lcrypto -lpq
+
+# Optional runtime layers, as codegen decided for the build (GEN_DIR/features.mk): without a
+# TLS listener the TLS layer is replaced by runtime/tls/tls_absent.c and libssl/libcrypto are
+# not linked; without a statement the Postgres pool by runtime/db/db_absent.c and libpq is not
+# linked (mapping those libraries alone costs ~5 MiB of resident memory). Default: both.
+RS_TLS      := 1
+RS_DB       := 1
+ifneq ($(GEN_DIR),)
+-include $(GEN_DIR)/features.mk
+endif
+LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2 $(if $(filter 1,$(RS_TLS)),-lssl -lcrypto) \
+               $(if $(filter 1,$(RS_DB)),-lpq)
 
 OBJ_DIR     := build/obj/$(VARIANT)
 # The runtime, one folder per layer (docs/runtime.md): every runtime/<layer>/*.c.
 RUNTIME_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard runtime/*/*.c runtime/*/*.h))))
-RUNTIME_SRC := $(wildcard $(RUNTIME_DIRS:%=%/*.c))
+ALL_RUNTIME_SRC := $(wildcard $(RUNTIME_DIRS:%=%/*.c))
 RUNTIME_HDR := $(wildcard $(RUNTIME_DIRS:%=%/*.h))
+ABSENT_SRC  := $(filter %_absent.c,$(ALL_RUNTIME_SRC))
+TLS_SRC     := $(filter-out $(ABSENT_SRC),$(filter runtime/tls/%,$(ALL_RUNTIME_SRC)))
+DB_SRC      := $(filter %/db_pool.c %/db_connect.c %/db_cache.c %/http1_db.c,$(ALL_RUNTIME_SRC))
+RUNTIME_SRC := $(filter-out $(ABSENT_SRC),$(ALL_RUNTIME_SRC))
+ifeq ($(RS_TLS),0)
+RUNTIME_SRC := $(filter-out $(TLS_SRC),$(RUNTIME_SRC)) $(filter %/tls_absent.c,$(ABSENT_SRC))
+endif
+ifeq ($(RS_DB),0)
+RUNTIME_SRC := $(filter-out $(DB_SRC),$(RUNTIME_SRC)) $(filter %/db_absent.c,$(ABSENT_SRC))
+endif
 PARSERS     := http1_parser ws_parser
-RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
+PARSER_OBJ  := $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
+RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSER_OBJ)
+# Every object any build may link (make install ships them all prebuilt).
+ALL_RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(ALL_RUNTIME_SRC)) $(PARSER_OBJ)
 
 .PHONY: all deps deps-test build build-asan run server test unit test-codegen test-conformance fuzz readme \
         stress test-stress test-specs test-db format clean help bench bench-ws arena-entry arena-check install runtime-objects
@@ -103,7 +127,7 @@ server:
 PREFIX      ?= /usr/local
 INSTALL_LIB := $(PREFIX)/lib/ringspec
 
-runtime-objects: $(RUNTIME_OBJ)
+runtime-objects: $(ALL_RUNTIME_OBJ)
 
 install: deps
 	@$(MAKE) --no-print-directory runtime-objects SANITIZE=0
@@ -142,7 +166,7 @@ $(OBJ_DIR)/tests/test_static_open: runtime/static/static_open.c
 $(OBJ_DIR)/tests/test_h2_mem: runtime/h2/h2_mem.c
 # The TLS stream layer against a real OpenSSL client, in memory (tests/unit/tls_pair.h).
 TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory test_tls_budget
-$(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(filter-out runtime/tls/tls_stream.c,$(wildcard runtime/tls/*.c)) runtime/core/outq.c tests/unit/tls_pair.h
+$(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(filter-out runtime/tls/tls_stream.c %_absent.c,$(wildcard runtime/tls/*.c)) runtime/core/outq.c tests/unit/tls_pair.h
 $(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): TEST_LIBS := -lssl -lcrypto
 # The protobuf codecs generated from a spec with every type (tests/codegen/specs/grpc/codecs.toml).
 PB_SPEC     := tests/codegen/specs/grpc/codecs.toml
@@ -313,7 +337,7 @@ bench: ; bench/run $(BENCH_ARGS)
 bench-ws: ; bench/run --only echo-ws,echo-ws-p16 $(BENCH_WS_ARGS)
 
 format:
-	clang-format -i $(RUNTIME_SRC) $(RUNTIME_HDR) tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
+	clang-format -i $(ALL_RUNTIME_SRC) $(RUNTIME_HDR) tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
 
 clean:
 	rm -rf build generated

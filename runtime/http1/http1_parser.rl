@@ -317,6 +317,9 @@ static inline const unsigned char *skip_class(const unsigned char *q, const unsi
 
     # RFC 9112 §2.2: ignore a few empty lines before the request line.
     main := CRLF{,4} request_line field_line* CRLF @head_done;
+    # The same head after its request line: where fast_request_line (C,
+    # below) resumes the machine once it has matched the line itself.
+    fields := field_line* CRLF @head_done;
 
     # Chunked body (RFC 9112 §7.1).  Extensions are validated, then ignored.
     chunk_ext = ( OWS ';' OWS token ( OWS '=' OWS ( token | quoted_string ) )? )*;
@@ -427,6 +430,100 @@ static rs_http1_event finish_head(rs_http1_parser *hp)
     return RS_HTTP1_HEAD;
 }
 
+/* The request line nearly every request has, "GET|HEAD|POST /path[?query]
+ * HTTP/1.1 CRLF", matched in C (two word compares and the class skips)
+ * instead of byte by byte through the machine.  On a match the parser is
+ * left exactly where the machine would be after the same bytes (method,
+ * spans, version, cs at the field lines) and the first byte after the line
+ * is returned; anything else (other methods, HTTP/1.0, absolute-form, empty
+ * lines first, a line cut short by the end of the input, a target over
+ * max_target) returns NULL untouched and the machine parses the line. */
+static const uchar *fast_request_line(rs_http1_parser *hp, const uchar *data, const uchar *pe)
+{
+    static const char version[] = " HTTP/1.1\r\n";
+    const uchar *p = data;
+    uint8_t method;
+    if (pe - p >= 5 && memcmp(p, "GET /", 5) == 0) {
+        method = RS_METHOD_GET;
+        p += 4;
+    } else if (pe - p >= 6 && memcmp(p, "POST /", 6) == 0) {
+        method = RS_METHOD_POST;
+        p += 5;
+    } else if (pe - p >= 6 && memcmp(p, "HEAD /", 6) == 0) {
+        method = RS_METHOD_HEAD;
+        p += 5;
+    } else {
+        return NULL;
+    }
+    const uchar *target = p;
+    const uchar *query = NULL;
+    p = skip_class(p + 1, pe, CLASS_PATH);
+    if (p < pe && *p == '?') {
+        query = p + 1;
+        p = skip_class(query, pe, CLASS_QUERY);
+    }
+    if (pe - p < (ptrdiff_t)sizeof version - 1 || memcmp(p, version, sizeof version - 1) != 0 ||
+        (size_t)(p - target) > hp->limits->max_target)
+        return NULL;
+    /* What t_start, t_query, t_end, the method action and rl_done set. */
+    hp->method = method;
+    hp->target = (rs_span){OFF(target), (uint16_t)(p - target)};
+    if (query) {
+        hp->path = (rs_span){OFF(target), (uint16_t)(query - 1 - target)};
+        hp->query = (rs_span){OFF(query), (uint16_t)(p - query)};
+    } else {
+        hp->path = hp->target;
+    }
+    hp->version_minor = 1;
+    hp->cs = http1_en_fields;
+    return p + sizeof version - 1;
+}
+
+/* tchar (RFC 9110 §5.6.2): the bytes of a field name. */
+static const uint8_t is_tchar[256] = {
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1,
+    ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1, ['0' ... '9'] = 1, ['A' ... 'Z'] = 1,
+    ['a' ... 'z'] = 1,
+};
+
+/* After fast_request_line, with the machine at the start of a field line:
+ * whole field lines whose name is not one the machine treats apart (no name
+ * of the length of content-length, transfer-encoding, connection, expect or
+ * accept-encoding) are checked here, a run at a time, doing what field_start
+ * and, for Host, the host action do.  Returns the first byte the machine
+ * still has to read: the blank line, a known field, anything malformed or
+ * over max_headers, or a line not complete before pe. */
+static const uchar *fast_field_lines(rs_http1_parser *hp, const uchar *p, const uchar *pe)
+{
+    for (;;) {
+        const uchar *name = p;
+        bool host = pe - p > 5 && memcmp(p, "Host:", 5) == 0; /* nearly every Host line: one compare */
+        if (host) {
+            p += 4;
+        } else {
+            while (p < pe && is_tchar[*p])
+                p++;
+            size_t len = (size_t)(p - name);
+            if (p == pe || *p != ':' || len == 0)
+                return name;
+            /* | 0x20 folds only letters here: every other tchar maps elsewhere. */
+            host = len == 4 && (name[0] | 0x20) == 'h' && (name[1] | 0x20) == 'o' && (name[2] | 0x20) == 's' &&
+                   (name[3] | 0x20) == 't';
+            if (!host && (len == 4 || len == 6 || len == 10 || len == 14 || len == 15 || len == 17))
+                return name;
+        }
+        if (hp->header_count >= hp->limits->max_headers)
+            return name; /* the machine answers 431 */
+        const uchar *end = skip_class(p + 1, pe, CLASS_FIELD);
+        if (pe - end < 2 || end[0] != '\r' || end[1] != '\n')
+            return name;
+        hp->header_count++;
+        if (host)
+            hp->host_count += hp->host_count < 255;
+        p = end + 2;
+    }
+}
+
 static rs_http1_event parse_head(rs_http1_parser *hp, const uchar *data, size_t len, size_t *consumed)
 {
     uint32_t limit = max_head(hp);
@@ -435,7 +532,13 @@ static rs_http1_event parse_head(rs_http1_parser *hp, const uchar *data, size_t 
     if (len <= hp->scanned) /* nothing new (or the caller broke the contract) */
         return len == hp->scanned ? RS_HTTP1_NEED_MORE : fail(hp, 400);
 
-    const uchar *p = run(hp, data, data + hp->scanned, data + end);
+    const uchar *from = data + hp->scanned;
+    if (hp->scanned == 0 && hp->cs == http1_en_main) {
+        const uchar *after = fast_request_line(hp, data, data + end);
+        if (after)
+            from = fast_field_lines(hp, after, data + end);
+    }
+    const uchar *p = run(hp, data, from, data + end);
     if (hp->error_status || hp->cs == http1_error)
         return machine_error(hp, data, p);
     if (hp->phase == PH_HEAD_DONE) {

@@ -57,6 +57,17 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
 
 static SSL_CTX *build_ssl_ctx(rs_tls_ctx *t, const char *cert, const char *key, char *err, size_t errlen)
 {
+    /* A missing or unreadable file is the common case (the arena mounts /certs
+     * only for TLS profiles): say so plainly rather than OpenSSL's "system lib",
+     * and before the first SSL_CTX_new, which initialises libcrypto (its
+     * providers and tables: ~2 MiB resident) for a listener that will not serve. */
+    for (int i = 0; i < 2; i++) {
+        const char *path = i == 0 ? cert : key;
+        if (access(path, R_OK) != 0) {
+            snprintf(err, errlen, "TLS %s %s: %s", i == 0 ? "certificate" : "key", path, strerror(errno));
+            return NULL;
+        }
+    }
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) {
         describe_error(err, errlen, "TLS", "context");
@@ -76,16 +87,6 @@ static SSL_CTX *build_ssl_ctx(rs_tls_ctx *t, const char *cert, const char *key, 
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx, t->tickets);
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, t);
-
-    /* A missing or unreadable file is the common case (the arena mounts /certs
-     * only for TLS profiles): say so plainly rather than OpenSSL's "system lib". */
-    for (int i = 0; i < 2; i++) {
-        const char *path = i == 0 ? cert : key;
-        if (access(path, R_OK) != 0) {
-            snprintf(err, errlen, "TLS %s %s: %s", i == 0 ? "certificate" : "key", path, strerror(errno));
-            goto fail;
-        }
-    }
 
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
         describe_error(err, errlen, "TLS certificate", cert);

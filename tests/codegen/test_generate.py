@@ -44,7 +44,8 @@ def test_default_output_dir_and_relative_spec_name(tmp_path):
     result = ringspec("generate", "spec/arena.toml", "--profile", "pipelined")
     assert (result.returncode, result.stdout) == (0, "generated generated/arena-pipelined/routes.c\n"
                                                      "generated generated/arena-pipelined/shapes.h\n"
-                                                     "generated generated/arena-pipelined/shapes.c\n")
+                                                     "generated generated/arena-pipelined/shapes.c\n"
+                                                     "generated generated/arena-pipelined/features.mk\n")
     text = (REPO / "generated" / "arena-pipelined" / "routes.c").read_text()
     assert " * spec:    spec/arena.toml\n" in text
     assert '.spec_name = "arena-pipelined",' in text
@@ -81,8 +82,8 @@ def test_deterministic_and_not_rewritten_when_unchanged(tmp_path):
     assert first.read_text() == content
     assert first.stat().st_mtime_ns == mtime - 10**9  # make will not rebuild
     # no temporary files left
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["grpc.c", "messages.c", "messages.h", "routes.c", "shapes.c",
-                                                          "shapes.h", "sql.c"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["features.mk", "grpc.c", "messages.c", "messages.h",
+                                                          "routes.c", "shapes.c", "shapes.h", "sql.c"]
 
 
 def test_unknown_profile(tmp_path):
@@ -144,6 +145,7 @@ def test_build_generates_then_runs_make(tmp_path, fake_make):
         "generated generated/arena-baseline/routes.c",
         "generated generated/arena-baseline/shapes.h",
         "generated generated/arena-baseline/shapes.c",
+        "generated generated/arena-baseline/features.mk",
         "compiling: make " + " ".join(command),
         f"built {out / 'server'}",
     ]

@@ -141,8 +141,36 @@ static void test_byte_in_runs(void)
     }
 }
 
+/* GET, HEAD and POST lines in origin-form with HTTP/1.1 are matched in C
+ * before the machine takes over at the field lines (fast_request_line);
+ * unsplit input goes that way, byte by byte the machine parses the line:
+ * run_case checks both give these transcripts. */
+static void test_fast_request_line(void)
+{
+    CASE("fast: empty query", "GET /a? HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD GET /a ? v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("fast: a query holding '?' and '/'", "GET /a?b?c/d HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD GET /a ?b?c/d v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("fast: root path", "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD GET / - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("fast: HEAD", "HEAD /x?y=1 HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD HEAD /x ?y=1 v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("fast: POST with a body, then a GET",
+         "POST /p?a=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n20GET /g HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD POST /p ?a=1 v1.1 f=42 cl=2 hosts=1 hdrs=2\nDONE body=20\n"
+         "HEAD GET /g - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+    CASE("fast: no fields is still HTTP/1.1 without Host", "GET / HTTP/1.1\r\n\r\n", "ERR 400\n");
+    CASE("not fast: HTTP/1.0 is parsed by the machine", "POST /p HTTP/1.0\r\n\r\n",
+         "HEAD POST /p - v1.0 f=00 cl=0 hosts=0 hdrs=0\nDONE body=\n");
+    REJECT("fast: a bad field line after the line", "GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", 400);
+    REJECT("fast: HTTP/1.1x", "GET / HTTP/1.1x\r\n" H "\r\n", 400);
+    CASE("not fast: a lowercase method is not GET", "gET / HTTP/1.1\r\nHost: a\r\n\r\n",
+         "HEAD OTHER / - v1.1 f=40 cl=0 hosts=1 hdrs=1\nDONE body=\n");
+}
+
 int main(void)
 {
+    test_fast_request_line();
     test_request_line_valid();
     test_request_line_reject();
     test_byte_in_runs();
