@@ -39,7 +39,7 @@ CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2 -lssl -lcrypto -lpq
 
 OBJ_DIR     := build/obj/$(VARIANT)
-RUNTIME_SRC := $(wildcard runtime/*.c runtime/tls/*.c runtime/db/*.c)
+RUNTIME_SRC := $(wildcard runtime/*.c runtime/tls/*.c runtime/db/*.c runtime/h2/*.c)
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
@@ -289,7 +289,7 @@ bench: ; bench/run $(BENCH_ARGS)
 bench-ws: ; bench/run --only echo-ws,echo-ws-p16 $(BENCH_WS_ARGS)
 
 format:
-	clang-format -i runtime/*.c runtime/*.h runtime/db/*.c runtime/db/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
+	clang-format -i runtime/*.c runtime/*.h runtime/db/*.c runtime/db/*.h runtime/h2/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
 
 clean:
 	rm -rf build generated

@@ -218,6 +218,7 @@ class _RouteView:
     head_plan: object = None  # reply_head.emit.HeadPlan of a reply route
     utf8_checked: set = field(default_factory=set)  # string parameters a JSON reply writes: valid UTF-8
     db: bool = False  # the reply runs a statement: sql.c answers it (sql_emit.py)
+    sql_text_offsets: dict = field(default_factory=dict)  # string statement arguments: name -> text offset
 
     def __post_init__(self):
         route = self.route
@@ -361,6 +362,7 @@ class _RouteView:
         self._bind(self.head_plan.used)
         if sql_emit.db_call(self.route):
             self.db = True
+            self._keep_sql_strings(sql_emit.db_call(self.route)[0])
             return
         if self.route.json is not None:
             plan = JsonPlan(self.route.json, c_string, self.shapes, self.route.c_name)
@@ -393,6 +395,21 @@ class _RouteView:
         self._bind(used)
         if texts:
             self._bind_query_names(_Strings(set(texts)))
+
+    def _keep_sql_strings(self, call) -> None:
+        """Dispatch keeps the decoded text of each string parameter the statement is given
+        (enum values are named by their index), at sql_text_offsets[name] in request text."""
+        by_name = {p.name: p for p in self.route.params}
+        for arg in call.args:
+            p = by_name.get(arg.param) if arg.kind == "string" else None
+            if p is None or p.constraints.enum or p.name in self.sql_text_offsets:
+                continue
+            self.sql_text_offsets[p.name] = self.text_size
+            self.text_size += p.constraints.max_length
+        for check in self.checks:
+            if check.param.name in self.sql_text_offsets:  # Postgres takes UTF-8 text only
+                check.text_offset = self.sql_text_offsets[check.param.name]
+                check.utf8 = True
 
     def _bind_query_names(self, queries) -> None:
         """Strings and presence tests of data queries: rs_s_NAME is the text of a string

@@ -17,4 +17,10 @@ void rs_h2_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind);
 void rs_h2_stop(rs_reactor *r, rs_conn *c);
 void rs_h2_release(rs_reactor *r, rs_conn *c);
 
+/* rs_proto_ops.on_db: the database answered a parked stream (h2/h2_db.c). */
+struct rs_db_ticket;
+struct rs_db_rows;
+void rs_h2_db(rs_reactor *r, rs_conn *c, const struct rs_db_ticket *t, const struct rs_db_rows *rows,
+              bool retry);
+
 #endif

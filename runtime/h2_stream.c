@@ -382,41 +382,66 @@ static unsigned body_value(const rs_h2_stream *st, const rs_route_match *m, rs_p
     return 0;
 }
 
-void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
+unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply, rs_params *params, rs_route_match *m)
 {
-    rs_reactor *r = h->reactor;
-    rs_conn *c = h->conn;
-    st->answered = 1;
-    r->stats.requests++;
-    rs_reply reply = {.sink = &rs_h2_sink,
-                      .reactor = r,
-                      .conn = c,
-                      .stream = st,
-                      .head_only = st->method == RS_METHOD_HEAD,
-                      .coding = RS_CODING_NONE};
-    rs_params params = {0};
-    rs_route_match m = {.route = -1};
+    *reply = (rs_reply){.sink = &rs_h2_sink,
+                        .reactor = h->reactor,
+                        .conn = h->conn,
+                        .stream = st,
+                        .stream_id = (uint32_t)st->id,
+                        .head_only = st->method == RS_METHOD_HEAD,
+                        .coding = RS_CODING_NONE};
+    *params = (rs_params){0};
+    *m = (rs_route_match){.route = -1};
     unsigned status = st->early_status;
     if (!status) {
         rs_request_view view = view_of(h, st);
-        rs_route_dispatch(&view, &params, &m);
-        status = m.status;
-        if (!status && m.websocket)
+        rs_route_dispatch(&view, params, m);
+        status = m->status;
+        if (!status && m->websocket)
             status = 426; /* WebSocket upgrades only from HTTP/1.1 (no RFC 8441) */
-        else if (!status && m.static_dir && m.static_dir->cache != RS_STATIC_MEMORY)
+        else if (!status && m->static_dir && m->static_dir->cache != RS_STATIC_MEMORY)
             status = 501; /* files read from disk per request: HTTP/1.1 only, for now */
         if (!status)
-            status = body_value(st, &m, &params);
-        if (m.compress && !status)
-            reply.coding =
-                (uint8_t)rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress);
+            status = body_value(st, m, params);
+        if (m->compress && !status)
+            reply->coding =
+                (uint8_t)rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m->compress);
     }
     if (status == 405)
-        reply.allow = rs_route_allow(m.route);
-    if (m.body_kind == RS_BODY_JSON && !status) {
-        reply.request_body = st->body;
-        reply.request_body_len = st->body_len;
+        reply->allow = rs_route_allow(m->route);
+    if (m->body_kind == RS_BODY_JSON && !status) {
+        reply->request_body = st->body;
+        reply->request_body_len = st->body_len;
     }
+    reply->route = m->route;
+    reply->params = params;
+    return status;
+}
+
+void rs_h2_finish(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply)
+{
+    rs_reactor *r = h->reactor;
+    rs_request_text_free(r, h->conn); /* dispatched again if the stream parked */
+    st->parked = reply->parked;
+    if (st->parked)
+        return;         /* answered by rs_h2_db: the body stays for a retry of the route */
+    if (!reply->status) /* generated code must always answer */
+        rs_reply_error(reply, 500);
+    /* The body has been read: give its memory back now, not at stream close. */
+    rs_h2_free(r, st->body);
+    st->body = NULL;
+    st->body_len = st->body_cap = 0;
+}
+
+void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
+{
+    st->answered = 1;
+    h->reactor->stats.requests++;
+    rs_reply reply;
+    rs_params params;
+    rs_route_match m;
+    unsigned status = rs_h2_prepare(h, st, &reply, &params, &m);
     if (status && m.route >= 0 && params.violations)
         rs_route_invalid(m.route, &params, &reply);
     else if (status == 415) {
@@ -431,15 +456,7 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         rs_static_resolve_into(&file, &view, &m);
         rs_static_respond_by_ref(&reply, &file);
     } else {
-        reply.route = m.route;
-        reply.params = &params;
         rs_route_respond(m.route, &params, &reply);
     }
-    if (!reply.status) /* generated code must always answer */
-        rs_reply_error(&reply, 500);
-    rs_request_text_free(r, c);
-    /* The body has been read: give its memory back now, not at stream close. */
-    rs_h2_free(r, st->body);
-    st->body = NULL;
-    st->body_len = st->body_cap = 0;
+    rs_h2_finish(h, st, &reply);
 }

@@ -39,6 +39,7 @@ static const rs_proto_ops http1_ops = {
     .on_timeout = http1_timeout,
     .on_stop = rs_http1_stop,
     .on_release = http1_release,
+    .on_db = rs_http1_db,
 };
 
 /* ---- WebSocket (after a 101 on an HTTP/1.1 connection) ---- */
@@ -70,6 +71,7 @@ static const rs_proto_ops h2_ops = {
     .on_timeout = rs_h2_timeout,
     .on_stop = rs_h2_stop,
     .on_release = rs_h2_release,
+    .on_db = rs_h2_db,
 };
 
 /* ---- first bytes on a listener with both "http1" and "h2c" ----

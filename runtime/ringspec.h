@@ -579,4 +579,11 @@ static inline int64_t rs_clamp(int64_t v, int64_t low, int64_t high)
     return v < low ? low : v > high ? high : v;
 }
 
+/* within(x, low, high, otherwise) of the reply language: x when it lies in
+ * low..high, else otherwise (the arena's "limit > 50 or < 1 -> 10"). */
+static inline int64_t rs_within(int64_t v, int64_t low, int64_t high, int64_t otherwise)
+{
+    return v >= low && v <= high ? v : otherwise;
+}
+
 #endif

@@ -6,9 +6,10 @@
  * POLL_ADDs tagged op | generation | pool slot like every other completion;
  * libpq is only ever called non-blocking.
  *
- * A request is identified by its connection's (slot, generation): the pool
- * holds no pointer to it and names nothing of HTTP.  It answers through the
- * two functions at the bottom, implemented by the protocol layer. */
+ * A request is identified by a ticket: its connection's (slot, generation)
+ * and, on a connection that multiplexes, its stream.  The pool holds no
+ * pointer to it and names nothing of HTTP.  It answers through the two
+ * functions at the bottom, implemented by the protocol layer. */
 #ifndef RS_DB_POOL_H
 #define RS_DB_POOL_H
 
@@ -19,6 +20,12 @@
 #include "ringspec.h"
 
 struct rs_reactor;
+
+typedef struct rs_db_ticket {
+    uint32_t slot, gen; /* the client connection */
+    uint32_t stream;    /* HTTP/2: the stream id; 0 for HTTP/1.1 */
+    uint32_t epoch;     /* [cache.NAME]: the key's set epoch at the miss (db_cache.c) */
+} rs_db_ticket;
 
 typedef enum rs_db_submit_result {
     RS_DB_SENT,        /* in a connection's pipeline: answered by rs_db_answered */
@@ -32,7 +39,7 @@ typedef enum rs_db_submit_result {
 int rs_db_pool_init(struct rs_reactor *r);
 void rs_db_pool_destroy(struct rs_reactor *r);
 
-rs_db_submit_result rs_db_submit(struct rs_reactor *r, uint32_t slot, uint32_t gen, unsigned statement,
+rs_db_submit_result rs_db_submit(struct rs_reactor *r, const rs_db_ticket *t, unsigned statement,
                                  const rs_str *args, unsigned nargs);
 
 /* A POLL_ADD of a pool connection completed (op RS_OP_DB_POLL / _POLLOUT). */
@@ -55,11 +62,11 @@ uint32_t rs_db_parked(const struct rs_reactor *r);
 
 /* ---- implemented by the protocol layer (http1_conn.c) ---- */
 
-/* The answer to the request of connection (slot, gen): rows, or NULL when
- * the database could not answer.  Ignored when that request is gone. */
-void rs_db_answered(struct rs_reactor *r, uint32_t slot, uint32_t gen, const rs_db_rows *rows);
+/* The answer to the request of ticket t: rows, or NULL when the database
+ * could not answer.  Ignored when that request is gone. */
+void rs_db_answered(struct rs_reactor *r, const rs_db_ticket *t, const rs_db_rows *rows);
 
 /* A queued request may now be sent: ask again (rs_db_submit). */
-void rs_db_retry(struct rs_reactor *r, uint32_t slot, uint32_t gen);
+void rs_db_retry(struct rs_reactor *r, const rs_db_ticket *t);
 
 #endif

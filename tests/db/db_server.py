@@ -66,6 +66,18 @@ class Server:
         finally:
             conn.close()
 
+    def send(self, method: str, target: str, body=None, timeout: float = 10) -> tuple:
+        """(status, headers dict, body bytes) of one request on a new connection; body: a
+        JSON value sent as application/json, or bytes as they are."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+            conn.request(method, target, body=data, headers={"Content-Type": "application/json"} if data else {})
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
     def get_json(self, target: str):
         status, _, body = self.get(target)
         assert status == 200, (target, status, body)
