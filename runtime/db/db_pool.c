@@ -69,6 +69,7 @@ typedef struct rs_db_pool {
     uint32_t nconns, depth, next;
     rs_db_ticket *waiting; /* queued requests, a ring */
     uint32_t wait_head, wait_count, wait_cap;
+    size_t wait_charged; /* the ring's growth, charged to the worker's budget */
     unsigned log_second;
 } rs_db_pool;
 
@@ -331,9 +332,39 @@ static bool coming_up(const rs_db_pool *p)
     return false;
 }
 
-static bool wait_push(rs_db_pool *p, const rs_db_ticket *t)
+/* The ring starts at one entry per client connection (an HTTP/1.1
+ * connection parks one request at a time).  An HTTP/2 connection parks up to
+ * h2_streams, so the ring doubles when full, up to max_connections x
+ * h2_streams entries, the growth charged to the worker's budget: refused,
+ * the request gets its failure reply. */
+static bool wait_grow(rs_reactor *r, rs_db_pool *p)
 {
-    if (p->wait_count == p->wait_cap)
+    uint32_t streams = r->opt->limits.h2_streams ? r->opt->limits.h2_streams : 1;
+    uint64_t max = (uint64_t)r->opt->max_connections * streams;
+    if (p->wait_cap >= max)
+        return false;
+    uint32_t cap = (uint32_t)(max < (uint64_t)p->wait_cap * 2 ? max : (uint64_t)p->wait_cap * 2);
+    size_t extra = (size_t)(cap - p->wait_cap) * sizeof *p->waiting;
+    if (!rs_budget_try_charge(&r->budget, RS_HELD_DB, extra))
+        return false;
+    rs_db_ticket *ring = malloc((size_t)cap * sizeof *ring);
+    if (!ring) {
+        rs_budget_release(&r->budget, RS_HELD_DB, extra);
+        return false;
+    }
+    for (uint32_t i = 0; i < p->wait_count; i++)
+        ring[i] = p->waiting[(p->wait_head + i) % p->wait_cap];
+    free(p->waiting);
+    p->waiting = ring;
+    p->wait_head = 0;
+    p->wait_cap = cap;
+    p->wait_charged += extra;
+    return true;
+}
+
+static bool wait_push(rs_reactor *r, rs_db_pool *p, const rs_db_ticket *t)
+{
+    if (p->wait_count == p->wait_cap && !wait_grow(r, p))
         return false;
     p->waiting[(p->wait_head + p->wait_count++) % p->wait_cap] = *t;
     return true;
@@ -348,7 +379,7 @@ rs_db_submit_result rs_db_submit(rs_reactor *r, const rs_db_ticket *t, unsigned 
     bool any_ready;
     rs_db_conn *dc = pick(p, statement, &any_ready);
     if (!any_ready)
-        return coming_up(p) && wait_push(p, t) ? RS_DB_QUEUED : RS_DB_UNAVAILABLE;
+        return coming_up(p) && wait_push(r, p, t) ? RS_DB_QUEUED : RS_DB_UNAVAILABLE;
     size_t bytes = 0;
     for (unsigned i = 0; i < nargs; i++)
         bytes += args[i].len + 1;
@@ -356,7 +387,7 @@ rs_db_submit_result rs_db_submit(rs_reactor *r, const rs_db_ticket *t, unsigned 
         return RS_DB_UNAVAILABLE;
     uint32_t cost = RS_DB_ENTRY_COST + (uint32_t)bytes;
     if (!dc || !rs_budget_try_charge(&r->budget, RS_HELD_DB, cost))
-        return wait_push(p, t) ? RS_DB_QUEUED : RS_DB_UNAVAILABLE;
+        return wait_push(r, p, t) ? RS_DB_QUEUED : RS_DB_UNAVAILABLE;
     /* Text parameters are NUL-terminated for libpq, which copies them. */
     char buf[RS_DB_MAX_ARG_BYTES];
     const char *values[RS_MAX_PARAMS];
@@ -580,6 +611,7 @@ void rs_db_pool_destroy(rs_reactor *r)
     }
     free(p->conns);
     free(p->waiting);
+    rs_budget_release(&r->budget, RS_HELD_DB, p->wait_charged);
     free(p);
     r->db = NULL;
 }

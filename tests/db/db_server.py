@@ -33,12 +33,13 @@ def build_server() -> Path:
 
 
 class Server:
-    def __init__(self, binary: Path, url: str, max_conn: int = 3, workers: int = 1, extra_env: dict | None = None):
+    def __init__(self, binary: Path, url: str, max_conn: int = 3, workers: int = 1, extra_env: dict | None = None,
+                 args: tuple = ()):
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="rs-db-server-", suffix=".log", delete=False)
         env = dict(os.environ, DATABASE_URL=url, DATABASE_MAX_CONN=str(max_conn))
         env.update(extra_env or {})
-        self.proc = subprocess.Popen([str(binary), "--port", str(self.port), "--workers", str(workers)],
+        self.proc = subprocess.Popen([str(binary), "--port", str(self.port), "--workers", str(workers), *args],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env)
         if not wait_until(self._listening, 10):
             self.stop()
