@@ -72,11 +72,12 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     context.update(checks_emit.context(spec, routes, c_string))
     context.update(body_emit.context(spec, routes, c_string, c_comment))  # after patterns are numbered
     context.update(responses_emit.context(spec, routes, c_string))
+    context["sql_names"] = [(st.name, st.number) for st in spec.statements.values()] if spec.database else []
     names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h", "responses.c") if context["any_handler"] else ())
     files = {name: clang_format(env.get_template(name + ".j2").render(context)) for name in names}
     # Only builds with a route that runs a statement connect to Postgres: elsewhere the
     # runtime's weak defaults (runtime/db/db_defaults.c) stand, no [database] at all.
-    if spec.database is not None and any(r.db for r in routes):
+    if spec.database is not None and (any(r.db for r in routes) or (context["any_handler"] and spec.statements)):
         files["sql.c"] = clang_format(sql_emit.render(spec, routes, c_string, lambda view: view.head))
     if context["patterns"]:  # Ragel output is compiled as is: formatting it would gain nothing
         files["patterns.c"] = checks_emit.run_ragel(env.get_template("patterns.rl.j2").render(context))

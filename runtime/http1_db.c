@@ -26,12 +26,11 @@ void rs_http1_db(rs_reactor *r, rs_conn *c, const rs_db_ticket *t, const rs_db_r
     c->flags &= (uint16_t)~RS_CF_DB_WAIT;
     rs_reply reply;
     rs_http1_request_reply_init(&reply, r, c);
-    reply.cache_epoch = t->epoch;
     bool keep_alive = !reply.close; /* as decided before the route answers */
     if (retry)
         rs_route_respond(c->route, &c->params, &reply);
     else
-        rs_route_db_done(c->route, &c->params, &reply, rows);
+        rs_db_deliver(&reply, t, rows);
     if (reply.parked) { /* queued again */
         c->flags |= RS_CF_DB_WAIT;
         return;

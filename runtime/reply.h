@@ -40,6 +40,7 @@ struct rs_reply {
     size_t request_body_len;
     rs_status prepared;   /* typed handlers: the response to send after it returns */
     bool parked;          /* rs_reply_db: answered later, by rs_db_answered */
+    bool to_database;     /* rs_db_run: the database (or its callback, at once) answers */
     uint32_t cache_epoch; /* [cache.NAME]: the key's set epoch at the miss (db_cache.c) */
     uint32_t stream_id;   /* HTTP/2: the stream answered (the database ticket names it); 0 for HTTP/1.1 */
     int route;            /* the route answered and its parameters (rs_reply_db's failure reply) */

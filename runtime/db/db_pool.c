@@ -461,7 +461,7 @@ static void reprepare(rs_reactor *r, rs_db_conn *dc)
             fail(r, dc, "send");
             return;
         }
-        dc->fifo[tail_slot(p, dc)] = (rs_db_inflight){{RS_DB_PREPARE_SLOT, i, 0, 0}, 0};
+        dc->fifo[tail_slot(p, dc)] = (rs_db_inflight){{RS_DB_PREPARE_SLOT, i, 0, 0, NULL, 0}, 0};
         dc->count++;
         dc->unsynced = true;
         dc->broken_statements &= ~(1ull << i); /* set again if it fails again */

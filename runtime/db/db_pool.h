@@ -25,7 +25,13 @@ typedef struct rs_db_ticket {
     uint32_t slot, gen; /* the client connection */
     uint32_t stream;    /* HTTP/2: the stream id; 0 for HTTP/1.1 */
     uint32_t epoch;     /* [cache.NAME]: the key's set epoch at the miss (db_cache.c) */
+    rs_db_done done;    /* rs_db_run from a C handler: answers instead of the route; NULL otherwise */
+    int64_t tag;        /* done's argument */
 } rs_db_ticket;
+
+/* The answer of ticket t into reply: t's callback (rs_db_run), else the
+ * route's rs_route_db_done.  Called by the protocols' on_db. */
+void rs_db_deliver(rs_reply *reply, const rs_db_ticket *t, const rs_db_rows *rows);
 
 typedef enum rs_db_submit_result {
     RS_DB_SENT,        /* in a connection's pipeline: answered by rs_db_answered */

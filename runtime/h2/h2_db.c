@@ -26,13 +26,12 @@ void rs_h2_db(rs_reactor *r, rs_conn *c, const rs_db_ticket *t, const rs_db_rows
     rs_params params;
     rs_route_match m;
     unsigned status = rs_h2_prepare(h, st, &reply, &params, &m);
-    reply.cache_epoch = t->epoch;
     if (status) /* it dispatched when it parked: not expected */
         rs_reply_error(&reply, status);
     else if (retry)
         rs_route_respond(m.route, &params, &reply);
     else
-        rs_route_db_done(m.route, &params, &reply, rows);
+        rs_db_deliver(&reply, t, rows);
     rs_h2_finish(h, st, &reply);
     rs_h2_drained(r, c); /* the frames out, the connection re-evaluated */
 }
