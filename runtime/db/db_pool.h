@@ -9,7 +9,8 @@
  * A request is identified by a ticket: its connection's (slot, generation)
  * and, on a connection that multiplexes, its stream.  The pool holds no
  * pointer to it and names nothing of HTTP.  It answers through the two
- * functions at the bottom, implemented by the protocol layer. */
+ * functions at the bottom (db_answer.c: they hand it to the connection's
+ * protocol, rs_proto_ops.on_db). */
 #ifndef RS_DB_POOL_H
 #define RS_DB_POOL_H
 
@@ -66,7 +67,7 @@ uint32_t rs_db_next_wait(const struct rs_reactor *r, uint32_t cap_ms);
 /* Requests waiting on the pool: sent and not answered, and queued. */
 uint32_t rs_db_parked(const struct rs_reactor *r);
 
-/* ---- implemented by the protocol layer (http1_conn.c) ---- */
+/* ---- db_answer.c: to the protocol of the ticket's connection (on_db) ---- */
 
 /* The answer to the request of ticket t: rows, or NULL when the database
  * could not answer.  Ignored when that request is gone. */
