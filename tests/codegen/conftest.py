@@ -118,7 +118,7 @@ def harness(tmp_path_factory):
                    "-fno-sanitize-recover=all", f"-I{REPO / 'runtime'}",
                    *sorted(str(c) for c in out.glob("*.c")), str(REPO / "runtime" / "http_util.c"),
                    str(REPO / "runtime" / "json_writer.c"), str(REPO / "runtime" / "request_headers.c"),
-                   str(REPO / "runtime" / "text_match.c"),
+                   str(REPO / "runtime" / "text_match.c"), str(REPO / "runtime" / "utf8.c"),
                    str(HARNESS_C), "-o", str(exe),
                    "-ljansson"]
             result = subprocess.run(cmd, capture_output=True, text=True)
