@@ -39,7 +39,10 @@ CFLAGS_ALL  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS      := -luring -lpthread -ljansson -lbrotlienc -ldeflate -lnghttp2 -lssl -lcrypto -lpq
 
 OBJ_DIR     := build/obj/$(VARIANT)
-RUNTIME_SRC := $(wildcard runtime/*.c runtime/tls/*.c runtime/db/*.c runtime/h2/*.c)
+# The runtime, one folder per layer (docs/runtime.md): every runtime/<layer>/*.c.
+RUNTIME_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard runtime/*/*.c runtime/*/*.h))))
+RUNTIME_SRC := $(wildcard $(RUNTIME_DIRS:%=%/*.c))
+RUNTIME_HDR := $(wildcard $(RUNTIME_DIRS:%=%/*.h))
 PARSERS     := http1_parser ws_parser
 RUNTIME_OBJ := $(patsubst runtime/%.c,$(OBJ_DIR)/runtime/%.o,$(RUNTIME_SRC)) $(PARSERS:%=$(OBJ_DIR)/generated/%.o)
 
@@ -70,7 +73,10 @@ run: deps
 
 # ---- compile (used by `ringspec build`: GEN_DIR=generated/<name> OUT=<dir>) ----
 
-generated/%_parser.c: runtime/%_parser.rl
+# Each Ragel parser lives in the folder of its protocol.
+generated/http1_parser.c: runtime/http1/http1_parser.rl
+generated/ws_parser.c: runtime/ws/ws_parser.rl
+generated/%_parser.c:
 	@mkdir -p generated
 	$(RAGEL) -G2 -o $@ $<
 
@@ -123,17 +129,17 @@ UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 # Each unit test links only the runtime pieces it exercises.
 # The HTTP/1.1 parser suites share their case machinery (tests/unit/http1_case.h).
 $(patsubst %,$(OBJ_DIR)/tests/%,$(HTTP1_TESTS)): generated/http1_parser.c tests/unit/http1_case.h
-$(OBJ_DIR)/tests/test_outq: runtime/outq.c
-$(OBJ_DIR)/tests/test_timers: runtime/timers.c runtime/conn.c
-$(OBJ_DIR)/tests/test_json_writer: runtime/json_writer.c runtime/http_util.c
-$(OBJ_DIR)/tests/test_accept_encoding: runtime/accept_encoding.c
-$(OBJ_DIR)/tests/test_request_headers: runtime/request_headers.c
+$(OBJ_DIR)/tests/test_outq: runtime/core/outq.c
+$(OBJ_DIR)/tests/test_timers: runtime/core/timers.c runtime/core/conn.c
+$(OBJ_DIR)/tests/test_json_writer: runtime/app/json_writer.c runtime/app/http_util.c
+$(OBJ_DIR)/tests/test_accept_encoding: runtime/app/accept_encoding.c
+$(OBJ_DIR)/tests/test_request_headers: runtime/app/request_headers.c
 $(OBJ_DIR)/tests/test_ws_parser: generated/ws_parser.c
-$(OBJ_DIR)/tests/test_utf8: runtime/utf8.c
-$(OBJ_DIR)/tests/test_port_owners: runtime/port_owners.c
+$(OBJ_DIR)/tests/test_utf8: runtime/ws/utf8.c
+$(OBJ_DIR)/tests/test_port_owners: runtime/core/port_owners.c
 # The TLS stream layer against a real OpenSSL client, in memory (tests/unit/tls_pair.h).
 TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory
-$(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(wildcard runtime/tls/*.c) runtime/outq.c tests/unit/tls_pair.h
+$(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(filter-out runtime/tls/tls_stream.c,$(wildcard runtime/tls/*.c)) runtime/core/outq.c tests/unit/tls_pair.h
 $(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): TEST_LIBS := -lssl -lcrypto
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)
@@ -164,35 +170,35 @@ FUZZ_DIR     := build/fuzz
 FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -I/usr/include/postgresql -Itests/fuzz -O1 -g \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
-$(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/http1_drive.h generated/http1_parser.c runtime/http1_parser.h
+$(FUZZ_DIR)/%: tests/fuzz/%.c tests/fuzz/http1_drive.h generated/http1_parser.c runtime/http1/http1_parser.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< generated/http1_parser.c
 
-$(FUZZ_DIR)/fuzz_ws_split: tests/fuzz/fuzz_ws_split.c generated/ws_parser.c runtime/ws_parser.h
+$(FUZZ_DIR)/fuzz_ws_split: tests/fuzz/fuzz_ws_split.c generated/ws_parser.c runtime/ws/ws_parser.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< generated/ws_parser.c
 
 # JSON request bodies: the routes generated from the conformance spec, read
-# through runtime/json_body.c (the reply writers are stood in for).
+# through runtime/app/json_body.c (the reply writers are stood in for).
 FUZZ_JSON_SPEC := tests/conformance/specs/json_bodies
 FUZZ_JSON_GEN  := $(FUZZ_DIR)/json_bodies_gen
-$(FUZZ_DIR)/fuzz_json_body: tests/fuzz/fuzz_json_body.c runtime/json_body.c runtime/json_body.h runtime/ringspec.h \
+$(FUZZ_DIR)/fuzz_json_body: tests/fuzz/fuzz_json_body.c runtime/app/json_body.c runtime/app/json_body.h runtime/app/ringspec.h \
                             $(FUZZ_JSON_SPEC)/json_bodies.toml $(wildcard $(FUZZ_JSON_SPEC)/handlers/*.c) \
                             $(wildcard codegen/*.py codegen/templates/*.j2)
 	@mkdir -p $(dir $@)
 	@./ringspec generate $(FUZZ_JSON_SPEC)/json_bodies.toml -o $(FUZZ_JSON_GEN) >/dev/null
 	$(CLANG) $(FUZZ_CFLAGS) -I$(FUZZ_JSON_GEN) -o $@ $< $(FUZZ_JSON_GEN)/*.c $(FUZZ_JSON_SPEC)/handlers/*.c \
-	    runtime/json_body.c runtime/json_writer.c runtime/http_util.c runtime/request_headers.c -ljansson
+	    runtime/app/json_body.c runtime/app/json_writer.c runtime/app/http_util.c runtime/app/request_headers.c -ljansson
 
 # HTTP/2 input: the whole runtime (but main) with spec/arena.toml's routes, fed
 # through rs_h2_input without a ring (tests/fuzz/fuzz_h2.c).
 FUZZ_H2_GEN := $(FUZZ_DIR)/arena_gen
-$(FUZZ_DIR)/fuzz_h2: tests/fuzz/fuzz_h2.c $(filter-out runtime/server_main.c,$(RUNTIME_SRC)) $(wildcard runtime/*.h) \
+$(FUZZ_DIR)/fuzz_h2: tests/fuzz/fuzz_h2.c $(filter-out runtime/core/server_main.c,$(RUNTIME_SRC)) $(RUNTIME_HDR) \
                      $(PARSERS:%=generated/%.c) spec/arena.toml $(wildcard codegen/*.py codegen/templates/*.j2)
 	@mkdir -p $(dir $@)
 	@./ringspec generate spec/arena.toml -o $(FUZZ_H2_GEN) >/dev/null
 	$(CLANG) $(FUZZ_CFLAGS) -Igenerated -I$(FUZZ_H2_GEN) -o $@ $< $(FUZZ_H2_GEN)/*.c \
-	    $(filter-out runtime/server_main.c,$(RUNTIME_SRC)) $(PARSERS:%=generated/%.c) $(LDLIBS)
+	    $(filter-out runtime/core/server_main.c,$(RUNTIME_SRC)) $(PARSERS:%=generated/%.c) $(LDLIBS)
 
 fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 	@mkdir -p $(FUZZ_DIR)/artifacts
@@ -289,7 +295,7 @@ bench: ; bench/run $(BENCH_ARGS)
 bench-ws: ; bench/run --only echo-ws,echo-ws-p16 $(BENCH_WS_ARGS)
 
 format:
-	clang-format -i runtime/*.c runtime/*.h runtime/db/*.c runtime/db/*.h runtime/h2/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
+	clang-format -i $(RUNTIME_SRC) $(RUNTIME_HDR) tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null || true
 
 clean:
 	rm -rf build generated

@@ -2,7 +2,7 @@
  *
  *   gzip_bench LEVEL BODY_FILE...
  *
- * For each body: zlib as runtime/compress.c uses it (one z_stream, gzip wrapper,
+ * For each body: zlib as runtime/app/compress.c uses it (one z_stream, gzip wrapper,
  * windowBits 15, memLevel 8, deflateReset between bodies) and libdeflate (one
  * compressor per level, libdeflate_gzip_compress), each repeated on one core
  * after a warm-up. Both outputs are checked by decompressing

@@ -4,7 +4,7 @@
  *   copy      one IORING_OP_SEND per body from a heap buffer (what
  *             ringspec did before: the kernel copies the bytes)
  *   sendfile  one synchronous sendfile per body from a sealed memfd (what
- *             runtime/send_direct.c does: page references, no copy)
+ *             runtime/core/send_direct.c does: page references, no copy)
  *   splice    IORING_OP_SPLICE memfd -> pipe linked to pipe -> socket,
  *             one pipe per connection (the kernel punts every ring splice
  *             to an io-wq worker thread; this measures what that costs)

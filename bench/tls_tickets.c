@@ -2,7 +2,7 @@
  * decide runtime/tls/tls_context.c's RS_TLS_TICKETS (runtime/tls/README.md).
  *
  *   cc -O2 -D_GNU_SOURCE -Iruntime -Itests/unit -o /tmp/tls_tickets bench/tls_tickets.c \
- *      runtime/tls/tls_{bio,conn,context}.c runtime/outq.c -lssl -lcrypto && /tmp/tls_tickets
+ *      runtime/tls/tls_{bio,conn,context}.c runtime/core/outq.c -lssl -lcrypto && /tmp/tls_tickets
  *
  * In memory, one thread, the test certificate (RSA-2048, as the arena's):
  * for 0, 1 and 2 tickets, the server's CPU time and bytes sent per full

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import body_emit, expr
 from .model import STATUS_REASONS, Param, Spec
 
-# rs_violation order (runtime/ringspec.h): the "what" of each violation.
+# rs_violation order (runtime/app/ringspec.h): the "what" of each violation.
 VIOLATIONS = ("", "missing", "type", "repeated", "min", "max", "enum", "min_length", "max_length", "pattern")
 
 

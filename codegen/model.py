@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Must equal RS_MAX_PARAMS in runtime/ringspec.h (a test keeps the two in step).
+# Must equal RS_MAX_PARAMS in runtime/app/ringspec.h (a test keeps the two in step).
 MAX_PARAMS = 8
 
 # Methods a spec may list, in rs_method enum order. This order is also the order of the
@@ -88,7 +88,7 @@ class Limits:
     body: int
     output_queue: int
     ws_message: int  # largest WebSocket message (bytes) -> close 1009
-    buffered: int  # per-worker budget of every byte held for clients (runtime/buffer_budget.h)
+    buffered: int  # per-worker budget of every byte held for clients (runtime/core/buffer_budget.h)
     h2_streams: int = 128  # HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS
 
 

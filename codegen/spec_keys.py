@@ -94,7 +94,7 @@ LIMITS = Table("[server.limits]", "sizes a request or connection may reach (byte
     "ws_message": Key("integer", 16 << 20, "largest WebSocket message after reassembly; larger -> close 1009",
                       (125, 1 << 30)),
     # One budget per worker across its connections: per-connection limits alone let 16384
-    # connections each hold a 16 MiB body or message (runtime/buffer_budget.h).
+    # connections each hold a 16 MiB body or message (runtime/core/buffer_budget.h).
     "h2_streams": Key("integer", 128, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection; streams "
                       "over it are refused (RST_STREAM REFUSED_STREAM)", (1, 1 << 16)),
     "buffered": Key("integer", 64 << 20, "bytes a worker may hold for its clients at once: queued output, "

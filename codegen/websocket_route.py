@@ -1,7 +1,7 @@
 """WebSocket in the spec: the listener's `protocols` and routes with `websocket = "..."`.
 
 A websocket route says only its path, GET, and a behaviour; the runtime runs the protocol
-(runtime/ws_conn.c) and hands each message to the behaviour's function (WS_BEHAVIOURS).
+(runtime/ws/ws_conn.c) and hands each message to the behaviour's function (WS_BEHAVIOURS).
 Problems go to the checker's error(), like every other part of validate.py.
 """
 

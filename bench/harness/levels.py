@@ -222,7 +222,7 @@ def render(res):
         by = {(x["body"], x["level"], x["lib"]): x for x in gz}
         bodies = sorted({x["body"] for x in gz}, key=lambda b: int(re.findall(r"\d+", b)[0]))
         L.append("")
-        L.append(f"gzip: zlib (as `runtime/compress.c` uses it: deflateReset per body, windowBits 15, memLevel 8) "
+        L.append(f"gzip: zlib (as `runtime/app/compress.c` uses it: deflateReset per body, windowBits 15, memLevel 8) "
                  f"vs libdeflate {res.get('libdeflate_version', '')} (`libdeflate_gzip_compress`, one compressor "
                  f"per level), `bench/gzip_bench.c`, one core, wall time per compression:")
         L.append("")

@@ -7,10 +7,10 @@
  * connection's protocol (rs_proto_ops.on_db), which finds its parked
  * request again, or drops the answer when the connection or stream is gone
  * (a slot reused since carries another generation). */
-#include "conn_lifecycle.h"
-#include "db_pool.h"
-#include "proto.h"
-#include "reply.h"
+#include "app/reply.h"
+#include "core/conn_lifecycle.h"
+#include "core/proto.h"
+#include "db/db_pool.h"
 
 /* Parks the request on statement, or answers it with no rows at once. */
 static void run(rs_reply *reply, unsigned statement, const rs_str *args, unsigned nargs, rs_db_done done,

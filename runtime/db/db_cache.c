@@ -10,7 +10,7 @@
  * its store is dropped if the epoch moved meanwhile: a read that started
  * before a write committed can finish after the write's invalidation, and
  * must not put the old row back for a whole TTL. */
-#include "db_cache.h"
+#include "db/db_cache.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "reply.h"
+#include "app/reply.h"
 
 #define RS_CACHE_WAYS 4
 #define RS_CACHE_KEY_MAX 56

@@ -1,6 +1,6 @@
 /* db_connect.c — the connection parameters of the Postgres pool (see
  * db_connect.h).  Runs on the main thread before any worker starts. */
-#include "db_connect.h"
+#include "db/db_connect.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "log.h"
-#include "ringspec.h"
+#include "app/ringspec.h"
+#include "core/log.h"
 
 /* Never more than this many connections per process, whatever the cap says:
  * the arena's Postgres has max_connections = 256 and needs some for itself. */

@@ -2,7 +2,7 @@
  * sql.c defines these symbols for a spec with one, overriding them.  Kept in
  * a file of their own: in the file that reads them the compiler would fold
  * the weak defaults' values. */
-#include "ringspec.h"
+#include "app/ringspec.h"
 
 __attribute__((weak)) const rs_db_config *const rs_db_spec = NULL;
 __attribute__((weak)) const rs_sql_statement rs_sql_statements[1] = {{NULL, NULL, 0, false}};

@@ -12,7 +12,7 @@
  * Results are read by PQconsumeInput + PQgetResult while !PQisBusy: each
  * query's result completes the head of the connection's FIFO and is
  * serialized by the route straight from the PGresult's text, then cleared. */
-#include "db_pool.h"
+#include "db/db_pool.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buffer_budget.h"
-#include "conn_lifecycle.h"
-#include "db_connect.h"
-#include "log.h"
-#include "reactor.h"
+#include "core/buffer_budget.h"
+#include "core/conn_lifecycle.h"
+#include "core/log.h"
+#include "core/reactor.h"
+#include "db/db_connect.h"
 
 enum { DB_DOWN, DB_CONNECTING, DB_PREPARING, DB_READY, DB_CLOSING };
 

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ringspec.h"
+#include "app/ringspec.h"
 
 struct rs_reactor;
 

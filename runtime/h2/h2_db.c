@@ -8,10 +8,10 @@
  * the route answers from the rows, or runs again when a queued statement
  * may now be sent.  A stream the client reset meanwhile is gone from the
  * session: its answer is dropped. */
+#include "app/reply.h"
 #include "db/db_pool.h"
-#include "h2_conn.h"
-#include "h2_internal.h"
-#include "reply.h"
+#include "h2/h2_conn.h"
+#include "h2/h2_internal.h"
 
 void rs_h2_db(rs_reactor *r, rs_conn *c, const rs_db_ticket *t, const rs_db_rows *rows, bool retry)
 {

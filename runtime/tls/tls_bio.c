@@ -1,11 +1,11 @@
 /* tls_bio.c — a source/sink BIO over a connection's receive buffers and
  * output queue (tls_conn.h explains why not a socket or memory BIO). */
-#include "tls_bio.h"
+#include "tls/tls_bio.h"
 
 #include <pthread.h>
 #include <string.h>
 
-#include "tls_conn.h"
+#include "tls/tls_conn.h"
 
 static BIO_METHOD *method;
 static pthread_once_t method_once = PTHREAD_ONCE_INIT;

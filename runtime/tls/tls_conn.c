@@ -1,13 +1,13 @@
 /* tls_conn.c — handshake, read, write and shutdown of one TLS connection
  * over the BIO of tls_bio.c. */
-#include "tls_conn.h"
+#include "tls/tls_conn.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
 
-#include "tls_bio.h"
+#include "tls/tls_bio.h"
 
 /* The largest TLS plaintext record: gathering output up to this size makes
  * one record per batch of small responses instead of one per chunk. */

@@ -22,8 +22,8 @@
 
 #include <openssl/ssl.h>
 
-#include "outq.h"
-#include "tls_context.h"
+#include "core/outq.h"
+#include "tls/tls_context.h"
 
 typedef enum rs_tls_result {
     RS_TLS_OK,         /* progress: handshake complete, plaintext read, bytes encrypted */

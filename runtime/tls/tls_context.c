@@ -1,5 +1,5 @@
 /* tls_context.c — SSL_CTX set-up, ALPN selection and certificate reload. */
-#include "tls_context.h"
+#include "tls/tls_context.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 """Shared helpers for the codegen tests: run ./ringspec, build the C harness.
 
-The harness (harness.c) links generated routes.c with runtime/http_util.c and stands in
+The harness (harness.c) links generated routes.c with runtime/app/http_util.c and stands in
 for the runtime, so dispatch and respond are tested as compiled C, under ASan + UBSan.
 """
 
@@ -116,9 +116,10 @@ def harness(tmp_path_factory):
             exe = out / "harness"
             cmd = [COMPILERS[0], *WARN, "-D_GNU_SOURCE", "-O1", "-g", "-fsanitize=address,undefined",
                    "-fno-sanitize-recover=all", f"-I{REPO / 'runtime'}",
-                   *sorted(str(c) for c in out.glob("*.c")), str(REPO / "runtime" / "http_util.c"),
-                   str(REPO / "runtime" / "json_writer.c"), str(REPO / "runtime" / "request_headers.c"),
-                   str(REPO / "runtime" / "text_match.c"), str(REPO / "runtime" / "utf8.c"),
+                   *sorted(str(c) for c in out.glob("*.c")),
+                   *(str(REPO / "runtime" / "app" / name)
+                     for name in ("http_util.c", "json_writer.c", "request_headers.c", "text_match.c")),
+                   str(REPO / "runtime" / "ws" / "utf8.c"),
                    str(HARNESS_C), "-o", str(exe),
                    "-ljansson"]
             result = subprocess.run(cmd, capture_output=True, text=True)

@@ -1,4 +1,4 @@
-/* harness.c — drives generated routes.c and runtime/http_util.c without the
+/* harness.c — drives generated routes.c and runtime/app/http_util.c without the
  * server, for tests/codegen.  It stands in for the runtime: it implements
  * rs_reply_text / rs_reply_error by printing, and parses an integer body the
  * way the runtime does for RS_BODY_INT routes.
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ringspec.h"
+#include "app/ringspec.h"
 
 struct rs_reply {
     int calls;
@@ -59,7 +59,7 @@ void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *b
     putchar('\n');
 }
 
-/* JSON replies: the real writer (runtime/json_writer.c) into a local buffer;
+/* JSON replies: the real writer (runtime/app/json_writer.c) into a local buffer;
  * the body is printed like a text reply (compression is the runtime's job). */
 static rs_json harness_json;
 

@@ -1,4 +1,4 @@
-"""Dispatch and respond as compiled C: generated routes.c + runtime/http_util.c + harness.c.
+"""Dispatch and respond as compiled C: generated routes.c + runtime/app/http_util.c + harness.c.
 
 Every request goes through rs_route_dispatch and, when that succeeds, rs_route_respond,
 exactly as the runtime calls them (harness.c), under ASan and UBSan.

@@ -231,7 +231,7 @@ def test_help(command):
 def test_max_params_matches_runtime_header():
     from codegen.model import MAX_PARAMS, METHODS
 
-    header = (REPO / "runtime" / "ringspec.h").read_text()
+    header = (REPO / "runtime" / "app" / "ringspec.h").read_text()
     assert f"#define RS_MAX_PARAMS {MAX_PARAMS}\n" in header
     enum = re.findall(r"RS_METHOD_(\w+)", header.split("typedef enum rs_method {")[1].split("}")[0])
     assert tuple(enum[1 : 1 + len(METHODS)]) == METHODS  # same order: the Allow header follows it

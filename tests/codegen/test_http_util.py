@@ -1,4 +1,4 @@
-"""runtime/http_util.c: rs_parse_i64, rs_query_next, rs_format_i64 (through harness.c)."""
+"""runtime/app/http_util.c: rs_parse_i64, rs_query_next, rs_format_i64 (through harness.c)."""
 
 import pytest
 

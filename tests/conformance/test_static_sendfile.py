@@ -1,4 +1,4 @@
-"""Static bodies sent by sendfile from the sealed memfd (runtime/send_direct.c, static_memfd.c):
+"""Static bodies sent by sendfile from the sealed memfd (runtime/core/send_direct.c, static_memfd.c):
 the memory cache is one sealed memfd; large bodies leave by sendfile; ordering with heads and
 pipelined responses, a full socket buffer (POLLOUT waits), many connections waiting at once, a
 client that vanishes mid-body and SIGTERM with bodies pending.  Both cache modes are checked

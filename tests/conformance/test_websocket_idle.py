@@ -15,7 +15,7 @@ from server_stats import stats_now, stats_until
 from wsclient import CLOSE, PING, PONG, TEXT, close_payload, upgraded
 
 IDLE = 0.5
-LINGER = 2.0  # RS_LINGER_MS in runtime/conn_lifecycle.h
+LINGER = 2.0  # RS_LINGER_MS in runtime/core/conn_lifecycle.h
 
 
 @pytest.fixture

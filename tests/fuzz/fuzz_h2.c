@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn_lifecycle.h"
-#include "h2_conn.h"
-#include "request_text.h"
+#include "app/request_text.h"
+#include "core/conn_lifecycle.h"
+#include "h2/h2_conn.h"
 
 static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 

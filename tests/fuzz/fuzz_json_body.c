@@ -1,7 +1,7 @@
 /* fuzz_json_body.c — libFuzzer harness for JSON request bodies.
  *
  * Links the routes generated from tests/conformance/specs/json_bodies
- * (Makefile: build/fuzz/json_bodies_gen) with runtime/json_body.c, so the
+ * (Makefile: build/fuzz/json_bodies_gen) with runtime/app/json_body.c, so the
  * input goes through rs_body_parse (its cost estimate, then libjansson)
  * and the generated readers of NewOrder / Ping exactly as a request body.
  * The first byte picks the route; the rest is the body.  The reply writers
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_body.h"
-#include "reply.h"
+#include "app/json_body.h"
+#include "app/reply.h"
 
 static rs_json scratch;
 static unsigned answers;

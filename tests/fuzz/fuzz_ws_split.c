@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "split_cuts.h"
-#include "ws_parser.h"
+#include "ws/ws_parser.h"
 
 #define REQUIRE(cond)                                                                                        \
     do {                                                                                                     \

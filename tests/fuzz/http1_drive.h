@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http1_parser.h"
+#include "http1/http1_parser.h"
 
 /* Small limits reach the 414/431 paths with short inputs; the defaults are
  * the spec's, so realistic requests are covered as well. */

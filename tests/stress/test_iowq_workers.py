@@ -5,7 +5,7 @@ one of the ring's io-wq worker threads and sleeps there until the peer reads.  A
 that half-closed (shutdown(SHUT_WR)) sends every such send there: its EPOLLRDHUP wakes
 the send's internal poll at once and the retry still finds the socket buffer full.
 Without a cap the kernel starts one thread per such connection (64 connections, 64
-threads).  runtime/reactor.c caps them per ring (RS_IOWQ_MAX_UNBOUNDED = 8): the
+threads).  runtime/core/reactor.c caps them per ring (RS_IOWQ_MAX_UNBOUNDED = 8): the
 threads stay bounded, fresh clients are still answered at once (their sends complete
 without io-wq), and the write timeout still aborts every stalled connection (its queued
 or sleeping send is cancelled) so all slots close."""
@@ -18,7 +18,7 @@ from conftest import report, scaled
 
 JSON_REQ = b"GET /json/50?m=1 HTTP/1.1\r\nHost: s\r\n\r\n"
 PROBE_REQ = b"GET /baseline11?a=13&b=42 HTTP/1.1\r\nHost: s\r\n\r\n"
-IOWQ_CAP = 8  # RS_IOWQ_MAX_UNBOUNDED in runtime/reactor.c (one worker, one ring)
+IOWQ_CAP = 8  # RS_IOWQ_MAX_UNBOUNDED in runtime/core/reactor.c (one worker, one ring)
 STALLED = 64  # reliably one io-wq send per connection without the cap
 
 

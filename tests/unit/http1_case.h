@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http1_parser.h"
+#include "http1/http1_parser.h"
 #include "test_util.h"
 
 static const rs_http1_limits default_limits = {.max_target = 8192, .max_head = 16384, .max_headers = 64};

@@ -1,6 +1,6 @@
 /* test_accept_encoding.c — Accept-Encoding parsing and the coding choice
  * (RFC 9110 §12.5.3), for a route offering br then gzip, and gzip only. */
-#include "accept_encoding.h"
+#include "app/accept_encoding.h"
 #include "test_util.h"
 
 static const rs_compress br_gzip = {2, {{RS_CODING_BR, 5}, {RS_CODING_GZIP, 6}}};

@@ -1,7 +1,7 @@
 /* test_json_writer.c — the JSON writer: string escaping, integers, growth. */
 #include <stdlib.h>
 
-#include "json_scratch.h"
+#include "app/json_scratch.h"
 #include "test_util.h"
 
 static rs_json w;

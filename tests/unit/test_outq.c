@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "outq.h"
+#include "core/outq.h"
 #include "test_util.h"
 
 /* Pops everything through peek/consume in sends of at most max_send bytes,

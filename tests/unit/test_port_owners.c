@@ -1,4 +1,4 @@
-/* test_port_owners.c — rs_port_foreign_listeners (runtime/port_owners.c) on real
+/* test_port_owners.c — rs_port_foreign_listeners (runtime/core/port_owners.c) on real
  * sockets: listeners that joined our SO_REUSEPORT group, on the IPv4 or IPv6
  * wildcard or a loopback address, count as foreign unless their inode is ours;
  * bound but not listening sockets, and other ports, do not count. */
@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "port_owners.h"
+#include "core/port_owners.h"
 #include "test_util.h"
 
 /* A socket in the port's SO_REUSEPORT group bound to addr (port taken from it),

@@ -1,5 +1,5 @@
 /* test_request_headers.c — rs_request_header over validated heads. */
-#include "ringspec.h"
+#include "app/ringspec.h"
 #include "test_util.h"
 
 static rs_request_view view_of(const char *head)

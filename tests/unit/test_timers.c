@@ -2,9 +2,9 @@
  * back, cancel unlinks from anywhere, and the 32-bit clock may wrap. */
 #include <stdint.h>
 
-#include "conn.h"
+#include "core/conn.h"
+#include "core/timers.h"
 #include "test_util.h"
-#include "timers.h"
 
 static void test_expiry_refresh_cancel(uint32_t t0)
 {

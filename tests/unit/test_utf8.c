@@ -1,9 +1,9 @@
-/* test_utf8.c — incremental UTF-8 validation (runtime/utf8.c), including
+/* test_utf8.c — incremental UTF-8 validation (runtime/ws/utf8.c), including
  * every split of each sample into two pieces (text arrives in fragments). */
 #include <string.h>
 
 #include "test_util.h"
-#include "utf8.h"
+#include "ws/utf8.h"
 
 static uint8_t feed_split(const char *s, size_t n, size_t k)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "test_util.h"
-#include "ws_parser.h"
+#include "ws/ws_parser.h"
 
 #define MAX_STREAM 80000
 #define MAX_TRACE 200000

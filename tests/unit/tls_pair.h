@@ -15,7 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "outq.h"
+#include "core/outq.h"
 #include "tls/tls_conn.h"
 #include "tls/tls_context.h"
 

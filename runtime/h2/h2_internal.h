@@ -1,0 +1,94 @@
+/* h2_internal.h — what h2_conn.c (session), h2_stream.c (requests) and
+ * h2_reply.c (the response sink) share.  Not for other files. */
+#ifndef RS_H2_INTERNAL_H
+#define RS_H2_INTERNAL_H
+
+#include <nghttp2/nghttp2.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/reactor.h"
+
+/* One request/response exchange.  Allocated from the worker's budget when
+ * its HEADERS begin, freed when nghttp2 closes the stream. */
+typedef struct rs_h2_stream {
+    struct rs_h2_stream *prev, *next; /* the connection's open streams */
+    int32_t id;
+    uint8_t method;        /* rs_method */
+    uint8_t answered : 1;  /* a response was submitted */
+    uint8_t head_done : 1; /* the header block ended (route known) */
+    uint8_t bad : 1;       /* malformed or oversized header block: answered 400/431 */
+    uint8_t line_done : 1; /* the head starts with its request line (pseudo-headers read) */
+    uint8_t ended : 1;     /* the request's END_STREAM arrived */
+    uint8_t parked : 1;    /* waits on the database (h2/h2_db.c): its body is kept for a retry */
+    uint8_t body_kind;     /* rs_body_kind of the route matched at the head */
+    uint16_t early_status; /* refused before the body ended (413, 415, 503) */
+    int16_t route;
+    /* The request head rebuilt as HTTP/1.1 text ("GET /p?q HTTP/2\r\n"
+     * "name: value\r\n"...), so rs_request_header and dispatch read it
+     * as they read an HTTP/1.1 head. */
+    char *head;
+    uint32_t head_len, head_cap;
+    uint32_t path_len, query_off, query_len; /* path starts after "METHOD " */
+    uint32_t ae_off, ae_len;                 /* Accept-Encoding value, ae_off 0 when absent */
+    uint64_t body_limit;
+    int64_t content_length; /* -1: not given */
+    uint64_t body_seen;
+    char *body; /* INT and JSON bodies, kept whole up to the route's limit */
+    uint32_t body_len, body_cap;
+    /* The response body waiting for DATA frames (flow control decides when):
+     * src is `out` (a copy the stream owns) or static bytes by reference. */
+    char *out;
+    const char *src;
+    size_t src_len, src_off;
+    struct rs_shared_buf *ref; /* src's buffer when by reference: DATA leaves without a copy */
+} rs_h2_stream;
+
+typedef struct rs_h2_conn {
+    nghttp2_session *session;
+    rs_reactor *reactor;
+    rs_conn *conn;
+    rs_h2_stream *streams; /* open, newest first */
+    uint32_t open_streams;
+    int32_t last_stream; /* the highest request stream id seen */
+    bool closing;        /* GOAWAY queued or the session failed: close once flushed */
+} rs_h2_conn;
+
+/* Allocation from the worker's budget ([server.limits] buffered): every
+ * byte nghttp2 and the streams hold is charged; NULL past the budget. */
+void *rs_h2_alloc(rs_reactor *r, size_t size);
+void *rs_h2_realloc(rs_reactor *r, void *p, size_t size);
+void rs_h2_free(rs_reactor *r, void *p);
+
+/* nghttp2 callbacks of h2_stream.c. */
+int rs_h2_on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *user);
+int rs_h2_on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void *user);
+int rs_h2_on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8_t *name, size_t namelen,
+                    const uint8_t *value, size_t valuelen, uint8_t flags, void *user);
+int rs_h2_on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *user);
+int rs_h2_on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data, size_t len,
+                        void *user);
+int rs_h2_send_data(nghttp2_session *s, nghttp2_frame *frame, const uint8_t *framehd, size_t length,
+                    nghttp2_data_source *source, void *user);
+int rs_h2_on_frame_send(nghttp2_session *s, const nghttp2_frame *frame, void *user);
+int rs_h2_on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error_code, void *user);
+
+/* Frees a stream and everything it holds. */
+void rs_h2_stream_free(rs_h2_conn *h, rs_h2_stream *st);
+
+/* Answers a stream: dispatch, body value, route (h2_stream.c). */
+void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st);
+
+/* Dispatches the stream's request (again, for a parked one: its head and
+ * body are kept) into a reply, params and match; the status of a refusal,
+ * else 0.  And what follows the route's answer: the request's text freed,
+ * then the body too unless the stream parked on the database. */
+unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, struct rs_reply *reply, rs_params *params,
+                       rs_route_match *m);
+void rs_h2_finish(rs_h2_conn *h, rs_h2_stream *st, struct rs_reply *reply);
+
+/* The response sink of HTTP/2 streams (h2_reply.c); reply->stream is the stream. */
+struct rs_reply_sink;
+extern const struct rs_reply_sink rs_h2_sink;
+
+#endif
