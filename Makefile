@@ -123,7 +123,8 @@ install: deps
 HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_http1_bodies test_http1_limits \
                test_http1_fixtures
 UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
-               test_ws_parser test_utf8 test_port_owners test_tls_handshake test_tls_records test_tls_memory
+               test_ws_parser test_utf8 test_port_owners test_tls_handshake test_tls_records test_tls_memory \
+               test_tls_budget
 UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -138,7 +139,7 @@ $(OBJ_DIR)/tests/test_ws_parser: generated/ws_parser.c
 $(OBJ_DIR)/tests/test_utf8: runtime/ws/utf8.c
 $(OBJ_DIR)/tests/test_port_owners: runtime/core/port_owners.c
 # The TLS stream layer against a real OpenSSL client, in memory (tests/unit/tls_pair.h).
-TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory
+TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory test_tls_budget
 $(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(filter-out runtime/tls/tls_stream.c,$(wildcard runtime/tls/*.c)) runtime/core/outq.c tests/unit/tls_pair.h
 $(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): TEST_LIBS := -lssl -lcrypto
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h

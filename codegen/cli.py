@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from . import (arena_entry, case_runner, diagnostics, emit, handlers, openapi, profile_tuning, reference,
-               route_tests, scaffold)
+               route_tests, scaffold, static_dir)
 from .model import Spec
 from .diagnostics import SpecError, SpecErrors
 from .spec_loader import load
@@ -330,13 +330,17 @@ def param_type(p) -> str:
 def _routes(args) -> int:
     spec = _load(args.spec, args.profile)
     rows = [("#", "METHODS", "PATH", "PARAMS", "REPLY")]
-    for number, route in enumerate(spec.select(args.profile)):
+    selected = spec.select(args.profile)
+    selected += static_dir.slash_redirects(selected)  # the build's numbering: these come last
+    for number, route in enumerate(selected):
         if route.body_stream:
             params = "body body: stream (bytes read)"
         else:
             params = ", ".join(f"{p.source} {p.name}: {param_type(p)}" for p in route.params)
         if route.websocket:
             reply, path = f"101 websocket {route.websocket}", route.path
+        elif route.metrics:
+            reply, path = f"200 {route.content_type} Prometheus metrics (every worker's counters)", route.path
         elif route.handler:
             outcomes = [r.label for r in route.responses] + [f"{e.status} {e.name}" for e in route.errors]
             reply, path = f"handler {route.handler}()" + (": " + " | ".join(outcomes) if outcomes else ""), route.path

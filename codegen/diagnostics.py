@@ -106,13 +106,23 @@ response_headers (of [server] or a route) map lower-case field names to values: 
 ASCII without line breaks or surrounding spaces. A route's values may hold {holes} (int
 expressions over its parameters, computed per request); the server's are constant. Fields
 the runtime writes itself (Content-Length, Content-Type, Date, Connection, Allow, ...) are
-refused: set a reply's `type` for Content-Type. An untyped handler writes its replies itself,
-so only a typed handler's [[route.response]] get a route's headers."""),
+refused: set a reply's `type` for Content-Type. A handler route's headers are constant; the
+runtime adds them to whatever an untyped handler sends."""),
     "RS045": ("bad redirect", """
 `redirect = { status = 301, location = "/books/{id}" }` answers a route with a Location and
 no body; status is 301, 302, 303, 307 or 308 (302 when left out) and location is a template
 like reply text. A route has one of reply, handler or redirect. A reply with a 3xx status
 other than 304 needs a Location: write it as a redirect."""),
+    "RS046": ("bad CORS policy", """
+[server.cors] (and a route's `cors`) allow cross-origin requests: `origins` is "*" or a list
+of serialized origins (scheme://host[:port], no path), `methods` are known methods, `headers`
+and `expose_headers` lower-case field names, `max_age` 0..86400 seconds. Credentials cannot
+be allowed with origins = "*" (browsers refuse such replies): list the origins instead. A
+route's `cors = true` needs a [server.cors] to take the policy from."""),
+    "RS047": ("bad access log or request id", """
+[server.log] turns the access log on: `path` is a file the lines are appended to (or "-"
+for stdout) and `format` "common" (Common Log Format plus the duration in microseconds)
+or "json" (one JSON object a line). [server] request_id is "pass", "generate" or "off"."""),
     "RS050": ("bad shape or data source", """
 [shape.X] tables declare JSON objects (fields "int", "string", "bool", "[T]" or another
 shape); [data.x] tables name a JSON file and its type, loaded once at start-up."""),

@@ -19,6 +19,7 @@ import jinja2
 from . import body_emit, checks_emit, expr, responses_emit, shapes_emit, sql_emit, static_dir
 from .json_reply import JsonPlan
 from .model import WS_BEHAVIOURS, Literal, Route, Spec
+from .cors import emit as cors_emit
 from .reply_head import emit as head_emit
 from .routing import method_groups
 from .values.string_holes import TextHole
@@ -67,6 +68,7 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
         "any_query_order": any("qsort(" in s for r in routes for s in r.statements),
         "route_listing": _route_listing(routes),
     }
+    context.update(cors_emit.context(routes, groups, c_string))
     context["any_utf8_check"] = any(c.utf8 for r in routes for c in r.checks)
     context.update(shapes_emit.context(spec, c_string))
     context.update(checks_emit.context(spec, routes, c_string))
@@ -250,6 +252,11 @@ class _RouteView:
     @property
     def static_siblings(self) -> list:
         return ["RS_CODING_BR" if c == "br" else "RS_CODING_GZIP" for c in self.route.static.precompressed]
+
+    @property
+    def handler_header_lines(self) -> str:
+        """An untyped handler's response_headers as one C string of header lines."""
+        return c_string(head_emit.constant_lines(self.route.headers))
 
     @property
     def methods_label(self) -> str:

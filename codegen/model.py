@@ -90,6 +90,7 @@ class Limits:
     ws_message: int  # largest WebSocket message (bytes) -> close 1009
     buffered: int  # per-worker budget of every byte held for clients (runtime/core/buffer_budget.h)
     h2_streams: int = 128  # HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS
+    tls_handshakes: int = 1024  # TLS handshakes in progress per worker
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Timeouts:  # milliseconds
     body: int
     idle: int
     write: int
+    handshake: int = 10000  # accept to a completed TLS handshake
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,10 @@ class Server:
     protocols: tuple = ("http1",)  # every protocol some listener speaks: "http1", "websocket", "h2c"
     listeners: tuple = ()  # Listener, in spec order; the first is what --port overrides
     host: str = ""  # IP address every listener binds; "" = every interface (dual-stack [::])
+    access_log: str = ""  # [server.log] path ("-": stdout); "" = no access log
+    access_log_json: bool = False  # [server.log] format = "json"
+    request_id: str = "off"  # "off", "pass" or "generate"
+    request_id_echo: bool = True  # X-Request-Id on every reply when request_id is on
 
     @property
     def port(self) -> int:
@@ -220,6 +226,8 @@ class Route:
     headers: list = field(default_factory=list)  # reply_head.check.Header: server's, then the route's
     cache: object = None  # sql_spec.Cache in front of a first(sql.NAME(...)) reply
     invalidate: object = None  # sql_reply.Invalidate: the cache entry this (writing) route drops
+    cors: object = None  # cors.policy.Policy: preflights answered, replies get Access-Control-Allow-Origin
+    metrics: bool = False  # serves the counters in the Prometheus text format (runtime/app/metrics.c)
 
     @property
     def typed(self) -> bool:

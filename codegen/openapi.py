@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from . import static_dir
 from .checks_emit import VIOLATIONS
 from .expr import Hole
 from .json_reply import JFirst, JInt, JLen, JQuery, JSource
@@ -41,6 +42,7 @@ _COMMON = {
 def document(spec: Spec, profile: str | None = None) -> dict:
     """The OpenAPI 3.1 document of the routes one build (of profile) serves."""
     routes = spec.select(profile)
+    routes += static_dir.slash_redirects(routes)  # /static -> 301 /static/, as the build serves it
     used_shapes: set = set()
     used_bodies: set = set()  # (shape, additional) of JSON request bodies
     paths: dict = {}
@@ -102,6 +104,8 @@ def _operation(spec: Spec, route, method: str, used_shapes: set, used_bodies: se
     op = {"operationId": f"{method.lower()}_{route.c_name}", "summary": f"{method} {route.path}"}
     if route.websocket is not None:
         return _websocket(route, method, op)
+    if getattr(route, "metrics", False):
+        return _metrics(method, op)
     if route.static is not None:
         return _static(route, method, op)
     parameters = [_parameter(p) for p in route.params if p.source != "body"]
@@ -454,6 +458,16 @@ def _static(route, method: str, op: dict) -> dict:
         "416": {"description": "Range Not Satisfiable"},
         "431": _ref("431", "responses"),
     }
+    return op
+
+
+def _metrics(method: str, op: dict) -> dict:
+    op["description"] = ("the server's counters (those --stats prints: connections, requests, responses by "
+                         "status class, bytes, timeouts, budget refusals, TLS, WebSocket, access log) summed "
+                         "over its workers, in the Prometheus text exposition format 0.0.4")
+    content = {} if method == "HEAD" else {
+        "content": {"text/plain; version=0.0.4; charset=utf-8": {"schema": {"type": "string"}}}}
+    op["responses"] = {"200": {"description": "Prometheus text format", **content}}
     return op
 
 

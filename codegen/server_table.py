@@ -62,7 +62,37 @@ def check(checker, raw: dict, describe) -> Server:
     listeners = _listeners(checker, raw, port, describe)
     protocols = tuple(p for p in PROTOCOLS if any(p in lst.protocols for lst in listeners))
     host = _host(checker, raw, path, describe)
-    return Server(workers, max_conn, recv_count, recv_size, limits, timeouts, protocols, listeners, host)
+    access_log, access_log_json = _log(checker, raw, describe)
+    request_id = raw.get("request_id", "off")
+    if request_id not in ("off", "pass", "generate"):
+        checker.error(path + ("request_id",), f'expected "pass", "generate" or "off", got {describe(request_id)}',
+                      code="RS047")
+        request_id = "off"
+    echo = raw.get("request_id_echo", True)
+    if not isinstance(echo, bool):
+        checker.error(path + ("request_id_echo",), f"expected true or false, got {describe(echo)}", code="RS012")
+        echo = True
+    return Server(workers, max_conn, recv_count, recv_size, limits, timeouts, protocols, listeners, host,
+                  access_log, access_log_json, request_id, echo)
+
+
+def _log(checker, raw: dict, describe) -> tuple:
+    """[server.log] -> (path, json)."""
+    if "log" not in raw:
+        return "", False
+    path = ("server", "log")
+    table = checker.table(raw, "log", path)
+    checker.only_keys(table, path, spec_keys.LOG.names)
+    where = table.get("path")
+    if not isinstance(where, str) or not where or "\0" in where:
+        shown = "missing" if where is None else f"got {describe(where)}"
+        checker.error(path + ("path",) if where is not None else path,
+                      f'the access log needs a path: a file or "-" for stdout, {shown}', code="RS047")
+        where = ""
+    fmt = table.get("format", "common")
+    if fmt not in ("common", "json"):
+        checker.error(path + ("format",), f'expected "common" or "json", got {describe(fmt)}', code="RS047")
+    return where, fmt == "json"
 
 
 _MAX_LISTENERS = 16

@@ -62,6 +62,33 @@ SERVER = Table("[server]", "the listener", {
     "violations": Key("table", "defaults", "[server.violations]: the reply to a request breaking constraints"),
     "response_headers": Key("table", "none", 'headers added to every reply the spec generates (not static files, '
                             'not the runtime\'s own errors): { x-frame-options = "DENY" }; constant values'),
+    "cors": Key("table", "none", "[server.cors]: the CORS policy of every reply and handler route"),
+    "log": Key("table", "none", "[server.log]: the access log (off without it; the server's --access-log overrides)"),
+    "request_id": Key("string", '"off"', '"pass": keep a client\'s X-Request-Id when it is 1..64 letters, digits or '
+                      '- _ . : @ / + = (else make one); "generate": always make one; "off". The id goes into the '
+                      "access log and back as X-Request-Id"),
+    "request_id_echo": Key("boolean", True, "send the request id back as X-Request-Id (with request_id on)"),
+})
+
+LOG = Table("[server.log]", "the access log: one line per answered request, written without blocking a worker "
+            "(a destination too slow loses lines, counted in --stats)", {
+    "path": Key("string", "required", 'file the lines are appended to (created if missing), or "-" for stdout'),
+    "format": Key("string", '"common"', '"common": Common Log Format + the duration in microseconds; "json": '
+                  "JSON lines (time, remote, method, target, protocol, status, bytes, duration_us)"),
+})
+
+CORS = Table("[server.cors]", "cross-origin requests (CORS): the generated server answers OPTIONS preflights "
+             "and adds Access-Control-Allow-Origin (+ Vary: Origin) to replies of allowed origins; a route's "
+             "`cors` table replaces keys of it, `cors = false` turns it off", {
+    "origins": Key("string or array of strings", "required", '"*" (any origin, no credentials) or origins such as '
+                   '["https://app.example", "http://localhost:3000"] (scheme://host[:port], at most 32)'),
+    "methods": Key("array of strings", "the route's methods", "methods a preflight may ask for"),
+    "headers": Key("array of strings", "[]", 'request headers a preflight may ask for, lower case: ["content-type", '
+                   '"authorization"]'),
+    "expose_headers": Key("array of strings", "[]", "response headers scripts may read (Access-Control-Expose-Headers)"),
+    "max_age": Key("integer", "none", "seconds a browser may cache a preflight (Access-Control-Max-Age)", (0, 86400)),
+    "credentials": Key("boolean", False, 'allow cookies and HTTP auth (Access-Control-Allow-Credentials); not with '
+                       'origins = "*"'),
 })
 
 LISTEN = Table("[[server.listen]]", "one listening port and what it speaks", {
@@ -98,10 +125,16 @@ LIMITS = Table("[server.limits]", "sizes a request or connection may reach (byte
     "h2_streams": Key("integer", 128, "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection; streams "
                       "over it are refused (RST_STREAM REFUSED_STREAM)", (1, 1 << 16)),
     "buffered": Key("integer", 64 << 20, "bytes a worker may hold for its clients at once: queued output, "
-                    "spilled input, JSON bodies, WebSocket reassembly, HTTP/2 sessions and streams; at it a "
-                    "body gets 503 + Retry-After, a message close 1013, an HTTP/2 stream RST_STREAM, and a "
-                    "connection holding output stops reading until it drains",
+                    "spilled input, JSON bodies, WebSocket reassembly, HTTP/2 sessions and streams, TLS "
+                    "connections (OpenSSL's memory and kept ciphertext); at it a body gets 503 + "
+                    "Retry-After, a message close 1013, an HTTP/2 stream RST_STREAM, a new TLS connection is "
+                    "closed at the accept, and a connection holding output stops reading until it drains",
                     (4096, 1 << 40)),
+    # A handshake holds an SSL object and its buffers before the client has proved anything:
+    # the cap bounds what silent or slow clients can make a worker hold (runtime/tls/tls_stream.c).
+    "tls_handshakes": Key("integer", 1024, "TLS handshakes in progress per worker; a connection accepted "
+                          "over it is closed at once, before any TLS byte (--stats tls_refused); "
+                          "connections past their handshake are not affected", (1, 1 << 20)),
 })
 
 MAX_TIMEOUT_S = 86400
@@ -110,6 +143,8 @@ TIMEOUTS = Table("[server.timeouts]", f"seconds (integer or float, 0.001..{MAX_T
     "body": Key("number", 10, "silence inside a request body; longer -> 408"),
     "idle": Key("number", 60, "an idle keep-alive connection is closed"),
     "write": Key("number", 10, "output that makes no progress is dropped"),
+    "handshake": Key("number", 10, "TLS listeners: accept to a completed handshake, whatever arrives "
+                     "meanwhile; slower -> the connection is closed (--stats timeouts_handshake)"),
 })
 
 BUFFERS = Table("[server.buffers]", "the io_uring provided-buffer ring of each worker", {
@@ -160,6 +195,10 @@ ROUTE = Table("[[route]]", "a path and its methods, answered by a reply, a handl
     "cache": Key("string", "none", 'a [cache.NAME] for a first(sql.NAME(...)) reply: X-Cache: HIT or MISS'),
     "invalidate": Key("string", "none", '"CACHE(key, ...)": the entry a route running a writing statement drops '
                       "once Postgres answered (the key as the cached route's statement arguments)"),
+    "metrics": Key("boolean", False, "true: the route serves the server's counters (--stats) summed over its "
+                   "workers in the Prometheus text format (GET; keys: path, methods, metrics, test)"),
+    "cors": Key("table or boolean", "[server.cors]", "the route's CORS policy: keys replacing [server.cors] ones, "
+                "true for the server's, false for none"),
 })
 # A stream body costs no memory, so its default limit is far above [server.limits] body.
 STREAM_BODY_LIMIT = 64 << 20
@@ -176,6 +215,7 @@ ROUTE_BODY = Table("[route.body]", "a JSON request body (Content-Type applicatio
 # What a route serving a directory, or upgrading to WebSocket, may say: the rest is reply machinery.
 STATIC_ROUTE_KEYS = ("path", "methods", "static", "test")
 WEBSOCKET_ROUTE_KEYS = ("path", "methods", "websocket", "test")
+METRICS_ROUTE_KEYS = ("path", "methods", "metrics", "test")
 
 PARAM = Table("parameter table", 'a query/header value { type = ..., ... }; path_params take min, max, enum '
               '(int segments) or min_length, max_length, pattern, enum (string segments)', {
@@ -336,7 +376,7 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 })
 
 # Every table, in the order the reference shows them.
-TABLES = (SPEC, SERVER, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
+TABLES = (SPEC, SERVER, CORS, LOG, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
           REPLY_JSON, REPLY_LET, REDIRECT, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
           DATABASE, SQL, CACHE, PROFILE)
 

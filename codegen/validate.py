@@ -29,6 +29,8 @@ from .c_names import key_problem as _key_problem
 from .c_names import name_problem as _name_problem
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
+from . import metrics_route
+from .cors import policy as cors_policy
 from .reply_head import check as reply_head
 from .routing import method_groups, paths
 from .values import string_holes
@@ -179,6 +181,7 @@ class _Checker:
         response_headers (reply_head/check.py) kept for the model."""
         self.server_headers = reply_head.server_headers(self, raw.get("response_headers"),
                                                         ("server", "response_headers"))
+        self.server_cors = cors_policy.server_policy(self, raw.get("cors"))  # keys; per route below
         self.violations = parse_violations(self, self.table(raw, "violations", ("server", "violations")),
                                            ("server", "violations"))
         return server_table.check(self, raw, describe_value)
@@ -211,6 +214,8 @@ class _Checker:
             return check_websocket_route(self, index, raw, shapes, _c_name)
         if "static" in raw:
             return self.static_route(index, raw, shapes)
+        if "metrics" in raw:
+            return metrics_route.check(self, index, raw, shapes, _c_name)
         errors_before = self.error_count()  # warnings (RS043 in a reply) keep the route
         self.only_keys(raw, path, spec_keys.ROUTE.names)
         if "path" not in raw:
@@ -293,6 +298,7 @@ class _Checker:
             self.error(path + ("cache",), "a cache sits in front of reads; a route with a JSON body writes "
                        '(invalidate = "CACHE(key)" drops what it changed)', code="RS065")
         invalidate = self.route_invalidate(raw, path, json_reply, param_infos(declared))
+        cors = cors_policy.route_policy(self, self.server_cors, raw.get("cors"), path + ("cors",), methods)
         if self.error_count() != errors_before:
             return None
         by_name = {p.name: p for p in params}
@@ -301,7 +307,7 @@ class _Checker:
         route = Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                       template, text, _c_name(url), json_reply, compress, handler=handler,
                       body_stream=body_stream, json_body=json_body, responses=responses, errors=route_errors,
-                      headers=head.headers, cache=cache, invalidate=invalidate)
+                      headers=head.headers, cache=cache, invalidate=invalidate, cors=cors)
         unused_params.check(route, declared, self.unused)
         return route
 

@@ -167,14 +167,12 @@ class RouteHead:
         own = self.own + ([self.redirect[1]] if self.redirect else [])
         key = self.path + ("response_headers",)
         if handler is not None:
-            if self.own and not responses:
-                self.checker.error(key, "an untyped handler writes its replies itself; response_headers apply to "
-                                   "the [[route.response]] of a typed handler", code="RS044", at="key")
-            elif any(not h.constant for h in self.own):
+            if any(not h.constant for h in self.own):
                 self.checker.error(key, "a handler route's response_headers are constant (no {holes})",
                                    code="RS044")
-            # an untyped handler's replies are its own: the server's headers are not added either
-            self.headers = merged(server, own) if responses else []
+            # A typed handler's responses carry them in their heads; an untyped handler's
+            # replies get them from the runtime (rs_reply_route_headers), whatever it sends.
+            self.headers = merged(server, own)
             return
         if self.redirect is None:
             check_status(self.checker, self.path + ("reply",), status, own)

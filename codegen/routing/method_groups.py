@@ -52,6 +52,12 @@ class Groups:
         """Whether the path matcher names this route (the first of its group, or static)."""
         return view.route.static is not None or self.by_number[view.number][0] is view
 
+    def members_of(self, view) -> list:
+        """Every route on this route's path (itself alone when static)."""
+        if view.number in self.by_number:
+            return self.members[path_shape(view.route.segments)]
+        return [view]
+
     def next_method_route(self, view) -> int:
         """The next route on the same path, -1 for the last."""
         return self.by_number[view.number][1] if view.number in self.by_number else -1

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/access_log.h"
+#include "app/cors.h"
+#include "app/request_id.h"
 #include "core/date_cache.h"
 
 const char *rs_reason_phrase(unsigned status)
@@ -134,7 +137,9 @@ static void http1_framed(rs_reply *r, const char *head, size_t head_len, const c
         body_len = 0;
 
     size_t send_body = r->head_only ? 0 : body_len;
-    size_t header_max = head_len + extra_len + FIELDS_MAX;
+    rs_access_log_reply(r, r->status, send_body);
+    size_t header_max = head_len + extra_len + FIELDS_MAX + (r->cors ? RS_CORS_LINES_MAX : 0) +
+                        (r->access ? RS_REQUEST_ID_LINE_MAX : 0) + r->route_lines_len;
     /* Small responses are written in one piece; large bodies are appended
      * separately so the header reservation stays small. */
     bool inline_body = header_max + send_body <= re->pool.large.cap;
@@ -150,6 +155,12 @@ static void http1_framed(rs_reply *r, const char *head, size_t head_len, const c
         memcpy(p, extra, extra_len);
         p += extra_len;
     }
+    p += rs_cors_lines(r, p);
+    if (r->route_lines_len) {
+        memcpy(p, r->route_lines, r->route_lines_len);
+        p += r->route_lines_len;
+    }
+    p += rs_request_id_line(r, p);
     p = write_fields(r, p, no_content ? -1 : (int64_t)body_len);
     if (inline_body && send_body) {
         memcpy(p, body, send_body);
@@ -170,7 +181,9 @@ static bool http1_head(rs_reply *r, const char *status_line, size_t status_len, 
         return false;
     r->status = rs_status_of_head(status_line, status_len);
     re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
-    size_t header_max = status_len + fields_len + extra_len + FIELDS_MAX;
+    size_t header_max = status_len + fields_len + extra_len + FIELDS_MAX + (r->cors ? RS_CORS_LINES_MAX : 0) +
+                        (r->access ? RS_REQUEST_ID_LINE_MAX : 0) + r->route_lines_len;
+    rs_access_log_reply(r, r->status, !r->head_only && content_length > 0 ? (uint64_t)content_length : 0);
     char *out = rs_outq_reserve(&c->out, &re->pool, header_max);
     if (!out) {
         rs_conn_abort(re, c);
@@ -185,10 +198,22 @@ static bool http1_head(rs_reply *r, const char *status_line, size_t status_len, 
         memcpy(p, extra, extra_len);
         p += extra_len;
     }
+    p += rs_cors_lines(r, p);
+    if (r->route_lines_len) {
+        memcpy(p, r->route_lines, r->route_lines_len);
+        p += r->route_lines_len;
+    }
+    p += rs_request_id_line(r, p);
     p = write_fields(r, p, content_length);
     rs_outq_commit(&c->out, (size_t)(p - out));
     rs_conn_touch(re, c);
     return true;
+}
+
+void rs_reply_route_headers(rs_reply *r, const char *lines, size_t len)
+{
+    r->route_lines = lines;
+    r->route_lines_len = len;
 }
 
 const rs_reply_sink rs_http1_sink = {.framed = http1_framed, .head = http1_head, .body_ref = NULL};

@@ -45,6 +45,12 @@ struct rs_reply {
     uint32_t stream_id;   /* HTTP/2: the stream answered (the database ticket names it); 0 for HTTP/1.1 */
     int route;            /* the route answered and its parameters (rs_reply_db's failure reply) */
     const rs_params *params;
+    const rs_cors *cors;                  /* the route's CORS policy: the sink adds its lines (app/cors.h) */
+    const struct rs_access_entry *access; /* the request's access log entry, NULL: no line */
+    const char *route_lines;              /* rs_reply_route_headers: added by the sink to every reply */
+    size_t route_lines_len;
+    uint8_t cors_origin;    /* rs_cors_origin of the request */
+    uint8_t cors_preflight; /* RS_CORS_NOT_PREFLIGHT / _REFUSED / _OK */
 };
 
 /* rs_reply_text with extra header lines (each ending in CRLF) after the

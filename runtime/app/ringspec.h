@@ -35,13 +35,14 @@ typedef enum rs_method {
 /* ---- spec-level server configuration (emitted by codegen) ------------ */
 
 typedef struct rs_spec_limits {
-    uint32_t max_target;   /* request-target bytes; longer -> 414 */
-    uint32_t max_head;     /* request line + header block; larger -> 431 */
-    uint32_t max_headers;  /* header field count; more -> 431 */
-    uint64_t max_body;     /* default body limit per request -> 413 */
-    uint32_t output_queue; /* per-connection queued output cap (bytes) */
-    uint64_t buffered;     /* per-worker budget: every byte held for clients (buffer_budget.h) */
-    uint32_t h2_streams;   /* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS */
+    uint32_t max_target;     /* request-target bytes; longer -> 414 */
+    uint32_t max_head;       /* request line + header block; larger -> 431 */
+    uint32_t max_headers;    /* header field count; more -> 431 */
+    uint64_t max_body;       /* default body limit per request -> 413 */
+    uint32_t output_queue;   /* per-connection queued output cap (bytes) */
+    uint64_t buffered;       /* per-worker budget: every byte held for clients (buffer_budget.h) */
+    uint32_t h2_streams;     /* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS */
+    uint32_t tls_handshakes; /* TLS handshakes in progress per worker; over it an accept is closed */
 } rs_spec_limits;
 
 typedef struct rs_spec_timeouts { /* milliseconds */
@@ -49,6 +50,7 @@ typedef struct rs_spec_timeouts { /* milliseconds */
     uint32_t body;                /* longest silence while a request body is expected */
     uint32_t idle;                /* keep-alive connection with nothing in progress */
     uint32_t write;               /* queued output that makes no progress */
+    uint32_t handshake;           /* TLS: accept to a completed handshake */
 } rs_spec_timeouts;
 
 /* What a listener speaks (bits of rs_spec_listener.protocols). */
@@ -71,6 +73,9 @@ typedef struct rs_spec_listener {
     bool h2_first;
 } rs_spec_listener;
 
+/* [server] request_id (runtime/app/request_id.h). */
+enum { RS_REQUEST_ID_OFF = 0, RS_REQUEST_ID_PASS, RS_REQUEST_ID_GENERATE };
+
 typedef struct rs_spec_config {
     const char *spec_name; /* e.g. "arena" */
     const char *host;      /* IP address every listener binds; "" = every interface */
@@ -81,6 +86,10 @@ typedef struct rs_spec_config {
     uint32_t max_connections;  /* per worker */
     uint32_t recv_buffers;     /* provided buffers per worker (power of two) */
     uint32_t recv_buffer_size; /* bytes per provided buffer */
+    const char *access_log;    /* [server.log] path: a file, "-" for stdout, NULL: no access log */
+    bool access_log_json;      /* [server.log] format = "json" (else "common") */
+    uint8_t request_id;        /* [server] request_id: RS_REQUEST_ID_OFF / _PASS / _GENERATE */
+    bool request_id_echo;      /* [server] request_id_echo: X-Request-Id on every reply */
     rs_spec_limits limits;
     rs_spec_timeouts timeouts;
 } rs_spec_config;
@@ -222,6 +231,31 @@ void rs_ws_send(rs_ws *ws, unsigned opcode, const char *data, size_t len);
 /* The "echo" behaviour: sends the message back with the same opcode. */
 void rs_ws_echo(rs_ws *ws, unsigned opcode, const char *data, size_t len);
 
+/* ---- CORS (runtime/app/cors.c) ---------------------------------------- */
+
+/* A route's cross-origin policy ([server.cors] / a route's cors), emitted by
+ * codegen once per distinct policy.  The runtime answers preflights
+ * (OPTIONS with Access-Control-Request-Method on a path no route answers
+ * OPTIONS for) and adds Access-Control-Allow-Origin to replies of an allowed
+ * origin; the origin echoed is the spec's string, never request bytes. */
+typedef struct rs_cors {
+    const char *const *origins; /* serialized origins, exact match; NULL with any_origin */
+    uint8_t origin_count;
+    bool any_origin;            /* "*": Access-Control-Allow-Origin: * (never with credentials) */
+    bool credentials;           /* Access-Control-Allow-Credentials: true */
+    uint32_t methods;           /* RS_METHOD_BIT mask a preflight may ask for */
+    const char *const *headers; /* lower-case request headers a preflight may ask for */
+    uint8_t header_count;
+    const char *preflight_lines; /* Allow-Methods, Allow-Headers, Max-Age lines (CRLF each) */
+    const char *actual_lines;    /* Expose-Headers line, or "" */
+} rs_cors;
+
+typedef struct rs_request_view rs_request_view;
+
+/* The method a preflight asks about (Access-Control-Request-Method), or
+ * RS_METHOD_OTHER when absent or unknown. */
+rs_method rs_cors_requested_method(const rs_request_view *req);
+
 typedef struct rs_route_match {
     int16_t route;                /* index of the matched route, or -1 */
     uint16_t status;              /* 0 = dispatch succeeded; else 400/404/405 */
@@ -233,10 +267,12 @@ typedef struct rs_route_match {
     rs_static_dir *static_dir;    /* non-NULL: serve files under this directory */
     uint16_t static_prefix;       /* bytes of the path that name the route ("/static/") */
     const rs_ws_route *websocket; /* non-NULL: a WebSocket route (GET + handshake) */
+    const rs_cors *cors;          /* the route's CORS policy, or NULL */
+    bool preflight;               /* an OPTIONS preflight: the runtime answers it (status 0) */
 } rs_route_match;
 
 /* A view of the request head, valid only during rs_route_dispatch. */
-typedef struct rs_request_view {
+struct rs_request_view {
     rs_method method;
     const char *path; /* request-target up to '?' (not decoded) */
     size_t path_len;
@@ -248,7 +284,7 @@ typedef struct rs_request_view {
     size_t head_len;
     struct rs_reactor *reactor; /* opaque: where rs_request_text keeps its block */
     struct rs_conn *conn;
-} rs_request_view;
+};
 
 /* ---- provided by generated code --------------------------------------- */
 
@@ -264,6 +300,9 @@ void rs_route_dispatch(const rs_request_view *req, rs_params *params, rs_route_m
  * not keep them. */
 const char *rs_route_allow(int route);
 uint64_t rs_route_body_limit(int route);
+
+/* The CORS policy of a route, or NULL (none, or route -1). */
+const rs_cors *rs_route_cors(int route);
 
 typedef struct rs_reply rs_reply;
 
@@ -282,6 +321,10 @@ int rs_data_load(const char *data_root);
  * Must call exactly one rs_reply_* function. */
 void rs_route_respond(int route, const rs_params *params, rs_reply *reply);
 
+/* The answer of a metrics route (`metrics = true`): every worker's counters
+ * in the Prometheus text format (runtime/app/metrics.c). */
+void rs_metrics_reply(rs_reply *r);
+
 /* Writes the spec's violations reply (400 by default, JSON listing each slot
  * with a violation: where, name, what, expected) for a request that
  * dispatch refused with params->violations != 0.  Called by
@@ -294,6 +337,11 @@ void rs_route_invalid(int route, const rs_params *params, rs_reply *reply);
  * e.g. "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n".  The runtime adds
  * Date, Content-Length and Connection, and omits the body for HEAD. */
 void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *body, size_t body_len);
+
+/* Header lines ("Name: value\r\n" each, living as long as the process) the
+ * runtime adds to whatever reply r sends: an untyped handler route's
+ * response_headers, set by generated code before the handler runs. */
+void rs_reply_route_headers(rs_reply *r, const char *lines, size_t len);
 
 /* A canned response (400, 404, 405, 500, ...); the connection stays open. */
 void rs_reply_error(rs_reply *r, unsigned status);

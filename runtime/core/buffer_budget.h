@@ -34,7 +34,9 @@
  *
  * Names no protocol: a layer adds a kind and calls the same functions
  * (HTTP/2 refuses at the budget: RS_HELD_H2, h2_conn.c; TLS charges the
- * ciphertext it keeps between receives: RS_HELD_TLS, tls_stream.c;
+ * ciphertext it keeps between receives: RS_HELD_TLS, tls_stream.c, and
+ * OpenSSL's own memory: RS_HELD_OPENSSL, runtime/tls/tls_budget.c, a new
+ * TLS connection is refused while the budget is spent;
  * statements in a Postgres pipeline: RS_HELD_DB, runtime/db/db_pool.c,
  * refused, the request waits in the pool's queue). */
 #ifndef RS_BUFFER_BUDGET_H
@@ -53,13 +55,14 @@ typedef enum rs_held_kind {
     RS_HELD_H2,      /* HTTP/2: nghttp2's session memory, streams, their bodies (h2_conn.c) */
     RS_HELD_TLS,     /* ciphertext kept between receives (tls_stream.c) */
     RS_HELD_DB,      /* statements in a Postgres pipeline (runtime/db/db_pool.c) */
+    RS_HELD_OPENSSL, /* OpenSSL's own memory for TLS connections (runtime/tls/tls_budget.c) */
     RS_HELD_KINDS
 } rs_held_kind;
 
 /* --stats key suffixes, in rs_held_kind order. */
 #define RS_HELD_NAMES                                                                                        \
     {                                                                                                        \
-        "output", "input", "messages", "bodies", "h2", "tls", "db"                                           \
+        "output", "input", "messages", "bodies", "h2", "tls", "db", "openssl"                                \
     }
 
 typedef struct rs_budget {

@@ -50,15 +50,17 @@ enum {
     RS_CF_NONBLOCK = 1u << 12,   /* the socket was made non-blocking for sendfile */
     RS_CF_TLS = 1u << 13,        /* accepted on a TLS listener: r->tls[slot] is its stream layer */
     RS_CF_DB_WAIT = 1u << 14,    /* its request waits on the database: nothing behind it is parsed */
+    RS_CF_HANDSHAKE = 1u << 15,  /* its stream layer is in a handshake: the handshake timer bounds it */
 };
 
 typedef enum rs_timer_kind {
     RS_TIMER_NONE = 0,
-    RS_TIMER_HEADER, /* absolute, from a request's first byte */
-    RS_TIMER_BODY,   /* refreshed whenever body bytes arrive */
-    RS_TIMER_IDLE,   /* keep-alive with nothing in progress */
-    RS_TIMER_WRITE,  /* refreshed whenever a send makes progress */
-    RS_TIMER_LINGER, /* graceful close: wait for the peer's EOF */
+    RS_TIMER_HEADER,    /* absolute, from a request's first byte */
+    RS_TIMER_BODY,      /* refreshed whenever body bytes arrive */
+    RS_TIMER_IDLE,      /* keep-alive with nothing in progress */
+    RS_TIMER_WRITE,     /* refreshed whenever a send makes progress */
+    RS_TIMER_LINGER,    /* graceful close: wait for the peer's EOF */
+    RS_TIMER_HANDSHAKE, /* absolute, from the accept to the stream layer's handshake done */
     RS_TIMER_KINDS
 } rs_timer_kind;
 
@@ -126,18 +128,15 @@ typedef struct rs_conn {
             uint8_t body_param;
             uint8_t method;
             uint8_t coding; /* rs_coding negotiated at the head */
-            /* A 405's Allow and the body limit are properties of the route: asked of
-             * generated code (rs_route_allow, rs_route_body_limit), not kept here. */
-            union {
-                struct {                  /* RS_BODY_INT: the value accumulates in */
-                    uint8_t int_stage;    /* params.value[body_param]; this is how far */
-                    uint8_t int_negative; /* its strict parse got */
-                };
-                struct { /* RS_BODY_JSON: the body so far (body_seen bytes) */
-                    char *body_buf;
-                    uint32_t body_cap;
-                };
-            };
+            /* A 405's Allow, the body limit and the CORS policy are properties of the
+             * route: asked of generated code (rs_route_allow, rs_route_body_limit,
+             * rs_route_cors), not kept here. */
+            uint32_t body_cap;      /* RS_BODY_JSON: bytes of body_buf */
+            uint8_t cors_origin;    /* app/cors.h: the Origin matched at the head */
+            uint8_t cors_preflight; /* RS_CORS_NOT_PREFLIGHT / _REFUSED / _OK */
+            uint8_t int_stage;      /* RS_BODY_INT: the value accumulates in params.value[body_param]; */
+            uint8_t int_negative;   /* this is how far its strict parse got */
+            char *body_buf;         /* RS_BODY_JSON: the body so far (body_seen bytes) */
             uint64_t body_seen;
             union {
                 rs_params params;

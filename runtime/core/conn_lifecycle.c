@@ -138,6 +138,24 @@ static bool send_direct(rs_reactor *r, rs_conn *c)
  * queued, the ring sends what comes before the next one with MSG_MORE (the
  * head waits in the socket for its body) and the body goes by sendfile
  * once the ring send has completed. */
+/* Trims a gathered send to its first `limit` bytes; the iovec count left. */
+static int clip_iov(struct iovec *iov, int n, uint32_t *total, uint32_t limit)
+{
+    if (*total <= limit)
+        return n;
+    uint32_t sum = 0;
+    int i = 0;
+    while (i < n && sum + iov[i].iov_len <= limit)
+        sum += (uint32_t)iov[i++].iov_len;
+    if (i < n && sum < limit) {
+        iov[i].iov_len = limit - sum;
+        sum = limit;
+        i++;
+    }
+    *total = sum;
+    return i;
+}
+
 static void submit_send(rs_reactor *r, rs_conn *c)
 {
     bool files = c->out.file_queued > 0 && r->sendfile;
@@ -147,12 +165,14 @@ static void submit_send(rs_reactor *r, rs_conn *c)
     uint32_t len;
     struct io_uring_sqe *sqe = rs_get_sqe(r);
     int flags = MSG_NOSIGNAL | (files ? MSG_MORE : 0);
+    uint32_t sendable = rs_tls_stream_sendable(r, c); /* TLS: never plaintext behind the records */
     if (c->out.head == c->out.tail && !files) {
         const char *data = rs_outq_peek(&c->out, &len);
-        io_uring_prep_send(sqe, c->fd, data, len, flags);
+        io_uring_prep_send(sqe, c->fd, data, len < sendable ? len : sendable, flags);
+        len = len < sendable ? len : sendable;
     } else {
         rs_send_vec *v = &r->sendv[rs_conn_index(&r->conns, c)];
-        int n = rs_outq_gather(&c->out, v->iov, RS_SEND_IOV, &len, files);
+        int n = clip_iov(v->iov, rs_outq_gather(&c->out, v->iov, RS_SEND_IOV, &len, files), &len, sendable);
         v->msg = (struct msghdr){.msg_iov = v->iov, .msg_iovlen = (size_t)n};
         if (n == 1) /* a head before its file body: send skips sendmsg's msghdr import */
             io_uring_prep_send(sqe, c->fd, v->iov[0].iov_base, len, flags);
@@ -235,7 +255,8 @@ static bool must_stop_recv(const rs_conn *c)
 }
 
 /* Picks the timer that matches what the connection is waiting for.  HEADER
- * keeps its deadline from the request's first byte (slowloris); BODY and
+ * keeps its deadline from the request's first byte (slowloris), HANDSHAKE
+ * from the accept (a TLS client trickling its ClientHello); BODY and
  * WRITE are refreshed on progress; IDLE starts when the connection goes idle. */
 static void settle_timer(rs_reactor *r, rs_conn *c, bool progress)
 {
@@ -244,6 +265,8 @@ static void settle_timer(rs_reactor *r, rs_conn *c, bool progress)
         want = RS_TIMER_NONE;
     else if (c->state == RS_CONN_LINGERING)
         want = RS_TIMER_LINGER;
+    else if (c->flags & RS_CF_HANDSHAKE)
+        want = RS_TIMER_HANDSHAKE; /* absolute: neither output nor input extends it */
     else if (c->out.queued > 0)
         want = RS_TIMER_WRITE;
     else if (c->flags & RS_CF_IN_BODY)
@@ -350,6 +373,7 @@ static void on_recv(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     int res = cqe->res;
     if (res > 0) {
         uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+        r->stats.bytes_in += (uint64_t)res;
         if (c->state == RS_CONN_OPEN)
             data_in(r, c, rs_bufring_addr(&r->bufs, bid), (size_t)res);
         rs_bufring_recycle(&r->bufs, bid);
@@ -395,6 +419,7 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
         rs_conn_abort(r, c); /* reset by peer, or our own cancel when closing */
         return;
     }
+    r->stats.bytes_out += (uint64_t)cqe->res;
     rs_outq_consume(&c->out, &r->pool, (size_t)cqe->res);
     if (c->flags & RS_CF_TLS)
         rs_tls_stream_sent(r, c, (size_t)cqe->res);

@@ -252,13 +252,21 @@ int rs_outq_split(rs_outq *q, rs_chunk_pool *pool, uint32_t keep, rs_outq *tail)
     }
     uint32_t cut = off + (keep - at); /* offset inside c where the tail starts */
     if (c && cut > 0) {
-        /* The tail starts inside c: copy its part out (it is unsent, past any
-         * in-flight byte), then c ends at the cut. */
-        if (c->ref)
-            return -1; /* reference chunks are never split here */
-        if (rs_outq_append(tail, pool, c->data + cut, c->len - cut) < 0)
-            return -1;
+        /* The tail starts inside c: its part (unsent, past any in-flight
+         * byte) goes to tail, copied, or for a reference chunk referenced
+         * again (a static body is sealed by TLS a window at a time), then c
+         * ends at the cut. */
         uint32_t moved = c->len - cut;
+        if (c->ref) {
+            size_t at_owner = (size_t)(c->ref - c->owner->data) + cut;
+            if (rs_outq_append_ref(tail, c->home, c->owner, at_owner, moved) < 0) /* its own pool */
+                return -1;
+            q->ref_queued -= moved;
+            if (c->by_file)
+                q->file_queued -= moved;
+        } else if (rs_outq_append(tail, pool, c->data + cut, moved) < 0) {
+            return -1;
+        }
         c->len = cut;
         q->queued -= moved;
         rs_chunk *next = c->next;

@@ -126,7 +126,9 @@ void rs_outq_consume(rs_outq *q, rs_chunk_pool *pool, size_t n);
 /* Moves the unsent bytes past the first `keep` into `tail` (emptied first),
  * leaving q with `keep`: the stream layer takes the plaintext a protocol
  * appended behind already encrypted bytes.  Nothing past `keep` may be in
- * flight.  0, or -1 (no memory, or the cut falls inside a reference chunk). */
+ * flight.  A cut inside an owned chunk copies that chunk's tail; inside a
+ * reference chunk the tail is a second reference to the same buffer.
+ * 0, or -1 (no memory). */
 int rs_outq_split(rs_outq *q, rs_chunk_pool *pool, uint32_t keep, rs_outq *tail);
 
 /* Appends every chunk of `from` (a queue nothing was sent from) to q, and

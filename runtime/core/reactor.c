@@ -175,13 +175,14 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     if (tls == MAP_FAILED)
         return -errno;
     r->tls = tls;
-    if (rs_request_text_init(r) < 0)
+    if (rs_request_text_init(r) < 0 || rs_log_ring_init(&r->access_log, opt->access_log_fd) < 0)
         return -ENOMEM;
     rs_timers_init(&r->timers);
     r->timers.duration_ms[RS_TIMER_HEADER] = opt->timeouts.header;
     r->timers.duration_ms[RS_TIMER_BODY] = opt->timeouts.body;
     r->timers.duration_ms[RS_TIMER_IDLE] = opt->timeouts.idle;
     r->timers.duration_ms[RS_TIMER_WRITE] = opt->timeouts.write;
+    r->timers.duration_ms[RS_TIMER_HANDSHAKE] = opt->timeouts.handshake;
     r->timers.duration_ms[RS_TIMER_LINGER] = RS_LINGER_MS;
 
     for (unsigned i = 0; i < opt->listener_count; i++) {
@@ -209,6 +210,8 @@ void rs_reactor_destroy(rs_reactor *r)
     if (r->tls)
         munmap(r->tls, (size_t)r->opt->max_connections * sizeof *r->tls);
     rs_request_text_destroy(r);
+    rs_log_ring_destroy(&r->access_log);
+    free(r->access_entries);
     free(r->query_index);
     rs_json_scratch_free(&r->json);
     rs_compressor_destroy(&r->compress);
@@ -341,6 +344,9 @@ static void handle_cqe(rs_reactor *r, const struct io_uring_cqe *cqe)
         return;
     case RS_OP_CANCEL:
         return;
+    case RS_OP_LOG_WRITE:
+        rs_log_ring_written(r, &r->access_log, cqe->res);
+        return;
     default:
         break;
     }
@@ -410,6 +416,7 @@ int rs_reactor_run(rs_reactor *r)
         rs_log("database: out of memory for the connection pool");
         return -ENOMEM;
     }
+    uint32_t log_drain_until = 0; /* when stopping: how long the access log may still take */
     for (;;) {
         struct io_uring_cqe *cqe;
         unsigned head, seen = 0;
@@ -426,8 +433,20 @@ int rs_reactor_run(rs_reactor *r)
         rs_db_tick(r);
         flush_dirty(r);
         rs_db_flush(r); /* statements parked during the batch go out in one sync per connection */
-        if (r->stopping && r->conns.in_use == 0 && !r->accept_armed)
-            break;
+        rs_log_ring_flush(r, &r->access_log); /* the batch's access log lines, in one write */
+        if (r->stopping && r->conns.in_use == 0 && !r->accept_armed) {
+            /* The last requests' log lines (just flushed, so their write is only
+             * prepared) go out before the worker ends, unless the destination
+             * takes none for RS_LOG_DRAIN_MS. */
+            if (!rs_log_ring_pending(&r->access_log))
+                break;
+            if (!log_drain_until)
+                log_drain_until = r->now_ms + RS_LOG_DRAIN_MS;
+            else if ((int32_t)(r->now_ms - log_drain_until) >= 0) {
+                rs_log_ring_abandon(&r->access_log);
+                break;
+            }
+        }
 
         uint32_t wait_ms = rs_timer_next_wait(&r->timers, &r->conns, r->now_ms, RS_MAX_WAIT_MS);
         if (r->accept_retry_ms && wait_ms > RS_ACCEPT_RETRY_MS)

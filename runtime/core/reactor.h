@@ -17,6 +17,7 @@
 #include "core/buffer_budget.h"
 #include "core/bufring.h"
 #include "core/conn.h"
+#include "core/log_ring.h"
 #include "core/outq.h"
 #include "core/server_options.h"
 #include "core/timers.h"
@@ -56,7 +57,8 @@ static inline unsigned rs_ws_close_kind(unsigned code)
 typedef struct rs_stats {
     uint64_t accepted, closed, refused_full, accept_errors;
     uint64_t tls_handshakes, tls_handshake_errors, tls_errors, tls_refused; /* tls_stream.c */
-    uint64_t requests, responses_by_class[6];                               /* index = status / 100 */
+    uint64_t budget_refused_tls; /* TLS connections refused while the budget was spent (tls_stream.c) */
+    uint64_t requests, responses_by_class[6]; /* index = status / 100 */
     uint64_t stale_cqes, enobufs_pauses, backpressure_pauses;
     uint64_t send_again, recv_again; /* ring sends/recvs that completed with -EAGAIN: retried */
     uint64_t timeouts[RS_TIMER_KINDS];
@@ -65,6 +67,7 @@ typedef struct rs_stats {
     uint64_t budget_refused_bodies;   /* JSON bodies answered 503: [server.limits] buffered */
     uint64_t budget_refused_messages; /* WebSocket messages closed with 1013: the same */
     uint64_t budget_pauses;           /* output paused because the budget was spent */
+    uint64_t bytes_in, bytes_out;     /* received from and sent to clients (TLS: ciphertext) */
     rs_ws_stats ws;
 } rs_stats;
 
@@ -123,7 +126,9 @@ typedef struct rs_reactor {
     uint32_t accept_retry_ms; /* nonzero: re-arm accept at this time */
     unsigned log_accept_second;
     rs_stats stats;
-    struct rs_db_pool *db; /* Postgres connections (runtime/db/), NULL without [database] */
+    struct rs_db_pool *db;                  /* Postgres connections (runtime/db/), NULL without [database] */
+    rs_log_ring access_log;                 /* --access-log: lines of this worker (fd -1: off) */
+    struct rs_access_entry *access_entries; /* per slot, app/access_log.c; NULL until used */
 } rs_reactor;
 
 /* user_data: op (8 bits) | generation (24 bits) | slot (32 bits). */
@@ -139,6 +144,7 @@ typedef enum rs_op {
     RS_OP_READ,
     RS_OP_DB_POLL, /* slot = pool connection, not a client (runtime/db/) */
     RS_OP_DB_POLLOUT,
+    RS_OP_LOG_WRITE, /* the access log's write (core/log_ring.c) */
 } rs_op;
 
 /* A gathered send's msghdr and iovecs, one per slot, kept still while the

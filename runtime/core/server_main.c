@@ -7,6 +7,7 @@
  * each reactor, through its own eventfd, to print its counters. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -29,6 +30,7 @@
 #include "db/db_cache.h"
 #include "db/db_connect.h"
 #include "static/static.h"
+#include "tls/tls_budget.h"
 #include "tls/tls_context.h"
 
 typedef struct worker {
@@ -51,31 +53,41 @@ static void usage(FILE *out)
                 l->protocols & RS_LISTEN_WEBSOCKET ? " websocket" : "",
                 l->protocols & RS_LISTEN_H2C ? " h2c" : "", l->protocols & RS_LISTEN_H2 ? " h2" : "");
     }
-    fprintf(out,
-            "\n"
-            "  --host ADDR           IP address every listener binds (default: %s, from the spec)\n"
-            "  --port N              TCP port of the first listener (default %u, from the spec)\n"
-            "  --listen NAME=N       TCP port of the listener NAME (or its number: 1=N); repeatable\n"
-            "  --workers N           reactor threads (default: CPUs in the affinity mask)\n"
-            "  --data-root DIR       where spec paths under /data resolve (default /data)\n"
-            "  --max-connections N   per worker (default %u)\n"
-            "  --recv-buffers N      provided receive buffers per worker, power of two (default %u)\n"
-            "  --header-timeout S    seconds from a request's first byte to its last header (default %g)\n"
-            "  --body-timeout S      longest silence inside a request body (default %g)\n"
-            "  --idle-timeout S      idle keep-alive connections are closed after S (default %g)\n"
-            "  --write-timeout S     output that makes no progress for S is dropped (default %g)\n"
-            "  --tls-cert FILE       certificate chain (PEM) of every TLS listener, instead of the spec's\n"
-            "  --tls-key FILE        its private key (PEM)\n"
-            "  --stats               print per-worker counters at exit (SIGUSR1: any time)\n"
-            "  --help                this text\n\n"
-            "SIGINT/SIGTERM: stop accepting, finish in-flight responses, exit 0.\n"
-            "SIGUSR1: each worker prints its counters (one key=value line) and goes on.\n"
-            "SIGHUP: TLS listeners reload their certificate and key (a pair that does not load is refused,\n"
-            "        the old one kept); open connections are not dropped.\n"
-            "A TLS listener whose files are missing at start is not served (one line says why).\n",
-            rs_spec.host[0] ? rs_spec.host : "every interface", rs_spec.port, rs_spec.max_connections,
-            rs_spec.recv_buffers, rs_spec.timeouts.header / 1000.0, rs_spec.timeouts.body / 1000.0,
-            rs_spec.timeouts.idle / 1000.0, rs_spec.timeouts.write / 1000.0);
+    fprintf(
+        out,
+        "\n"
+        "  --host ADDR           IP address every listener binds (default: %s, from the spec)\n"
+        "  --port N              TCP port of the first listener (default %u, from the spec)\n"
+        "  --listen NAME=N       TCP port of the listener NAME (or its number: 1=N); repeatable\n"
+        "  --workers N           reactor threads (default: CPUs in the affinity mask)\n"
+        "  --data-root DIR       where spec paths under /data resolve (default /data)\n"
+        "  --max-connections N   per worker (default %u)\n"
+        "  --recv-buffers N      provided receive buffers per worker, power of two (default %u)\n"
+        "  --header-timeout S    seconds from a request's first byte to its last header (default %g)\n"
+        "  --body-timeout S      longest silence inside a request body (default %g)\n"
+        "  --idle-timeout S      idle keep-alive connections are closed after S (default %g)\n"
+        "  --write-timeout S     output that makes no progress for S is dropped (default %g)\n"
+        "  --handshake-timeout S TLS: accept to a completed handshake; slower is closed (default %g)\n"
+        "  --tls-cert FILE       certificate chain (PEM) of every TLS listener, instead of the spec's\n"
+        "  --tls-key FILE        its private key (PEM)\n"
+        "  --access-log FILE|-   one line per request, appended to FILE (or stdout); default: the\n"
+        "                        spec's [server.log] path, else none. Written through each worker's\n"
+        "                        ring from a 2 x 64 KiB buffer: a slow destination loses lines\n"
+        "                        (counted in --stats as access_log_dropped), never delays a request\n"
+        "  --access-log-format F common (CLF + microseconds) or json (JSON lines)\n"
+        "  --stats               print per-worker counters at exit (SIGUSR1: any time)\n"
+        "  --help                this text\n\n"
+        "SIGINT/SIGTERM: stop accepting, finish in-flight responses, exit 0.\n"
+        "SIGUSR1: each worker prints its counters (one key=value line) and goes on.\n"
+        "SIGHUP: TLS listeners reload their certificate and key (a pair that does not load is refused,\n"
+        "        the old one kept); open connections are not dropped.\n"
+        "A TLS listener whose files are missing at start is not served (one line says why).\n"
+        "TLS: at most %u handshakes in progress per worker ([server.limits] tls_handshakes); a connection\n"
+        "accepted over it is closed at once (--stats tls_refused).\n",
+        rs_spec.host[0] ? rs_spec.host : "every interface", rs_spec.port, rs_spec.max_connections,
+        rs_spec.recv_buffers, rs_spec.timeouts.header / 1000.0, rs_spec.timeouts.body / 1000.0,
+        rs_spec.timeouts.idle / 1000.0, rs_spec.timeouts.write / 1000.0, rs_spec.timeouts.handshake / 1000.0,
+        rs_spec.limits.tls_handshakes);
 }
 
 static int parse_uint(const char *flag, const char *s, unsigned long min, unsigned long max,
@@ -111,8 +123,9 @@ static int parse_seconds(const char *flag, const char *s, uint32_t *ms)
 static uint32_t *timeout_flag(rs_server_options *o, const char *flag)
 {
     static const char *const names[] = {"--header-timeout", "--body-timeout", "--idle-timeout",
-                                        "--write-timeout"};
-    uint32_t *fields[] = {&o->timeouts.header, &o->timeouts.body, &o->timeouts.idle, &o->timeouts.write};
+                                        "--write-timeout", "--handshake-timeout"};
+    uint32_t *fields[] = {&o->timeouts.header, &o->timeouts.body, &o->timeouts.idle, &o->timeouts.write,
+                          &o->timeouts.handshake};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(flag, names[i]))
             return fields[i];
@@ -186,6 +199,14 @@ static int parse_args(int argc, char **argv, rs_server_options *o)
             o->tls_key = v;
         } else if (!strcmp(a, "--data-root")) {
             o->data_root = v;
+        } else if (!strcmp(a, "--access-log")) {
+            o->access_log = v;
+        } else if (!strcmp(a, "--access-log-format")) {
+            if (strcmp(v, "common") && strcmp(v, "json")) {
+                fprintf(stderr, "server: --access-log-format expects common or json, got '%s'\n", v);
+                return -1;
+            }
+            o->access_log_json = !strcmp(v, "json");
         } else if (!strcmp(a, "--max-connections")) {
             if (parse_uint(a, v, 1, 1u << 22, &n))
                 return -1;
@@ -299,8 +320,27 @@ static void raise_fd_limit(void)
     }
 }
 
+/* The access log, opened once for every worker: appended to, created if
+ * missing.  A FIFO must have a reader already (the open does not wait for
+ * one); writes then wait in the ring, not in a worker (core/log_ring.h). */
+static int open_access_log(const char *path)
+{
+    if (!strcmp(path, "-"))
+        return STDOUT_FILENO;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
+    if (fd < 0) {
+        rs_log("access log %s: %s", path, errno == ENXIO ? "a FIFO nobody reads from" : strerror(errno));
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK); /* O_NONBLOCK was for the open only */
+    return fd;
+}
+
 int main(int argc, char **argv)
 {
+    /* First: OpenSSL takes its allocator only before its first allocation. */
+    if (!rs_tls_budget_install())
+        rs_log("OpenSSL's memory is not charged to the worker budget (allocator set too late)");
     rs_server_options opt = {
         .host = rs_spec.host,
         .listener_count = rs_spec.listener_count,
@@ -311,11 +351,18 @@ int main(int argc, char **argv)
         .recv_buffer_size = rs_spec.recv_buffer_size,
         .limits = rs_spec.limits,
         .timeouts = rs_spec.timeouts,
+        .access_log = rs_spec.access_log,
+        .access_log_fd = -1,
+        .access_log_json = rs_spec.access_log_json,
+        .request_id = rs_spec.request_id,
+        .request_id_echo = rs_spec.request_id_echo,
     };
     for (unsigned i = 0; i < rs_spec.listener_count && i < RS_MAX_LISTENERS; i++)
         opt.listeners[i] = rs_spec.listeners[i];
     if (parse_args(argc, argv, &opt) < 0)
         return 2;
+    if (opt.access_log && (opt.access_log_fd = open_access_log(opt.access_log)) < 0)
+        return 1;
     for (unsigned i = 0; i < opt.listener_count; i++)
         for (unsigned j = 0; j < i; j++)
             if (opt.listeners[i].port == opt.listeners[j].port) {
@@ -416,6 +463,12 @@ int main(int argc, char **argv)
             failed = 1;
         }
     }
+    rs_reactor **all = calloc(opt.workers, sizeof *all);
+    if (!all)
+        failed = 1;
+    for (uint32_t i = 0; all && i < opt.workers; i++)
+        all[i] = &workers[i].reactor;
+    rs_stats_register(all, opt.workers); /* the metrics route reads every worker's counters */
     start = !failed;
     /* Said before the reactors accept, so no request is answered before it (a client may
      * connect as soon as the listeners exist; the kernel queues it until then). */

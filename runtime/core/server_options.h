@@ -9,7 +9,7 @@
 #include "app/ringspec.h"
 
 typedef struct rs_server_options {
-    const char *host; /* IP address every listener binds; "" = every interface */
+    const char *host;                             /* IP address every listener binds; "" = every interface */
     rs_spec_listener listeners[RS_MAX_LISTENERS]; /* the spec's, ports overridable */
     unsigned listener_count;
     struct rs_tls_ctx *tls[RS_MAX_LISTENERS]; /* per TLS listener; NULL: cleartext, or disabled */
@@ -18,6 +18,11 @@ typedef struct rs_server_options {
     uint32_t workers;
     const char *data_root;
     bool print_stats;
+    const char *access_log;    /* --access-log / [server.log] path, "-": stdout; NULL: off */
+    int access_log_fd;         /* opened once by main, shared by the workers; -1: off */
+    bool access_log_json;      /* JSON lines instead of the common log format */
+    uint8_t request_id;        /* RS_REQUEST_ID_*: [server] request_id */
+    bool request_id_echo;      /* X-Request-Id on every reply */
     uint32_t max_connections;  /* per worker */
     uint32_t recv_buffers;     /* per worker, power of two */
     uint32_t recv_buffer_size; /* bytes */

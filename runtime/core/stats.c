@@ -72,13 +72,28 @@ static void put_states(line *l, const rs_conn_table *t)
     put(l, "conns_closing", n[RS_CONN_CLOSING]);
 }
 
+static rs_reactor *const *registered;
+static unsigned registered_count;
+
+void rs_stats_register(rs_reactor *const *workers, unsigned count)
+{
+    registered = workers;
+    registered_count = count;
+}
+
+unsigned rs_stats_workers(rs_reactor *const **workers)
+{
+    *workers = registered;
+    return registered_count;
+}
+
 void rs_stats_print(const rs_reactor *r)
 {
     static const unsigned error_statuses[] = RS_PARSE_ERROR_STATUSES;
     static const char *const timeout_names[RS_TIMER_KINDS] = {
         [RS_TIMER_HEADER] = "timeouts_header", [RS_TIMER_BODY] = "timeouts_body",
         [RS_TIMER_IDLE] = "timeouts_idle",     [RS_TIMER_WRITE] = "timeouts_write",
-        [RS_TIMER_LINGER] = "timeouts_linger",
+        [RS_TIMER_LINGER] = "timeouts_linger", [RS_TIMER_HANDSHAKE] = "timeouts_handshake",
     };
     const rs_stats *s = &r->stats;
     line l;
@@ -108,8 +123,16 @@ void rs_stats_print(const rs_reactor *r)
     put(&l, "tls_handshake_errors", s->tls_handshake_errors);
     put(&l, "tls_errors", s->tls_errors);
     put(&l, "tls_refused", s->tls_refused);
+    put(&l, "budget_refused_tls", s->budget_refused_tls);
     put_budget(&l, &r->budget);
     put(&l, "budget_pauses", s->budget_pauses);
+    put(&l, "bytes_in", s->bytes_in);
+    put(&l, "bytes_out", s->bytes_out);
+    if (rs_log_ring_on(&r->access_log)) {
+        put(&l, "access_log_lines", r->access_log.written_lines);
+        put(&l, "access_log_dropped", r->access_log.dropped_lines);
+        put(&l, "access_log_write_errors", r->access_log.write_errors);
+    }
     put(&l, "stale_cqes", s->stale_cqes);
     put(&l, "enobufs_pauses", s->enobufs_pauses);
     put(&l, "backpressure_pauses", s->backpressure_pauses);

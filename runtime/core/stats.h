@@ -6,4 +6,19 @@
 
 void rs_stats_print(const rs_reactor *r);
 
+/* Every worker of the process, for the metrics route (app/metrics.c), which
+ * reads their counters from its own worker.  Set once by main before any
+ * worker serves (the start barrier publishes it). */
+void rs_stats_register(rs_reactor *const *workers, unsigned count);
+unsigned rs_stats_workers(rs_reactor *const **workers);
+
+/* A counter of another worker: its owner increments it with plain stores on
+ * its hot path (no lock, no atomic read-modify-write); readers load it
+ * relaxed, an aligned 64-bit load that never tears.  Totals are a snapshot
+ * of counters that keep moving, as a scrape expects. */
+static inline uint64_t rs_stats_load(const uint64_t *counter)
+{
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
 #endif

@@ -8,6 +8,7 @@
  * the route answers from the rows, or runs again when a queued statement
  * may now be sent.  A stream the client reset meanwhile is gone from the
  * session: its answer is dropped. */
+#include "app/access_log.h"
 #include "app/reply.h"
 #include "db/db_pool.h"
 #include "h2/h2_conn.h"
@@ -25,7 +26,8 @@ void rs_h2_db(rs_reactor *r, rs_conn *c, const rs_db_ticket *t, const rs_db_rows
     rs_reply reply;
     rs_params params;
     rs_route_match m;
-    unsigned status = rs_h2_prepare(h, st, &reply, &params, &m);
+    rs_access_entry access; /* the stream's log line is written with its answer */
+    unsigned status = rs_h2_prepare(h, st, &reply, &params, &m, &access);
     if (status) /* it dispatched when it parked: not expected */
         rs_reply_error(&reply, status);
     else if (retry)

@@ -81,10 +81,12 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st);
 
 /* Dispatches the stream's request (again, for a parked one: its head and
  * body are kept) into a reply, params and match; the status of a refusal,
- * else 0.  And what follows the route's answer: the request's text freed,
- * then the body too unless the stream parked on the database. */
+ * else 0; access (the caller's, alive until the reply is written) takes
+ * the stream's log line when the access log or request ids are on.  And what follows the route's answer: the
+ * request's text freed, then the body too unless the stream parked on the database. */
+struct rs_access_entry;
 unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, struct rs_reply *reply, rs_params *params,
-                       rs_route_match *m);
+                       rs_route_match *m, struct rs_access_entry *access);
 void rs_h2_finish(rs_h2_conn *h, rs_h2_stream *st, struct rs_reply *reply);
 
 /* The response sink of HTTP/2 streams (h2_reply.c); reply->stream is the stream. */

@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/access_log.h"
+#include "app/cors.h"
 #include "app/reply.h"
+#include "app/request_id.h"
 #include "core/shared_buf.h"
 #include "h2/h2_internal.h"
 
-#define MAX_FIELDS 24
+#define MAX_FIELDS 32
 #define FIELD_BYTES 2048 /* heads stay far below 1 KiB (DESIGN.md §2 rule 9) */
 #define NO_COPY_MIN 1024 /* smaller DATA from a reference is copied: a reference chunk costs more */
 
@@ -102,8 +105,15 @@ static bool submit(rs_reply *r, const char *status_line, size_t status_len, cons
     char status[4], length[24];
     memcpy(status, status_line + 9, 3);
     nv[count++] = (nghttp2_nv){(uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE};
+    char cors[RS_CORS_LINES_MAX];
+    size_t cors_len = rs_cors_lines(r, cors);
+    char rid[RS_REQUEST_ID_LINE_MAX];
+    size_t rid_len = rs_request_id_line(r, rid);
     bool ok = add_lines(fields, fields_len, nv, &count, lower, &used) &&
-              add_lines(extra, extra_len, nv, &count, lower, &used) && count < MAX_FIELDS;
+              add_lines(extra, extra_len, nv, &count, lower, &used) &&
+              add_lines(cors, cors_len, nv, &count, lower, &used) &&
+              add_lines(rid, rid_len, nv, &count, lower, &used) &&
+              add_lines(r->route_lines, r->route_lines_len, nv, &count, lower, &used) && count < MAX_FIELDS;
     if (!ok) {
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
         return false;
@@ -118,6 +128,7 @@ static bool submit(rs_reply *r, const char *status_line, size_t status_len, cons
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
         return false;
     }
+    rs_access_log_reply(r, r->status, with_body && content_length > 0 ? (uint64_t)content_length : 0);
     return true;
 }
 

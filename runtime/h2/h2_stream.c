@@ -14,8 +14,11 @@
 #include <string.h>
 
 #include "app/accept_encoding.h"
+#include "app/access_log.h"
+#include "app/cors.h"
 #include "app/json_body.h"
 #include "app/reply.h"
+#include "app/request_id.h"
 #include "app/request_text.h"
 #include "h2/h2_internal.h"
 #include "static/static_serve.h"
@@ -382,10 +385,12 @@ static unsigned body_value(const rs_h2_stream *st, const rs_route_match *m, rs_p
     return 0;
 }
 
-unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply, rs_params *params, rs_route_match *m)
+unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply, rs_params *params, rs_route_match *m,
+                       rs_access_entry *access)
 {
+    rs_reactor *r = h->reactor;
     *reply = (rs_reply){.sink = &rs_h2_sink,
-                        .reactor = h->reactor,
+                        .reactor = r,
                         .conn = h->conn,
                         .stream = st,
                         .stream_id = (uint32_t)st->id,
@@ -394,6 +399,18 @@ unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply, rs_para
     *params = (rs_params){0};
     *m = (rs_route_match){.route = -1};
     unsigned status = st->early_status;
+    if (rs_log_ring_on(&r->access_log) || r->opt->request_id != RS_REQUEST_ID_OFF) {
+        /* the stream's log line and id, finished by the sink (h2_reply.c) */
+        if (st->head_len && !st->bad) {
+            rs_request_view head = view_of(h, st);
+            rs_access_begin(access, head.method, 20, head.path, head.path_len, head.query, head.query_len);
+            rs_request_id_assign(r, access, &head);
+        } else {
+            rs_access_begin_unparsed(access);
+            rs_request_id_assign(r, access, NULL);
+        }
+        reply->access = access;
+    }
     if (!status) {
         rs_request_view view = view_of(h, st);
         rs_route_dispatch(&view, params, m);
@@ -407,6 +424,10 @@ unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply, rs_para
         if (m->compress && !status)
             reply->coding =
                 (uint8_t)rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m->compress);
+        reply->cors = m->cors;
+        reply->cors_origin = rs_cors_origin(m->cors, &view);
+        if (m->preflight)
+            reply->cors_preflight = rs_cors_preflight(m->cors, &view, reply->cors_origin);
     }
     if (status == 405)
         reply->allow = rs_route_allow(m->route);
@@ -441,7 +462,8 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
     rs_reply reply;
     rs_params params;
     rs_route_match m;
-    unsigned status = rs_h2_prepare(h, st, &reply, &params, &m);
+    rs_access_entry access; /* lives until the reply is written (a parked stream logs when answered) */
+    unsigned status = rs_h2_prepare(h, st, &reply, &params, &m, &access);
     if (status && m.route >= 0 && params.violations)
         rs_route_invalid(m.route, &params, &reply);
     else if (status == 415) {
@@ -450,6 +472,8 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         rs_reply_text(&reply, head, sizeof head - 1, text, sizeof text - 1);
     } else if (status) {
         rs_reply_error(&reply, status);
+    } else if (reply.cors_preflight) {
+        rs_cors_preflight_reply(&reply);
     } else if (m.static_dir) { /* in memory: the body goes by reference */
         rs_static_pending file;
         rs_request_view view = view_of(h, st);

@@ -12,8 +12,11 @@
 #include <string.h>
 
 #include "app/accept_encoding.h"
+#include "app/access_log.h"
+#include "app/cors.h"
 #include "app/json_body.h"
 #include "app/reply.h"
+#include "app/request_id.h"
 #include "app/request_text.h"
 #include "core/conn_lifecycle.h"
 #include "core/log.h"
@@ -61,6 +64,10 @@ void rs_http1_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c, bool close)
     reply->close = close;
     reply->keep_alive_http10 = !close && c->parser.version_minor == 0;
     reply->coding = c->coding;
+    reply->cors = rs_route_cors(c->route);
+    reply->cors_origin = c->cors_origin;
+    reply->cors_preflight = c->cors_preflight;
+    reply->access = rs_access_slot(r, c);
 }
 
 /* A request that cannot be framed or must not be served: answer with the
@@ -75,10 +82,15 @@ static void fail(rs_reactor *r, rs_conn *c, unsigned status)
         return;
     }
     rs_reply reply;
+    if (!(c->flags & RS_CF_IN_REQUEST)) { /* refused before its head was read: no request line */
+        rs_access_begin_unparsed(rs_access_slot(r, c));
+        rs_request_id_assign(r, rs_access_slot(r, c), NULL);
+    }
     r->stats.parse_errors++;
     r->stats.parse_errors_by_status[rs_parse_error_kind(status)]++;
     rs_http1_reply_init(&reply, r, c, true);
     reply.allow = NULL;
+    reply.cors = NULL; /* c->route may be an earlier request's */
     rs_reply_error(&reply, status);
     if (c->body_kind == RS_BODY_JSON)
         rs_json_body_release(r, c);
@@ -122,6 +134,9 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
         view.path = "/";
         view.path_len = 1;
     }
+    rs_access_begin(rs_access_slot(r, c), view.method, p->version_minor == 0 ? 10 : 11, view.path,
+                    view.path_len, view.query, view.query_len);
+    rs_request_id_assign(r, rs_access_slot(r, c), &view);
     rs_route_match m = {.route = -1};
     c->params.present = 0;
     rs_route_dispatch(&view, &c->params, &m);
@@ -140,6 +155,9 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
     c->body_kind = m.status ? RS_BODY_DISCARD : m.body_kind;
     c->body_param = m.body_param;
     c->method = p->method;
+    c->cors_origin = rs_cors_origin(m.cors, &view);
+    c->cors_preflight =
+        m.preflight ? rs_cors_preflight(m.cors, &view, c->cors_origin) : RS_CORS_NOT_PREFLIGHT;
     /* Decided now: the head's bytes are gone by the time the body ends. */
     c->coding = m.compress && !m.status
                     ? rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress)
@@ -280,6 +298,8 @@ static void on_done(rs_reactor *r, rs_conn *c)
     bool keep_alive = !reply.close; /* as decided before the route answers */
     if (status)
         reply_refusal(&reply, c, status);
+    else if (c->cors_preflight)
+        rs_cors_preflight_reply(&reply);
     else if (c->flags & RS_CF_STATIC)
         rs_static_respond(r, c, &reply);
     else
@@ -415,7 +435,14 @@ void rs_http1_stop(rs_reactor *r, rs_conn *c)
         rs_conn_finish(r, c);
         return;
     }
-    /* Idle, or only part of a head: no response is owed.  Nothing unread
-     * is pending on an idle socket, so a plain close sends FIN, not RST. */
+    /* Idle, or only part of a head: no response is owed.  Over TLS the
+     * orderly end is still owed: close_notify, then the FIN (the drain
+     * sends it, conn_lifecycle.c), or the client sees a truncation. */
+    if (c->flags & RS_CF_TLS) {
+        rs_conn_finish(r, c);
+        return;
+    }
+    /* Nothing unread is pending on an idle socket, so a plain close sends
+     * FIN, not RST. */
     rs_conn_abort(r, c);
 }

@@ -9,18 +9,24 @@
  *   out: the protocol appends plaintext to c->out as on any connection;
  *        at the flush (rs_tls_stream_seal, before a send is started) the
  *        plaintext behind the already encrypted bytes is taken out and
- *        encrypted in one batch (full 16 KiB records), and the records
- *        take its place.  So c->out is what the protocols' backpressure
- *        checks see (a reader that stops reading pauses at the cap), and
- *        every byte the transport sends is ciphertext.
+ *        encrypted in one batch (full 16 KiB records), at most
+ *        RS_TLS_SEAL_AHEAD of it: the records take its place, the rest
+ *        stays plaintext behind them until the window has half gone out
+ *        (a 4 MiB static body is not 4 MiB of ciphertext at once).  So
+ *        c->out is what the protocols' backpressure checks see (a reader
+ *        that stops reading pauses at the cap), and the transport sends
+ *        only the `sealed` bytes at its head (rs_tls_stream_sendable).
  *
  * Records OpenSSL writes on its own while reading (handshake flights,
  * alerts, KeyUpdate) go to a side queue first and join c->out at the seal,
  * so they never land in the middle of a protocol's plaintext.
  *
  * Until the handshake completes the connection's protocol is SNIFF (holds
- * nothing, aborts on a timeout); RS_CF_IN_REQUEST is set so the header
- * timeout bounds the handshake.  ALPN then picks HTTP/2 or HTTP/1.1. */
+ * nothing, aborts on a timeout); RS_CF_HANDSHAKE is set so the handshake
+ * timeout ([server.timeouts] handshake) bounds it from the accept, and at
+ * most [server.limits] tls_handshakes are in progress per worker (over it
+ * the accept is closed, --stats tls_refused).  ALPN then picks HTTP/2 or
+ * HTTP/1.1. */
 #ifndef RS_TLS_STREAM_H
 #define RS_TLS_STREAM_H
 
@@ -31,8 +37,8 @@
 #include "core/reactor.h"
 #include "tls/tls_conn.h"
 
-/* Concurrent handshakes per worker; a connection past it is refused. */
-#define RS_TLS_MAX_HANDSHAKES 1024
+/* Ciphertext encrypted ahead of the socket: four full records. */
+#define RS_TLS_SEAL_AHEAD (4 * 16384)
 
 typedef struct rs_tls_stream {
     rs_tls_conn *tls;
@@ -63,6 +69,14 @@ bool rs_tls_stream_seal(rs_reactor *r, rs_conn *c);
 static inline rs_tls_stream *rs_tls_of(const rs_reactor *r, const rs_conn *c)
 {
     return (c->flags & RS_CF_TLS) ? r->tls[rs_conn_index(&r->conns, c)] : NULL;
+}
+
+/* How many bytes at the head of c->out a send may take: all for a
+ * cleartext connection, the encrypted ones for a TLS connection. */
+static inline uint32_t rs_tls_stream_sendable(const rs_reactor *r, const rs_conn *c)
+{
+    const rs_tls_stream *s = rs_tls_of(r, c);
+    return s ? s->sealed : UINT32_MAX;
 }
 
 /* Bytes of c->out were sent. */

@@ -202,6 +202,7 @@ def test_check_and_routes():
         "9   GET, HEAD        /static/*             -                                                                                   files under /data/static (cache memory, precompressed br, gzip)",
         "10  GET, HEAD        /ws                   -                                                                                   101 websocket echo",
         "11  GET, HEAD        /baseline2            query a: int, query b: int                                                          200 text/plain '{a + b}'",
+        "12  GET, HEAD        /static               -                                                                                   301 -> /static/",
         "",
         "listener main: port 8080 (http1, websocket, h2c)",
         "listener h2c: port 8082 (h2c)",

@@ -38,6 +38,8 @@ def _tables_in(data: dict) -> dict:
                        ("buffers", "[server.buffers]"), ("violations", "[server.violations]")):
         used[title] |= set(server[sub])
     used["[server.violations.fields]"] |= set(server["violations"]["fields"])
+    used["[server.cors]"] |= set(server["cors"])
+    used["[server.log]"] |= set(server["log"])
     for route in data["route"]:
         used["[[route]]"] |= set(route)
         for table in (*route.get("query", {}).values(), *route.get("headers", {}).values(),
@@ -112,6 +114,8 @@ UNKNOWN_KEY_SPECS = {
     "[server.timeouts]": "[server.timeouts]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.buffers]": "[server.buffers]\nzzq = 1\n" + ROUTE + REPLY,
     "[server.violations]": "[server.violations]\nzzq = 1\n" + ROUTE + REPLY,
+    "[server.cors]": '[server.cors]\norigins = "*"\nzzq = 1\n' + ROUTE + REPLY,
+    "[server.log]": '[server.log]\npath = "-"\nzzq = 1\n' + ROUTE + REPLY,
     "[server.violations.fields]": "[server.violations.fields]\nzzq = \"x\"\n" + ROUTE + REPLY,
     "[[route]]": ROUTE + REPLY + "zzq = 1\n",
     "parameter table": ROUTE + REPLY + 'query = { a = { type = "int", zzq = 1 } }\n',

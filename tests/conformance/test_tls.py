@@ -28,13 +28,17 @@ CERT, KEY = FIXTURES / "server.crt", FIXTURES / "server.key"
 ASAN = "asan" in str(server_binary())
 
 
+HANDSHAKE_TIMEOUT = 2  # seconds: the silent connections' deadline ([server.timeouts] handshake)
+
+
 def _tls_args(cert=CERT, key=KEY):
     return ("--tls-cert", str(cert), "--tls-key", str(key))
 
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory):
-    srv = start_server(tmp_path_factory.mktemp("tls"), name="tls", extra_args=_tls_args())
+    srv = start_server(tmp_path_factory.mktemp("tls"), name="tls",
+                       extra_args=(*_tls_args(), "--handshake-timeout", str(HANDSHAKE_TIMEOUT)))
     yield srv
     stop_server(srv)
 
@@ -229,7 +233,7 @@ def test_garbage_closes_only_that_connection(tls_server, payload):
 
 def test_silent_connections_time_out_while_others_are_served(tls_server):
     """200 TCP connections that never send a ClientHello: the others are served meanwhile, and the
-    silent ones are closed by the handshake deadline (the header timeout, 2 s here)."""
+    silent ones are closed by the handshake deadline (--handshake-timeout, 2 s here)."""
     port = tls_server.listener_ports["h2"]
     silent = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(200)]
     t0 = time.monotonic()

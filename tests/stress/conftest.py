@@ -121,6 +121,18 @@ class Stressed:
             time.sleep(0.02)
         raise AssertionError("workers did not print their counters on SIGUSR1")
 
+    def stats_settled(self, open_at_most, timeout=5):
+        """Stats once the server has seen the test's own short-lived connections
+        (probes, bystanders) close: a client's close reaches the server a moment
+        later, and on a loaded machine that moment can outlast the first stats
+        call.  Returns the first stats with open <= open_at_most, or the last."""
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.stats()
+            if st["open"] <= open_at_most or time.monotonic() > deadline:
+                return st
+            time.sleep(0.1)
+
     def wait_quiet(self, timeout=10):
         """Waits until no connection is open and the fd count is back to
         where it was at start; returns (stats, fds)."""

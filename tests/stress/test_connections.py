@@ -94,8 +94,11 @@ def test_idle_keep_alive(stressed):
            rss_held_kib=rss // 1024, fds_before=srv.fds_before, fds_held=fds_held, fds_after=fds,
            closed_by_server=len(closed), first_close_s=round(min(closed) - opened_at, 2) if closed else None,
            last_close_s=round(max(closed) - opened_at, 2) if closed else None, idle_timeout_s=idle,
-           timeouts_idle=final["timeouts_idle"])
-    assert st["open"] == n
+           timeouts_idle=final["timeouts_idle"], open_after_opening=st["open"])
+    # Under load opening n connections can outlast the idle timeout (21.2 s for an ASan
+    # server at load 9, timeout 8 s): the first ones are then already closed, by that timer.
+    # Every connection was accepted and is either still open or ended by the idle timer.
+    assert st["open"] + st["timeouts_idle"] == n, st
     if not ASAN:  # ASan's shadow memory is not ours
         assert rss <= 24 * MIB, f"RSS {rss / MIB:.1f} MiB with {n} idle connections"
     assert len(closed) == n, f"{n - len(closed)} idle connections outlived the idle timeout"

@@ -20,6 +20,7 @@ JSON_REQ = b"GET /json/50?m=1 HTTP/1.1\r\nHost: s\r\n\r\n"
 PROBE_REQ = b"GET /baseline11?a=13&b=42 HTTP/1.1\r\nHost: s\r\n\r\n"
 IOWQ_CAP = 8  # RS_IOWQ_MAX_UNBOUNDED in runtime/core/reactor.c (one worker, one ring)
 STALLED = 64  # reliably one io-wq send per connection without the cap
+WRITE_TIMEOUT = 6  # seconds: ends the stalled connections after the sampling window
 
 
 def iowq_threads(pid):
@@ -63,16 +64,23 @@ def probe(port):
 
 
 def test_half_closed_non_readers_do_not_multiply_threads(stressed):
-    srv = stressed("--write-timeout", "3", workers=1)
+    srv = stressed("--write-timeout", str(WRITE_TIMEOUT), workers=1)
     clients = [half_closed_non_reader(srv.port) for _ in range(STALLED)]
     try:
         peak, probes = 0, []
-        deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline:
+        # Sends reach io-wq once the server has answered enough of each client's 1500
+        # requests to fill its socket buffer.  Sample for 2 s, longer while no io-wq thread
+        # has been seen yet (an ASan server at load 9 had none after 2 s), but stop well
+        # before the write timeout starts ending the stalled connections.
+        start = time.monotonic()
+        while True:
+            elapsed = time.monotonic() - start
+            if elapsed >= 2.0 and (peak > 0 or elapsed >= WRITE_TIMEOUT - 1.5):
+                break
             peak = max(peak, iowq_threads(srv.pid))
             probes.append(probe(srv.port))
             time.sleep(0.05)
-        during = srv.stats()
+        during = srv.stats_settled(STALLED)  # the last probe's close may still be on its way
         slowest = max(t for t, _ in probes)
         report("iowq_cap", stalled=STALLED, iowq_peak=peak, cap=IOWQ_CAP,
                threads=len(os.listdir(f"/proc/{srv.pid}/task")), probes=len(probes),
@@ -83,7 +91,7 @@ def test_half_closed_non_readers_do_not_multiply_threads(stressed):
         assert all(body == b"55" for _, body in probes), probes
         assert slowest < scaled(1.0, 1.0), probes
 
-        # The write timeout (3 s) aborts every stalled connection, including those whose
+        # The write timeout aborts every stalled connection, including those whose
         # send sleeps in a worker or waits in io-wq's queue behind the cap.
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and srv.stats()["timeouts_write"] < STALLED:

@@ -281,9 +281,53 @@ static void test_split_and_splice(void)
     }
 }
 
+/* A cut inside a reference chunk (TLS seals a static body a window at a
+ * time): the tail is a second reference to the same buffer, no byte is
+ * copied, and every counter and the buffer's references stay exact. */
+static void test_split_inside_a_reference(void)
+{
+    char want[100];
+    for (size_t i = 0; i < sizeof want; i++)
+        want[i] = (char)('a' + i % 26);
+    for (uint32_t sent = 0; sent <= 8; sent += 4) {
+        for (uint32_t keep = 0; keep + sent <= 5 + 60 + 5; keep += 3) {
+            rs_chunk_pool pool;
+            rs_chunk_pool_init(&pool, 32, 64, 4, 2);
+            rs_shared_buf *buf = rs_shared_buf_new(sizeof want);
+            memcpy(rs_shared_buf_fill(buf), want, sizeof want);
+            rs_outq q = {0};
+            rs_outq_append(&q, &pool, "head:", 5);
+            CHECK(rs_outq_append_ref(&q, &pool, buf, 20, 60) == 0);
+            rs_outq_append(&q, &pool, ":tail", 5);
+            char expect[71];
+            memcpy(expect, "head:", 5);
+            memcpy(expect + 5, want + 20, 60);
+            memcpy(expect + 65, ":tail", 5);
+            expect[70] = '\0';
+            rs_outq_consume(&q, &pool, sent);
+            rs_outq tail;
+            CHECK(rs_outq_split(&q, &pool, keep, &tail) == 0);
+            CHECK_EQ_INT(q.queued, keep);
+            CHECK_EQ_INT(q.queued + tail.queued, 70 - sent);
+            CHECK_EQ_INT(rs_outq_owned(&q) + rs_outq_owned(&tail), 10 - (sent < 5 ? sent : 5));
+            CHECK_EQ_INT(q.ref_queued + tail.ref_queued, 60 - (sent > 5 ? sent - 5 : 0));
+            rs_outq_splice(&q, &tail);
+            char *all = drain(&q, &pool, 7);
+            CHECK(strcmp(all, expect + sent) == 0);
+            free(all);
+            CHECK_EQ_INT(q.ref_queued, 0);
+            CHECK_EQ_INT(atomic_load(&buf->refs), 1); /* every reference the split made was dropped */
+            CHECK_EQ_INT(pool.allocated, 0);
+            rs_shared_buf_unref(buf);
+            rs_chunk_pool_destroy(&pool);
+        }
+    }
+}
+
 int main(void)
 {
     test_split_and_splice();
+    test_split_inside_a_reference();
     test_budget_charged_while_held();
     test_reference_chunks();
     test_file_chunks();

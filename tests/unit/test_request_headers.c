@@ -52,7 +52,7 @@ int main(void)
     expect_copies(h, "if-none", 0, NULL);
     expect_copies("GET / HTTP/1.1\r\nX-A: 1\r\nX-B: 2\r\nx-a:3\r\n\r\n", "x-a", 2, "1");
     expect_copies("GET / HTTP/1.1\r\nX-A: 1\r\nX-AB: 2\r\n\r\n", "x-a", 1, "1"); /* a longer name */
-    expect_copies("GET / HTTP/1.1\r\nX-A:\r\nX-A:\r\n\r\n", "x-a", 2, ""); /* empty values count too */
+    expect_copies("GET / HTTP/1.1\r\nX-A:\r\nX-A:\r\n\r\n", "x-a", 2, "");       /* empty values count too */
     rs_request_view none = {0};
     rs_str s;
     CHECK(!rs_request_header(&none, "host", &s));
