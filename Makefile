@@ -124,7 +124,7 @@ HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_ht
                test_http1_fixtures
 UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
                test_ws_parser test_utf8 test_port_owners test_tls_handshake test_tls_records test_tls_memory \
-               test_tls_budget
+               test_tls_budget test_pb_codec test_grpc_wire
 UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -142,9 +142,17 @@ $(OBJ_DIR)/tests/test_port_owners: runtime/core/port_owners.c
 TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory test_tls_budget
 $(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(filter-out runtime/tls/tls_stream.c,$(wildcard runtime/tls/*.c)) runtime/core/outq.c tests/unit/tls_pair.h
 $(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): TEST_LIBS := -lssl -lcrypto
+# The protobuf codecs generated from a spec with every type (tests/codegen/specs/grpc/codecs.toml).
+PB_SPEC     := tests/codegen/specs/grpc/codecs.toml
+PB_CODEGEN  := $(wildcard codegen/grpc/*.py codegen/grpc/templates/*.j2)
+$(OBJ_DIR)/pb_codecs/messages.c: $(PB_SPEC) $(PB_CODEGEN)
+	@./ringspec generate $(PB_SPEC) -o $(dir $@) >/dev/null
+$(OBJ_DIR)/tests/test_pb_codec: $(OBJ_DIR)/pb_codecs/messages.c runtime/ws/utf8.c runtime/grpc/pb_wire.h
+$(OBJ_DIR)/tests/test_grpc_wire: runtime/grpc/grpc_wire.c
+$(OBJ_DIR)/tests/test_pb_codec: TEST_CFLAGS := -I$(OBJ_DIR)/pb_codecs
 $(OBJ_DIR)/tests/%: tests/unit/%.c tests/unit/test_util.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $(filter %.c,$^) $(TEST_LIBS)
+	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -Itests/unit -o $@ $(filter %.c,$^) $(TEST_LIBS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t $(ARENA_DIR)/requests || exit 1; done
@@ -166,7 +174,7 @@ readme:
 # test_ws_parser.c, or tests/conformance/test_json_bodies.py.
 CLANG        ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split fuzz_json_body fuzz_h2
+FUZZ_TARGETS := fuzz_http1 fuzz_http1_split fuzz_ws_split fuzz_json_body fuzz_h2 fuzz_pb_decode
 FUZZ_DIR     := build/fuzz
 FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE $(WARN) -Iruntime -I/usr/include/postgresql -Itests/fuzz -O1 -g \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -200,6 +208,13 @@ $(FUZZ_DIR)/fuzz_h2: tests/fuzz/fuzz_h2.c $(filter-out runtime/core/server_main.
 	@./ringspec generate spec/arena.toml -o $(FUZZ_H2_GEN) >/dev/null
 	$(CLANG) $(FUZZ_CFLAGS) -Igenerated -I$(FUZZ_H2_GEN) -o $@ $< $(FUZZ_H2_GEN)/*.c \
 	    $(filter-out runtime/core/server_main.c,$(RUNTIME_SRC)) $(PARSERS:%=generated/%.c) $(LDLIBS)
+
+# Protobuf decoders: the codecs generated from the spec with every type (as test_pb_codec).
+FUZZ_PB_GEN := $(FUZZ_DIR)/pb_codecs
+$(FUZZ_DIR)/fuzz_pb_decode: tests/fuzz/fuzz_pb_decode.c $(PB_SPEC) $(PB_CODEGEN) runtime/grpc/pb_wire.h runtime/ws/utf8.c
+	@mkdir -p $(dir $@)
+	@./ringspec generate $(PB_SPEC) -o $(FUZZ_PB_GEN) >/dev/null
+	$(CLANG) $(FUZZ_CFLAGS) -I$(FUZZ_PB_GEN) -o $@ $< $(FUZZ_PB_GEN)/messages.c runtime/ws/utf8.c
 
 fuzz: $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 	@mkdir -p $(FUZZ_DIR)/artifacts

@@ -44,7 +44,9 @@ _SOURCES = ("codegen", "runtime", "Makefile", "ringspec", ".clang-format")
 # §3.12-3.15): (port, protocol, through TLS).
 _LISTENER_NEEDED = {"baseline-h2c": (8082, "h2c", False), "json-h2c": (8082, "h2c", False),
                     "json-tls": (8081, "http1", True), "baseline-h2": (8443, "h2", True),
-                    "static-h2": (8443, "h2", True)}
+                    "static-h2": (8443, "h2", True), "unary-grpc": (8080, "h2c", False),
+                    "stream-grpc": (8080, "h2c", False), "unary-grpc-tls": (8443, "h2", True),
+                    "stream-grpc-tls": (8443, "h2", True)}
 
 
 def _has_listener(spec: Spec, test: str) -> bool:
@@ -60,6 +62,7 @@ def covered_tests(spec: Spec, profile: str | None) -> list:
     if profile in ARENA_TESTS:
         return [profile] if _has_listener(spec, profile) else []
     served = {r.path for r in spec.select(profile)}
+    served |= {m.path(spec.grpc.package) for m in spec.grpc_methods(profile)}  # "/benchmark.BenchmarkService/GetSum"
     return [name for name in ARENA_TESTS
             if name in spec.profiles and set(spec.profiles[name]) <= served and _has_listener(spec, name)]
 
@@ -113,7 +116,7 @@ def meta(profile: str | None, tests: list) -> dict:
         "language": "C",
         "type": "engine",
         "engine": "io_uring",  # also makes validate.sh add seccomp=unconfined and memlock
-        "description": f"HTTP/1.1 and HTTP/2 (h2c, h2 over TLS) server compiled from a declarative TOML spec; io_uring runtime ({which}).",
+        "description": f"HTTP/1.1, HTTP/2 (h2c, h2 over TLS) and gRPC server compiled from a declarative TOML spec; io_uring runtime ({which}).",
         "repo": "",
         "enabled": True,
         "tests": tests,

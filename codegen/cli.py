@@ -1,4 +1,4 @@
-"""Command line: ringspec {generate,build,run,test,check,routes,openapi,arena,stub} SPEC ..., init DIR,
+"""Command line: ringspec {generate,build,run,test,check,proto,routes,openapi,arena,stub} SPEC ..., init DIR,
 explain RSxxx, reference [--readme FILE].
 
 Spec errors go to stderr as file:line: key: message, all of them, with exit status 1;
@@ -97,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="the server's --data-root (default: data/ beside SPEC; for specs in this "
                            "checkout without one, its data/ as make run serves)")
     command("check", _check, "Validate SPEC only: print every diagnostic.", profile=False)
+    proto = command("proto", _proto, "Write the .proto of SPEC's gRPC messages and services.", profile=False)
+    proto.add_argument("-o", dest="out_file", metavar="FILE", type=Path, help="output file (default: stdout)")
     command("stub", _stub, "Print a C starting point for each handler SPEC names (for handlers/*.c).",
             profile=False)
     init = commands.add_parser("init", help="Scaffold a new project in DIR: spec, handlers/, Makefile.",
@@ -120,6 +122,20 @@ def _parser() -> argparse.ArgumentParser:
     arena.add_argument("-o", dest="out_dir", metavar="DIR", type=Path, required=True,
                        help="entry folder, e.g. frameworks/ringspec (replaced if it exists)")
     return parser
+
+
+def _proto(args) -> int:
+    from .grpc import proto_emit
+    spec = _load(args.spec, None)
+    if spec.grpc is None:
+        print(f"ringspec: {args.spec} declares no [message.*] or [service.*]", file=sys.stderr)
+        return 1
+    text = proto_emit.render(spec.grpc, args.spec)
+    if args.out_file:
+        args.out_file.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def _load(spec_path: str, profile: str | None) -> Spec:
@@ -366,6 +382,17 @@ def _routes(args) -> int:
     for listener in spec.server.listeners:
         tls = "; TLS" if listener.tls_cert else ""
         print(f"listener {listener.name}: port {listener.port} ({', '.join(listener.protocols)}{tls})")
+    methods = spec.grpc_methods(args.profile)
+    if methods:  # then the gRPC methods (HTTP/2 only; docs/grpc.md), after another blank line
+        print()
+    for m in methods:
+        if m.handler:
+            reply = f"handler {m.handler}() -> {m.response}"
+        else:
+            fields = ", ".join(f"{k} = {v}" for k, v in m.reply_source.items())
+            reply = (f"stream of {m.count_source} x {m.response} {{{fields}}}" if m.server_stream
+                     else f"{m.response} {{{fields}}}")
+        print(f"rpc POST {m.path(spec.grpc.package)}  message {m.request}  {reply}")
     return 0
 
 

@@ -136,6 +136,20 @@ in `params` ("int" or "string"), and `row` names the shape of a result row. Ever
 of that shape must be a column of the SELECT (or RETURNING) list, by name or `AS` alias;
 a field of a nested shape is the column FIELD_SUBFIELD (rating.score <- rating_score);
 "[T]" and shape-typed fields may instead be one jsonb column of their own name."""),
+    "RS066": ("bad protobuf message or enum", """
+[message.NAME] declares a protobuf message: each key is a field { number = N, type = T }
+with T a proto3 scalar (int32 int64 uint32 uint64 sint32 sint64 bool), "string" or
+"bytes" (with max_length, bytes), an [enum.NAME] or another message (not itself, directly
+or not: sizes must stay bounded); `repeated = N` makes a field a list of at most N values.
+Field numbers are unique in their message, 1..536870911, outside 19000..19999 (reserved by
+protobuf). [enum.NAME] maps value names to numbers, the first one 0 (proto3)."""),
+    "RS067": ("bad gRPC service", """
+[service.NAME.METHOD] declares an RPC: `request` and `response` name messages; `stream =
+"server"` makes it server streaming (client streaming and bidi are not supported yet). A
+unary method answers with `reply = { FIELD = "EXPR" }` (integer arithmetic over the
+request's fields, wrapping to the field's type as proto3 does) or `handler = "name"` (a C
+function in handlers/*.c); a server stream sends `count` replies (an expression over the
+request, at most max_count), each `reply` with `i` counting from 0."""),
     "RS070": ("bad handler", """
 `handler = "name"` makes a route call a C function the user writes in handlers/*.c. The
 name must be a C identifier, unique across routes."""),

@@ -23,6 +23,7 @@ from .cors import emit as cors_emit
 from .reply_head import emit as head_emit
 from .routing import method_groups
 from .values.string_holes import TextHole
+from .grpc import codec_emit, service_emit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -67,6 +68,7 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
         "any_handler": any(r.route.handler for r in routes),
         "any_query_order": any("qsort(" in s for r in routes for s in r.statements),
         "route_listing": _route_listing(routes),
+        "grpc_served": bool(spec.grpc_methods(profile)),
     }
     context.update(cors_emit.context(routes, groups, c_string))
     context["any_utf8_check"] = any(c.utf8 for r in routes for c in r.checks)
@@ -81,6 +83,13 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     # runtime's weak defaults (runtime/db/db_defaults.c) stand, no [database] at all.
     if spec.database is not None and (any(r.db for r in routes) or (context["any_handler"] and spec.statements)):
         files["sql.c"] = clang_format(sql_emit.render(spec, routes, c_string, lambda view: view.head))
+    # Protobuf codecs for a build of the whole spec or of a profile with gRPC methods, and
+    # the method table of those methods.
+    methods = spec.grpc_methods(profile)
+    if spec.grpc is not None and (methods or profile is None):
+        files.update(codec_emit.render(spec.grpc, clang_format))
+        if methods:
+            files.update(service_emit.render(spec.grpc, methods, clang_format, c_string))
     if context["patterns"]:  # Ragel output is compiled as is: formatting it would gain nothing
         files["patterns.c"] = checks_emit.run_ragel(env.get_template("patterns.rl.j2").render(context))
     return files

@@ -27,7 +27,7 @@ def sources(spec_file: str) -> list[Path]:
 
 
 def _definition(name: str) -> re.Pattern:
-    return re.compile(rf"^\s*(?:void|rs_status)\s+{re.escape(name)}\s*\(", re.M)
+    return re.compile(rf"^\s*(?:void|rs_status|rs_grpc_code)\s+{re.escape(name)}\s*\(", re.M)
 
 
 def build_sources(spec, profile: str | None) -> tuple[list[Path], list[SpecError]]:
@@ -38,8 +38,9 @@ def build_sources(spec, profile: str | None) -> tuple[list[Path], list[SpecError
     the profile's routes is compiled, one that defines only left-out handlers is not, and one
     that defines no handler (shared code such as stock.c) is compiled whenever any handler is.
     A file defining both kinds is an error: move the left-out handlers to their own file."""
-    names = {r.handler for r in spec.routes if r.handler}
-    wanted = {r.handler for r in spec.select(profile) if r.handler}
+    names = {r.handler for r in spec.routes if r.handler} | {m.handler for m in spec.grpc_methods(None) if m.handler}
+    wanted = ({r.handler for r in spec.select(profile) if r.handler} |
+              {m.handler for m in spec.grpc_methods(profile) if m.handler})
     if not wanted:
         return [], []
     chosen, errors = [], []

@@ -267,6 +267,7 @@ class Spec:
     database: object = None  # sql_spec.Database ([database]), or None
     statements: dict = field(default_factory=dict)  # name -> sql_spec.Statement ([sql.NAME])
     caches: dict = field(default_factory=dict)  # name -> sql_spec.Cache ([cache.NAME])
+    grpc: object = None  # grpc.model.Grpc ([grpc], [message.*], [enum.*], [service.*]), or None
 
     def select(self, profile: str | None) -> list:
         """The routes a profile serves (all routes without one), in spec order."""
@@ -274,6 +275,17 @@ class Spec:
             return list(self.routes)
         wanted = set(self.profiles[profile])
         return [r for r in self.routes if r.path in wanted]
+
+
+    def grpc_methods(self, profile: str | None) -> list:
+        """The gRPC methods a profile serves (all without one)."""
+        if self.grpc is None:
+            return []
+        methods = self.grpc.methods()
+        if profile is None:
+            return methods
+        wanted = set(self.profiles[profile])
+        return [m for m in methods if m.path(self.grpc.package) in wanted]
 
     def output_name(self, profile: str | None) -> str:
         return self.name if profile is None else f"{self.name}-{profile}"

@@ -44,6 +44,10 @@ SPEC = Table("top level", "the tables a spec may contain", {
     "database": Key("table", "none", "[database]: the Postgres server routes' [sql.NAME] statements run on"),
     "sql": Key("table of tables", "none", "[sql.NAME]: a named SQL statement with typed parameters"),
     "cache": Key("table of tables", "none", "[cache.NAME]: a process-wide cache of statement replies"),
+    "grpc": Key("table", "defaults", "[grpc]: the protobuf package and the request message limit"),
+    "enum": Key("table of tables", "none", "[enum.NAME]: a protobuf enum, VALUE = NUMBER"),
+    "message": Key("table of tables", "none", "[message.NAME]: a protobuf message, one key per field"),
+    "service": Key("table of tables", "none", "[service.NAME.METHOD]: a gRPC method (unary or server streaming)"),
 })
 
 SERVER = Table("[server]", "the listener", {
@@ -364,9 +368,35 @@ CACHE = Table("[cache.NAME]", "process-wide replies of a statement, keyed by its
     "entries": Key("integer", 65536, "most entries kept (process-wide)", (1, 1 << 24)),
 })
 
+GRPC = Table("[grpc]", "gRPC over HTTP/2 (h2c and h2 listeners; docs/grpc.md)", {
+    "package": Key("string", '""', 'the protobuf package of every message and service ("benchmark")'),
+    "max_message": Key("integer", 4096, "bytes of one request message (decompressed); larger: RESOURCE_EXHAUSTED",
+                       (1, 16 << 20)),
+})
+
+MESSAGE_FIELD = Table("[message.NAME] field", "{ number = N, type = T }: one field of a protobuf message", {
+    "number": Key("integer", "required", "the field number: 1..536870911, not 19000..19999"),
+    "type": Key("string", "required", "int32 int64 uint32 uint64 sint32 sint64 bool string bytes, an enum or a message"),
+    "repeated": Key("integer", "singular", "a list of at most this many values (packed on the wire)", (1, 65536)),
+    "max_length": Key("integer", "required for string/bytes", "largest size in bytes of a string or bytes value",
+                      (0, 1 << 20)),
+})
+
+SERVICE_METHOD = Table("[service.NAME.METHOD]", "a gRPC method: POST /PACKAGE.NAME/METHOD", {
+    "request": Key("string", "required", "the request message"),
+    "response": Key("string", "required", "the response message"),
+    "stream": Key("string", "unary", '"server": a server stream (client streaming and bidi: not supported yet)'),
+    "reply": Key("table", "required without handler", '{ FIELD = "EXPR" }: response fields computed from the '
+                 "request's (+ - *, wrapping to the field's type); in a stream `i` counts replies from 0"),
+    "count": Key("string", "required for streams", "how many replies a server stream sends (expression)"),
+    "max_count": Key("integer", 100000, "a larger count is OUT_OF_RANGE", (1, 1 << 30)),
+    "handler": Key("string", "none", "a C function in handlers/*.c answering a unary method (grpc_handlers.h)"),
+})
+
 # Same bounds as [server], so a profile cannot reach a setting the server table could not.
 PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tuned (NAME: letters, digits, - _)", {
-    "routes": Key("array of strings", "required", "paths of the routes this build serves"),
+    "routes": Key("array of strings", "required", "paths of the routes this build serves, gRPC methods as "
+                  '"/PACKAGE.SERVICE/METHOD"'),
     "workers": Key("string or integer", "[server] workers", 'overrides [server] workers ("auto" or 1..1024)'),
     "compress": Key("table", "the routes' levels", "{ br = Q, gzip = L }: levels for codings the routes offer"),
     "recv_count": Key("integer", "[server.buffers]", "overrides [server.buffers] recv_count", BUFFERS.keys["recv_count"].bounds),
@@ -378,7 +408,7 @@ PROFILE = Table("[profile.NAME]", "a build variant: some routes, optionally tune
 # Every table, in the order the reference shows them.
 TABLES = (SPEC, SERVER, CORS, LOG, LISTEN, LISTEN_TLS, LIMITS, TIMEOUTS, BUFFERS, VIOLATIONS, VIOLATION_FIELDS, ROUTE, PARAM, ROUTE_BODY, REPLY,
           REPLY_JSON, REPLY_LET, REDIRECT, COMPRESS, STATIC, RESPONSE, ERROR, ERROR_BODY, ROUTE_TEST, SHAPE, SHAPE_FIELD, DATA,
-          DATABASE, SQL, CACHE, PROFILE)
+          DATABASE, SQL, CACHE, GRPC, MESSAGE_FIELD, SERVICE_METHOD, PROFILE)
 
 
 def defaults_and_bounds(table: Table) -> dict:

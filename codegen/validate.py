@@ -36,6 +36,7 @@ from .routing import method_groups, paths
 from .values import string_holes
 from .static_dir import check_static
 from .websocket_route import check_websocket_route
+from .grpc import spec as grpc_spec
 
 # Keys, defaults and bounds come from the registry (spec_keys.py), which docs/spec-reference.md
 # is generated from: key -> (default, lowest, highest).
@@ -167,6 +168,7 @@ class _Checker:
         self.database = sql_spec.check_database(self, data.get("database"))
         self.statements = sql_spec.check_statements(self, data.get("sql"), self.shapes, self.database, _name_problem)
         self.caches = sql_spec.check_caches(self, data.get("cache"), _name_problem)
+        self.grpc = grpc_spec.check(self, data)
         routes = self.routes(data.get("route"))
         profiles = self.profiles(self.table(data, "profile", ("profile",)), data.get("route"))
         if any(e.severity == "error" for e in self.errors):
@@ -174,7 +176,7 @@ class _Checker:
         return Spec(self.source.file, Path(self.source.file).stem, server, routes, profiles,
                     self.shapes, self.data, self.violations, body_shapes=self.body_checker.shapes,
                     errors=named_errors, error_body=error_body, database=self.database,
-                    statements=self.statements, caches=self.caches)
+                    statements=self.statements, caches=self.caches, grpc=self.grpc)
 
     def server(self, raw: dict) -> Server:
         """[server] and its sub-tables (server_table.py); [server.violations] and
@@ -578,6 +580,7 @@ class _Checker:
         raw_routes = raw_routes if isinstance(raw_routes, list) else []
         known_paths = [r["path"] for r in raw_routes
                        if isinstance(r, dict) and isinstance(r.get("path"), str)]
+        known_paths += self.grpc.paths() if self.grpc is not None else []  # "/pkg.Service/Method"
         out = {}
         for name, table in raw.items():
             key = ("profile", name)

@@ -5,7 +5,7 @@
 set -eu
 
 build_pkgs="gcc make libc6-dev pkg-config ragel liburing-dev python3 python3-jinja2 libjansson-dev libbrotli-dev libdeflate-dev libssl-dev libnghttp2-dev libpq-dev"
-test_pkgs="openssl python3-pytest python3-jsonschema python3-hypothesis curl clang-format python3-websockets python3-brotli clang-14 libclang-rt-14-dev python3-seccomp python3-h2 nghttp2-client postgresql-15 postgresql-client-15"
+test_pkgs="openssl python3-pytest python3-jsonschema python3-hypothesis curl clang-format python3-websockets python3-brotli clang-14 libclang-rt-14-dev python3-seccomp python3-h2 nghttp2-client postgresql-15 postgresql-client-15 python3-grpcio protobuf-compiler python3-protobuf"
 
 case "${1:-build}" in
 build) want="$build_pkgs" ;;

@@ -96,12 +96,10 @@ static void write_metrics(text *t, rs_reactor *const *w, unsigned n)
         offsetof(rs_reactor, stats.bytes_in));
     one(t, w, n, "sent_bytes_total", "counter", "Bytes sent to clients through the ring (TLS: ciphertext).",
         offsetof(rs_reactor, stats.bytes_out));
-    static const char *const timers[RS_TIMER_KINDS] = {
-        [RS_TIMER_HEADER] = "header", [RS_TIMER_BODY] = "body",     [RS_TIMER_IDLE] = "idle",
-        [RS_TIMER_WRITE] = "write",   [RS_TIMER_LINGER] = "linger", [RS_TIMER_HANDSHAKE] = "handshake"};
     family(t, "timeouts_total", "counter", "Connections that hit a timeout, by timer.");
-    for (unsigned k = RS_TIMER_NONE + 1; k < RS_TIMER_KINDS; k++) /* NONE is no timer: no sample */
-        say(t, "ringspec_timeouts_total{timer=\"%s\"} %" PRIu64 "\n", timers[k], SUM(stats.timeouts[k]));
+    for (unsigned k = 0; k < RS_TIMER_KINDS; k++)
+        say(t, "ringspec_timeouts_total{timer=\"%s\"} %" PRIu64 "\n", rs_stats_timer_name(k),
+            SUM(stats.timeouts[k]));
     one(t, w, n, "refused_requests_total", "counter", "Requests refused with a canned error and a close.",
         offsetof(rs_reactor, stats.parse_errors));
     family(t, "budget_refusals_total", "counter",

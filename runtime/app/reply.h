@@ -7,6 +7,19 @@
 
 #include "core/reactor.h"
 
+/* A body produced as the peer reads it (gRPC replies and server streams,
+ * runtime/grpc/grpc_call.c): pull() is called only when flow control and
+ * the output cap let a DATA frame leave, so a producer of many messages
+ * holds one at a time however slowly the client reads.  Trailer lines
+ * ("name: value\r\n") follow the body; ctx is the sink's memory given by
+ * pulled(), freed with the stream. */
+typedef struct rs_body_source {
+    /* Up to cap bytes of the body into buf; *done once nothing follows. */
+    size_t (*pull)(void *ctx, char *buf, size_t cap, bool *done);
+    /* The trailer lines after the body, into buf (at most cap bytes). */
+    size_t (*trailers)(void *ctx, char *buf, size_t cap);
+} rs_body_source;
+
 /* Where a reply's bytes go: HTTP/1.1 framing into the connection's output
  * (reply.c), or HEADERS and DATA of an HTTP/2 stream (h2_reply.c).  Both
  * take what generated code hands over: a preformatted status line and
@@ -21,6 +34,12 @@ typedef struct rs_reply_sink {
      * process (static files in memory): never copied into a queue.  NULL
      * where the caller queues such bodies itself (HTTP/1.1, static_serve.c). */
     void (*body_ref)(rs_reply *r, rs_shared_buf *buf, size_t off, size_t len);
+    /* A head (no Content-Length) and a body pulled from src, then trailers:
+     * returns ctx_size bytes of zeroed memory for src's state, NULL when
+     * none (over the budget: the stream is refused).  NULL where bodies
+     * cannot be pulled (HTTP/1.1). */
+    void *(*pulled)(rs_reply *r, const char *head, size_t head_len, const rs_body_source *src,
+                    size_t ctx_size);
 } rs_reply_sink;
 
 extern const rs_reply_sink rs_http1_sink;
@@ -51,6 +70,7 @@ struct rs_reply {
     size_t route_lines_len;
     uint8_t cors_origin;    /* rs_cors_origin of the request */
     uint8_t cors_preflight; /* RS_CORS_NOT_PREFLIGHT / _REFUSED / _OK */
+    uint64_t started_ms;    /* HTTP/2: when the request's HEADERS arrived (CLOCK_MONOTONIC_COARSE) */
 };
 
 /* rs_reply_text with extra header lines (each ending in CRLF) after the

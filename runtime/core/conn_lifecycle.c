@@ -127,6 +127,7 @@ static bool send_direct(rs_reactor *r, rs_conn *c)
     }
     if (res == RS_DIRECT_FULL)
         submit_pollout(r, c);
+    r->stats.bytes_out += n; /* file bodies count like ring sends (--stats, metrics) */
     sent(r, c, n);
     return res != RS_DIRECT_BYTES || c->state == RS_CONN_CLOSING || (c->ops & RS_OP_SEND_BIT) ||
            c->out.queued == 0;

@@ -87,14 +87,20 @@ unsigned rs_stats_workers(rs_reactor *const **workers)
     return registered_count;
 }
 
+static const char *const timer_names[] = {
+    [RS_TIMER_HEADER] = "header", [RS_TIMER_BODY] = "body",     [RS_TIMER_IDLE] = "idle",
+    [RS_TIMER_WRITE] = "write",   [RS_TIMER_LINGER] = "linger", [RS_TIMER_HANDSHAKE] = "handshake",
+};
+_Static_assert(sizeof timer_names / sizeof timer_names[0] == RS_TIMER_KINDS, "a timer kind without a name");
+
+const char *rs_stats_timer_name(unsigned kind)
+{
+    return kind < RS_TIMER_KINDS && timer_names[kind] ? timer_names[kind] : "unnamed";
+}
+
 void rs_stats_print(const rs_reactor *r)
 {
     static const unsigned error_statuses[] = RS_PARSE_ERROR_STATUSES;
-    static const char *const timeout_names[RS_TIMER_KINDS] = {
-        [RS_TIMER_HEADER] = "timeouts_header", [RS_TIMER_BODY] = "timeouts_body",
-        [RS_TIMER_IDLE] = "timeouts_idle",     [RS_TIMER_WRITE] = "timeouts_write",
-        [RS_TIMER_LINGER] = "timeouts_linger", [RS_TIMER_HANDSHAKE] = "timeouts_handshake",
-    };
     const rs_stats *s = &r->stats;
     line l;
     l.len = (size_t)snprintf(l.buf, sizeof l.buf, "stats worker=%d", r->index);
@@ -138,8 +144,11 @@ void rs_stats_print(const rs_reactor *r)
     put(&l, "backpressure_pauses", s->backpressure_pauses);
     put(&l, "send_again", s->send_again);
     put(&l, "recv_again", s->recv_again);
-    for (int k = RS_TIMER_HEADER; k < RS_TIMER_KINDS; k++)
-        put(&l, timeout_names[k], s->timeouts[k]);
+    for (int k = RS_TIMER_HEADER; k < RS_TIMER_KINDS; k++) {
+        char key[40];
+        snprintf(key, sizeof key, "timeouts_%s", rs_stats_timer_name((unsigned)k));
+        put(&l, key, s->timeouts[k]);
+    }
     put_ws(&l, &s->ws);
     if (l.len > sizeof l.buf - 1)
         l.len = sizeof l.buf - 1;

@@ -6,6 +6,11 @@
 
 void rs_stats_print(const rs_reactor *r);
 
+/* The name of a timer kind ("header", "idle", ...): --stats prints
+ * timeouts_<name>, the metrics route labels timer="<name>".  One table, so a
+ * new kind cannot be named in one and missing from the other. */
+const char *rs_stats_timer_name(unsigned kind);
+
 /* Every worker of the process, for the metrics route (app/metrics.c), which
  * reads their counters from its own worker.  Set once by main before any
  * worker serves (the start barrier publishes it). */

@@ -21,6 +21,8 @@ typedef struct rs_h2_stream {
     uint8_t line_done : 1; /* the head starts with its request line (pseudo-headers read) */
     uint8_t ended : 1;     /* the request's END_STREAM arrived */
     uint8_t parked : 1;    /* waits on the database (h2/h2_db.c): its body is kept for a retry */
+    uint8_t grpc : 1;      /* a gRPC call: answered by runtime/grpc (rs_grpc_answer) */
+    uint8_t over : 1;      /* a gRPC call's body passed its limit (RESOURCE_EXHAUSTED) */
     uint8_t body_kind;     /* rs_body_kind of the route matched at the head */
     uint16_t early_status; /* refused before the body ended (413, 415, 503) */
     int16_t route;
@@ -42,6 +44,10 @@ typedef struct rs_h2_stream {
     const char *src;
     size_t src_len, src_off;
     struct rs_shared_buf *ref; /* src's buffer when by reference: DATA leaves without a copy */
+    /* A body pulled as the window opens (reply.h rs_body_source), and its state. */
+    const struct rs_body_source *pull;
+    void *pull_ctx;
+    uint64_t started_ms; /* when the HEADERS began (gRPC deadlines) */
 } rs_h2_stream;
 
 typedef struct rs_h2_conn {

@@ -18,6 +18,28 @@
 #define FIELD_BYTES 2048 /* heads stay far below 1 KiB (DESIGN.md §2 rule 9) */
 #define NO_COPY_MIN 1024 /* smaller DATA from a reference is copied: a reference chunk costs more */
 
+static bool add_lines(const char *p, size_t len, nghttp2_nv *nv, size_t *count, char *lower, size_t *used);
+
+/* A pulled body (reply.h rs_body_source): called by nghttp2 only when the
+ * stream's window and the connection's output cap let a DATA frame leave.
+ * At its end the trailers follow as a HEADERS frame with END_STREAM. */
+static ssize_t pull_body(nghttp2_session *s, rs_h2_stream *st, uint8_t *buf, size_t length, uint32_t *flags)
+{
+    bool done = false;
+    size_t n = st->pull->pull(st->pull_ctx, (char *)buf, length, &done);
+    if (!done)
+        return (ssize_t)n;
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    char lines[FIELD_BYTES], lower[FIELD_BYTES];
+    size_t len = st->pull->trailers(st->pull_ctx, lines, sizeof lines);
+    nghttp2_nv nv[MAX_FIELDS];
+    size_t count = 0, used = 0;
+    if (add_lines(lines, len, nv, &count, lower, &used) && count &&
+        nghttp2_submit_trailer(s, st->id, nv, count) == 0)
+        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM; /* the trailers end the stream */
+    return (ssize_t)n;
+}
+
 static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length, uint32_t *flags,
                          nghttp2_data_source *source, void *user)
 {
@@ -25,6 +47,8 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf, size_t le
     (void)id;
     (void)user;
     rs_h2_stream *st = source->ptr;
+    if (st->pull)
+        return pull_body(s, st, buf, length, flags);
     size_t n = st->src_len - st->src_off;
     if (n > length)
         n = length;
@@ -202,4 +226,28 @@ int rs_h2_send_data(nghttp2_session *s, nghttp2_frame *frame, const uint8_t *fra
     return 0;
 }
 
-const rs_reply_sink rs_h2_sink = {.framed = h2_framed, .head = h2_head, .body_ref = h2_body_ref};
+/* A head and a body pulled from src (reply.h); the state src works on is
+ * the stream's, freed with it. */
+static void *h2_pulled(rs_reply *r, const char *head, size_t head_len, const rs_body_source *src,
+                       size_t ctx_size)
+{
+    if (r->status)
+        return NULL;
+    rs_h2_stream *st = r->stream;
+    st->pull_ctx = rs_h2_alloc(r->reactor, ctx_size);
+    if (!st->pull_ctx) { /* over the worker's budget: the client may retry */
+        r->status = 503;
+        nghttp2_submit_rst_stream(r->conn->h2->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_REFUSED_STREAM);
+        return NULL;
+    }
+    memset(st->pull_ctx, 0, ctx_size);
+    st->pull = src;
+    const char *first_eol = memchr(head, '\n', head_len);
+    size_t line = first_eol ? (size_t)(first_eol + 1 - head) : head_len;
+    if (!submit(r, head, line, head + line, head_len - line, NULL, 0, -1, true))
+        return NULL; /* reset: the context is freed with the stream */
+    return st->pull_ctx;
+}
+
+const rs_reply_sink rs_h2_sink = {
+    .framed = h2_framed, .head = h2_head, .body_ref = h2_body_ref, .pulled = h2_pulled};

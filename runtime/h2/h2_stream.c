@@ -12,6 +12,7 @@
  * only ever held from dispatch to response inside one call. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/accept_encoding.h"
 #include "app/access_log.h"
@@ -20,6 +21,7 @@
 #include "app/reply.h"
 #include "app/request_id.h"
 #include "app/request_text.h"
+#include "grpc/grpc_call.h"
 #include "h2/h2_internal.h"
 #include "static/static_serve.h"
 
@@ -57,6 +59,7 @@ void rs_h2_stream_free(rs_h2_conn *h, rs_h2_stream *st)
     rs_h2_free(r, st->head);
     rs_h2_free(r, st->body);
     rs_h2_free(r, st->out);
+    rs_h2_free(r, st->pull_ctx);
     rs_h2_free(r, st);
 }
 
@@ -116,6 +119,9 @@ int rs_h2_on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void 
     st->id = frame->hd.stream_id;
     st->route = -1;
     st->content_length = -1;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    st->started_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
     st->next = h->streams;
     if (h->streams)
         h->streams->prev = st;
@@ -249,6 +255,12 @@ static void head_done(rs_h2_conn *h, rs_h2_stream *st, bool end_stream)
         return;
     }
     rs_request_view view = view_of(h, st);
+    if (rs_grpc_claims(&view)) { /* a gRPC call: its whole body, up to the message limit */
+        st->grpc = 1;
+        st->body_kind = RS_BODY_JSON; /* kept whole (body_add) */
+        st->body_limit = rs_grpc_body_limit();
+        return;
+    }
     rs_route_match m = {.route = -1};
     rs_params params = {0};
     rs_route_dispatch(&view, &params, &m);
@@ -269,7 +281,10 @@ static void body_add(rs_h2_conn *h, rs_h2_stream *st, const uint8_t *data, size_
     if (st->early_status || st->answered)
         return;
     if (st->body_seen > st->body_limit) {
-        st->early_status = 413;
+        if (st->grpc)
+            st->over = 1; /* answered RESOURCE_EXHAUSTED at once (rs_h2_on_data_chunk) */
+        else
+            st->early_status = 413;
         return;
     }
     if (st->body_kind != RS_BODY_INT && st->body_kind != RS_BODY_JSON)
@@ -301,7 +316,7 @@ int rs_h2_on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, co
     if (!st)
         return 0;
     body_add(h, st, data, len);
-    if (st->early_status && !st->answered)
+    if ((st->early_status || st->over) && !st->answered)
         rs_h2_answer(h, st); /* 413 / 503 now; the rest of the body is discarded */
     return 0;
 }
@@ -395,7 +410,8 @@ unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply, rs_para
                         .stream = st,
                         .stream_id = (uint32_t)st->id,
                         .head_only = st->method == RS_METHOD_HEAD,
-                        .coding = RS_CODING_NONE};
+                        .coding = RS_CODING_NONE,
+                        .started_ms = st->started_ms};
     *params = (rs_params){0};
     *m = (rs_route_match){.route = -1};
     unsigned status = st->early_status;
@@ -411,7 +427,7 @@ unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply, rs_para
         }
         reply->access = access;
     }
-    if (!status) {
+    if (!status && !st->grpc) { /* a gRPC call is answered by runtime/grpc (rs_h2_answer) */
         rs_request_view view = view_of(h, st);
         rs_route_dispatch(&view, params, m);
         status = m->status;
@@ -464,6 +480,14 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
     rs_route_match m;
     rs_access_entry access; /* lives until the reply is written (a parked stream logs when answered) */
     unsigned status = rs_h2_prepare(h, st, &reply, &params, &m, &access);
+    if (st->grpc && !st->early_status) { /* runtime/grpc: logged by the sink like any reply */
+        rs_request_view view = view_of(h, st);
+        rs_grpc_answer(&reply, &view, (const uint8_t *)st->body, st->body_len, st->over);
+        rs_h2_free(h->reactor, st->body);
+        st->body = NULL;
+        st->body_len = st->body_cap = 0;
+        return;
+    }
     if (status && m.route >= 0 && params.violations)
         rs_route_invalid(m.route, &params, &reply);
     else if (status == 415) {

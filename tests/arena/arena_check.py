@@ -45,6 +45,7 @@ TLS_CERT, TLS_KEY = REPO / "tests" / "fixtures" / "tls" / "server.crt", REPO / "
 TLS_PORTS = {8081: 0, 8443: 0}  # arena port -> the port used here (set by main)
 LISTENER_HELP = re.compile(r"^\s+listener (\d+) '[^']+': port (\d+),")
 DB_TESTS = {"async-db", "crud", "api-4", "api-16"}
+GRPC_TESTS = {"unary-grpc", "unary-grpc-tls", "stream-grpc", "stream-grpc-tls"}
 DB_ENV: dict = {}  # DATABASE_URL / DATABASE_MAX_CONN of the test Postgres, once started
 READY_TRIES = 30  # validate.sh: 30 x 1 s
 
@@ -183,6 +184,14 @@ def run_blocks(r: vc.Results, tests: list, static_dir: Path) -> None:
         import ws_checks  # only entries serving /ws need it
 
         ws_checks.echo_ws(r, "127.0.0.1", PORT)
+    if GRPC_TESTS & set(tests):
+        import grpc_checks  # python3-grpcio: only entries serving gRPC need it
+
+        for test, check in (("unary-grpc", grpc_checks.unary_grpc), ("stream-grpc", grpc_checks.stream_grpc)):
+            if test in tests:  # h2c on 8080, beside HTTP/1.1
+                check(r, PORT, None, test)
+            if test + "-tls" in tests:  # h2 on 8443 by ALPN
+                check(r, TLS_PORTS[8443], TLS_CERT, test + "-tls")
 
 
 def serve_and_check(entry: Path, root: Path, log: Path, r: vc.Results, check) -> None:

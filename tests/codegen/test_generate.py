@@ -81,7 +81,8 @@ def test_deterministic_and_not_rewritten_when_unchanged(tmp_path):
     assert first.read_text() == content
     assert first.stat().st_mtime_ns == mtime - 10**9  # make will not rebuild
     # no temporary files left
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["routes.c", "shapes.c", "shapes.h", "sql.c"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grpc.c", "messages.c", "messages.h", "routes.c", "shapes.c",
+                                                          "shapes.h", "sql.c"]
 
 
 def test_unknown_profile(tmp_path):
@@ -89,7 +90,8 @@ def test_unknown_profile(tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == 'spec/arena.toml: error[RS060]: --profile: no profile "nope" ' \
                                             '(known: baseline, pipelined, limited-conn, json, json-comp, json-h2c, crud, async-db, ' \
-                                            'api-4, api-16, upload, static, echo-ws, baseline-h2c, baseline-h2, json-tls, static-h2, all)'
+                                            'api-4, api-16, upload, static, echo-ws, baseline-h2c, baseline-h2, json-tls, static-h2, ' \
+                                            'unary-grpc, unary-grpc-tls, stream-grpc, stream-grpc-tls, all)'
     assert not (tmp_path / "out").exists()
 
 
@@ -208,6 +210,9 @@ def test_check_and_routes():
         "listener h2c: port 8082 (h2c)",
         "listener tls: port 8081 (http1, websocket; TLS)",
         "listener h2: port 8443 (http1, h2; TLS)",
+        "",
+        "rpc POST /benchmark.BenchmarkService/GetSum  message SumRequest  SumReply {result = a + b}",
+        "rpc POST /benchmark.BenchmarkService/StreamSum  message StreamRequest  stream of count x SumReply {result = a + b + i}",
     ]
     result = ringspec("routes", "spec/arena.toml", "--profile", "pipelined")
     assert [line.split()[0] for line in result.stdout.split("\n\n")[0].splitlines()] == ["#", "0"]

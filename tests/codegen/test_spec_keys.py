@@ -72,6 +72,13 @@ def _tables_in(data: dict) -> dict:
         used["[sql.NAME]"] |= set(statement)
     for cache in data.get("cache", {}).values():
         used["[cache.NAME]"] |= set(cache)
+    used["[grpc]"] |= set(data.get("grpc", {}))
+    for message in data.get("message", {}).values():
+        for field in message.values():
+            used["[message.NAME] field"] |= set(field)
+    for service in data.get("service", {}).values():
+        for method in service.values():
+            used["[service.NAME.METHOD]"] |= set(method)
     return used
 
 
@@ -135,6 +142,10 @@ UNKNOWN_KEY_SPECS = {
     "[database]": "[database]\nzzq = 1\n" + ROUTE + REPLY,
     "[sql.NAME]": '[database]\n[sql.s]\ntext = "SELECT 1"\nzzq = 1\n' + ROUTE + REPLY,
     "[cache.NAME]": "[cache.c]\nzzq = 1\n" + ROUTE + REPLY,
+    "[grpc]": "[grpc]\nzzq = 1\n" + ROUTE + REPLY,
+    "[message.NAME] field": '[message.M]\na = { number = 1, type = "int32", zzq = 1 }\n' + ROUTE + REPLY,
+    "[service.NAME.METHOD]": '[message.M]\na = { number = 1, type = "int32" }\n[service.S.Get]\nrequest = "M"\n'
+                             'response = "M"\nreply = { a = "a" }\nzzq = 1\n' + ROUTE + REPLY,
 }
 
 

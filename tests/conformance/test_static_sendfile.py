@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from conftest import DATA_ROOT, REPO_ROOT, build_spec_server, get, start_server, stop_server
+from conftest import DATA_ROOT, REPO_ROOT, WORKERS, build_spec_server, get, start_server, stop_server
+from server_stats import stats_now
 
 HERE = REPO_ROOT / "tests" / "conformance"
 STATIC = DATA_ROOT / "static"
@@ -225,3 +226,16 @@ def test_conditional_fields_found_in_any_case_and_position(srv, prefix):
         assert r.status == 206 and r.body == data[1:3]
         r = c.request(get(prefix + "reset.css", b"Referer: x\r\nX-Range: bytes=1-2\r\n"))  # not Range
         assert r.status == 200 and r.body == data
+
+
+def test_sendfile_bodies_count_in_bytes_out(srv):
+    """--stats/SIGUSR1 bytes_out (and the metrics route's sent_bytes_total) count every byte
+    sent, including bodies that left by sendfile rather than through a ring send."""
+    big = file_bytes(srv.root, "big.bin")
+    with srv.conn() as c:
+        assert c.request(get("/static/edge.bin")).status == 200  # warm the connection
+        before = stats_now(srv, WORKERS)["bytes_out"]
+        for _ in range(3):
+            assert c.request(get("/static/big.bin"), deadline=20).body == big
+        after = stats_now(srv, WORKERS)["bytes_out"]
+    assert after - before >= 3 * len(big), (before, after)
