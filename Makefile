@@ -124,7 +124,7 @@ HTTP1_TESTS := test_http1_api test_http1_request_line test_http1_headers test_ht
                test_http1_fixtures
 UNIT_TESTS  := $(HTTP1_TESTS) test_outq test_timers test_json_writer test_accept_encoding test_request_headers \
                test_ws_parser test_utf8 test_port_owners test_tls_handshake test_tls_records test_tls_memory \
-               test_tls_budget test_pb_codec test_grpc_wire
+               test_tls_budget test_h2_mem test_pb_codec test_grpc_wire test_static_open
 UNIT_BIN    := $(patsubst %,$(OBJ_DIR)/tests/%,$(UNIT_TESTS))
 
 # Each unit test links only the runtime pieces it exercises.
@@ -138,6 +138,8 @@ $(OBJ_DIR)/tests/test_request_headers: runtime/app/request_headers.c
 $(OBJ_DIR)/tests/test_ws_parser: generated/ws_parser.c
 $(OBJ_DIR)/tests/test_utf8: runtime/ws/utf8.c
 $(OBJ_DIR)/tests/test_port_owners: runtime/core/port_owners.c
+$(OBJ_DIR)/tests/test_static_open: runtime/static/static_open.c
+$(OBJ_DIR)/tests/test_h2_mem: runtime/h2/h2_mem.c
 # The TLS stream layer against a real OpenSSL client, in memory (tests/unit/tls_pair.h).
 TLS_TESTS   := test_tls_handshake test_tls_records test_tls_memory test_tls_budget
 $(patsubst %,$(OBJ_DIR)/tests/%,$(TLS_TESTS)): $(filter-out runtime/tls/tls_stream.c,$(wildcard runtime/tls/*.c)) runtime/core/outq.c tests/unit/tls_pair.h
@@ -202,12 +204,12 @@ $(FUZZ_DIR)/fuzz_json_body: tests/fuzz/fuzz_json_body.c runtime/app/json_body.c 
 # HTTP/2 input: the whole runtime (but main) with spec/arena.toml's routes, fed
 # through rs_h2_input without a ring (tests/fuzz/fuzz_h2.c).
 FUZZ_H2_GEN := $(FUZZ_DIR)/arena_gen
-$(FUZZ_DIR)/fuzz_h2: tests/fuzz/fuzz_h2.c $(filter-out runtime/core/server_main.c,$(RUNTIME_SRC)) $(RUNTIME_HDR) \
+$(FUZZ_DIR)/fuzz_h2: tests/fuzz/fuzz_h2.c $(filter-out runtime/server/server_main.c,$(RUNTIME_SRC)) $(RUNTIME_HDR) \
                      $(PARSERS:%=generated/%.c) spec/arena.toml $(wildcard codegen/*.py codegen/templates/*.j2)
 	@mkdir -p $(dir $@)
 	@./ringspec generate spec/arena.toml -o $(FUZZ_H2_GEN) >/dev/null
 	$(CLANG) $(FUZZ_CFLAGS) -Igenerated -I$(FUZZ_H2_GEN) -o $@ $< $(FUZZ_H2_GEN)/*.c \
-	    $(filter-out runtime/core/server_main.c,$(RUNTIME_SRC)) $(PARSERS:%=generated/%.c) $(LDLIBS)
+	    $(filter-out runtime/server/server_main.c,$(RUNTIME_SRC)) $(PARSERS:%=generated/%.c) $(LDLIBS)
 
 # Protobuf decoders: the codecs generated from the spec with every type (as test_pb_codec).
 FUZZ_PB_GEN := $(FUZZ_DIR)/pb_codecs

@@ -6,13 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/layer_hooks.h"
 #include "core/log.h"
 #include "core/output_gate.h"
 #include "core/proto.h"
 #include "core/send_direct.h"
 #include "core/uring_compat.h"
-#include "static/static_serve.h"
-#include "tls/tls_stream.h"
 
 struct io_uring_sqe *rs_get_sqe(rs_reactor *r)
 {
@@ -43,7 +42,7 @@ void rs_conn_accepted(rs_reactor *r, int fd, unsigned protocols, struct rs_tls_c
     c->state = RS_CONN_OPEN;
     /* TCP_NODELAY is inherited from the listener: no syscall per accept. */
     if (tls) {
-        if (!rs_tls_stream_open(r, c, tls, protocols)) {
+        if (!rs_stream_layer.open(r, c, tls, protocols)) {
             c->proto = RS_PROTO_SNIFF;
             rs_conn_abort(r, c);
         }
@@ -80,11 +79,11 @@ static void arm_recv(rs_reactor *r, rs_conn *c)
 static void sent(rs_reactor *r, rs_conn *c, size_t n);
 
 /* The stream layer, when there is one, stands between the transport and
- * the protocol (tls_stream.h). */
+ * the protocol (tls/tls_stream.c, reached through layer_hooks.h). */
 static void data_in(rs_reactor *r, rs_conn *c, char *data, size_t len)
 {
     if (c->flags & RS_CF_TLS)
-        rs_tls_stream_data(r, c, data, len);
+        rs_stream_layer.data(r, c, data, len);
     else
         rs_proto_of(c)->on_data(r, c, data, len);
 }
@@ -92,7 +91,7 @@ static void data_in(rs_reactor *r, rs_conn *c, char *data, size_t len)
 static void drained(rs_reactor *r, rs_conn *c)
 {
     if (c->flags & RS_CF_TLS)
-        rs_tls_stream_drained(r, c);
+        rs_stream_layer.drained(r, c);
     else
         rs_proto_of(c)->on_drained(r, c);
 }
@@ -166,7 +165,8 @@ static void submit_send(rs_reactor *r, rs_conn *c)
     uint32_t len;
     struct io_uring_sqe *sqe = rs_get_sqe(r);
     int flags = MSG_NOSIGNAL | (files ? MSG_MORE : 0);
-    uint32_t sendable = rs_tls_stream_sendable(r, c); /* TLS: never plaintext behind the records */
+    /* TLS: never plaintext behind the records */
+    uint32_t sendable = (c->flags & RS_CF_TLS) ? rs_stream_layer.sendable(r, c) : UINT32_MAX;
     if (c->out.head == c->out.tail && !files) {
         const char *data = rs_outq_peek(&c->out, &len);
         io_uring_prep_send(sqe, c->fd, data, len < sendable ? len : sendable, flags);
@@ -306,7 +306,9 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
     switch (c->state) {
     case RS_CONN_OPEN:
     case RS_CONN_DRAINING:
-        if ((c->flags & RS_CF_FILE) && rs_static_advance(r, c) && c->state == RS_CONN_OPEN)
+        if (rs_proto_of(c)->on_flush)
+            rs_proto_of(c)->on_flush(r, c);
+        if ((c->flags & RS_CF_FILE) && rs_file_reads.advance(r, c) && c->state == RS_CONN_OPEN)
             drained(r, c); /* the file is queued: pipelined requests may go on */
         /* Half-close: the peer's FIN came after requests still unparsed
          * (paused, or behind a file).  They are answered first; once
@@ -314,7 +316,7 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
         if (c->state == RS_CONN_OPEN && (c->flags & RS_CF_PEER_EOF) &&
             !(c->flags & (RS_CF_PAUSED | RS_CF_FILE)))
             c->state = RS_CONN_DRAINING;
-        if ((c->flags & RS_CF_TLS) && !rs_tls_stream_seal(r, c)) {
+        if ((c->flags & RS_CF_TLS) && !rs_stream_layer.seal(r, c)) {
             r->stats.tls_errors++;
             c->state = RS_CONN_CLOSING;
             break;
@@ -322,7 +324,7 @@ void rs_conn_advance(rs_reactor *r, rs_conn *c)
         /* TLS: everything owed is sent; close_notify goes out before the FIN. */
         if ((c->flags & RS_CF_TLS) && c->state == RS_CONN_DRAINING && c->out.queued == 0 &&
             !(c->flags & RS_CF_FILE))
-            rs_tls_stream_notify(r, c);
+            rs_stream_layer.notify(r, c);
         if (!(c->ops & RS_OP_SEND_BIT) && c->out.queued > 0)
             start_send(r, c);
         if (c->state == RS_CONN_DRAINING && c->out.queued == 0 && !(c->flags & RS_CF_FILE)) {
@@ -423,7 +425,7 @@ static void on_send(rs_reactor *r, rs_conn *c, const struct io_uring_cqe *cqe)
     r->stats.bytes_out += (uint64_t)cqe->res;
     rs_outq_consume(&c->out, &r->pool, (size_t)cqe->res);
     if (c->flags & RS_CF_TLS)
-        rs_tls_stream_sent(r, c, (size_t)cqe->res);
+        rs_stream_layer.sent(r, c, (size_t)cqe->res);
     sent(r, c, (size_t)cqe->res);
 }
 
@@ -445,7 +447,8 @@ static void release(rs_reactor *r, rs_conn *c)
 {
     rs_timer_cancel(&r->timers, &r->conns, c);
     rs_proto_of(c)->on_release(r, c);
-    rs_tls_stream_release(r, c);
+    if (c->flags & RS_CF_TLS)
+        rs_stream_layer.release(r, c);
     rs_outq_clear(&c->out, &r->pool);
     r->stats.closed++;
     rs_conn_release(&r->conns, c);
@@ -467,7 +470,7 @@ void rs_conn_complete(rs_reactor *r, rs_conn *c, rs_op op, const struct io_uring
         on_send(r, c, cqe);
         break;
     case RS_OP_READ:
-        rs_static_read_done(r, c, cqe->res);
+        rs_proto_of(c)->on_read(r, c, cqe->res);
         break;
     case RS_OP_SHUTDOWN:
         c->ops &= (uint8_t)~RS_OP_SHUTDOWN_BIT;

@@ -12,15 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/json_scratch.h"
-#include "app/request_text.h"
 #include "core/conn_lifecycle.h"
 #include "core/date_cache.h"
+#include "core/layer_hooks.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/proto.h"
 #include "core/stats.h"
-#include "db/db_pool.h"
 
 #define RS_SQ_ENTRIES 4096
 #define RS_CQ_ENTRIES 32768
@@ -175,7 +173,10 @@ int rs_reactor_init(rs_reactor *r, int index, int cpu, int stop_fd, int report_f
     if (tls == MAP_FAILED)
         return -errno;
     r->tls = tls;
-    if (rs_request_text_init(r) < 0 || rs_log_ring_init(&r->access_log, opt->access_log_fd) < 0)
+    for (const rs_service_hooks *const *s = rs_services; *s; s++)
+        if ((*s)->init && (ret = (*s)->init(r)) < 0)
+            return ret;
+    if (rs_log_ring_init(&r->access_log, opt->access_log_fd) < 0)
         return -ENOMEM;
     rs_timers_init(&r->timers);
     r->timers.duration_ms[RS_TIMER_HEADER] = opt->timeouts.header;
@@ -209,16 +210,17 @@ void rs_reactor_destroy(rs_reactor *r)
         munmap(r->sendv, (size_t)r->opt->max_connections * sizeof(rs_send_vec));
     if (r->tls)
         munmap(r->tls, (size_t)r->opt->max_connections * sizeof *r->tls);
-    rs_request_text_destroy(r);
     rs_log_ring_destroy(&r->access_log);
-    free(r->access_entries);
-    free(r->query_index);
-    rs_json_scratch_free(&r->json);
-    rs_compressor_destroy(&r->compress);
     if (r->ring_ready)
         io_uring_queue_exit(&r->ring);
     r->ring_ready = false;
-    rs_db_pool_destroy(r); /* after the ring: no poll refers to its sockets any more */
+    /* After the ring: no operation refers to what the services hold any more. */
+    size_t n = 0;
+    while (rs_services[n])
+        n++;
+    while (n-- > 0)
+        if (rs_services[n]->destroy)
+            rs_services[n]->destroy(r);
 }
 
 /* The accept of listener i carries i where a connection op has its slot. */
@@ -353,7 +355,9 @@ static void handle_cqe(rs_reactor *r, const struct io_uring_cqe *cqe)
     uint32_t slot = (uint32_t)(ud >> 32);
     uint32_t gen = (uint32_t)(ud >> 8) & 0xFFFFFF;
     if (op == RS_OP_DB_POLL || op == RS_OP_DB_POLLOUT) {
-        rs_db_on_poll(r, op, slot, gen, cqe->res);
+        for (const rs_service_hooks *const *s = rs_services; *s; s++)
+            if ((*s)->on_poll)
+                (*s)->on_poll(r, op, slot, gen, cqe->res);
         return;
     }
     rs_conn *c = slot < r->conns.high_water ? &r->conns.slots[slot] : NULL;
@@ -412,9 +416,10 @@ int rs_reactor_run(rs_reactor *r)
     arm_accepts(r);
     arm_stop_poll(r);
     arm_report_poll(r);
-    if (rs_db_pool_init(r) < 0) {
-        rs_log("database: out of memory for the connection pool");
-        return -ENOMEM;
+    for (const rs_service_hooks *const *s = rs_services; *s; s++) {
+        int ret = (*s)->start ? (*s)->start(r) : 0;
+        if (ret < 0)
+            return ret;
     }
     uint32_t log_drain_until = 0; /* when stopping: how long the access log may still take */
     for (;;) {
@@ -430,9 +435,14 @@ int rs_reactor_run(rs_reactor *r)
         r->now_ms = clock_ms();
         rs_date_refresh(time(NULL));
         expire_timers(r);
-        rs_db_tick(r);
+        for (const rs_service_hooks *const *s = rs_services; *s; s++)
+            if ((*s)->tick)
+                (*s)->tick(r);
         flush_dirty(r);
-        rs_db_flush(r); /* statements parked during the batch go out in one sync per connection */
+        /* e.g. statements parked during the batch go out in one sync per database connection */
+        for (const rs_service_hooks *const *s = rs_services; *s; s++)
+            if ((*s)->flushed)
+                (*s)->flushed(r);
         rs_log_ring_flush(r, &r->access_log); /* the batch's access log lines, in one write */
         if (r->stopping && r->conns.in_use == 0 && !r->accept_armed) {
             /* The last requests' log lines (just flushed, so their write is only
@@ -451,7 +461,9 @@ int rs_reactor_run(rs_reactor *r)
         uint32_t wait_ms = rs_timer_next_wait(&r->timers, &r->conns, r->now_ms, RS_MAX_WAIT_MS);
         if (r->accept_retry_ms && wait_ms > RS_ACCEPT_RETRY_MS)
             wait_ms = RS_ACCEPT_RETRY_MS;
-        wait_ms = rs_db_next_wait(r, wait_ms);
+        for (const rs_service_hooks *const *s = rs_services; *s; s++)
+            if ((*s)->next_wait)
+                wait_ms = (*s)->next_wait(r, wait_ms);
         struct __kernel_timespec ts = {.tv_sec = wait_ms / 1000,
                                        .tv_nsec = (long long)(wait_ms % 1000) * 1000000};
         int ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);

@@ -24,54 +24,7 @@
 #include "core/output_gate.h"
 #include "h2/h2_internal.h"
 
-/* ---- allocation: every byte charged to the worker's budget ---- */
-
-typedef union size_prefix {
-    size_t size;
-    max_align_t align;
-} size_prefix;
-
-void *rs_h2_alloc(rs_reactor *r, size_t size)
-{
-    if (!rs_budget_try_charge(&r->budget, RS_HELD_H2, size + sizeof(size_prefix)))
-        return NULL;
-    size_prefix *p = malloc(size + sizeof *p);
-    if (!p) {
-        rs_budget_release(&r->budget, RS_HELD_H2, size + sizeof(size_prefix));
-        return NULL;
-    }
-    p->size = size;
-    return p + 1;
-}
-
-void rs_h2_free(rs_reactor *r, void *ptr)
-{
-    if (!ptr)
-        return;
-    size_prefix *p = (size_prefix *)ptr - 1;
-    rs_budget_release(&r->budget, RS_HELD_H2, p->size + sizeof *p);
-    free(p);
-}
-
-void *rs_h2_realloc(rs_reactor *r, void *ptr, size_t size)
-{
-    if (!ptr)
-        return rs_h2_alloc(r, size);
-    size_prefix *p = (size_prefix *)ptr - 1;
-    size_t old = p->size;
-    if (size > old && !rs_budget_try_charge(&r->budget, RS_HELD_H2, size - old))
-        return NULL;
-    size_prefix *q = realloc(p, size + sizeof *q);
-    if (!q) {
-        if (size > old)
-            rs_budget_release(&r->budget, RS_HELD_H2, size - old);
-        return NULL;
-    }
-    if (size < old)
-        rs_budget_release(&r->budget, RS_HELD_H2, old - size);
-    q->size = size;
-    return q + 1;
-}
+/* ---- nghttp2's memory: the worker's budget (h2_mem.c) ---- */
 
 static void *mem_malloc(size_t size, void *user)
 {
@@ -120,6 +73,9 @@ static void shared_init(void)
     nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, rs_h2_on_frame_send);
     nghttp2_session_callbacks_set_send_data_callback(callbacks, rs_h2_send_data);
     nghttp2_option_set_no_closed_streams(options, 1);
+    /* Request-body credit follows consumption (rs_h2_on_data_chunk): a
+     * stream whose body is no longer taken gets no more window. */
+    nghttp2_option_set_no_auto_window_update(options, 1);
     nghttp2_option_set_max_deflate_dynamic_table_size(options, 4096);
     nghttp2_option_set_max_outbound_ack(options, 1000);
     nghttp2_option_set_max_settings(options, 32);
@@ -169,7 +125,7 @@ bool rs_h2_open(rs_reactor *r, rs_conn *c)
  * the rest waits in nghttp2 (DATA is pulled from the streams lazily) until
  * the queue drains (rs_h2_drained).  Also decides when the connection is
  * done. */
-static void pump(rs_reactor *r, rs_conn *c)
+void rs_h2_pump(rs_reactor *r, rs_conn *c)
 {
     rs_h2_conn *h = c->h2;
     while (c->state == RS_CONN_OPEN && !rs_output_blocked(r, c)) {
@@ -212,13 +168,13 @@ void rs_h2_input(rs_reactor *r, rs_conn *c, char *data, size_t len)
          * GOAWAY it calls for (none for a bad preface); send it and close. */
         h->closing = true;
     }
-    pump(r, c);
+    rs_h2_pump(r, c);
 }
 
 void rs_h2_drained(rs_reactor *r, rs_conn *c)
 {
     if (c->state == RS_CONN_OPEN)
-        pump(r, c);
+        rs_h2_pump(r, c);
     rs_conn_touch(r, c);
 }
 
@@ -235,7 +191,7 @@ void rs_h2_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
     uint32_t code = kind == RS_TIMER_IDLE ? NGHTTP2_NO_ERROR : NGHTTP2_CANCEL;
     nghttp2_session_terminate_session(h->session, code);
     h->closing = true;
-    pump(r, c);
+    rs_h2_pump(r, c);
 }
 
 /* Stopping: GOAWAY with the last stream id; answered streams finish. */
@@ -244,7 +200,7 @@ void rs_h2_stop(rs_reactor *r, rs_conn *c)
     rs_h2_conn *h = c->h2;
     nghttp2_session_terminate_session(h->session, NGHTTP2_NO_ERROR);
     h->closing = true;
-    pump(r, c);
+    rs_h2_pump(r, c);
 }
 
 void rs_h2_release(rs_reactor *r, rs_conn *c)

@@ -16,6 +16,9 @@ void rs_h2_drained(rs_reactor *r, rs_conn *c);
 void rs_h2_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind);
 void rs_h2_stop(rs_reactor *r, rs_conn *c);
 void rs_h2_release(rs_reactor *r, rs_conn *c);
+/* Static files from disk read for streams (h2_file.c). */
+void rs_h2_file_flush(rs_reactor *r, rs_conn *c);
+void rs_h2_file_read_done(rs_reactor *r, rs_conn *c, int res);
 
 /* rs_proto_ops.on_db: the database answered a parked stream (h2/h2_db.c). */
 struct rs_db_ticket;

@@ -9,6 +9,14 @@
 
 #include "core/reactor.h"
 
+/* A pseudo-header's value while the header block is read: where it is in
+ * the stream's head buffer (before the request line is written). */
+typedef struct rs_h2_pseudo {
+    uint32_t off, len;
+    uint8_t set;
+} rs_h2_pseudo;
+enum { RS_H2_METHOD, RS_H2_PATH, RS_H2_AUTHORITY, RS_H2_PSEUDO_KEPT };
+
 /* One request/response exchange.  Allocated from the worker's budget when
  * its HEADERS begin, freed when nghttp2 closes the stream. */
 typedef struct rs_h2_stream {
@@ -31,6 +39,7 @@ typedef struct rs_h2_stream {
      * as they read an HTTP/1.1 head. */
     char *head;
     uint32_t head_len, head_cap;
+    rs_h2_pseudo pseudo[RS_H2_PSEUDO_KEPT];  /* until the request line is written */
     uint32_t path_len, query_off, query_len; /* path starts after "METHOD " */
     uint32_t ae_off, ae_len;                 /* Accept-Encoding value, ae_off 0 when absent */
     uint64_t body_limit;
@@ -44,6 +53,13 @@ typedef struct rs_h2_stream {
     const char *src;
     size_t src_len, src_off;
     struct rs_shared_buf *ref; /* src's buffer when by reference: DATA leaves without a copy */
+    /* A file from disk (cache = "none", h2_file.c): the head's snapshot and
+     * what is left to read (file->off, file->len), the chunk last read
+     * (fbuf, sent up to fbuf_off), and whether DATA waits for a read. */
+    struct rs_static_pending *file;
+    struct rs_chunk *fbuf;
+    uint32_t fbuf_off;
+    bool file_wait;
     /* A body pulled as the window opens (reply.h rs_body_source), and its state. */
     const struct rs_body_source *pull;
     void *pull_ctx;
@@ -58,13 +74,22 @@ typedef struct rs_h2_conn {
     uint32_t open_streams;
     int32_t last_stream; /* the highest request stream id seen */
     bool closing;        /* GOAWAY queued or the session failed: close once flushed */
+    /* The one file read in flight (RS_OP_READ): for which stream, into which
+     * chunk.  The stream may be gone when it completes (reading NULL). */
+    rs_h2_stream *reading;
+    struct rs_chunk *read_chunk;
+    bool file_work; /* a stream waits for a read: on_flush submits it */
 } rs_h2_conn;
 
 /* Allocation from the worker's budget ([server.limits] buffered): every
- * byte nghttp2 and the streams hold is charged; NULL past the budget. */
+ * byte nghttp2 and the streams hold is charged; NULL past the budget.
+ * Small blocks come from per-worker free lists (h2_mem.c). */
 void *rs_h2_alloc(rs_reactor *r, size_t size);
 void *rs_h2_realloc(rs_reactor *r, void *p, size_t size);
 void rs_h2_free(rs_reactor *r, void *p);
+/* Gives the calling thread's cached free blocks back to malloc (h2_mem.c;
+ * done by itself when a worker's thread exits). */
+void rs_h2_mem_trim(void);
 
 /* nghttp2 callbacks of h2_stream.c. */
 int rs_h2_on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *user);
@@ -78,6 +103,18 @@ int rs_h2_send_data(nghttp2_session *s, nghttp2_frame *frame, const uint8_t *fra
                     nghttp2_data_source *source, void *user);
 int rs_h2_on_frame_send(nghttp2_session *s, const nghttp2_frame *frame, void *user);
 int rs_h2_on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error_code, void *user);
+
+/* Frames nghttp2 has ready into the output queue, under its cap (h2_conn.c). */
+void rs_h2_pump(rs_reactor *r, rs_conn *c);
+
+/* DATA of a file stream (h2_file.c): nghttp2's read callback. */
+ssize_t rs_h2_read_file(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length, uint32_t *flags,
+                        nghttp2_data_source *source, void *user);
+/* Answers st with a file of a cache = "none" directory (h2_file.c). */
+void rs_h2_answer_file(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply, const rs_request_view *view,
+                       const rs_route_match *m);
+/* Drops what a file stream holds (descriptor, chunk). */
+void rs_h2_file_free(rs_h2_conn *h, rs_h2_stream *st);
 
 /* Frees a stream and everything it holds. */
 void rs_h2_stream_free(rs_h2_conn *h, rs_h2_stream *st);

@@ -4,13 +4,13 @@
  * §8.2.2), Content-Length is added, and the body waits in the stream for
  * DATA frames, pulled by nghttp2 as flow control allows: a copy for bodies
  * built per request, a reference for static files held in memory. */
-#include <stdio.h>
 #include <string.h>
 
 #include "app/access_log.h"
 #include "app/cors.h"
 #include "app/reply.h"
 #include "app/request_id.h"
+#include "core/date_cache.h"
 #include "core/shared_buf.h"
 #include "h2/h2_internal.h"
 
@@ -115,7 +115,7 @@ static bool add_lines(const char *p, size_t len, nghttp2_nv *nv, size_t *count, 
  * DATA pulled under flow control.  False when nothing could be submitted. */
 static bool submit(rs_reply *r, const char *status_line, size_t status_len, const char *fields,
                    size_t fields_len, const char *extra, size_t extra_len, int64_t content_length,
-                   bool with_body)
+                   nghttp2_data_source_read_callback body)
 {
     rs_h2_stream *st = r->stream;
     rs_h2_conn *h = r->conn->h2;
@@ -129,6 +129,10 @@ static bool submit(rs_reply *r, const char *status_line, size_t status_len, cons
     char status[4], length[24];
     memcpy(status, status_line + 9, 3);
     nv[count++] = (nghttp2_nv){(uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE};
+    /* As on HTTP/1.1 (RFC 9110 §6.6.1): the worker's cached IMF-fixdate, "Date: " and CRLF cut off
+     * (nghttp2 copies the value; HPACK indexes it, so a second's responses share one entry). */
+    nv[count++] = (nghttp2_nv){(uint8_t *)"date", (uint8_t *)rs_date_line + 6, 4, RS_DATE_LINE_LEN - 8,
+                               NGHTTP2_NV_FLAG_NONE};
     char cors[RS_CORS_LINES_MAX];
     size_t cors_len = rs_cors_lines(r, cors);
     char rid[RS_REQUEST_ID_LINE_MAX];
@@ -143,16 +147,16 @@ static bool submit(rs_reply *r, const char *status_line, size_t status_len, cons
         return false;
     }
     if (content_length >= 0) {
-        int n = snprintf(length, sizeof length, "%lld", (long long)content_length);
+        size_t n = rs_format_i64(length, content_length); /* snprintf cost ~660 instructions a response */
         nv[count++] =
-            (nghttp2_nv){(uint8_t *)"content-length", (uint8_t *)length, 14, (size_t)n, NGHTTP2_NV_FLAG_NONE};
+            (nghttp2_nv){(uint8_t *)"content-length", (uint8_t *)length, 14, n, NGHTTP2_NV_FLAG_NONE};
     }
-    nghttp2_data_provider provider = {.source.ptr = st, .read_callback = read_body};
-    if (nghttp2_submit_response(h->session, st->id, nv, count, with_body ? &provider : NULL) != 0) {
+    nghttp2_data_provider provider = {.source.ptr = st, .read_callback = body};
+    if (nghttp2_submit_response(h->session, st->id, nv, count, body ? &provider : NULL) != 0) {
         nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
         return false;
     }
-    rs_access_log_reply(r, r->status, with_body && content_length > 0 ? (uint64_t)content_length : 0);
+    rs_access_log_reply(r, r->status, body && content_length > 0 ? (uint64_t)content_length : 0);
     return true;
 }
 
@@ -182,11 +186,12 @@ static void h2_framed(rs_reply *r, const char *head, size_t head_len, const char
     const char *first_eol = memchr(head, '\n', head_len);
     size_t line = first_eol ? (size_t)(first_eol + 1 - head) : head_len;
     submit(r, head, line, head + line, head_len - line, extra, extra_len, no_content ? -1 : (int64_t)body_len,
-           send_body);
+           send_body ? read_body : NULL);
 }
 
 /* Only a head; the body follows by reference (h2_body_ref): static files
- * held in memory, whose bytes outlive any stream. */
+ * held in memory, whose bytes outlive any stream; or, for a stream with a
+ * file from disk, from its reads (h2_file.c). */
 static bool h2_head(rs_reply *r, const char *status_line, size_t status_len, const char *fields,
                     size_t fields_len, const char *extra, size_t extra_len, int64_t content_length)
 {
@@ -194,8 +199,10 @@ static bool h2_head(rs_reply *r, const char *status_line, size_t status_len, con
         return false;
     unsigned status = rs_status_of_head(status_line, status_len);
     bool with_body = content_length > 0 && !r->head_only && status != 304;
+    const rs_h2_stream *st = r->stream;
+    nghttp2_data_source_read_callback body = st->file ? rs_h2_read_file : read_body;
     return submit(r, status_line, status_len, fields, fields_len, extra, extra_len, content_length,
-                  with_body);
+                  with_body ? body : NULL);
 }
 
 static void h2_body_ref(rs_reply *r, rs_shared_buf *buf, size_t off, size_t len)
@@ -244,7 +251,7 @@ static void *h2_pulled(rs_reply *r, const char *head, size_t head_len, const rs_
     st->pull = src;
     const char *first_eol = memchr(head, '\n', head_len);
     size_t line = first_eol ? (size_t)(first_eol + 1 - head) : head_len;
-    if (!submit(r, head, line, head + line, head_len - line, NULL, 0, -1, true))
+    if (!submit(r, head, line, head + line, head_len - line, NULL, 0, -1, read_body))
         return NULL; /* reset: the context is freed with the stream */
     return st->pull_ctx;
 }

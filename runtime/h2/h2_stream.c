@@ -27,18 +27,29 @@
 
 static rs_method method_of(const uint8_t *v, size_t n)
 {
-    static const struct {
-        const char *name;
-        rs_method m;
-    } methods[] = {
-        {"GET", RS_METHOD_GET},         {"HEAD", RS_METHOD_HEAD},       {"POST", RS_METHOD_POST},
-        {"PUT", RS_METHOD_PUT},         {"DELETE", RS_METHOD_DELETE},   {"PATCH", RS_METHOD_PATCH},
-        {"OPTIONS", RS_METHOD_OPTIONS}, {"CONNECT", RS_METHOD_CONNECT}, {"TRACE", RS_METHOD_TRACE},
-    };
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
-        if (strlen(methods[i].name) == n && !memcmp(methods[i].name, v, n))
-            return methods[i].m;
-    return RS_METHOD_OTHER;
+#define IS(lit) (n == sizeof lit - 1 && !memcmp(v, lit, sizeof lit - 1))
+    switch (n ? v[0] : 0) {
+    case 'G':
+        return IS("GET") ? RS_METHOD_GET : RS_METHOD_OTHER;
+    case 'H':
+        return IS("HEAD") ? RS_METHOD_HEAD : RS_METHOD_OTHER;
+    case 'P':
+        return IS("POST")    ? RS_METHOD_POST
+               : IS("PUT")   ? RS_METHOD_PUT
+               : IS("PATCH") ? RS_METHOD_PATCH
+                             : RS_METHOD_OTHER;
+    case 'D':
+        return IS("DELETE") ? RS_METHOD_DELETE : RS_METHOD_OTHER;
+    case 'O':
+        return IS("OPTIONS") ? RS_METHOD_OPTIONS : RS_METHOD_OTHER;
+    case 'C':
+        return IS("CONNECT") ? RS_METHOD_CONNECT : RS_METHOD_OTHER;
+    case 'T':
+        return IS("TRACE") ? RS_METHOD_TRACE : RS_METHOD_OTHER;
+    default:
+        return RS_METHOD_OTHER;
+    }
+#undef IS
 }
 
 static rs_h2_stream *stream_of(rs_h2_conn *h, int32_t id)
@@ -56,6 +67,8 @@ void rs_h2_stream_free(rs_h2_conn *h, rs_h2_stream *st)
     if (st->next)
         st->next->prev = st->prev;
     h->open_streams--;
+    if (st->file)
+        rs_h2_file_free(h, st);
     rs_h2_free(r, st->head);
     rs_h2_free(r, st->body);
     rs_h2_free(r, st->out);
@@ -63,8 +76,9 @@ void rs_h2_stream_free(rs_h2_conn *h, rs_h2_stream *st)
     rs_h2_free(r, st);
 }
 
-/* Appends to the rebuilt head; false once it would pass [server.limits] head. */
-static bool head_add(rs_h2_conn *h, rs_h2_stream *st, const void *data, size_t n)
+/* Makes room for n more bytes of the rebuilt head; false once it would
+ * pass [server.limits] head (or the worker's budget). */
+static bool head_reserve(rs_h2_conn *h, rs_h2_stream *st, size_t n)
 {
     uint32_t max = h->reactor->opt->limits.max_head;
     if (n > max - st->head_len)
@@ -81,8 +95,25 @@ static bool head_add(rs_h2_conn *h, rs_h2_stream *st, const void *data, size_t n
         st->head = p;
         st->head_cap = cap;
     }
+    return true;
+}
+
+static inline void head_put(rs_h2_stream *st, const void *data, size_t n)
+{
     memcpy(st->head + st->head_len, data, n);
     st->head_len += (uint32_t)n;
+}
+
+/* Appends a line "name<sep>value\r\n" (sep ": " for fields) in one step. */
+static bool head_line(rs_h2_conn *h, rs_h2_stream *st, const void *name, size_t namelen, const char *sep,
+                      size_t seplen, const void *value, size_t valuelen)
+{
+    if (!head_reserve(h, st, namelen + seplen + valuelen + 2))
+        return false;
+    head_put(st, name, namelen);
+    head_put(st, sep, seplen);
+    head_put(st, value, valuelen);
+    head_put(st, "\r\n", 2);
     return true;
 }
 
@@ -133,44 +164,39 @@ int rs_h2_on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void 
 }
 
 /* Pseudo-headers come before regular fields (nghttp2 checks it) but in any
- * order among themselves, so they are kept as ":name value" lines until the
- * first regular field or the end of the block; then the head is rewritten
- * to start with the request line and Host. */
-static const char *pseudo(const char *head, size_t len, const char *name, size_t *vlen)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i < len;) {
-        const char *eol = memchr(head + i, '\r', len - i);
-        size_t line = (size_t)(eol - (head + i));
-        if (line > n && !memcmp(head + i, name, n) && head[i + n] == ' ') {
-            *vlen = line - n - 1;
-            return head + i + n + 1;
-        }
-        i += line + 2;
-    }
-    return NULL;
-}
-
+ * order among themselves, so their values are kept as they come (where each
+ * one is: st->pseudo) until the first regular field or the end of the
+ * block; then the head is rewritten to start with the request line and
+ * Host.  No second pass looks for them. */
 static bool write_request_line(rs_h2_conn *h, rs_h2_stream *st)
 {
     st->line_done = 1;
-    char *old = st->head;
-    uint32_t old_len = st->head_len;
-    size_t mlen = 0, plen = 0, alen = 0;
-    const char *method = pseudo(old, old_len, ":method", &mlen);
-    const char *path = pseudo(old, old_len, ":path", &plen);
-    const char *authority = pseudo(old, old_len, ":authority", &alen);
-    if (!method || !path || !plen) /* CONNECT has no :path: not served here */
+    const rs_h2_pseudo *ps = st->pseudo;
+    if (!ps[RS_H2_METHOD].set || !ps[RS_H2_PATH].set || !ps[RS_H2_PATH].len) /* CONNECT has no :path */
         return false;
+    char *old = st->head;
+    size_t mlen = ps[RS_H2_METHOD].len, plen = ps[RS_H2_PATH].len, alen = ps[RS_H2_AUTHORITY].len;
+    const char *method = old + ps[RS_H2_METHOD].off, *path = old + ps[RS_H2_PATH].off;
+    bool authority = ps[RS_H2_AUTHORITY].set;
     st->head = NULL;
     st->head_len = st->head_cap = 0;
     st->method = (uint8_t)method_of((const uint8_t *)method, mlen);
     const char *q = memchr(path, '?', plen);
     size_t before = q ? (size_t)(q - path) : plen;
-    bool ok = head_add(h, st, method, mlen) && head_add(h, st, " ", 1) && head_add(h, st, path, plen) &&
-              head_add(h, st, " HTTP/2\r\n", 10);
-    if (ok && authority)
-        ok = head_add(h, st, "host: ", 6) && head_add(h, st, authority, alen) && head_add(h, st, "\r\n", 2);
+    static const char version[] = " HTTP/2\r\n", host[] = "host: ";
+    size_t line = mlen + 1 + plen + sizeof version - 1;
+    bool ok = head_reserve(h, st, line + (authority ? sizeof host - 1 + alen + 2 : 0));
+    if (ok) {
+        head_put(st, method, mlen);
+        head_put(st, " ", 1);
+        head_put(st, path, plen);
+        head_put(st, version, sizeof version - 1);
+        if (authority) {
+            head_put(st, host, sizeof host - 1);
+            head_put(st, old + ps[RS_H2_AUTHORITY].off, alen);
+            head_put(st, "\r\n", 2);
+        }
+    }
     st->path_len = (uint32_t)before;
     if (q) {
         st->query_off = (uint32_t)(mlen + 1 + before + 1);
@@ -178,6 +204,19 @@ static bool write_request_line(rs_h2_conn *h, rs_h2_stream *st)
     }
     rs_h2_free(h->reactor, old);
     return ok;
+}
+
+/* Which pseudo-header a name is: the index in st->pseudo, or -1 for one not
+ * kept (:scheme; nghttp2 refuses unknown ones). */
+static int pseudo_index(const uint8_t *name, size_t n)
+{
+    if (n == 7 && !memcmp(name, ":method", 7))
+        return RS_H2_METHOD;
+    if (n == 5 && !memcmp(name, ":path", 5))
+        return RS_H2_PATH;
+    if (n == 10 && !memcmp(name, ":authority", 10))
+        return RS_H2_AUTHORITY;
+    return -1;
 }
 
 int rs_h2_on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8_t *name, size_t namelen,
@@ -192,11 +231,16 @@ int rs_h2_on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8_
     if (!st || st->bad || st->head_done) /* trailers are not read */
         return 0;
     /* nghttp2 has validated names, values and the pseudo-header rules
-     * (HTTP messaging is on).  :scheme is dropped; :authority becomes Host. */
+     * (HTTP messaging is on: one of each, none after a regular field, the
+     * required ones present).  :scheme is dropped; :authority becomes Host. */
     if (namelen && name[0] == ':') {
-        if (!head_add(h, st, name, namelen) || !head_add(h, st, " ", 1) ||
-            !head_add(h, st, value, valuelen) || !head_add(h, st, "\r\n", 2))
+        int i = pseudo_index(name, namelen);
+        if (i < 0)
+            return 0;
+        if (!head_reserve(h, st, valuelen))
             goto too_large;
+        st->pseudo[i] = (rs_h2_pseudo){.off = st->head_len, .len = (uint32_t)valuelen, .set = 1};
+        head_put(st, value, valuelen);
         return 0;
     }
     if (!st->line_done && !write_request_line(h, st))
@@ -209,8 +253,7 @@ int rs_h2_on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8_
         if (rs_parse_i64((const char *)value, valuelen, &n) && n >= 0)
             st->content_length = n;
     }
-    if (!head_add(h, st, name, namelen) || !head_add(h, st, ": ", 2) || !head_add(h, st, value, valuelen) ||
-        !head_add(h, st, "\r\n", 2))
+    if (!head_line(h, st, name, namelen, ": ", 2, value, valuelen))
         goto too_large;
     return 0;
 too_large:
@@ -250,10 +293,11 @@ static void head_done(rs_h2_conn *h, rs_h2_stream *st, bool end_stream)
             st->early_status = 400;
         return;
     }
-    if (!head_add(h, st, "\r\n", 2)) { /* the blank line, as an HTTP/1.1 head ends */
+    if (!head_reserve(h, st, 2)) { /* the blank line, as an HTTP/1.1 head ends */
         st->early_status = 431;
         return;
     }
+    head_put(st, "\r\n", 2);
     rs_request_view view = view_of(h, st);
     if (rs_grpc_claims(&view)) { /* a gRPC call: its whole body, up to the message limit */
         st->grpc = 1;
@@ -309,15 +353,25 @@ static void body_add(rs_h2_conn *h, rs_h2_stream *st, const uint8_t *data, size_
 int rs_h2_on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data, size_t len,
                         void *user)
 {
-    (void)s;
     (void)flags;
     rs_h2_conn *h = user;
     rs_h2_stream *st = stream_of(h, stream_id);
-    if (!st)
+    if (!st || st->answered) {
+        /* Nobody takes these bytes: the connection's window gets them back (other
+         * streams go on), the stream's does not (its response is already decided). */
+        nghttp2_session_consume_connection(s, len);
         return 0;
+    }
     body_add(h, st, data, len);
-    if ((st->early_status || st->over) && !st->answered)
+    if ((st->early_status || st->over) && !st->answered) {
         rs_h2_answer(h, st); /* 413 / 503 now; the rest of the body is discarded */
+        nghttp2_session_consume_connection(s, len);
+        return 0;
+    }
+    /* Handed to the route: buffered up to its limit (INT, JSON), counted
+     * (STREAM) or, for a request answered at its end (an error), discarded
+     * so that its end can arrive. */
+    nghttp2_session_consume(s, stream_id, len);
     return 0;
 }
 
@@ -433,8 +487,6 @@ unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply, rs_para
         status = m->status;
         if (!status && m->websocket)
             status = 426; /* WebSocket upgrades only from HTTP/1.1 (no RFC 8441) */
-        else if (!status && m->static_dir && m->static_dir->cache != RS_STATIC_MEMORY)
-            status = 501; /* files read from disk per request: HTTP/1.1 only, for now */
         if (!status)
             status = body_value(st, m, params);
         if (m->compress && !status)
@@ -498,7 +550,10 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         rs_reply_error(&reply, status);
     } else if (reply.cors_preflight) {
         rs_cors_preflight_reply(&reply);
-    } else if (m.static_dir) { /* in memory: the body goes by reference */
+    } else if (m.static_dir && m.static_dir->cache != RS_STATIC_MEMORY) {
+        rs_request_view view = view_of(h, st);
+        rs_h2_answer_file(h, st, &reply, &view, &m); /* read from disk as flow control allows */
+    } else if (m.static_dir) {                       /* in memory: the body goes by reference */
         rs_static_pending file;
         rs_request_view view = view_of(h, st);
         rs_static_resolve_into(&file, &view, &m);

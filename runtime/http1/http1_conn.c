@@ -21,9 +21,9 @@
 #include "core/conn_lifecycle.h"
 #include "core/log.h"
 #include "core/output_gate.h"
+#include "core/proto.h"
 #include "core/spill.h"
 #include "static/static_serve.h"
-#include "ws/ws_conn.h"
 
 void rs_http1_open(rs_reactor *r, rs_conn *c)
 {
@@ -143,7 +143,7 @@ static void on_head(rs_reactor *r, rs_conn *c, const char *base, size_t head_len
     if (!m.status && m.websocket) {
         /* 0: upgraded, the slot now holds WebSocket state (the HTTP fields
          * share its bytes: touch none of them after this). */
-        unsigned refused = rs_ws_handshake(r, c, &view, m.websocket);
+        unsigned refused = rs_websocket_upgrade(r, c, &view, m.websocket);
         if (!refused)
             return;
         m.status = (uint16_t)refused; /* answered once the request is read */
@@ -354,7 +354,7 @@ static void process(rs_reactor *r, rs_conn *c, char *in, size_t n)
             on_head(r, c, base, used);
             if (c->proto == RS_PROTO_WS) {
                 /* Frames sent right behind the handshake, in the same receive. */
-                rs_ws_process(r, c, in + pos, n - pos);
+                rs_proto_of(c)->on_switch_data(r, c, in + pos, n - pos);
                 return;
             }
             /* Without a body the head completes the message: answered now

@@ -100,8 +100,13 @@ int rs_static_format_fields(const rs_static_dir *d, uint8_t mime, int rep, bool 
 /* The file at a decoded name, or NULL (memory mode). */
 const rs_static_file *rs_static_find(const rs_static_mount *m, const char *name, size_t n);
 
-/* openat2(dir_fd, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS). */
+/* openat2(dir_fd, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), or
+ * where openat2 is missing or filtered, rs_static_open_walk (static_open.c). */
 int rs_static_open_beneath(int dir_fd, const char *rel, int flags);
+
+/* rel opened one component at a time with O_NOFOLLOW: any symlink, "..", or
+ * an absolute path is refused (ELOOP, EXDEV). */
+int rs_static_open_walk(int dir_fd, const char *rel, int flags);
 
 /* ETag and IMF-fixdate of a representation. */
 void rs_static_etag(char *dst, size_t cap, int64_t mtime, uint64_t size, int rep);

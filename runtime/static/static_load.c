@@ -2,19 +2,17 @@
  * (memory mode) into immutable shared buffers with preformatted header
  * lines, or just open it (none mode).
  *
- * Everything is opened with openat2(RESOLVE_BENEATH) relative to the
- * directory, so a symlink that points outside is skipped, never loaded.
+ * Everything is opened beneath the directory (static_open.c), so a
+ * symlink that points outside is skipped, never loaded.
  * The walk is bounded in depth, file count and bytes. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "static/static.h"
@@ -24,15 +22,6 @@
 #define MAX_FILES 65536
 #define MAX_FILE_BYTES (1u << 30) /* queue counters are 32-bit */
 #define MAX_TOTAL_BYTES (8ull << 30)
-
-int rs_static_open_beneath(int dir_fd, const char *rel, int flags)
-{
-    struct open_how how = {
-        .flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
-        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-    };
-    return (int)syscall(SYS_openat2, dir_fd, rel, &how, sizeof how);
-}
 
 uint8_t rs_static_mime(const rs_static_dir *d, const char *name, size_t len)
 {

@@ -87,8 +87,7 @@ static void describe_snapshot(const rs_static_pending *s, file_meta *m)
     m->val = (rs_static_validators){m->etag, strlen(m->etag), m->last_modified, s->mtime, s->size};
 }
 
-/* Whether the open file still is what the snapshot describes. */
-static bool snapshot_holds(const rs_static_pending *s)
+bool rs_static_snapshot_holds(const rs_static_pending *s)
 {
     struct stat st;
     return fstat(s->fd, &st) == 0 && (uint64_t)st.st_size == s->size && st.st_mtim.tv_sec == s->mtime &&
@@ -241,14 +240,17 @@ bool rs_static_respond_by_ref(rs_reply *reply, const rs_static_pending *s)
     return true;
 }
 
-static void respond_disk(rs_reactor *r, rs_conn *c, rs_reply *reply)
+bool rs_static_respond_disk_head(rs_reply *reply, const rs_static_pending *s)
 {
-    rs_static_pending *s = &c->stat;
+    if (s->status >= 400 && s->status != 416) {
+        rs_reply_error(reply, s->status);
+        return false;
+    }
     file_meta m; /* the head's snapshot: the body may wait, the answer must not change */
     describe_snapshot(s, &m);
     if (s->status == 416) {
         reply_416(reply, m.val.size);
-        return;
+        return false;
     }
     char fields[512];
     bool vary = s->mime != 255 && s->dir->mime[s->mime].compressible && s->dir->sibling_count > 0;
@@ -256,15 +258,18 @@ static void respond_disk(rs_reactor *r, rs_conn *c, rs_reply *reply)
                                     sizeof fields);
     if (n < 0) {
         rs_reply_error(reply, 500);
-        return;
+        return false;
     }
     if (!write_head(reply, s, fields, (size_t)n, m.val.size))
-        return;
-    if (s->status == 304 || reply->head_only || s->len == 0)
-        return;
+        return false;
+    return !(s->status == 304 || reply->head_only || s->len == 0);
+}
+
+static void respond_disk(rs_conn *c, rs_reply *reply)
+{
     /* Stream: keep the descriptor; rs_static_advance reads as the queue drains. */
-    c->flags |= RS_CF_FILE;
-    (void)r;
+    if (rs_static_respond_disk_head(reply, &c->stat))
+        c->flags |= RS_CF_FILE;
 }
 
 void rs_static_respond(rs_reactor *r, rs_conn *c, rs_reply *reply)
@@ -275,7 +280,7 @@ void rs_static_respond(rs_reactor *r, rs_conn *c, rs_reply *reply)
     else if (s->dir->cache == RS_STATIC_MEMORY)
         respond_memory(r, c, reply);
     else
-        respond_disk(r, c, reply);
+        respond_disk(c, reply);
     if (!(c->flags & RS_CF_FILE))
         rs_static_release(c);
 }
@@ -336,7 +341,7 @@ void rs_static_read_done(rs_reactor *r, rs_conn *c, int res)
         rs_conn_abort(r, c);
         return;
     }
-    if ((uint64_t)res >= s->len && !snapshot_holds(s)) {
+    if ((uint64_t)res >= s->len && !rs_static_snapshot_holds(s)) {
         /* The last bytes are read, but the file is no longer the one the head
          * described (its length, ETag, Content-Range): a short body on a
          * dropped connection tells the client, a complete one would not. */

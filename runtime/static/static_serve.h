@@ -23,6 +23,15 @@ void rs_static_respond(rs_reactor *r, rs_conn *c, rs_reply *reply);
  * true when the file has just been fully queued (parsing may resume). */
 bool rs_static_advance(rs_reactor *r, rs_conn *c);
 
+/* A file from disk (cache = "none") resolved into s: writes its head (or its
+ * error, 416, 304).  True when s->len bytes from s->off of s->fd must follow,
+ * read by the caller's protocol (HTTP/2 streams: h2/h2_file.c). */
+bool rs_static_respond_disk_head(rs_reply *reply, const rs_static_pending *s);
+
+/* Whether the open file still is what the head's snapshot described (its
+ * length and modification time): checked when its last bytes are read. */
+bool rs_static_snapshot_holds(const rs_static_pending *s);
+
 void rs_static_read_done(rs_reactor *r, rs_conn *c, int res);
 
 /* Closes the descriptor and frees a read chunk (no read in flight). */

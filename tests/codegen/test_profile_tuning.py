@@ -64,7 +64,7 @@ def test_arena_entry_folder(tmp_path):
     dockerfile = (out / "Dockerfile").read_text()
     assert "FROM debian:12-slim AS build" in dockerfile and "./build.sh binary" in dockerfile
     assert 'CMD ["/usr/local/bin/ringspec-server", "--data-root", "/data"]' in dockerfile
-    for name in ("codegen/cli.py", "runtime/core/server_main.c", "Makefile", "ringspec", "spec/arena.toml"):
+    for name in ("codegen/cli.py", "runtime/server/server_main.c", "Makefile", "ringspec", "spec/arena.toml"):
         assert (out / "src" / name).is_file(), name
     assert "--security-opt seccomp=unconfined" in (out / "README.md").read_text()  # io_uring in Docker
 

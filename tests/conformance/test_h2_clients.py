@@ -58,6 +58,28 @@ def test_curl_http1_on_the_h2c_port_gets_no_200(h2port):
     ("/static/app.js", ()),  # 200 KiB: NO_COPY DATA from the memfd-backed buffer
     ("/static/reset.css", ("-H", "Range: bytes=10-99")),
     ("/static/nonexistent.txt", ()),
+    # Wider parity (issue 15 step 3): every kind of answer spec/arena.toml gives.
+    ("/pipeline", ()),
+    ("/json/0?m=1", ()),
+    ("/json/50?m=7", ()),
+    ("/json/7?m=3", ("-H", "Accept-Encoding: gzip", "--compressed")),
+    ("/json/7?m=3", ("-H", "Accept-Encoding: br;q=0, gzip;q=0")),
+    ("/json/x?m=1", ()),
+    ("/json/7?m=3", ("-X", "DELETE")),
+    ("/baseline2?a=x&b=1", ()),
+    ("/baseline2?a=99999999999999999999&b=1", ()),
+    ("/baseline2?a=1&b=2&a=3", ()),
+    ("/baseline11?a=1&b=2", ("--data-binary", "2x")),
+    ("/baseline11?a=1&b=2", ("--data-binary", "-7")),
+    ("/upload", ("--data-binary", "")),
+    ("/upload", ("-X", "GET")),
+    ("/static/app.js", ("-H", "Accept-Encoding: gzip")),
+    ("/static/reset.css", ("-H", "Range: bytes=999999-")),
+    ("/static/reset.css", ("-H", "Range: bytes=-100")),
+    ("/static/reset.css", ("-H", "If-Modified-Since: Sun, 06 Nov 2044 08:49:37 GMT")),
+    ("/static/%2e%2e/spec/arena.toml", ()),
+    ("/static/hero.webp", ("-H", "Accept-Encoding: br")),
+    ("/nope", ("-X", "POST", "--data-binary", "123")),
 ])
 def test_same_answer_as_http1(server, h2port, path, args):
     """Conformance parity: status, Content-Type, Content-Encoding and body over h2 equal the

@@ -15,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/request_text.h"
 #include "core/conn_lifecycle.h"
+#include "core/date_cache.h"
 #include "h2/h2_conn.h"
 
 static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -35,6 +37,7 @@ static void setup(void)
     memset(&r, 0, sizeof r);
     r.opt = &opt;
     r.dirty_head = RS_NIL;
+    rs_date_refresh(time(NULL)); /* HEADERS carry the cached Date */
     const char *data = getenv("RS_FUZZ_DATA");
     if (rs_data_load(data ? data : "data") < 0) {
         fprintf(stderr, "fuzz_h2: run from the repository root (data/dataset.json) or set RS_FUZZ_DATA\n");

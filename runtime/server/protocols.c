@@ -40,6 +40,7 @@ static const rs_proto_ops http1_ops = {
     .on_stop = rs_http1_stop,
     .on_release = http1_release,
     .on_db = rs_http1_db,
+    .on_read = rs_static_read_done,
 };
 
 /* ---- WebSocket (after a 101 on an HTTP/1.1 connection) ---- */
@@ -52,9 +53,13 @@ static void ws_timeout(rs_reactor *r, rs_conn *c, rs_timer_kind kind)
         rs_conn_abort(r, c);
 }
 
+unsigned (*const rs_websocket_upgrade)(rs_reactor *r, rs_conn *c, const rs_request_view *req,
+                                       const rs_ws_route *route) = rs_ws_handshake;
+
 static const rs_proto_ops ws_ops = {
     .on_open = NULL, /* never accepted as such: upgraded from HTTP/1.1 */
     .on_data = rs_ws_input,
+    .on_switch_data = rs_ws_process,
     .on_drained = rs_ws_resume,
     .on_timeout = ws_timeout,
     .on_stop = rs_ws_stop,
@@ -72,6 +77,8 @@ static const rs_proto_ops h2_ops = {
     .on_stop = rs_h2_stop,
     .on_release = rs_h2_release,
     .on_db = rs_h2_db,
+    .on_flush = rs_h2_file_flush,
+    .on_read = rs_h2_file_read_done,
 };
 
 /* ---- first bytes on a listener with both "http1" and "h2c" ----
