@@ -241,6 +241,19 @@ def struct_size(name: str, shapes: dict) -> int:
     return total
 
 
+def string_names(shape: str, shapes: dict, prefix: str = "body") -> list:
+    """body.<string field> for string fields that always hold a value (statement arguments)."""
+    out = []
+    for f in shapes[shape].fields:
+        if f.type.kind == "array" or f.optional:
+            continue
+        if f.type.kind == "string":
+            out.append(f"{prefix}.{f.name}")
+        elif f.type.kind == "shape":
+            out += string_names(f.type.shape, shapes, f"{prefix}.{f.name}")
+    return out
+
+
 def expression_names(shape: str, shapes: dict, prefix: str = "body") -> list:
     """Names a reply expression may use: body.<int field> for fields that always hold a
     value (required or defaulted), through nested shapes that always hold one."""

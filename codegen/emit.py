@@ -76,11 +76,12 @@ def render(spec: Spec, profile: str | None) -> dict[str, str]:
     context.update(checks_emit.context(spec, routes, c_string))
     context.update(body_emit.context(spec, routes, c_string, c_comment))  # after patterns are numbered
     context.update(responses_emit.context(spec, routes, c_string))
+    context["sql_names"] = [(st.name, st.number) for st in spec.statements.values()] if spec.database else []
     names = ("routes.c", "shapes.h", "shapes.c") + (("handlers.h", "responses.c") if context["any_handler"] else ())
     files = {name: clang_format(env.get_template(name + ".j2").render(context)) for name in names}
     # Only builds with a route that runs a statement connect to Postgres: elsewhere the
     # runtime's weak defaults (runtime/db/db_defaults.c) stand, no [database] at all.
-    if spec.database is not None and any(r.db for r in routes):
+    if spec.database is not None and (any(r.db for r in routes) or (context["any_handler"] and spec.statements)):
         files["sql.c"] = clang_format(sql_emit.render(spec, routes, c_string, lambda view: view.head))
     # Protobuf codecs for a build of the whole spec or of a profile with gRPC methods, and
     # the method table of those methods.
@@ -240,6 +241,7 @@ class _RouteView:
     head_plan: object = None  # reply_head.emit.HeadPlan of a reply route
     utf8_checked: set = field(default_factory=set)  # string parameters a JSON reply writes: valid UTF-8
     db: bool = False  # the reply runs a statement: sql.c answers it (sql_emit.py)
+    sql_text_offsets: dict = field(default_factory=dict)  # string statement arguments: name -> text offset
 
     def __post_init__(self):
         route = self.route
@@ -388,6 +390,7 @@ class _RouteView:
         self._bind(self.head_plan.used)
         if sql_emit.db_call(self.route):
             self.db = True
+            self._keep_sql_strings(sql_emit.db_call(self.route)[0])
             return
         if self.route.json is not None:
             plan = JsonPlan(self.route.json, c_string, self.shapes, self.route.c_name)
@@ -420,6 +423,21 @@ class _RouteView:
         self._bind(used)
         if texts:
             self._bind_query_names(_Strings(set(texts)))
+
+    def _keep_sql_strings(self, call) -> None:
+        """Dispatch keeps the decoded text of each string parameter the statement is given
+        (enum values are named by their index), at sql_text_offsets[name] in request text."""
+        by_name = {p.name: p for p in self.route.params}
+        for arg in call.args:
+            p = by_name.get(arg.param) if arg.kind == "string" else None
+            if p is None or p.constraints.enum or p.name in self.sql_text_offsets:
+                continue
+            self.sql_text_offsets[p.name] = self.text_size
+            self.text_size += p.constraints.max_length
+        for check in self.checks:
+            if check.param.name in self.sql_text_offsets:  # Postgres takes UTF-8 text only
+                check.text_offset = self.sql_text_offsets[check.param.name]
+                check.utf8 = True
 
     def _bind_query_names(self, queries) -> None:
         """Strings and presence tests of data queries: rs_s_NAME is the text of a string

@@ -104,7 +104,21 @@ class BinOp:
     right: "Node"
 
 
-Node = Num | Name | Neg | BinOp
+@dataclass(frozen=True)
+class Call:
+    """clamp(x, low, high) or within(x, low, high, otherwise): the functions of FUNCTIONS."""
+
+    fn: str
+    args: tuple
+
+
+# name -> (argument count, C function in ringspec.h, meaning for messages)
+FUNCTIONS = {
+    "clamp": (3, "rs_clamp", "clamp(x, low, high): x held within low..high"),
+    "within": (4, "rs_within", "within(x, low, high, otherwise): x when low <= x <= high, else otherwise"),
+}
+
+Node = Num | Name | Neg | BinOp | Call
 
 # A name may be dotted: body.qty is a field of a route's JSON body (body_shapes.py).
 _TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)|(.))")
@@ -112,7 +126,7 @@ _TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-
 
 def parse_expr(source: str) -> Node:
     """Recursive descent over: expr = term {(+|-) term}; term = unary {(*|/|%) unary};
-    unary = - unary | primary; primary = INT | NAME | ( expr )."""
+    unary = - unary | primary; primary = INT | NAME | FN ( expr {, expr} ) | ( expr )."""
     tokens = []
     for m in _TOKEN.finditer(source):
         if m.group(1):
@@ -181,6 +195,8 @@ class _Parser:
                 self.fail(f"integer {text} does not fit int64")
             return Num(value)
         if kind == "name":
+            if self.i < len(self.tokens) and self.tokens[self.i] == ("op", "("):
+                return self.call(text)
             return Name(text)
         if text == "(":
             node = self.expr()
@@ -188,6 +204,27 @@ class _Parser:
                 self.fail("missing ')'")
             return node
         self.fail(f'expected a number, a name or "(" but found "{text}"')
+
+
+    def call(self, fn: str) -> Node:
+        if fn not in FUNCTIONS:
+            self.fail(f'unknown function "{fn}" (known: {", ".join(v[2] for v in FUNCTIONS.values())})')
+        self.i += 1  # the "("
+        args = [self.expr()]
+        while self.peek_op(","):
+            args.append(self.expr())
+        if not self.peek_op(")"):
+            self.fail(f"missing ')' after the arguments of {fn}()")
+        if len(args) != FUNCTIONS[fn][0]:
+            self.fail(f"{fn}() takes {FUNCTIONS[fn][0]} arguments, got {len(args)}: {FUNCTIONS[fn][2]}")
+        return Call(fn, tuple(args))
+
+
+def _call_value(fn: str, values: list) -> int:
+    x, low, high = values[0], values[1], values[2]
+    if fn == "clamp":
+        return low if x < low else high if x > high else x
+    return x if low <= x <= high else values[3]
 
 
 # -- checking and folding -------------------------------------------------------------
@@ -201,6 +238,8 @@ def names_in(node: Node) -> list:
         return names_in(node.operand)
     if isinstance(node, BinOp):
         return list(dict.fromkeys(names_in(node.left) + names_in(node.right)))
+    if isinstance(node, Call):
+        return list(dict.fromkeys(n for a in node.args for n in names_in(a)))
     return []
 
 
@@ -217,6 +256,13 @@ def fold(node: Node, source: str) -> Node:
         if isinstance(operand, Num):
             return Num(_checked(-operand.value, source))
         return Neg(operand)
+    if isinstance(node, Call):
+        args = tuple(fold(a, source) for a in node.args)
+        if isinstance(args[1], Num) and isinstance(args[2], Num) and args[1].value > args[2].value:
+            raise ExprError(f"{node.fn}() in {{{source}}} needs low <= high: {FUNCTIONS[node.fn][2]}")
+        if all(isinstance(a, Num) for a in args):
+            return Num(_call_value(node.fn, [a.value for a in args]))
+        return Call(node.fn, args)
     left, right = fold(node.left, source), fold(node.right, source)
     if node.op in "/%" and isinstance(right, Num) and right.value == 0:
         raise ExprError(f"{{{source}}} always divides by zero")
@@ -302,6 +348,11 @@ class CEmitter:
             operand = self.emit(node.operand)
             result = self._temporary()
             self._check(f"__builtin_sub_overflow(0, {operand}, &{result})")
+            return result
+        if isinstance(node, Call):
+            operands = [self.emit(a) for a in node.args]
+            result = self._temporary()
+            self.statements.append(f"{result} = {FUNCTIONS[node.fn][1]}({', '.join(operands)});")
             return result
         left = self.emit(node.left)
         right = self.emit(node.right)

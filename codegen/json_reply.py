@@ -115,6 +115,7 @@ class JsonChecker:
         self.lets: dict = {}
         self.broken_lets: set = set()  # reported once; fields using them are not reported again
         self.statements: dict = {}  # [sql.NAME]: name -> sql_spec.Statement (validate.py sets it)
+        self.body_strings: list = []  # "body.x" string fields of the route's JSON body (statement arguments)
 
     def reply(self, raw, key: tuple, params: list, let_raw=None, let_key=None) -> JsonReply | None:
         """params: ParamInfo of the route (or plain names, read as ints)."""
@@ -227,7 +228,8 @@ class JsonChecker:
             if whole:
                 self.error(key, "a whole-body statement reply is first(sql.NAME(...)) else STATUS")
                 return None
-            return parse_call(text, self.statements, self.infos, lambda msg, inner=None: self.error(key, msg, inner=inner))
+            return parse_call(text, self.statements, self.infos, lambda msg, inner=None: self.error(key, msg, inner=inner),
+                              self.body_strings)
         if m:
             status = int(m.group("status")) if m.group("status") else None
             error = None
@@ -292,7 +294,7 @@ class JsonChecker:
             return None
         status = int(m.group("status"))
         call = parse_call(m.group("query"), self.statements, self.infos,
-                          lambda msg, inner=None: self.error(key, msg))
+                          lambda msg, inner=None: self.error(key, msg), self.body_strings)
         if call is None:
             return None
         if call.statement.row is None:
@@ -302,6 +304,8 @@ class JsonChecker:
 
     def expression(self, text: str, key: tuple, names: list) -> expr.Node | None:
         call = _CALL.search(text)
+        if call and call.group(1) in expr.FUNCTIONS:
+            call = None  # clamp(), within(): int functions of the expression language
         if call:  # len(x) + 1, first(...) * 2: whole values only, not arithmetic
             what = (f"{call.group(1)}(...) is a field's whole value (total = \"len(matches)\"); it cannot "
                     f"be part of arithmetic" if call.group(1) in ("len", "first") else

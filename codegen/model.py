@@ -225,6 +225,7 @@ class Route:
     errors: list = field(default_factory=list)  # responses.NamedError the handler may return
     headers: list = field(default_factory=list)  # reply_head.check.Header: server's, then the route's
     cache: object = None  # sql_spec.Cache in front of a first(sql.NAME(...)) reply
+    invalidate: object = None  # sql_reply.Invalidate: the cache entry this (writing) route drops
     cors: object = None  # cors.policy.Policy: preflights answered, replies get Access-Control-Allow-Origin
     metrics: bool = False  # serves the counters in the Prometheus text format (runtime/app/metrics.c)
 

@@ -128,9 +128,10 @@ def select(spec: Spec, profile: str | None, tunings: dict) -> Spec:
             if isinstance(v, JSource)}
     data = {n: d for n, d in spec.data.items() if n in used}
     # All routes kept in the result: Spec.select(profile) must still find them by path.
-    kept = {r.path: r for r in routes}
+    # Keyed by index: two routes share a path when they answer different methods.
+    kept = {r.index: r for r in routes}
     return dataclasses.replace(spec, server=server, data=data,
-                               routes=[kept.get(r.path, r) for r in spec.routes])
+                               routes=[kept.get(r.index, r) for r in spec.routes])
 
 
 def _is_int(value) -> bool:

@@ -197,6 +197,8 @@ ROUTE = Table("[[route]]", "a path and its methods, answered by a reply, a handl
                             'x-book = "{id}" } ({holes} as in reply text); replace [server] ones of the same name'),
     "redirect": Key("table", "none", "[route.redirect]: answer with a redirect (instead of reply)"),
     "cache": Key("string", "none", 'a [cache.NAME] for a first(sql.NAME(...)) reply: X-Cache: HIT or MISS'),
+    "invalidate": Key("string", "none", '"CACHE(key, ...)": the entry a route running a writing statement drops '
+                      "once Postgres answered (the key as the cached route's statement arguments)"),
     "metrics": Key("boolean", False, "true: the route serves the server's counters (--stats) summed over its "
                    "workers in the Prometheus text format (GET; keys: path, methods, metrics, test)"),
     "cors": Key("table or boolean", "[server.cors]", "the route's CORS policy: keys replacing [server.cors] ones, "

@@ -15,8 +15,8 @@ import json
 import re
 from pathlib import Path
 
-from . import expr, route_tests, server_table, spec_keys, sql_spec, unused_params
-from .body_shapes import BodyChecker, expression_names
+from . import expr, route_tests, server_table, spec_keys, sql_emit, sql_reply, sql_spec, unused_params
+from .body_shapes import BodyChecker, expression_names, string_names
 from .json_reply import JsonChecker
 from .query import param_infos
 from .responses import ResponseChecker
@@ -285,6 +285,7 @@ class _Checker:
         elif not isinstance(reply, dict):
             self.error(path + ("reply",), f"expected a table, got {describe_value(reply)}", code="RS012")
         else:
+            self.body_strings = string_names(json_body.shape, self.body_checker.shapes) if json_body else []
             status, content_type, template, text, json_reply = self.reply(
                 reply, path + ("reply",), [d[0] for d in declared] +
                 (expression_names(json_body.shape, self.body_checker.shapes) if json_body else []),
@@ -295,6 +296,10 @@ class _Checker:
         if self.error_count() == errors_before:
             head.check(handler, responses, status, self.server_headers)
         cache = self.route_cache(raw, path, json_reply)
+        if cache is not None and json_body is not None:
+            self.error(path + ("cache",), "a cache sits in front of reads; a route with a JSON body writes "
+                       '(invalidate = "CACHE(key)" drops what it changed)', code="RS065")
+        invalidate = self.route_invalidate(raw, path, json_reply, param_infos(declared))
         cors = cors_policy.route_policy(self, self.server_cors, raw.get("cors"), path + ("cors",), methods)
         if self.error_count() != errors_before:
             return None
@@ -304,9 +309,21 @@ class _Checker:
         route = Route(index, url, segments, methods, params, body, body_limit, status, content_type,
                       template, text, _c_name(url), json_reply, compress, handler=handler,
                       body_stream=body_stream, json_body=json_body, responses=responses, errors=route_errors,
-                      headers=head.headers, cache=cache, cors=cors)
+                      headers=head.headers, cache=cache, invalidate=invalidate, cors=cors)
         unused_params.check(route, declared, self.unused)
         return route
+
+    def route_invalidate(self, raw: dict, path: tuple, json_reply, infos: list):
+        """invalidate = "CACHE(key, ...)": the entry a writing route drops once Postgres answered."""
+        text = self.string(raw, "invalidate", path, None)
+        if text is None:
+            return None
+        if json_reply is None or sql_emit.db_call_of(json_reply) is None:
+            self.error(path + ("invalidate",), "invalidate belongs to a route whose reply runs a statement "
+                       "(sql.NAME)", code="RS065")
+            return None
+        return sql_reply.parse_invalidate(text, self.caches, {i.name: i for i in infos},
+                                          lambda msg: self.error(path + ("invalidate",), msg, code="RS065"))
 
     def route_cache(self, raw: dict, path: tuple, json_reply):
         """cache = "NAME": a [cache.NAME] in front of a first(sql.NAME(...)) reply."""
@@ -475,6 +492,7 @@ class _Checker:
             checker = JsonChecker(report, self.shapes, self.data, _key_problem, statuses,
                                   getattr(self, "named_errors", {}), getattr(self, "error_body", None))
             checker.statements = self.statements
+            checker.body_strings = getattr(self, "body_strings", [])
             json_reply = checker.reply(raw["json"], key + ("json",), infos, raw.get("let"), key + ("let",))
             return status, content_type, [], json_reply.text if json_reply else "", json_reply
         if "text" not in raw:

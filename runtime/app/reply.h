@@ -57,9 +57,12 @@ struct rs_reply {
     unsigned status;          /* set once a response has been written */
     const char *request_body; /* RS_BODY_JSON: the whole request body (rs_body_parse) */
     size_t request_body_len;
-    rs_status prepared; /* typed handlers: the response to send after it returns */
-    bool parked;        /* rs_reply_db: answered later, by rs_db_answered */
-    int route;          /* the route answered and its parameters (rs_reply_db's failure reply) */
+    rs_status prepared;   /* typed handlers: the response to send after it returns */
+    bool parked;          /* rs_reply_db: answered later, by rs_db_answered */
+    bool to_database;     /* rs_db_run: the database (or its callback, at once) answers */
+    uint32_t cache_epoch; /* [cache.NAME]: the key's set epoch at the miss (db_cache.c) */
+    uint32_t stream_id;   /* HTTP/2: the stream answered (the database ticket names it); 0 for HTTP/1.1 */
+    int route;            /* the route answered and its parameters (rs_reply_db's failure reply) */
     const rs_params *params;
     const rs_cors *cors;                  /* the route's CORS policy: the sink adds its lines (app/cors.h) */
     const struct rs_access_entry *access; /* the request's access log entry, NULL: no line */

@@ -598,6 +598,25 @@ rs_str rs_db_value(const rs_db_rows *rows, unsigned row, unsigned col);
  * when it cannot (no connection, statement failed, queue full). */
 void rs_reply_db(rs_reply *r, unsigned statement, const rs_str *args, unsigned nargs);
 
+/* Statements from C handlers.  rs_db_run sends statement (its index in
+ * rs_sql_statements: handlers.h names them RS_SQL_<name>) with its
+ * parameters as text (copied) and parks the request; once Postgres has
+ * answered, done(reply, rows, tag) writes the response through the reply
+ * (rs_reply_json_begin/_end, rs_reply_text, rs_reply_error), rows NULL when
+ * the database could not answer.  Called at once, before rs_db_run returns,
+ * when no connection is up.  The handler then returns what rs_db_run
+ * returned (typed handlers) or nothing more (untyped ones); its parameters
+ * and JSON body are gone by the time done runs: pass what done needs in
+ * tag.  A request whose statement had to queue runs its handler again. */
+typedef void (*rs_db_done)(rs_reply *reply, const rs_db_rows *rows, int64_t tag);
+rs_status rs_db_run(rs_reply *reply, unsigned statement, const rs_str *args, unsigned nargs, rs_db_done done,
+                    int64_t tag);
+
+/* The request was handed to the database (rs_reply_db, rs_db_run): it
+ * waits, or the callback has answered it already; the generated code sends
+ * nothing more for it. */
+bool rs_reply_waiting(const rs_reply *reply);
+
 /* Provided by generated code (sql.c): the answer of a parked request. */
 void rs_route_db_done(int route, const rs_params *params, rs_reply *reply, const rs_db_rows *rows);
 
@@ -625,6 +644,13 @@ void rs_cache_invalidate(unsigned cache, const rs_str *key, unsigned nkey);
 static inline int64_t rs_clamp(int64_t v, int64_t low, int64_t high)
 {
     return v < low ? low : v > high ? high : v;
+}
+
+/* within(x, low, high, otherwise) of the reply language: x when it lies in
+ * low..high, else otherwise (the arena's "limit > 50 or < 1 -> 10"). */
+static inline int64_t rs_within(int64_t v, int64_t low, int64_t high, int64_t otherwise)
+{
+    return v >= low && v <= high ? v : otherwise;
 }
 
 #endif

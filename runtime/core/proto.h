@@ -17,6 +17,9 @@
 
 #include "core/reactor.h"
 
+struct rs_db_ticket;
+struct rs_db_rows;
+
 typedef struct rs_proto_ops {
     /* Accepted on a listener that starts with this protocol: set up its state.
      * False: no memory, the transport closes the connection. */
@@ -33,6 +36,11 @@ typedef struct rs_proto_ops {
     void (*on_stop)(rs_reactor *r, rs_conn *c);
     /* The slot is being freed: drop everything the protocol holds. */
     void (*on_release)(rs_reactor *r, rs_conn *c);
+    /* A request of this connection parked on the database (runtime/db/):
+     * its answer (rows, NULL when the database could not answer), or, with
+     * retry, a queued one that may now be sent.  NULL: nothing ever parks. */
+    void (*on_db)(rs_reactor *r, rs_conn *c, const struct rs_db_ticket *t, const struct rs_db_rows *rows,
+                  bool retry);
     /* Bytes that followed, in the same buffer, the request that switched the
      * connection to this protocol (a WebSocket upgrade): parsed where they
      * lie, which may be the connection's spill.  NULL when nothing switches

@@ -3,7 +3,13 @@
  * A key is the statement's arguments (text, joined by 0x1f); a value the
  * JSON body written for them.  Lookups copy the body into the response
  * under the set's lock, so a value is never read after it was replaced;
- * stores allocate outside the lock and free what they replaced outside it. */
+ * stores allocate outside the lock and free what they replaced outside it.
+ *
+ * A write invalidates its key and advances its set's epoch.  A miss notes
+ * the epoch (rs_reply.cache_epoch, carried through the pool's ticket) and
+ * its store is dropped if the epoch moved meanwhile: a read that started
+ * before a write committed can finish after the write's invalidation, and
+ * must not put the old row back for a whole TTL. */
 #include "db/db_cache.h"
 
 #include <errno.h>
@@ -30,6 +36,7 @@ typedef struct cache_entry {
 
 typedef struct cache_table {
     cache_entry *entries; /* sets * RS_CACHE_WAYS */
+    uint32_t *epochs;     /* per set: invalidations so far */
     uint32_t set_mask;
     uint32_t ttl_ms;
     pthread_mutex_t locks[RS_CACHE_LOCKS];
@@ -56,7 +63,8 @@ int rs_db_cache_init(void)
         while (sets * RS_CACHE_WAYS < rs_caches[i].entries)
             sets <<= 1;
         tables[i].entries = calloc((size_t)sets * RS_CACHE_WAYS, sizeof(cache_entry));
-        if (!tables[i].entries)
+        tables[i].epochs = calloc(sets, sizeof(uint32_t));
+        if (!tables[i].entries || !tables[i].epochs)
             return -ENOMEM;
         tables[i].set_mask = sets - 1;
         tables[i].ttl_ms = rs_caches[i].ttl_ms;
@@ -92,6 +100,7 @@ typedef struct lookup {
     cache_table *t;
     cache_entry *set;
     pthread_mutex_t *lock;
+    uint32_t *epoch;
     uint64_t hash;
     size_t key_len;
     char key[RS_CACHE_KEY_MAX];
@@ -109,6 +118,7 @@ static bool find_set(lookup *l, unsigned cache, const rs_str *key, unsigned n)
     uint32_t set = (uint32_t)(l->hash >> 20) & l->t->set_mask;
     l->set = &l->t->entries[(size_t)set * RS_CACHE_WAYS];
     l->lock = &l->t->locks[set % RS_CACHE_LOCKS];
+    l->epoch = &l->t->epochs[set];
     return true;
 }
 
@@ -135,6 +145,8 @@ bool rs_cache_reply(rs_reply *r, unsigned cache, const rs_str *key, unsigned n, 
     if (e && e->value && now - e->stored_ms < l.t->ttl_ms) {
         rs_reply_framed(r, head, head_len, NULL, 0, e->value, e->value_len);
         hit = true;
+    } else {
+        r->cache_epoch = *l.epoch;
     }
     pthread_mutex_unlock(l.lock);
     return hit;
@@ -142,7 +154,6 @@ bool rs_cache_reply(rs_reply *r, unsigned cache, const rs_str *key, unsigned n, 
 
 void rs_cache_store(rs_reply *r, unsigned cache, const rs_str *key, unsigned n, const char *body, size_t len)
 {
-    (void)r;
     lookup l;
     if (len > RS_CACHE_VALUE_MAX || !find_set(&l, cache, key, n))
         return;
@@ -152,6 +163,11 @@ void rs_cache_store(rs_reply *r, unsigned cache, const rs_str *key, unsigned n, 
     memcpy(value, body, len);
     uint32_t now = now_ms();
     pthread_mutex_lock(l.lock);
+    if (*l.epoch != r->cache_epoch) { /* written since this read began: its row may be the old one */
+        pthread_mutex_unlock(l.lock);
+        free(value);
+        return;
+    }
     cache_entry *e = match(&l);
     if (!e) { /* an empty or expired way, else the oldest */
         e = &l.set[0];
@@ -182,6 +198,7 @@ void rs_cache_invalidate(unsigned cache, const rs_str *key, unsigned n)
     if (!find_set(&l, cache, key, n))
         return;
     pthread_mutex_lock(l.lock);
+    (*l.epoch)++;
     cache_entry *e = match(&l);
     char *old = NULL;
     if (e) {

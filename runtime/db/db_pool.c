@@ -41,7 +41,7 @@ struct rs_db_rows {
 };
 
 typedef struct rs_db_inflight {
-    uint32_t slot, gen;
+    rs_db_ticket t;
     uint32_t cost; /* bytes charged to the budget */
 } rs_db_inflight;
 
@@ -67,8 +67,9 @@ typedef struct rs_db_conn {
 typedef struct rs_db_pool {
     rs_db_conn *conns;
     uint32_t nconns, depth, next;
-    uint64_t *waiting; /* (slot << 32 | gen) of queued requests, a ring */
+    rs_db_ticket *waiting; /* queued requests, a ring */
     uint32_t wait_head, wait_count, wait_cap;
+    size_t wait_charged; /* the ring's growth, charged to the worker's budget */
     unsigned log_second;
 } rs_db_pool;
 
@@ -180,12 +181,12 @@ static void complete_head(rs_reactor *r, rs_db_conn *dc, PGresult *res)
     dc->count--;
     rs_budget_release(&r->budget, RS_HELD_DB, e.cost);
     ExecStatusType st = PQresultStatus(res);
-    if (e.slot == RS_DB_PREPARE_SLOT) { /* a statement prepared again (e.gen: its index) */
+    if (e.t.slot == RS_DB_PREPARE_SLOT) { /* a statement prepared again (e.t.gen: its index) */
         if (st == PGRES_COMMAND_OK) {
-            dc->broken_statements &= ~(1ull << e.gen);
+            dc->broken_statements &= ~(1ull << e.t.gen);
             dc->reprepare_ms = 0;
         } else {
-            note_unprepared(r, dc, e.gen, res);
+            note_unprepared(r, dc, e.t.gen, res);
         }
         return;
     }
@@ -193,7 +194,7 @@ static void complete_head(rs_reactor *r, rs_db_conn *dc, PGresult *res)
         rs_log_ratelimited(&p->log_second, "database: statement failed: %s", PQresultErrorMessage(res));
     rs_db_rows rows = {res};
     bool ok = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
-    rs_db_answered(r, e.slot, e.gen, ok ? &rows : NULL);
+    rs_db_answered(r, &e.t, ok ? &rows : NULL);
 }
 
 static void drain(rs_reactor *r, rs_db_conn *dc)
@@ -331,16 +332,46 @@ static bool coming_up(const rs_db_pool *p)
     return false;
 }
 
-static bool wait_push(rs_db_pool *p, uint32_t slot, uint32_t gen)
+/* The ring starts at one entry per client connection (an HTTP/1.1
+ * connection parks one request at a time).  An HTTP/2 connection parks up to
+ * h2_streams, so the ring doubles when full, up to max_connections x
+ * h2_streams entries, the growth charged to the worker's budget: refused,
+ * the request gets its failure reply. */
+static bool wait_grow(rs_reactor *r, rs_db_pool *p)
 {
-    if (p->wait_count == p->wait_cap)
+    uint32_t streams = r->opt->limits.h2_streams ? r->opt->limits.h2_streams : 1;
+    uint64_t max = (uint64_t)r->opt->max_connections * streams;
+    if (p->wait_cap >= max)
         return false;
-    p->waiting[(p->wait_head + p->wait_count++) % p->wait_cap] = (uint64_t)slot << 32 | gen;
+    uint32_t cap = (uint32_t)(max < (uint64_t)p->wait_cap * 2 ? max : (uint64_t)p->wait_cap * 2);
+    size_t extra = (size_t)(cap - p->wait_cap) * sizeof *p->waiting;
+    if (!rs_budget_try_charge(&r->budget, RS_HELD_DB, extra))
+        return false;
+    rs_db_ticket *ring = malloc((size_t)cap * sizeof *ring);
+    if (!ring) {
+        rs_budget_release(&r->budget, RS_HELD_DB, extra);
+        return false;
+    }
+    for (uint32_t i = 0; i < p->wait_count; i++)
+        ring[i] = p->waiting[(p->wait_head + i) % p->wait_cap];
+    free(p->waiting);
+    p->waiting = ring;
+    p->wait_head = 0;
+    p->wait_cap = cap;
+    p->wait_charged += extra;
     return true;
 }
 
-rs_db_submit_result rs_db_submit(rs_reactor *r, uint32_t slot, uint32_t gen, unsigned statement,
-                                 const rs_str *args, unsigned nargs)
+static bool wait_push(rs_reactor *r, rs_db_pool *p, const rs_db_ticket *t)
+{
+    if (p->wait_count == p->wait_cap && !wait_grow(r, p))
+        return false;
+    p->waiting[(p->wait_head + p->wait_count++) % p->wait_cap] = *t;
+    return true;
+}
+
+rs_db_submit_result rs_db_submit(rs_reactor *r, const rs_db_ticket *t, unsigned statement, const rs_str *args,
+                                 unsigned nargs)
 {
     rs_db_pool *p = r->db;
     if (!p || statement >= rs_sql_statement_count || nargs > RS_MAX_PARAMS)
@@ -348,7 +379,7 @@ rs_db_submit_result rs_db_submit(rs_reactor *r, uint32_t slot, uint32_t gen, uns
     bool any_ready;
     rs_db_conn *dc = pick(p, statement, &any_ready);
     if (!any_ready)
-        return coming_up(p) && wait_push(p, slot, gen) ? RS_DB_QUEUED : RS_DB_UNAVAILABLE;
+        return coming_up(p) && wait_push(r, p, t) ? RS_DB_QUEUED : RS_DB_UNAVAILABLE;
     size_t bytes = 0;
     for (unsigned i = 0; i < nargs; i++)
         bytes += args[i].len + 1;
@@ -356,7 +387,7 @@ rs_db_submit_result rs_db_submit(rs_reactor *r, uint32_t slot, uint32_t gen, uns
         return RS_DB_UNAVAILABLE;
     uint32_t cost = RS_DB_ENTRY_COST + (uint32_t)bytes;
     if (!dc || !rs_budget_try_charge(&r->budget, RS_HELD_DB, cost))
-        return wait_push(p, slot, gen) ? RS_DB_QUEUED : RS_DB_UNAVAILABLE;
+        return wait_push(r, p, t) ? RS_DB_QUEUED : RS_DB_UNAVAILABLE;
     /* Text parameters are NUL-terminated for libpq, which copies them. */
     char buf[RS_DB_MAX_ARG_BYTES];
     const char *values[RS_MAX_PARAMS];
@@ -374,7 +405,7 @@ rs_db_submit_result rs_db_submit(rs_reactor *r, uint32_t slot, uint32_t gen, uns
         fail(r, dc, "send");
         return RS_DB_UNAVAILABLE;
     }
-    dc->fifo[tail_slot(p, dc)] = (rs_db_inflight){slot, gen, cost};
+    dc->fifo[tail_slot(p, dc)] = (rs_db_inflight){*t, cost};
     dc->count++;
     dc->unsynced = true;
     return RS_DB_SENT;
@@ -392,7 +423,7 @@ static void teardown(rs_reactor *r, rs_db_conn *dc)
             dc->head = (dc->head + 1) % p->depth;
             dc->count--;
             rs_budget_release(&r->budget, RS_HELD_DB, e.cost);
-            rs_db_answered(r, e.slot, e.gen, NULL);
+            rs_db_answered(r, &e.t, NULL);
         }
         cancel_polls(r, dc);
         dc->state = DB_CLOSING;
@@ -430,7 +461,7 @@ static void reprepare(rs_reactor *r, rs_db_conn *dc)
             fail(r, dc, "send");
             return;
         }
-        dc->fifo[tail_slot(p, dc)] = (rs_db_inflight){RS_DB_PREPARE_SLOT, i, 0};
+        dc->fifo[tail_slot(p, dc)] = (rs_db_inflight){{RS_DB_PREPARE_SLOT, i, 0, 0, NULL, 0}, 0};
         dc->count++;
         dc->unsynced = true;
         dc->broken_statements &= ~(1ull << i); /* set again if it fails again */
@@ -462,16 +493,16 @@ void rs_db_tick(rs_reactor *r)
     bool coming = !any_ready && coming_up(p);
     uint32_t n = p->wait_count;
     while (n-- && p->wait_count && !coming) {
-        uint64_t e = p->waiting[p->wait_head];
+        rs_db_ticket e = p->waiting[p->wait_head];
         bool dummy;
         if (any_ready && !pick(p, UINT32_MAX, &dummy))
             break; /* every pipeline is full: wait for results */
         p->wait_head = (p->wait_head + 1) % p->wait_cap;
         p->wait_count--;
         if (any_ready)
-            rs_db_retry(r, (uint32_t)(e >> 32), (uint32_t)e);
+            rs_db_retry(r, &e);
         else
-            rs_db_answered(r, (uint32_t)(e >> 32), (uint32_t)e, NULL);
+            rs_db_answered(r, &e, NULL);
     }
 }
 
@@ -580,6 +611,7 @@ void rs_db_pool_destroy(rs_reactor *r)
     }
     free(p->conns);
     free(p->waiting);
+    rs_budget_release(&r->budget, RS_HELD_DB, p->wait_charged);
     free(p);
     r->db = NULL;
 }

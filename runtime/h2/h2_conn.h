@@ -20,4 +20,10 @@ void rs_h2_release(rs_reactor *r, rs_conn *c);
 void rs_h2_file_flush(rs_reactor *r, rs_conn *c);
 void rs_h2_file_read_done(rs_reactor *r, rs_conn *c, int res);
 
+/* rs_proto_ops.on_db: the database answered a parked stream (h2/h2_db.c). */
+struct rs_db_ticket;
+struct rs_db_rows;
+void rs_h2_db(rs_reactor *r, rs_conn *c, const struct rs_db_ticket *t, const struct rs_db_rows *rows,
+              bool retry);
+
 #endif

@@ -28,6 +28,7 @@ typedef struct rs_h2_stream {
     uint8_t bad : 1;       /* malformed or oversized header block: answered 400/431 */
     uint8_t line_done : 1; /* the head starts with its request line (pseudo-headers read) */
     uint8_t ended : 1;     /* the request's END_STREAM arrived */
+    uint8_t parked : 1;    /* waits on the database (h2/h2_db.c): its body is kept for a retry */
     uint8_t grpc : 1;      /* a gRPC call: answered by runtime/grpc (rs_grpc_answer) */
     uint8_t over : 1;      /* a gRPC call's body passed its limit (RESOURCE_EXHAUSTED) */
     uint8_t body_kind;     /* rs_body_kind of the route matched at the head */
@@ -120,6 +121,16 @@ void rs_h2_stream_free(rs_h2_conn *h, rs_h2_stream *st);
 
 /* Answers a stream: dispatch, body value, route (h2_stream.c). */
 void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st);
+
+/* Dispatches the stream's request (again, for a parked one: its head and
+ * body are kept) into a reply, params and match; the status of a refusal,
+ * else 0; access (the caller's, alive until the reply is written) takes
+ * the stream's log line when the access log or request ids are on.  And what follows the route's answer: the
+ * request's text freed, then the body too unless the stream parked on the database. */
+struct rs_access_entry;
+unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, struct rs_reply *reply, rs_params *params,
+                       rs_route_match *m, struct rs_access_entry *access);
+void rs_h2_finish(rs_h2_conn *h, rs_h2_stream *st, struct rs_reply *reply);
 
 /* The response sink of HTTP/2 streams (h2_reply.c); reply->stream is the stream. */
 struct rs_reply_sink;

@@ -454,64 +454,91 @@ static unsigned body_value(const rs_h2_stream *st, const rs_route_match *m, rs_p
     return 0;
 }
 
-void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
+unsigned rs_h2_prepare(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply, rs_params *params, rs_route_match *m,
+                       rs_access_entry *access)
 {
     rs_reactor *r = h->reactor;
-    rs_conn *c = h->conn;
-    st->answered = 1;
-    r->stats.requests++;
-    rs_reply reply = {.sink = &rs_h2_sink,
-                      .reactor = r,
-                      .conn = c,
-                      .stream = st,
-                      .head_only = st->method == RS_METHOD_HEAD,
-                      .coding = RS_CODING_NONE,
-                      .started_ms = st->started_ms};
-    rs_params params = {0};
-    rs_route_match m = {.route = -1};
+    *reply = (rs_reply){.sink = &rs_h2_sink,
+                        .reactor = r,
+                        .conn = h->conn,
+                        .stream = st,
+                        .stream_id = (uint32_t)st->id,
+                        .head_only = st->method == RS_METHOD_HEAD,
+                        .coding = RS_CODING_NONE,
+                        .started_ms = st->started_ms};
+    *params = (rs_params){0};
+    *m = (rs_route_match){.route = -1};
     unsigned status = st->early_status;
-    rs_access_entry access;
     if (rs_log_ring_on(&r->access_log) || r->opt->request_id != RS_REQUEST_ID_OFF) {
         /* the stream's log line and id, finished by the sink (h2_reply.c) */
         if (st->head_len && !st->bad) {
             rs_request_view head = view_of(h, st);
-            rs_access_begin(&access, head.method, 20, head.path, head.path_len, head.query, head.query_len);
-            rs_request_id_assign(r, &access, &head);
+            rs_access_begin(access, head.method, 20, head.path, head.path_len, head.query, head.query_len);
+            rs_request_id_assign(r, access, &head);
         } else {
-            rs_access_begin_unparsed(&access);
-            rs_request_id_assign(r, &access, NULL);
+            rs_access_begin_unparsed(access);
+            rs_request_id_assign(r, access, NULL);
         }
-        reply.access = &access;
+        reply->access = access;
     }
+    if (!status && !st->grpc) { /* a gRPC call is answered by runtime/grpc (rs_h2_answer) */
+        rs_request_view view = view_of(h, st);
+        rs_route_dispatch(&view, params, m);
+        status = m->status;
+        if (!status && m->websocket)
+            status = 426; /* WebSocket upgrades only from HTTP/1.1 (no RFC 8441) */
+        if (!status)
+            status = body_value(st, m, params);
+        if (m->compress && !status)
+            reply->coding =
+                (uint8_t)rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m->compress);
+        reply->cors = m->cors;
+        reply->cors_origin = rs_cors_origin(m->cors, &view);
+        if (m->preflight)
+            reply->cors_preflight = rs_cors_preflight(m->cors, &view, reply->cors_origin);
+    }
+    if (status == 405)
+        reply->allow = rs_route_allow(m->route);
+    if (m->body_kind == RS_BODY_JSON && !status) {
+        reply->request_body = st->body;
+        reply->request_body_len = st->body_len;
+    }
+    reply->route = m->route;
+    reply->params = params;
+    return status;
+}
+
+void rs_h2_finish(rs_h2_conn *h, rs_h2_stream *st, rs_reply *reply)
+{
+    rs_reactor *r = h->reactor;
+    rs_request_text_free(r, h->conn); /* dispatched again if the stream parked */
+    st->parked = reply->parked;
+    if (st->parked)
+        return;         /* answered by rs_h2_db: the body stays for a retry of the route */
+    if (!reply->status) /* generated code must always answer */
+        rs_reply_error(reply, 500);
+    /* The body has been read: give its memory back now, not at stream close. */
+    rs_h2_free(r, st->body);
+    st->body = NULL;
+    st->body_len = st->body_cap = 0;
+}
+
+void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
+{
+    st->answered = 1;
+    h->reactor->stats.requests++;
+    rs_reply reply;
+    rs_params params;
+    rs_route_match m;
+    rs_access_entry access; /* lives until the reply is written (a parked stream logs when answered) */
+    unsigned status = rs_h2_prepare(h, st, &reply, &params, &m, &access);
     if (st->grpc && !st->early_status) { /* runtime/grpc: logged by the sink like any reply */
         rs_request_view view = view_of(h, st);
         rs_grpc_answer(&reply, &view, (const uint8_t *)st->body, st->body_len, st->over);
-        rs_h2_free(r, st->body);
+        rs_h2_free(h->reactor, st->body);
         st->body = NULL;
         st->body_len = st->body_cap = 0;
         return;
-    }
-    if (!status) {
-        rs_request_view view = view_of(h, st);
-        rs_route_dispatch(&view, &params, &m);
-        status = m.status;
-        if (!status && m.websocket)
-            status = 426; /* WebSocket upgrades only from HTTP/1.1 (no RFC 8441) */
-        if (!status)
-            status = body_value(st, &m, &params);
-        if (m.compress && !status)
-            reply.coding =
-                (uint8_t)rs_accept_choose(view.accept_encoding, view.accept_encoding_len, m.compress);
-        reply.cors = m.cors;
-        reply.cors_origin = rs_cors_origin(m.cors, &view);
-        if (m.preflight)
-            reply.cors_preflight = rs_cors_preflight(m.cors, &view, reply.cors_origin);
-    }
-    if (status == 405)
-        reply.allow = rs_route_allow(m.route);
-    if (m.body_kind == RS_BODY_JSON && !status) {
-        reply.request_body = st->body;
-        reply.request_body_len = st->body_len;
     }
     if (status && m.route >= 0 && params.violations)
         rs_route_invalid(m.route, &params, &reply);
@@ -532,15 +559,7 @@ void rs_h2_answer(rs_h2_conn *h, rs_h2_stream *st)
         rs_static_resolve_into(&file, &view, &m);
         rs_static_respond_by_ref(&reply, &file);
     } else {
-        reply.route = m.route;
-        reply.params = &params;
         rs_route_respond(m.route, &params, &reply);
     }
-    if (!reply.status) /* generated code must always answer */
-        rs_reply_error(&reply, 500);
-    rs_request_text_free(r, c);
-    /* The body has been read: give its memory back now, not at stream close. */
-    rs_h2_free(r, st->body);
-    st->body = NULL;
-    st->body_len = st->body_cap = 0;
+    rs_h2_finish(h, st, &reply);
 }

@@ -42,6 +42,8 @@ void rs_http1_request_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c)
 {
     bool keep_alive = (c->parser.flags & RS_HTTP1_KEEP_ALIVE) && !r->stopping;
     rs_http1_reply_init(reply, r, c, !keep_alive);
+    reply->route = c->route; /* rs_reply_db's failure reply reads them */
+    reply->params = &c->params;
     if (c->body_kind == RS_BODY_JSON) {
         reply->request_body = c->body_buf;
         reply->request_body_len = (size_t)c->body_seen;

@@ -35,4 +35,11 @@ void rs_http1_request_reply_init(rs_reply *reply, rs_reactor *r, rs_conn *c);
 /* The slot is being freed: drop what the protocol holds. */
 void rs_http1_release(rs_reactor *r, rs_conn *c);
 
+/* rs_proto_ops.on_db: the database answered this connection's parked
+ * request (http1_db.c). */
+struct rs_db_ticket;
+struct rs_db_rows;
+void rs_http1_db(rs_reactor *r, rs_conn *c, const struct rs_db_ticket *t, const struct rs_db_rows *rows,
+                 bool retry);
+
 #endif

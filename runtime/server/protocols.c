@@ -39,6 +39,7 @@ static const rs_proto_ops http1_ops = {
     .on_timeout = http1_timeout,
     .on_stop = rs_http1_stop,
     .on_release = http1_release,
+    .on_db = rs_http1_db,
     .on_read = rs_static_read_done,
 };
 
@@ -75,6 +76,7 @@ static const rs_proto_ops h2_ops = {
     .on_timeout = rs_h2_timeout,
     .on_stop = rs_h2_stop,
     .on_release = rs_h2_release,
+    .on_db = rs_h2_db,
     .on_flush = rs_h2_file_flush,
     .on_read = rs_h2_file_read_done,
 };

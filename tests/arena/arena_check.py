@@ -178,6 +178,8 @@ def run_blocks(r: vc.Results, tests: list, static_dir: Path) -> None:
         vc.static(r, base, static_dir)
     if DB_TESTS & set(tests):
         vc.async_db(r, base)
+    if "crud" in tests:
+        vc.crud(r, base)
     if "echo-ws" in tests:
         import ws_checks  # only entries serving /ws need it
 

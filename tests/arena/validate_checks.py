@@ -350,3 +350,37 @@ def async_db(r: Results, base: str) -> None:
     except (ValueError, KeyError, TypeError):
         empty = False
     r.record("async-db empty range -> count 0", empty, f"got {raw[:80]!r}")
+
+
+def _json_of(raw: bytes):
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def crud(r: Results, base: str) -> None:
+    """§3.10 validate steps 1-7 (validate starts no Redis: the cache is in-process)."""
+    doc = _json_of(_curl([f"{base}/crud/items?category=electronics&page=1&limit=5"])) or {}
+    items = doc.get("items") if isinstance(doc, dict) else None
+    ok = (isinstance(items, list) and len(items) == 5 and isinstance(doc.get("total"), int) and doc["total"] > 0
+          and doc.get("page") == 1 and all(isinstance(i, dict) and "rating" in i for i in items))
+    r.record("crud list electronics page 1 limit 5", ok, f"got {str(doc)[:120]!r}")
+    one = _json_of(_curl([f"{base}/crud/items/1"]))
+    r.record("crud GET /crud/items/1 -> id 1", isinstance(one, dict) and one.get("id") == 1, f"got {str(one)[:80]!r}")
+    first = header_value(headers_of(base, "/crud/items/42"), "X-Cache")
+    second = header_value(headers_of(base, "/crud/items/42"), "X-Cache")
+    r.record("crud /crud/items/42 twice: MISS then HIT", (first, second) == ("MISS", "HIT"),
+             f"got {first!r}, {second!r}")
+    check_status(r, base, "crud GET /crud/items/999999 -> 404", 404, "/crud/items/999999")
+    json_args = ["-H", "Content-Type: application/json", "-d"]
+    check_status(r, base, "crud POST /crud/items -> 201", 201, "/crud/items", "-X", "POST", *json_args,
+                 '{"id":200001,"name":"ValidateItem","category":"test","price":42,"quantity":7}')
+    made = _json_of(_curl([f"{base}/crud/items/200001"]))
+    r.record("crud GET /crud/items/200001 -> id 200001", isinstance(made, dict) and made.get("id") == 200001,
+             f"got {str(made)[:80]!r}")
+    _curl([f"{base}/crud/items/200001"])  # warm
+    check_status(r, base, "crud PUT /crud/items/200001 -> 200", 200, "/crud/items/200001", "-X", "PUT", *json_args,
+                 '{"name":"UpdatedItem","category":"test","price":99,"quantity":1}')
+    after = header_value(headers_of(base, "/crud/items/200001"), "X-Cache")
+    r.record("crud GET after PUT -> X-Cache: MISS", after == "MISS", f"got {after!r}")

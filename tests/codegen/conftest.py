@@ -119,6 +119,7 @@ def harness(tmp_path_factory):
                    *sorted(str(c) for c in out.glob("*.c")),
                    *(str(REPO / "runtime" / "app" / name)
                      for name in ("http_util.c", "json_writer.c", "request_headers.c", "text_match.c")),
+                   str(REPO / "runtime" / "ws" / "utf8.c"),
                    str(HARNESS_C), "-o", str(exe),
                    "-ljansson"]
             result = subprocess.run(cmd, capture_output=True, text=True)

@@ -157,6 +157,71 @@ void rs_cache_invalidate(unsigned cache, const rs_str *key, unsigned nkey)
     (void)cache, (void)key, (void)nkey;
 }
 
+/* Request-scoped text (string parameters a reply reads): one block, the
+ * harness answers one request at a time. */
+static char request_text_block[4096];
+
+char *rs_request_text(const rs_request_view *req, size_t size)
+{
+    (void)req;
+    return size <= sizeof request_text_block ? request_text_block : NULL;
+}
+
+const char *rs_reply_request_text(const rs_reply *r)
+{
+    (void)r;
+    return request_text_block;
+}
+
+bool rs_reply_waiting(const rs_reply *r)
+{
+    (void)r;
+    return false; /* the harness's statements answer at once (rs_reply_db) */
+}
+
+/* JSON request bodies: the harness sends none, so a route reading one sees
+ * "missing" (the arena's crud POST/PUT are tested in tests/db). */
+struct json_t *rs_body_parse(const rs_reply *r, rs_body_check *c)
+{
+    (void)r;
+    c->count = 0;
+    c->path_len = 0;
+    c->path[0] = '\0';
+    rs_body_refuse(c, "missing", "a JSON object");
+    return NULL;
+}
+
+void rs_body_free(struct json_t *doc)
+{
+    (void)doc;
+}
+
+void rs_body_refuse(rs_body_check *c, const char *what, const char *expected)
+{
+    if (c->count >= RS_BODY_MAX_VIOLATIONS)
+        return;
+    rs_body_violation *v = &c->v[c->count++];
+    v->what = what;
+    v->expected = expected;
+    snprintf(v->name, sizeof v->name, "%s", c->path);
+}
+
+size_t rs_body_path_key(rs_body_check *c, const char *key)
+{
+    size_t mark = c->path_len;
+    int n = snprintf(c->path + mark, sizeof c->path - mark, "%s%s", mark ? "." : "", key);
+    c->path_len = n < 0 ? mark : mark + (size_t)n < sizeof c->path ? mark + (size_t)n : sizeof c->path - 1;
+    return mark;
+}
+
+size_t rs_body_path_index(rs_body_check *c, size_t i)
+{
+    size_t mark = c->path_len;
+    int n = snprintf(c->path + mark, sizeof c->path - mark, "[%zu]", i);
+    c->path_len = n < 0 ? mark : mark + (size_t)n < sizeof c->path ? mark + (size_t)n : sizeof c->path - 1;
+    return mark;
+}
+
 static rs_method method_from(const char *name)
 {
     static const char *const names[RS_METHOD_COUNT] = {

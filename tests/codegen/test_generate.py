@@ -90,7 +90,7 @@ def test_unknown_profile(tmp_path):
     result = ringspec("generate", "spec/arena.toml", "--profile", "nope", "-o", tmp_path / "out")
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == 'spec/arena.toml: error[RS060]: --profile: no profile "nope" ' \
-                                            '(known: baseline, pipelined, limited-conn, json, json-comp, json-h2c, async-db, ' \
+                                            '(known: baseline, pipelined, limited-conn, json, json-comp, json-h2c, crud, async-db, ' \
                                             'api-4, api-16, upload, static, echo-ws, baseline-h2c, baseline-h2, json-tls, static-h2, ' \
                                             'unary-grpc, unary-grpc-tls, stream-grpc, stream-grpc-tls, all)'
     assert not (tmp_path / "out").exists()
@@ -189,31 +189,24 @@ def test_build_does_not_run_make_for_a_bad_spec(tmp_path, fake_make):
 
 def test_check_and_routes():
     result = ringspec("check", "spec/arena.toml")
-    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 8 routes\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok: 12 routes\n", "")
     result = ringspec("routes", "spec/arena.toml")
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
-        "#  METHODS          PATH               PARAMS                                                           REPLY",
-        "0  GET, HEAD, POST  /baseline11        query a: int, query b: int, body body: int = 0                   "
-        "200 text/plain '{a + b + body}'",
-        "1  GET, HEAD        /pipeline          -                                                                "
-        "200 text/plain 'ok'",
-        "2  GET, HEAD        /json/{count:int}  path count: int, query m: int = 1                                "
-        "200 application/json '{items: dataset[:count] with { total = price * quantity * m }, "
-        "count: len(items)}'",
-        "3  GET, HEAD        /async-db          query min: int = 10, query max: int = 50, query limit: int = 50  "
-        "200 application/json '{items: sql.items_by_price(min, max, clamp(limit, 1, 50)), count: len(items)}'",
-        "4  POST             /upload            body body: stream (bytes read)                                   "
-        "200 text/plain '{body}'",
-        "5  GET, HEAD        /static/*          -                                                                "
-        "files under /data/static (cache memory, precompressed br, gzip)",
-        "6  GET, HEAD        /ws                -                                                                "
-        "101 websocket echo",
-        "7  GET, HEAD        /baseline2         query a: int, query b: int                                       "
-        "200 text/plain '{a + b}'",
-        # the build's redirect of the static prefix without its slash, numbered as generated
-        "8  GET, HEAD        /static            -                                                                "
-        "301 -> /static/",
+        "#   METHODS          PATH                  PARAMS                                                                              REPLY",
+        "0   GET, HEAD, POST  /baseline11           query a: int, query b: int, body body: int = 0                                      200 text/plain '{a + b + body}'",
+        "1   GET, HEAD        /pipeline             -                                                                                   200 text/plain 'ok'",
+        "2   GET, HEAD        /json/{count:int}     path count: int, query m: int = 1                                                   200 application/json '{items: dataset[:count] with { total = price * quantity * m }, count: len(items)}'",
+        "3   GET, HEAD        /async-db             query min: int = 10, query max: int = 50, query limit: int = 50                     200 application/json '{items: sql.items_by_price(min, max, clamp(limit, 1, 50)), count: len(items)}'",
+        "4   GET, HEAD        /crud/items           query category: string (length 0..64)?, query page: int = 1, query limit: int = 10  200 application/json '{items: sql.items_by_category(category else \"electronics\", within(limit, 1, 50, 10), (clamp(page, 1, 1000000) - 1) * within(limit, 1, 50, 10)), total: len(items), page: clamp(page, 1, 1000000), limit: within(limit, 1, 50, 10)}'",
+        "5   POST             /crud/items           body body: json NewItem                                                             201 application/json 'first(sql.upsert_item(body.id, body.name, body.category, body.price, body.quantity)) else 503'",
+        "6   GET, HEAD        /crud/items/{id:int}  path id: int                                                                        200 application/json 'first(sql.item_by_id(id)) else 404'",
+        "7   PUT              /crud/items/{id:int}  path id: int, body body: json ItemChange                                            200 application/json 'first(sql.update_item(id, body.name, body.price, body.quantity)) else 404'",
+        "8   POST             /upload               body body: stream (bytes read)                                                      200 text/plain '{body}'",
+        "9   GET, HEAD        /static/*             -                                                                                   files under /data/static (cache memory, precompressed br, gzip)",
+        "10  GET, HEAD        /ws                   -                                                                                   101 websocket echo",
+        "11  GET, HEAD        /baseline2            query a: int, query b: int                                                          200 text/plain '{a + b}'",
+        "12  GET, HEAD        /static               -                                                                                   301 -> /static/",
         "",
         "listener main: port 8080 (http1, websocket, h2c)",
         "listener h2c: port 8082 (h2c)",
@@ -221,8 +214,7 @@ def test_check_and_routes():
         "listener h2: port 8443 (http1, h2; TLS)",
         "",
         "rpc POST /benchmark.BenchmarkService/GetSum  message SumRequest  SumReply {result = a + b}",
-        "rpc POST /benchmark.BenchmarkService/StreamSum  message StreamRequest  "
-        "stream of count x SumReply {result = a + b + i}",
+        "rpc POST /benchmark.BenchmarkService/StreamSum  message StreamRequest  stream of count x SumReply {result = a + b + i}",
     ]
     result = ringspec("routes", "spec/arena.toml", "--profile", "pipelined")
     assert [line.split()[0] for line in result.stdout.split("\n\n")[0].splitlines()] == ["#", "0"]

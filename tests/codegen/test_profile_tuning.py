@@ -74,7 +74,7 @@ def test_arena_default_profile_is_all(tmp_path):
     assert result.returncode == 0, result.stderr
     tests = json.loads((tmp_path / "ringspec" / "meta.json").read_text())["tests"]
     assert tests == ["baseline", "pipelined", "limited-conn", "json", "json-comp", "json-tls", "upload", "static",
-                     "async-db", "api-4", "api-16", "baseline-h2", "static-h2", "baseline-h2c", "json-h2c",
+                     "async-db", "crud", "api-4", "api-16", "baseline-h2", "static-h2", "baseline-h2c", "json-h2c",
                      "unary-grpc", "unary-grpc-tls", "stream-grpc", "stream-grpc-tls", "echo-ws"]
 
 

@@ -98,11 +98,58 @@ def test_statements_need_a_database_table(tmp_path):
     ("sql.nope(min)", 'unknown statement "nope" (known: by_price)'),
     ("sql.by_price(min, max)", "sql.by_price takes 3 argument(s) ($1..$3), got 2"),
     ("sql.by_price(min, max, lim)", "unknown name lim in $3 (known: min, max, limit)"),
-    ("sql.by_price(min, max, clamp(limit, 50, 1))", "clamp(expr, low, high) with low <= high: clamp(limit, 50, 1)"),
+    ("sql.by_price(min, max, clamp(limit, 50, 1))",
+     "clamp() in {clamp(limit, 50, 1)} needs low <= high: clamp(x, low, high): x held within low..high"),
+    ("sql.by_price(min, max, clamp(limit, 1))",
+     "bad expression {clamp(limit, 1)}: clamp() takes 3 arguments, got 2: clamp(x, low, high): x held within low..high"),
+    ("sql.by_price(min, max, cap(limit, 1))", "bad expression {cap(limit, 1)}: unknown function \"cap\" (known: "
+     "clamp(x, low, high): x held within low..high, within(x, low, high, otherwise): x when low <= x <= high, "
+     "else otherwise)"),
 ])
 def test_bad_calls_in_a_reply(tmp_path, call, message):
     text = HEAD + ITEM_SQL + ASYNC_DB.replace("sql.by_price(min, max, clamp(limit, 1, 50))", call)
     assert message in [m for _, _, m, _ in errors_of(tmp_path, text)]
+
+
+BY_CATEGORY = ('[sql.by_category]\ntext = "SELECT id, name, active, tags, rating_score, rating_count FROM items '
+               'WHERE category = $1 LIMIT $2 OFFSET $3"\nparams = ["string", "int", "int"]\nrow = "Item"\n')
+LIST = '''
+[[route]]
+path = "/list"
+query = { category = { type = "string", required = false }, page = "int = 1", limit = "int = 10", cat = { type = "string", enum = ["a", "b"], default = "b" } }
+[route.reply.json]
+items = 'sql.by_category(ARGS)'
+limit = "within(limit, 1, 50, 10)"
+'''
+
+
+@pytest.mark.parametrize("args, message", [
+    ("page, limit, 0", "$1 is a string: pass a string parameter of the route, or `name else \"text\"` "
+     "(page is an int parameter; string parameters: category, cat)"),
+    ("category, category, 0", "$2 of sql.by_category is an int but category is a string parameter of the route "
+     "(declare the statement's $2 \"string\", or pass an int)"),
+    ("category, limit, len(category)", "unknown function \"len\""),
+    ('category else electronics, limit, 0', "$1 is a string"),
+])
+def test_statement_parameter_types_match_route_parameter_types(tmp_path, args, message):
+    found = [m for _, _, m, _ in errors_of(tmp_path, HEAD + BY_CATEGORY + LIST.replace("ARGS", args))]
+    assert any(message in m for m in found), found
+
+
+def test_string_arguments_are_bound_as_text(tmp_path):
+    text = HEAD + BY_CATEGORY + LIST.replace("ARGS", 'category else "electronics", within(limit, 1, 50, 10), '
+                                             "(clamp(page, 1, 1000) - 1) * within(limit, 1, 50, 10)")
+    spec, _ = check(tmp_path, text)
+    sql_c = emit.render(spec, None)["sql.c"]
+    assert 'rs_args[0] = (rs_str){rs_text + 0, (size_t)rs_p->value[0]};' in sql_c
+    assert 'rs_args[0] = (rs_str){"electronics", 11};' in sql_c  # not sent
+    assert "rs_within(rs_v_limit, 1, 50, 10)" in sql_c and "rs_clamp(rs_v_page, 1, 1000)" in sql_c
+    routes_c = emit.render(spec, None)["routes.c"]
+    assert "rs_request_text(req, 256)" in routes_c  # dispatch keeps the category's decoded text
+    enum = text.replace('category else "electronics"', "cat")
+    sql_c = emit.render(check(tmp_path, enum)[0], None)["sql.c"]
+    assert 'static const rs_str rs_enum_0[] = {{"a", 1}, {"b", 1}};' in sql_c
+    assert "rs_args[0] = rs_enum_0[rs_p->value[3]];" in sql_c
 
 
 def test_database_bounds(tmp_path):
@@ -155,3 +202,68 @@ def test_without_a_database_the_failure_replies(harness, tmp_path):
     assert h.request("GET", "/i/7").status == 503
     response = h.request("GET", "/async-db")
     assert (response.status, response.body) == (200, '{"items":[],"count":0}')
+
+
+WRITES = '''
+[cache.items]
+[shape.Change]
+name = "string"
+price = "int"
+[sql.update]
+text = "UPDATE items SET name = $2, price = $3 WHERE id = $1 RETURNING id, name, active, tags, rating_score, rating_count"
+params = ["int", "string", "int"]
+row = "Item"
+[[route]]
+path = "/i/{id:int}"
+methods = ["PUT"]
+body = { shape = "Change" }
+invalidate = "INVALIDATE"
+reply = { json = "first(sql.update(ARGS)) else 404" }
+'''
+
+
+def test_body_fields_are_statement_arguments_of_their_type(tmp_path):
+    good = HEAD + WRITES.replace("ARGS", "id, body.name, body.price * 2").replace("INVALIDATE", "items(id)")
+    spec, _ = check(tmp_path, good)
+    sql_c = emit.render(spec, None)["sql.c"]
+    assert "rs_args[1] = rs_body_p->name;" in sql_c
+    assert "__builtin_mul_overflow(rs_body_p->price, 2, &rs_t1)" in sql_c
+    assert "rs_cache_invalidate(0, rs_key, 1);" in sql_c
+    assert "(rs_p, rs_r, &rs_body); /* parks the request" in emit.render(spec, None)["routes.c"]
+    for args, message in [("id, body.price, body.price", "$2 is a string"),
+                          ("id, body.name, body.name", "$3 of sql.update is an int but body.name is a string"),
+                          ("id, body.nope, 1", "$2 is a string")]:
+        text = HEAD + WRITES.replace("ARGS", args).replace("INVALIDATE", "items(id)")
+        found = [m for _, _, m, _ in errors_of(tmp_path, text)]
+        assert any(message in m for m in found), (args, found)
+
+
+@pytest.mark.parametrize("invalidate, message", [
+    ("nope(id)", 'unknown cache "nope" (known: items)'),
+    ("items(body.price)", "unknown name body.price in key part 1"),
+    ("items", 'expected "CACHE(arg, ...)"'),
+])
+def test_invalidate_names_a_cache_and_a_key_from_the_route(tmp_path, invalidate, message):
+    text = HEAD + WRITES.replace("ARGS", "id, body.name, body.price").replace("INVALIDATE", invalidate)
+    found = [m for _, _, m, _ in errors_of(tmp_path, text)]
+    assert any(message in m for m in found), found
+
+
+def test_a_writing_route_is_not_cached(tmp_path):
+    text = HEAD + WRITES.replace("ARGS", "id, body.name, body.price").replace(
+        'invalidate = "INVALIDATE"', 'cache = "items"')
+    found = [m for _, _, m, _ in errors_of(tmp_path, text)]
+    assert any("a route with a JSON body writes" in m for m in found), found
+
+
+def test_a_profile_keeps_every_method_of_a_path(tmp_path):
+    """profile_tuning.select kept one route per path: a profile serving GET and PUT of
+    /i/{id} built the PUT twice (its functions defined twice, the GET's missing)."""
+    from codegen import profile_tuning
+    text = (HEAD + WRITES.replace("ARGS", "id, body.name, body.price").replace("INVALIDATE", "items(id)") +
+            '[[route]]\npath = "/i/{id:int}"\ncache = "items"\nreply = { json = "first(sql.by_price(id, id, 1)) else 404" }\n'
+            + ITEM_SQL + '[profile.p]\nroutes = ["/i/{id:int}"]\n')
+    spec, _ = check(tmp_path, text)
+    chosen = profile_tuning.select(spec, "p", {})
+    sql_c = emit.render(chosen, "p")["sql.c"]
+    assert sql_c.count("void rs_sql_start_i_id(") == 1 and sql_c.count("void rs_sql_start_i_id_get(") == 1

@@ -33,12 +33,13 @@ def build_server() -> Path:
 
 
 class Server:
-    def __init__(self, binary: Path, url: str, max_conn: int = 3, workers: int = 1, extra_env: dict | None = None):
+    def __init__(self, binary: Path, url: str, max_conn: int = 3, workers: int = 1, extra_env: dict | None = None,
+                 args: tuple = ()):
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="rs-db-server-", suffix=".log", delete=False)
         env = dict(os.environ, DATABASE_URL=url, DATABASE_MAX_CONN=str(max_conn))
         env.update(extra_env or {})
-        self.proc = subprocess.Popen([str(binary), "--port", str(self.port), "--workers", str(workers)],
+        self.proc = subprocess.Popen([str(binary), "--port", str(self.port), "--workers", str(workers), *args],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env)
         if not wait_until(self._listening, 10):
             self.stop()
@@ -61,6 +62,18 @@ class Server:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.request("GET", target)
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
+    def send(self, method: str, target: str, body=None, timeout: float = 10) -> tuple:
+        """(status, headers dict, body bytes) of one request on a new connection; body: a
+        JSON value sent as application/json, or bytes as they are."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+            conn.request(method, target, body=data, headers={"Content-Type": "application/json"} if data else {})
             resp = conn.getresponse()
             return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
         finally:
