@@ -60,6 +60,7 @@ class ParamCheck:
     pattern_id: int | None = None  # rs_pattern_N in patterns.c
     text_offset: int | None = None  # where its decoded text is kept for the reply, if it is
     utf8: bool = False  # a JSON reply writes its text: it must be valid UTF-8
+    no_nul: bool = False  # a statement argument: Postgres text holds no NUL (libpq would cut it there)
 
     @property
     def slot(self) -> int:

@@ -438,6 +438,7 @@ class _RouteView:
             if check.param.name in self.sql_text_offsets:  # Postgres takes UTF-8 text only
                 check.text_offset = self.sql_text_offsets[check.param.name]
                 check.utf8 = True
+                check.no_nul = True
 
     def _bind_query_names(self, queries) -> None:
         """Strings and presence tests of data queries: rs_s_NAME is the text of a string

@@ -56,3 +56,11 @@ def test_text_is_bound_not_spliced(server, pg):
 def test_unknown_category_and_page_past_the_end_are_empty(server):
     assert server.get_json("/crud/items?category=nothing")["items"] == []
     assert server.get_json("/crud/items?category=office&page=100000&limit=50")["items"] == []
+
+
+def test_a_nul_in_a_statement_argument_is_refused(server):
+    """Postgres text holds no NUL and libpq takes text arguments as C strings: "electronics%00x"
+    would silently be bound as "electronics". Dispatch refuses it with a 400 instead."""
+    status, _, _ = server.get("/crud/items?category=electronics%00x")
+    assert status == 400
+    assert server.get_json("/crud/items?category=electronics&limit=2")["total"] == 2
