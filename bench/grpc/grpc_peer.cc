@@ -1,5 +1,5 @@
 // grpc_peer — the gRPC C++ peer of bench/run's grpc scenarios: a minimal
-// benchmark.BenchmarkService (bench/grpc/benchmark.proto, the arena's) on
+// benchmark.BenchmarkService (tests/fixtures/arena/requests/benchmark.proto, the arena's) on
 // Debian's libgrpc++, the way a user would write it with the callback API.
 //
 //   grpc_peer PORT        listens on 127.0.0.1:PORT (h2c, insecure credentials)

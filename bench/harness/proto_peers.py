@@ -18,6 +18,8 @@ CONF_DIR = os.path.join(BENCH, "peers-config")
 CERT = os.path.join(ROOT, "tests", "fixtures", "tls", "server.crt")
 KEY = os.path.join(ROOT, "tests", "fixtures", "tls", "server.key")
 GRPC_SRC = os.path.join(BENCH, "grpc")
+# The arena's BenchmarkService definition, as the tests use it (one copy in the repo).
+GRPC_PROTO_DIR = os.path.join(ROOT, "tests", "fixtures", "arena", "requests")
 GRPC_BIN = os.path.join(BENCH, "peers", "build", "grpc-bench", "grpc_peer")
 DB_PEER = os.path.join(BENCH, "db", "aiohttp_peer.py")
 
@@ -173,7 +175,7 @@ def build_ringspec(outdir):
 def build_grpc_peer():
     """bench/grpc/grpc_peer.cc against Debian's libgrpc++ into the git-ignored bench/peers/build."""
     src = os.path.join(GRPC_SRC, "grpc_peer.cc")
-    proto = os.path.join(GRPC_SRC, "benchmark.proto")
+    proto = os.path.join(GRPC_PROTO_DIR, "benchmark.proto")
     if os.path.exists(GRPC_BIN) and os.path.getmtime(GRPC_BIN) >= max(os.path.getmtime(src), os.path.getmtime(proto)):
         return GRPC_BIN
     out = os.path.dirname(GRPC_BIN)
@@ -181,9 +183,9 @@ def build_grpc_peer():
     plugin = shutil.which("grpc_cpp_plugin")
     if not plugin or not shutil.which("protoc"):
         raise RuntimeError("protoc / grpc_cpp_plugin missing (scripts/install-bench-deps.sh)")
-    if run_cmd(["protoc", "-I", GRPC_SRC, f"--cpp_out={out}", f"--grpc_out={out}",
+    if run_cmd(["protoc", "-I", GRPC_PROTO_DIR, f"--cpp_out={out}", f"--grpc_out={out}",
                 f"--plugin=protoc-gen-grpc={plugin}", proto]).returncode:
-        raise RuntimeError("protoc failed on bench/grpc/benchmark.proto")
+        raise RuntimeError(f"protoc failed on {proto}")
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "grpc++", "protobuf"],
                            capture_output=True, text=True)
     if flags.returncode:

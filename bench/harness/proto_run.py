@@ -30,7 +30,7 @@ import time
 
 from .common import BENCH, REQ_DIR, ROOT, SERVER_CORE, log, warn
 from .proto_load import h2load_run, loadgen_run, tls_idle_run, tree_mem, wrk_run
-from .proto_peers import GRPC_SRC, JSON_URIS, PORTS, build_grpc_peer, build_ringspec, json_body, server_cmd
+from .proto_peers import GRPC_PROTO_DIR, JSON_URIS, PORTS, build_grpc_peer, build_ringspec, json_body, server_cmd
 from .system import SYSCTL_RESTORE, git_info, port_open, spawn, stop_process, wait_port_free
 
 GRPC_HEADERS = ["content-type: application/grpc", "te: trailers"]
@@ -125,7 +125,7 @@ def probe(scen, route, sv, env):
     if scen in ("grpc-unary", "grpc-stream"):
         url = uris("http", sv, "h2c" if sv != "ringspec" else "main",
                    ["/benchmark.BenchmarkService/" + route])[0]
-        body = os.path.join(GRPC_SRC, "grpc-sum.bin") if route == "GetSum" else None
+        body = os.path.join(GRPC_PROTO_DIR, "grpc-sum.bin") if route == "GetSum" else None
         data = ["--data-binary", "@" + body] if body else ["--data-binary", "@-"]
         r = subprocess.run(["curl", "-s", "--http2-prior-knowledge", "--max-time", "10", "-H", GRPC_HEADERS[0],
                             "-H", GRPC_HEADERS[1], "-o", "-", "-w", "\n%{http_code}"] + data + [url],
@@ -187,7 +187,7 @@ def one_run(scen, route, sv, srv, conns, streams, a, outdir, tag, env, pg_pids):
         return tls_idle_run(PORTS[sv]["https"], conns, 3.0, srv.pid, logpath, env)
     if scen in ("grpc-unary", "grpc-stream"):
         url = uris("http", sv, "h2c" if sv != "ringspec" else "main", ["/benchmark.BenchmarkService/" + route])
-        data = os.path.join(GRPC_SRC, "grpc-sum.bin")
+        data = os.path.join(GRPC_PROTO_DIR, "grpc-sum.bin")
         if scen == "grpc-stream":
             data = os.path.join(outdir, "stream-sum.bin")
             with open(data, "wb") as f:

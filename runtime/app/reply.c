@@ -121,6 +121,33 @@ void rs_reply_text(rs_reply *r, const char *head, size_t head_len, const char *b
     rs_reply_framed(r, head, head_len, NULL, 0, body, body_len);
 }
 
+/* The most the lines after a response's status line and its own fields can
+ * take: the caller's extra lines, CORS, the route's constant headers, the
+ * request id and the framing fields. */
+static size_t lines_after_head_max(const rs_reply *r, size_t extra_len)
+{
+    return extra_len + FIELDS_MAX + (r->cors ? RS_CORS_LINES_MAX : 0) +
+           (r->access ? RS_REQUEST_ID_LINE_MAX : 0) + r->route_lines_len;
+}
+
+/* Writes those lines at p (room reserved by lines_after_head_max); returns
+ * the end.  content_length < 0: a response without a body (no framing). */
+static char *write_lines_after_head(const rs_reply *r, char *p, const char *extra, size_t extra_len,
+                                    int64_t content_length)
+{
+    if (extra_len) {
+        memcpy(p, extra, extra_len);
+        p += extra_len;
+    }
+    p += rs_cors_lines(r, p);
+    if (r->route_lines_len) {
+        memcpy(p, r->route_lines, r->route_lines_len);
+        p += r->route_lines_len;
+    }
+    p += rs_request_id_line(r, p);
+    return write_fields(r, p, content_length);
+}
+
 static void http1_framed(rs_reply *r, const char *head, size_t head_len, const char *extra, size_t extra_len,
                          const char *body, size_t body_len)
 {
@@ -138,8 +165,7 @@ static void http1_framed(rs_reply *r, const char *head, size_t head_len, const c
 
     size_t send_body = r->head_only ? 0 : body_len;
     rs_access_log_reply(r, r->status, send_body);
-    size_t header_max = head_len + extra_len + FIELDS_MAX + (r->cors ? RS_CORS_LINES_MAX : 0) +
-                        (r->access ? RS_REQUEST_ID_LINE_MAX : 0) + r->route_lines_len;
+    size_t header_max = head_len + lines_after_head_max(r, extra_len);
     /* Small responses are written in one piece; large bodies are appended
      * separately so the header reservation stays small. */
     bool inline_body = header_max + send_body <= re->pool.large.cap;
@@ -151,17 +177,7 @@ static void http1_framed(rs_reply *r, const char *head, size_t head_len, const c
     char *p = out;
     memcpy(p, head, head_len);
     p += head_len;
-    if (extra_len) {
-        memcpy(p, extra, extra_len);
-        p += extra_len;
-    }
-    p += rs_cors_lines(r, p);
-    if (r->route_lines_len) {
-        memcpy(p, r->route_lines, r->route_lines_len);
-        p += r->route_lines_len;
-    }
-    p += rs_request_id_line(r, p);
-    p = write_fields(r, p, no_content ? -1 : (int64_t)body_len);
+    p = write_lines_after_head(r, p, extra, extra_len, no_content ? -1 : (int64_t)body_len);
     if (inline_body && send_body) {
         memcpy(p, body, send_body);
         p += send_body;
@@ -181,8 +197,7 @@ static bool http1_head(rs_reply *r, const char *status_line, size_t status_len, 
         return false;
     r->status = rs_status_of_head(status_line, status_len);
     re->stats.responses_by_class[r->status / 100 < 6 ? r->status / 100 : 0]++;
-    size_t header_max = status_len + fields_len + extra_len + FIELDS_MAX + (r->cors ? RS_CORS_LINES_MAX : 0) +
-                        (r->access ? RS_REQUEST_ID_LINE_MAX : 0) + r->route_lines_len;
+    size_t header_max = status_len + fields_len + lines_after_head_max(r, extra_len);
     rs_access_log_reply(r, r->status, !r->head_only && content_length > 0 ? (uint64_t)content_length : 0);
     char *out = rs_outq_reserve(&c->out, &re->pool, header_max);
     if (!out) {
@@ -194,17 +209,7 @@ static bool http1_head(rs_reply *r, const char *status_line, size_t status_len, 
     p += status_len;
     memcpy(p, fields, fields_len);
     p += fields_len;
-    if (extra_len) {
-        memcpy(p, extra, extra_len);
-        p += extra_len;
-    }
-    p += rs_cors_lines(r, p);
-    if (r->route_lines_len) {
-        memcpy(p, r->route_lines, r->route_lines_len);
-        p += r->route_lines_len;
-    }
-    p += rs_request_id_line(r, p);
-    p = write_fields(r, p, content_length);
+    p = write_lines_after_head(r, p, extra, extra_len, content_length);
     rs_outq_commit(&c->out, (size_t)(p - out));
     rs_conn_touch(re, c);
     return true;

@@ -43,6 +43,19 @@ def server_binary():
 
 
 @pytest.fixture
+def two_workers(pg_running, server_binary):
+    """A server with two workers sharing a pool of 4: a cache and its invalidation seen
+    from either worker."""
+    from db_server import Server, wait_for_rows
+    s = Server(server_binary, pg_running.url, max_conn=4, workers=2)
+    try:
+        assert wait_for_rows(s, "/async-db?limit=1", 10), s.output()
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture
 def server(pg_running, server_binary):
     """A server connected to the session cluster: one worker, a pool of 3."""
     from db_server import Server, wait_for_rows

@@ -8,20 +8,10 @@ import time
 
 import pytest
 
-from db_server import Server, items_from_psql, wait_for_rows
+from db_server import items_from_psql
 
 ROW = ("SELECT id, name, category, price, quantity, active, tags, rating_score, rating_count FROM items "
        "WHERE id = {};")
-
-
-@pytest.fixture
-def two_workers(pg_running, server_binary):
-    s = Server(server_binary, pg_running.url, max_conn=4, workers=2)
-    try:
-        assert wait_for_rows(s, "/async-db?limit=1", 10), s.output()
-        yield s
-    finally:
-        s.stop()
 
 
 def test_miss_then_hit_with_the_row_psql_returns(two_workers, pg):

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from db_server import Server, items_from_psql, wait_for_rows
+from db_server import Server, items_from_psql
 from pg_cluster import PgCluster
 
 ROW = ("SELECT id, name, category, price, quantity, active, tags, rating_score, rating_count FROM items "
@@ -28,16 +28,6 @@ def restore_rows(pg_running):
     if pg_running.running():
         pg_running.psql("UPDATE items i SET name = s.name, category = s.category, price = s.price, quantity = s.quantity "
                         "FROM items_saved s WHERE i.id = s.id; DROP TABLE items_saved; DELETE FROM items WHERE id > 100000;")
-
-
-@pytest.fixture
-def two_workers(pg_running, server_binary):
-    s = Server(server_binary, pg_running.url, max_conn=4, workers=2)
-    try:
-        assert wait_for_rows(s, "/async-db?limit=1", 10), s.output()
-        yield s
-    finally:
-        s.stop()
 
 
 def test_post_inserts_then_upserts(server, pg):
