@@ -45,6 +45,11 @@ unsigned rs_reply_status(const rs_reply *r)
     return r->status;
 }
 
+bool rs_reply_waiting(const rs_reply *r)
+{
+    return r->parked || r->to_database; /* never set here: these routes run no statement */
+}
+
 void rs_reply_handler_fault(rs_reply *r, atomic_flag *once, const char *fmt, ...)
 {
     (void)once, (void)fmt;
