@@ -7,7 +7,7 @@
 #   make stress run the stress tests at full length on both builds
 #   make arena-entry  write the HttpArena entry folders into frameworks/
 #   make arena-check  build each entry folder with its build.sh and run the arena's checks
-#   make readme rewrite docs/spec-reference.md from codegen/spec_keys.py
+#   make readme rewrite docs/spec-reference.md from codegen/spec/spec_keys.py
 #   make install PREFIX=DIR   PREFIX/bin/ringspec, working from any directory
 #
 # Both install missing Debian packages first (scripts/install-deps.sh).
@@ -186,7 +186,7 @@ unit: $(UNIT_BIN)
 test-codegen:
 	$(PYTHON) -m pytest -q tests/codegen
 
-# docs/spec-reference.md, from the validator's key registry (codegen/spec_keys.py).
+# docs/spec-reference.md, from the validator's key registry (codegen/spec/spec_keys.py).
 readme:
 	@./ringspec reference --readme docs/spec-reference.md
 
@@ -219,7 +219,7 @@ FUZZ_JSON_SPEC := tests/conformance/specs/json_bodies
 FUZZ_JSON_GEN  := $(FUZZ_DIR)/json_bodies_gen
 $(FUZZ_DIR)/fuzz_json_body: tests/fuzz/fuzz_json_body.c runtime/app/json_body.c runtime/app/json_body.h runtime/app/ringspec.h \
                             $(FUZZ_JSON_SPEC)/json_bodies.toml $(wildcard $(FUZZ_JSON_SPEC)/handlers/*.c) \
-                            $(wildcard codegen/*.py codegen/templates/*.j2)
+                            $(wildcard codegen/*.py codegen/*/*.py codegen/templates/*.j2)
 	@mkdir -p $(dir $@)
 	@./ringspec generate $(FUZZ_JSON_SPEC)/json_bodies.toml -o $(FUZZ_JSON_GEN) >/dev/null
 	$(CLANG) $(FUZZ_CFLAGS) -I$(FUZZ_JSON_GEN) -o $@ $< $(FUZZ_JSON_GEN)/*.c $(FUZZ_JSON_SPEC)/handlers/*.c \
@@ -229,7 +229,7 @@ $(FUZZ_DIR)/fuzz_json_body: tests/fuzz/fuzz_json_body.c runtime/app/json_body.c 
 # through rs_h2_input without a ring (tests/fuzz/fuzz_h2.c).
 FUZZ_H2_GEN := $(FUZZ_DIR)/arena_gen
 $(FUZZ_DIR)/fuzz_h2: tests/fuzz/fuzz_h2.c $(filter-out runtime/server/server_main.c,$(RUNTIME_SRC)) $(RUNTIME_HDR) \
-                     $(PARSERS:%=generated/%.c) spec/arena.toml $(wildcard codegen/*.py codegen/templates/*.j2)
+                     $(PARSERS:%=generated/%.c) spec/arena.toml $(wildcard codegen/*.py codegen/*/*.py codegen/templates/*.j2)
 	@mkdir -p $(dir $@)
 	@./ringspec generate spec/arena.toml -o $(FUZZ_H2_GEN) >/dev/null
 	$(CLANG) $(FUZZ_CFLAGS) -Igenerated -I$(FUZZ_H2_GEN) -o $@ $< $(FUZZ_H2_GEN)/*.c \

@@ -1,6 +1,8 @@
 """ringspec code generator: TOML spec -> validated model -> generated C.
 
-spec_loader reads the file (locator.py gives diagnostics their positions), validate checks it and
-builds the model, expr handles reply expressions, emit renders the templates, cli ties
-them to the command line.
+One package per stage, imports running only down this list (tests/codegen/test_codegen_stages.py):
+lang/ the expression and query language; spec/ loading (spec_loader, locator) and validation
+(validate, spec_keys) into the model; emit/ renders the model through templates/ into C;
+testing/ runs a spec's [[route.test]] cases; export/ writes OpenAPI, the reference, arena entries
+and scaffolds. cli.py ties them to the command line.
 """

@@ -4,7 +4,7 @@ explain RSxxx, reference [--readme FILE].
 Spec errors go to stderr as file:line: key: message, all of them, with exit status 1;
 nothing is written then. `build` runs the Makefile's `server` target after generating;
 `run` builds and execs the server; `test` builds, starts it and runs the spec's
-[[route.test]] cases (codegen/case_runner.py).
+[[route.test]] cases (codegen/testing/case_runner.py).
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import (arena_entry, case_runner, diagnostics, emit, handlers, openapi, profile_tuning, reference,
-               route_tests, scaffold, static_dir)
-from .model import Spec
-from .diagnostics import SpecError, SpecErrors
-from .spec_loader import load
-from .validate import validate_all
+from .export import arena_entry, openapi, reference, scaffold
+from .testing import case_runner
+from .spec import diagnostics, profile_tuning, route_tests, static_dir
+from .emit import emit, handlers
+from .spec.model import Spec
+from .spec.diagnostics import SpecError, SpecErrors
+from .spec.spec_loader import load
+from .spec.validate import validate_all
 
 
 def main(argv: list[str] | None = None) -> int:

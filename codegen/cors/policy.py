@@ -14,9 +14,9 @@ import json
 import re
 from dataclasses import dataclass
 
-from .. import spec_keys
-from ..model import METHODS
-from ..params import header_name_problem
+from ..spec import spec_keys
+from ..spec.model import METHODS
+from ..spec.params import header_name_problem
 
 # "https://example.com", "http://localhost:8080": scheme, host, optional port; no path.
 _ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
@@ -200,5 +200,5 @@ def _header_names(checker, raw, key: tuple):
 
 
 def _describe(value) -> str:
-    from ..diagnostics import describe_value
+    from ..spec.diagnostics import describe_value
     return describe_value(value)

@@ -5,7 +5,7 @@ truncated to the response field's type (proto3's two's-complement wraparound: in
 
 from __future__ import annotations
 
-from .. import expr
+from ..lang import expr
 from .codec_emit import environment
 from .model import Grpc
 

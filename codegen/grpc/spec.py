@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from .. import expr
-from .. import spec_keys
-from ..diagnostics import describe_value
+from ..lang import expr
+from ..spec import spec_keys
+from ..spec.diagnostics import describe_value
 from .model import (INTEGER_TYPES, LENGTH_TYPES, MAX_FIELD_NUMBER, RESERVED, SCALARS, Enum, Field, Grpc,
                     Message, Method)
 

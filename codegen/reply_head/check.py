@@ -11,8 +11,9 @@ import json
 import re
 from dataclasses import dataclass
 
-from .. import expr, spec_keys
-from ..params import header_name_problem
+from ..lang import expr
+from ..spec import spec_keys
+from ..spec.params import header_name_problem
 
 # Codes that carry no content and whose replies the spec may still name (RFC 9110 §15.3.5,
 # §15.4.5); the runtime sends them without a body or Content-Length.
@@ -88,7 +89,7 @@ def _headers(checker, raw, key: tuple, template) -> list:
 
 
 def checker_describe(value) -> str:
-    from ..diagnostics import describe_value
+    from ..spec.diagnostics import describe_value
     return describe_value(value)
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import expr
-from ..model import STATUS_REASONS
+from ..lang import expr
+from ..spec.model import STATUS_REASONS
 from ..values.string_holes import TextHole
 
 _INT64_DIGITS = 20  # rs_format_i64 writes at most 20 bytes

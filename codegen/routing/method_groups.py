@@ -9,7 +9,7 @@ matcher stores are where each member of the group reads them.
 
 from __future__ import annotations
 
-from ..model import METHODS, Literal
+from ..spec.model import METHODS, Literal
 
 
 def path_shape(segments) -> tuple:

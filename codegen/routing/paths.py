@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import re
 
-from .. import spec_keys
-from ..model import Literal
-from ..params import Constraints
+from ..spec import spec_keys
+from ..spec.model import Literal
+from ..spec.params import Constraints
 
 # RFC 3986 unreserved and sub-delims: what a literal path segment may contain.
 _PATH_CHAR = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .. import expr
+from ..lang import expr
 
 _LEN = re.compile(r"\blen\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)")
 _NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*")

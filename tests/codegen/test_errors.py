@@ -231,7 +231,7 @@ def test_did_you_mean_is_a_hint(tmp_path):
 
 
 def test_explain_every_code():
-    from codegen.diagnostics import CODES
+    from codegen.spec.diagnostics import CODES
     for code in CODES:
         result = ringspec("explain", code.lower())
         assert result.returncode == 0 and result.stdout.startswith(f"{code}: {CODES[code][0]}\n")
@@ -242,8 +242,8 @@ def test_explain_every_code():
 def test_every_code_reported_is_documented():
     """Every code= in codegen/ names an entry of CODES (so explain always has an answer)."""
     import re
-    from codegen.diagnostics import CODES
+    from codegen.spec.diagnostics import CODES
     used = set()
-    for path in (REPO / "codegen").glob("*.py"):
+    for path in (REPO / "codegen").rglob("*.py"):
         used |= set(re.findall(r'"(RS\d{3})"', path.read_text()))
     assert used <= set(CODES), used - set(CODES)

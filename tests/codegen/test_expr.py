@@ -1,10 +1,10 @@
-"""codegen/expr.py (templates, parsing, folding, C emission) and the line locator."""
+"""codegen/lang/expr.py (templates, parsing, folding, C emission) and the line locator."""
 
 import pytest
 
-from codegen import expr
-from codegen.locator import Locator
-from codegen.spec_loader import format_key
+from codegen.lang import expr
+from codegen.spec.locator import Locator
+from codegen.spec.spec_loader import format_key
 
 
 def parse(source):

@@ -232,7 +232,7 @@ def test_help(command):
 
 
 def test_max_params_matches_runtime_header():
-    from codegen.model import MAX_PARAMS, METHODS
+    from codegen.spec.model import MAX_PARAMS, METHODS
 
     header = (REPO / "runtime" / "app" / "ringspec.h").read_text()
     assert f"#define RS_MAX_PARAMS {MAX_PARAMS}\n" in header

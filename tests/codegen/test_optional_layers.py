@@ -1,6 +1,6 @@
 """features.mk: a build links the TLS layer (libssl, libcrypto) only when its spec has a TLS
 listener, and the Postgres pool (libpq) only when one of its routes runs a statement
-(codegen/emit.py _features, the Makefile's RS_TLS / RS_DB, runtime/*/..._absent.c)."""
+(codegen/emit/emit.py _features, the Makefile's RS_TLS / RS_DB, runtime/*/..._absent.c)."""
 
 from __future__ import annotations
 

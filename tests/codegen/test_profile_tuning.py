@@ -1,4 +1,4 @@
-"""[profile.NAME] tuning keys (codegen/profile_tuning.py) and `ringspec arena` entries."""
+"""[profile.NAME] tuning keys (codegen/spec/profile_tuning.py) and `ringspec arena` entries."""
 
 import json
 import os

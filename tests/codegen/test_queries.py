@@ -1,4 +1,4 @@
-"""Data queries in JSON replies (codegen/query.py): the diagnostics of broken queries,
+"""Data queries in JSON replies (codegen/lang/query.py): the diagnostics of broken queries,
 each with its id and the line:col of the offending token inside the expression string,
 and what a good query generates."""
 

@@ -1,10 +1,11 @@
 """docs/spec-reference.md is what `make readme` writes from the key registry, and the
-reference covers every key of codegen/spec_keys.py and every id of codegen/diagnostics.py."""
+reference covers every key of codegen/spec/spec_keys.py and every id of codegen/spec/diagnostics.py."""
 
 from __future__ import annotations
 
 from conftest import REPO, ringspec
-from codegen import diagnostics, reference, spec_keys
+from codegen.spec import diagnostics, spec_keys
+from codegen.export import reference
 
 REFERENCE = REPO / "docs" / "spec-reference.md"
 

@@ -17,9 +17,10 @@ import pytest
 
 from conftest import REPO, SPECS, ringspec
 
-from codegen import case_checks, case_runner, route_tests
-from codegen.spec_loader import load
-from codegen.validate import validate
+from codegen.testing import case_checks, case_runner
+from codegen.spec import route_tests
+from codegen.spec.spec_loader import load
+from codegen.spec.validate import validate
 
 CASES = SPECS / "route_tests"
 CASEWORK = CASES / "casework" / "casework.toml"

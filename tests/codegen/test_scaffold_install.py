@@ -19,7 +19,7 @@ import pytest
 
 from conftest import REPO
 
-from codegen.case_runner import _free_port as free_port
+from codegen.testing.case_runner import _free_port as free_port
 
 README = REPO / "README.md"
 START_TIMEOUT = 30  # a scaffold build is already done when `make run` starts; this bounds the wait

@@ -1,4 +1,4 @@
-"""The key registry (codegen/spec_keys.py) is what the validator accepts, no more, no less.
+"""The key registry (codegen/spec/spec_keys.py) is what the validator accepts, no more, no less.
 
 * every fixed key of every table appears in specs/every_key.toml, which must validate: a
   documented key the validator refuses fails here (and a new key must be added there);
@@ -14,11 +14,11 @@ import tomllib
 import pytest
 
 from conftest import SPECS, ringspec
-from codegen import profile_tuning, spec_keys
-from codegen.diagnostics import SpecErrors
-from codegen.model import Violations
-from codegen.spec_loader import load
-from codegen.validate import validate_all
+from codegen.spec import profile_tuning, spec_keys
+from codegen.spec.diagnostics import SpecErrors
+from codegen.spec.model import Violations
+from codegen.spec.spec_loader import load
+from codegen.spec.validate import validate_all
 
 EVERY_KEY = SPECS / "every_key.toml"
 # The one-listener shorthand, which every_key.toml cannot use beside [[server.listen]].

@@ -1,14 +1,14 @@
 """[database] and [sql.NAME]: checks at generation time (RS065, RS041) and the generated
-statement table and row writers (codegen/sql_spec.py, sql_reply.py, sql_emit.py)."""
+statement table and row writers (codegen/spec/sql_spec.py, sql_reply.py, sql_emit.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from codegen import emit
-from codegen.diagnostics import SpecErrors
-from codegen.spec_loader import load
-from codegen.validate import validate_all
+from codegen.emit import emit
+from codegen.spec.diagnostics import SpecErrors
+from codegen.spec.spec_loader import load
+from codegen.spec.validate import validate_all
 
 HEAD = '''
 [database]
@@ -259,7 +259,7 @@ def test_a_writing_route_is_not_cached(tmp_path):
 def test_a_profile_keeps_every_method_of_a_path(tmp_path):
     """profile_tuning.select kept one route per path: a profile serving GET and PUT of
     /i/{id} built the PUT twice (its functions defined twice, the GET's missing)."""
-    from codegen import profile_tuning
+    from codegen.spec import profile_tuning
     text = (HEAD + WRITES.replace("ARGS", "id, body.name, body.price").replace("INVALIDATE", "items(id)") +
             '[[route]]\npath = "/i/{id:int}"\ncache = "items"\nreply = { json = "first(sql.by_price(id, id, 1)) else 404" }\n'
             + ITEM_SQL + '[profile.p]\nroutes = ["/i/{id:int}"]\n')

@@ -1,7 +1,7 @@
-"""Checks a parsed spec against the spec language and builds the model (codegen/model.py).
+"""Checks a parsed spec against the spec language and builds the model (codegen/spec/model.py).
 
 The keys each table accepts, with their defaults and bounds, come from the key registry
-(codegen/spec_keys.py), which docs/spec-reference.md is generated from (make readme).
+(codegen/spec/spec_keys.py), which docs/spec-reference.md is generated from (make readme).
 
 Every problem is collected, not just the first, each as file:line: key.path: message.
 Checks are written so that one mistake produces one message: a route with a bad path is
@@ -15,10 +15,11 @@ import json
 import re
 from pathlib import Path
 
-from . import expr, route_tests, server_table, spec_keys, sql_emit, sql_reply, sql_spec, unused_params
+from ..lang import expr, sql_reply
+from . import route_tests, server_table, spec_keys, sql_spec, unused_params
 from .body_shapes import BodyChecker, expression_names, string_names
 from .json_reply import JsonChecker
-from .query import param_infos
+from ..lang.query import param_infos
 from .responses import ResponseChecker
 from .shapes import ShapeChecker
 from .model import (BODILESS_STATUSES, MAX_PARAMS, METHODS, STATUS_REASONS, ParamSegment,
@@ -30,13 +31,13 @@ from .c_names import name_problem as _name_problem
 from .params import Constraints, ParamChecker, header_name_problem
 from .spec_loader import SpecSource, format_key
 from . import metrics_route
-from .cors import policy as cors_policy
-from .reply_head import check as reply_head
-from .routing import method_groups, paths
-from .values import string_holes
+from ..cors import policy as cors_policy
+from ..reply_head import check as reply_head
+from ..routing import method_groups, paths
+from ..values import string_holes
 from .static_dir import check_static
 from .websocket_route import check_websocket_route
-from .grpc import spec as grpc_spec
+from ..grpc import spec as grpc_spec
 
 # Keys, defaults and bounds come from the registry (spec_keys.py), which docs/spec-reference.md
 # is generated from: key -> (default, lowest, highest).
@@ -318,7 +319,7 @@ class _Checker:
         text = self.string(raw, "invalidate", path, None)
         if text is None:
             return None
-        if json_reply is None or sql_emit.db_call_of(json_reply) is None:
+        if json_reply is None or sql_reply.db_call_of(json_reply) is None:
             self.error(path + ("invalidate",), "invalidate belongs to a route whose reply runs a statement "
                        "(sql.NAME)", code="RS065")
             return None

@@ -110,6 +110,19 @@ class JSqlFirst:
     missing: int  # status when no row
 
 
+def db_call_of(json_reply) -> tuple | None:
+    """(JSql, JSqlFirst | None) of a checked json reply whose fields run a statement, else None
+    (validation checks `invalidate` against it, sql_emit.py generates the call from it)."""
+    if json_reply is None:
+        return None
+    for _, v in json_reply.fields:
+        if isinstance(v, JSql):
+            return v, None
+        if isinstance(v, JSqlFirst):
+            return v.call, v
+    return None
+
+
 def starts_call(text: str) -> bool:
     return text.lstrip().startswith("sql.")
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .diagnostics import SpecError
+from ..spec.diagnostics import SpecError
 from .responses_emit import c_value_type
-from .spec_loader import format_key
+from ..spec.spec_loader import format_key
 
 
 def handlers_dir(spec_file: str) -> Path:

@@ -341,7 +341,7 @@ ERROR_BODY = Table("[error_body]", 'names of the members of a named error\'s JSO
     "status_key": Key("string", '""', "member holding the status code"),
 })
 
-# Postgres (codegen/sql_spec.py, runtime/db/). Names of environment variables, not values: the
+# Postgres (codegen/spec/sql_spec.py, runtime/db/). Names of environment variables, not values: the
 # connection string holds a password and the pool cap depends on the machine.
 DATABASE = Table("[database]", "the Postgres server (libpq, pipeline mode, a pool per worker)", {
     "url_env": Key("string", '"DATABASE_URL"', "environment variable holding the libpq connection string or URI"),

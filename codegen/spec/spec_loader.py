@@ -1,4 +1,4 @@
-"""Reads a spec file: TOML via tomllib, plus a Locator (codegen/locator.py) that gives
+"""Reads a spec file: TOML via tomllib, plus a Locator (codegen/spec/locator.py) that gives
 later diagnostics their file:line:col and caret.
 """
 

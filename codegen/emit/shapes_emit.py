@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .responses import response_types
-from .shapes import Type, ordered_types
+from ..spec.responses import response_types
+from ..spec.shapes import Type, ordered_types
 
 
 @dataclass

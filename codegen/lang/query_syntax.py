@@ -1,4 +1,4 @@
-"""The syntax of data queries (codegen/query.py): tokens with their offsets, the tree of
+"""The syntax of data queries (codegen/lang/query.py): tokens with their offsets, the tree of
 conditions and values, and a recursive-descent parser over
 
     condition  = conjunction { "or" conjunction }

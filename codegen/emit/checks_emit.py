@@ -13,8 +13,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import body_emit, expr
-from .model import STATUS_REASONS, Param, Spec
+from . import body_emit
+from ..lang import expr
+from ..spec.model import STATUS_REASONS, Param, Spec
 
 # rs_violation order (runtime/app/ringspec.h): the "what" of each violation.
 VIOLATIONS = ("", "missing", "type", "repeated", "min", "max", "enum", "min_length", "max_length", "pattern")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from . import spec_keys
 from .model import BODILESS_STATUSES, STATUS_REASONS
-from .reply_head.check import NO_CONTENT
+from ..reply_head.check import NO_CONTENT
 from .shapes import Type, parse_type
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

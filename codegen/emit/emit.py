@@ -16,17 +16,19 @@ from pathlib import Path
 
 import jinja2
 
-from . import body_emit, checks_emit, expr, responses_emit, shapes_emit, sql_emit, static_dir
-from .json_reply import JsonPlan
-from .model import WS_BEHAVIOURS, Literal, Route, Spec
-from .cors import emit as cors_emit
-from .reply_head import emit as head_emit
-from .routing import method_groups
-from .values.string_holes import TextHole
-from .grpc import codec_emit, service_emit
+from . import body_emit, checks_emit, responses_emit, shapes_emit, sql_emit
+from ..lang import expr
+from ..spec import static_dir
+from .json_plan import JsonPlan
+from ..spec.model import WS_BEHAVIOURS, Literal, Route, Spec
+from ..cors import emit as cors_emit
+from ..reply_head import emit as head_emit
+from ..routing import method_groups
+from ..values.string_holes import TextHole
+from ..grpc import codec_emit, service_emit
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
 def render(spec: Spec, profile: str | None) -> dict[str, str]:

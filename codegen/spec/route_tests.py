@@ -5,7 +5,7 @@ A case names one request (method, target, headers, body) and what the response m
 check() for every [[route]] table; problems go to its error() like every other part of the
 spec, with positions and stable ids: RS080 (a malformed case), RS081 (the request does not
 go to the route it is written under), RS082 (a WebSocket case that cannot be run).
-The cases are stored on the route (Route.tests) for codegen/case_runner.py.
+The cases are stored on the route (Route.tests) for codegen/testing/case_runner.py.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from . import expr
-from .body_shapes import BodyField, BodyShape, ordered
+from ..lang import expr
+from ..spec.body_shapes import BodyField, BodyShape, ordered
 
 _SCALAR_C = {"int": "int64_t", "string": "rs_str", "bool": "bool"}
 

@@ -10,9 +10,10 @@ leftover, so it gets a warning; the build goes on.
 
 from __future__ import annotations
 
-from . import expr, params
+from ..lang import expr
+from . import params
 from .json_reply import JFirst, JInt, JQuery, JSource
-from .sql_reply import JSql, JSqlFirst
+from ..lang.sql_reply import JSql, JSqlFirst
 
 SOURCES = ("path", "query", "header")  # the body is the reply's input by definition
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .reply_head.emit import constant_lines, status_line
-from .responses import ErrorBody
+from ..reply_head.emit import constant_lines, status_line
+from ..spec.responses import ErrorBody
 
 
 @dataclass

@@ -16,7 +16,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from . import expr, pattern, spec_keys
+from ..lang import expr, pattern
+from . import spec_keys
 
 # key -> spec_keys.Key (TOML type, default, meaning): the registry docs/spec-reference.md is made of.
 PARAM_KEYS = spec_keys.PARAM.keys

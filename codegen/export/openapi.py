@@ -17,13 +17,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from . import static_dir
-from .checks_emit import VIOLATIONS
-from .expr import Hole
-from .json_reply import JFirst, JInt, JLen, JQuery, JSource
-from .model import STATUS_REASONS, Literal, Spec
-from .shapes import Type
-from .sql_reply import JSql, JSqlFirst
+from ..spec import static_dir
+from ..emit.checks_emit import VIOLATIONS
+from ..lang.expr import Hole
+from ..spec.json_reply import JFirst, JInt, JLen, JQuery, JSource
+from ..spec.model import STATUS_REASONS, Literal, Spec
+from ..spec.shapes import Type
+from ..lang.sql_reply import JSql, JSqlFirst
 
 OPENAPI_VERSION = "3.1.0"
 _INT64 = {"type": "integer", "format": "int64"}

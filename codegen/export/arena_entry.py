@@ -22,10 +22,10 @@ from pathlib import Path
 
 import jinja2
 
-from .model import Spec
+from ..spec.model import Spec
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-_TEMPLATES = Path(__file__).resolve().parent / "templates" / "arena"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "arena"
 
 # Arena test ids (ARENA.md §3): a profile of that name covers that test.
 ARENA_TESTS = (

@@ -1,7 +1,7 @@
 """The spec-language reference, docs/spec-reference.md, generated from the validator's own tables.
 
-Every table of codegen/spec_keys.py becomes a Markdown table (key, type, default, meaning)
-and every diagnostic id of codegen/diagnostics.py a line, between the markers
+Every table of codegen/spec/spec_keys.py becomes a Markdown table (key, type, default, meaning)
+and every diagnostic id of codegen/spec/diagnostics.py a line, between the markers
 
     <!-- spec-reference:begin -->
     <!-- spec-reference:end -->
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import diagnostics, spec_keys
+from ..spec import diagnostics, spec_keys
 
 BEGIN = "<!-- spec-reference:begin -->"
 END = "<!-- spec-reference:end -->"
@@ -57,7 +57,7 @@ def _diagnostic(code: str, title: str, text: str) -> str:
 
 def render() -> str:
     """The Markdown between the markers (without them), ending in a newline."""
-    lines = ["", "<!-- generated from codegen/spec_keys.py and codegen/diagnostics.py; "
+    lines = ["", "<!-- generated from codegen/spec/spec_keys.py and codegen/spec/diagnostics.py; "
              "edit those, then run `make readme` -->", "",
              "Every key the validator accepts, by table. *Italic* names stand for names you choose.",
              ""]

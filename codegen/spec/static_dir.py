@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from . import expr
+from ..lang import expr
 from .model import Literal, Route, StaticDir
-from .reply_head.check import Header
+from ..reply_head.check import Header
 from .spec_keys import STATIC
 
 _CODINGS = {"br": "br", "gz": "gzip", "gzip": "gzip"}

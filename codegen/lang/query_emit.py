@@ -1,4 +1,4 @@
-"""C for data queries (codegen/query.py): filter loops, stable sorts, slices.
+"""C for data queries (codegen/lang/query.py): filter loops, stable sorts, slices.
 
 Each query that needs one gets a stretch of the reactor's index array
 (rs_reply_index_scratch): the filter loop writes the indexes of matching items, qsort

@@ -1,7 +1,7 @@
 """`ringspec test`'s run: start the built server, send every case, report, stop the server.
 
 The server listens on a free loopback port; each case is one line, PASS or FAIL, printed
-as soon as it is known, a failure followed by its differences (codegen/case_checks.py).
+as soon as it is known, a failure followed by its differences (codegen/testing/case_checks.py).
 The server is always stopped with SIGTERM, and must then exit 0 within STOP_TIMEOUT; a
 server that dies during the run, exits non-zero, or whose stderr carries a sanitizer
 report fails the run as well.

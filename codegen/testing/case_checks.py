@@ -12,7 +12,7 @@ import json
 import re
 
 from .case_client import Exchange
-from .route_tests import TestCase
+from ..spec.route_tests import TestCase
 
 MAX_LINES = 12  # per case: the first differences say enough
 _SHOWN = 60  # characters of a body shown around a difference

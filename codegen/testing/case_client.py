@@ -18,7 +18,7 @@ import socket
 import struct
 from dataclasses import dataclass, field
 
-from .route_tests import TestCase
+from ..spec.route_tests import TestCase
 
 TIMEOUT = 10.0  # seconds for any one read or write of a case
 _WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"

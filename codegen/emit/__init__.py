@@ -1,0 +1,1 @@
+"""Stage 2: emitters: the model rendered into C through codegen/templates/."""
