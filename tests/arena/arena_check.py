@@ -231,6 +231,19 @@ def mount_checks(entry: Path, tmp: Path, tests: list, r: vc.Results) -> None:
         serve_and_check(entry, root, tmp / "nodataset.log", r, no_dataset)
 
 
+
+def build_outputs(entry_src):
+    """copytree's ignore for an entry: the binary `server` at the entry's top only (src/runtime/server
+    is the runtime's wiring layer and must be copied), objects (`build`) and generated C anywhere."""
+    top = os.path.realpath(entry_src)
+
+    def ignore(directory, names):
+        skip = {n for n in names if n in ("build", "generated", "__pycache__")}
+        if os.path.realpath(directory) == top and "server" in names:
+            skip.add("server")
+        return skip
+    return ignore
+
 def check_entry(entry_src: Path) -> vc.Results:
     global ENTRY_H2C
     meta = json.loads((entry_src / "meta.json").read_text())
@@ -242,8 +255,7 @@ def check_entry(entry_src: Path) -> vc.Results:
         tmp = Path(tmp_name)
         entry = tmp / entry_src.name
         # A clean copy: no binary, objects or generated C from an earlier build.
-        shutil.copytree(entry_src, entry, symlinks=True,
-                        ignore=shutil.ignore_patterns("server", "build", "generated", "__pycache__"))
+        shutil.copytree(entry_src, entry, symlinks=True, ignore=build_outputs(entry_src))
         env = dict(os.environ, RINGSPEC_OBJ_CACHE=str(OBJ_CACHE))
         build = subprocess.run([str(entry / "build.sh"), "binary"], cwd=entry, env=env,
                                capture_output=True, text=True)
